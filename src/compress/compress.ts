@@ -1,0 +1,120 @@
+import { HeadroomError } from '../errors.js';
+import { tokenCounter } from '../tokens/count.js';
+import { memoKey } from './hash.js';
+import type { BlockMemo, MemoEntry } from './memo.js';
+import type { CompressOptions } from './options.js';
+import { extractQuery, isAnalysisRequest } from './query.js';
+import { optionsFingerprint, resolveOptions } from './resolve-options.js';
+import type { BlockDecision, CoreResult } from './result.js';
+import { compressBlock } from './router.js';
+import { collectSlots, detectShape, setAtPath } from './shapes/index.js';
+import { isRecord } from './shapes/slot.js';
+
+/** Strings under this length are counted directly; longer ones go through the memo's count cache. */
+const COUNT_MEMO_MIN = 2048;
+/** Fields that hold ids, signatures or binary data rather than text the model reads as tokens. */
+const NOT_TEXT = new Set(['data', 'signature', 'encrypted_content', 'id', 'tool_use_id', 'tool_call_id', 'call_id', 'cache_control']);
+
+function countAll(value: unknown, count: (text: string) => number): number {
+  if (typeof value === 'string') return count(value);
+  if (Array.isArray(value)) {
+    let total = 0;
+    for (const v of value) total += countAll(v, count);
+    return total;
+  }
+  if (!isRecord(value)) return 0;
+  let total = 0;
+  for (const key in value) {
+    if (NOT_TEXT.has(key)) continue;
+    const v = value[key];
+    if (typeof v === 'string' && v.startsWith('data:') && v.length > 1000) continue;
+    total += countAll(v, count);
+  }
+  return total;
+}
+
+function decision(messageIndex: number, location: string, e: MemoEntry): BlockDecision {
+  return {
+    messageIndex,
+    location,
+    kind: e.kind,
+    tokensBefore: e.tokensBefore,
+    tokensAfter: e.tokensAfter,
+    action: e.action,
+    ...(e.transform ? { transform: e.transform } : {}),
+    ...(e.hash ? { hash: e.hash } : {}),
+  };
+}
+
+/**
+ * The pure core: messages in, messages out, plus the originals of what it compressed. Deterministic,
+ * and a block's result depends only on the block and what came before it, never on later messages.
+ * Throws only for invalid options or a `messages` value that is not an array.
+ */
+export async function compressMessages<M>(messages: M, options: CompressOptions, memo?: BlockMemo): Promise<CoreResult<M>> {
+  const resolved = resolveOptions(options);
+  if (!Array.isArray(messages)) {
+    throw new HeadroomError('INVALID_INPUT', 'Expected `messages` to be an array of chat messages or Responses input items.', {
+      fix: 'Pass the `messages` array of a chat request (or the `input` array of a Responses request).',
+    });
+  }
+  const rawCount = await tokenCounter(resolved.model);
+  const fingerprint = optionsFingerprint(resolved);
+  // Big blocks are counted once per call (and once per memo lifetime), not again for the totals.
+  const local = new Map<string, number>();
+  const count = (text: string): number => {
+    if (text.length < COUNT_MEMO_MIN) return rawCount(text);
+    let n = local.get(text);
+    if (n !== undefined) return n;
+    const key = memo ? memoKey(['count', resolved.model, text]) : '';
+    n = memo?.getCount(key) ?? rawCount(text);
+    memo?.setCount(key, n);
+    local.set(text, n);
+    return n;
+  };
+
+  const shape = detectShape(messages);
+  const slots = collectSlots(shape, messages, resolved.compressUserMessages, resolved.compressSystemMessages);
+  const firstProtected = messages.length - resolved.protectRecent;
+  const originals = new Map<string, string>();
+  const blocks: BlockDecision[] = [];
+  const transforms: string[] = [];
+  let out: unknown = messages;
+  let saved = 0;
+
+  for (const slot of slots) {
+    if (slot.messageIndex >= firstProtected) {
+      const tokens = count(slot.text);
+      blocks.push({ messageIndex: slot.messageIndex, location: slot.location, kind: undefined, tokensBefore: tokens, tokensAfter: tokens, action: 'protected-recent' });
+      continue;
+    }
+    const query = extractQuery(slot.userText);
+    const analysis = resolved.protectAnalysisContext && isAnalysisRequest(slot.userText);
+    const key = memoKey(['block', fingerprint, slot.text, query.terms.join('\u0000'), String(analysis), JSON.stringify(slot.hint)]);
+    let entry = memo?.get(key);
+    if (!entry) {
+      const outcome = compressBlock({ text: slot.text, hint: slot.hint, query, analysis }, resolved, count);
+      entry = outcome;
+      memo?.set(key, entry);
+    }
+    blocks.push(decision(slot.messageIndex, slot.location, entry));
+    if (entry.text === undefined) continue;
+    out = setAtPath(out, slot.path, entry.text);
+    saved += entry.tokensBefore - entry.tokensAfter;
+    if (entry.transform) transforms.push(entry.transform);
+    if (entry.hash) originals.set(entry.hash, slot.text);
+  }
+
+  const tokensBefore = countAll(messages, count);
+  const tokensAfter = tokensBefore - saved;
+  return {
+    messages: out as M,
+    tokensBefore,
+    tokensAfter,
+    tokensSaved: saved,
+    compressionRatio: tokensBefore === 0 ? 0 : saved / tokensBefore,
+    transformsApplied: transforms,
+    blocks,
+    originals,
+  };
+}

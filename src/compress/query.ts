@@ -1,0 +1,52 @@
+import type { Query } from './types.js';
+
+const STOP_WORDS = new Set(
+  `a an and are as at be but by can could did do does for from get give had has have how i if in into is it its
+  me my of on or our please show should tell than that the their them then there these this those to us was we
+  what when where which who why will with would you your find look see check list any all some about after
+  before just need want make run file files output result results line lines code error errors why whats
+  doesnt dont cant wont test tests fix failing fail failed use using used`.split(/\s+/),
+);
+
+/** Instructions the agents inject into user turns; they are not the user's question. */
+const INJECTED = /<system-reminder>[\s\S]*?<\/system-reminder>|<command-[a-z-]+>[\s\S]*?<\/command-[a-z-]+>/g;
+
+/**
+ * Terms from the user's question that should protect matching lines and items: identifiers, numbers and
+ * versions, paths, quoted phrases. Lower-cased, de-duplicated, in first-seen order (deterministic).
+ */
+export function extractQuery(text: string): Query {
+  const clean = text.replace(INJECTED, ' ');
+  const terms: string[] = [];
+  const seen = new Set<string>();
+  const add = (raw: string) => {
+    const term = raw.toLowerCase();
+    if (seen.has(term)) return;
+    seen.add(term);
+    terms.push(term);
+  };
+  for (const m of clean.matchAll(/["'`]([^"'`\n]{2,80})["'`]/g)) add(m[1]!);
+  for (const m of clean.matchAll(/[\p{L}\p{N}_$@./:#-]+/gu)) {
+    const token = m[0].replace(/^[./:#-]+|[./:#-]+$/g, '');
+    if (token.length === 0) continue;
+    const isNumeric = /\d/.test(token);
+    if (!isNumeric && token.length < 3) continue;
+    if (STOP_WORDS.has(token.toLowerCase())) continue;
+    add(token);
+    // `src/foo/bar.ts` should also match lines that name just `bar.ts`.
+    if (token.includes('/')) {
+      const base = token.slice(token.lastIndexOf('/') + 1);
+      if (base.length >= 3) add(base);
+    }
+  }
+  return { terms, text: clean.trim() };
+}
+
+/** Words that mean the user wants code read closely, so code is not compressed. */
+const ANALYSIS = /\b(?:analy[sz]e|analysis|review|explain|debug|audit|understand|walk me through|refactor)\b/i;
+
+export function isAnalysisRequest(text: string): boolean {
+  return ANALYSIS.test(text.replace(INJECTED, ' '));
+}
+
+export const EMPTY_QUERY: Query = { terms: [], text: '' };

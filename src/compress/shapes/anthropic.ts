@@ -1,0 +1,46 @@
+import type { BlockHint } from '../types.js';
+import { hintFromCall, isRecord, type Slot, textSlots } from './slot.js';
+
+const TEXT = ['text'];
+
+/** Tool results, and user text when asked, in Anthropic messages. Thinking, images, tool_use: never. */
+export function anthropicSlots(messages: readonly unknown[], includeUser: boolean): Slot[] {
+  const calls = new Map<string, BlockHint>();
+  const slots: Slot[] = [];
+  let userText = '';
+  messages.forEach((message, i) => {
+    if (!isRecord(message)) return;
+    const { role, content } = message;
+    if (role === 'assistant' && Array.isArray(content)) {
+      for (const block of content) {
+        if (isRecord(block) && block.type === 'tool_use' && typeof block.id === 'string') {
+          calls.set(block.id, hintFromCall(block.name, block.input));
+        }
+      }
+      return;
+    }
+    if (role !== 'user') return;
+    if (typeof content === 'string') {
+      if (includeUser) slots.push({ messageIndex: i, location: 'user', path: [i, 'content'], text: content, hint: {}, userText });
+      userText = content;
+      return;
+    }
+    if (!Array.isArray(content)) return;
+    const ownText: string[] = [];
+    content.forEach((block, j) => {
+      if (!isRecord(block)) return;
+      if (block.type === 'tool_result') {
+        const hint = typeof block.tool_use_id === 'string' ? (calls.get(block.tool_use_id) ?? {}) : {};
+        const base = { messageIndex: i, location: 'tool_result', hint, userText };
+        slots.push(...textSlots(block.content, base, [i, 'content', j, 'content'], TEXT));
+      } else if (block.type === 'text' && typeof block.text === 'string') {
+        if (includeUser) slots.push({ messageIndex: i, location: 'user', path: [i, 'content', j, 'text'], text: block.text, hint: {}, userText });
+        ownText.push(block.text);
+      }
+    });
+    const said = ownText.join('\n').trim();
+    // Claude Code's tool-result turns carry only reminders; the question stays the last real prompt.
+    if (said.replace(/<system-reminder>[\s\S]*?<\/system-reminder>/g, '').trim().length > 0) userText = said;
+  });
+  return slots;
+}

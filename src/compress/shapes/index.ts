@@ -1,0 +1,64 @@
+import { anthropicSlots } from './anthropic.js';
+import { openaiChatSlots } from './openai-chat.js';
+import { responsesSlots } from './responses.js';
+import { isRecord, type Slot } from './slot.js';
+
+export type { Path, Slot } from './slot.js';
+export { setAtPath } from './slot.js';
+
+export type MessageShape = 'anthropic' | 'openai-chat' | 'responses';
+
+const RESPONSES_TYPES = new Set([
+  'function_call',
+  'function_call_output',
+  'custom_tool_call',
+  'custom_tool_call_output',
+  'local_shell_call',
+  'local_shell_call_output',
+  'reasoning',
+  'message',
+  'computer_call',
+  'computer_call_output',
+  'web_search_call',
+  'file_search_call',
+  'item_reference',
+]);
+const ANTHROPIC_BLOCKS = new Set([
+  'tool_use',
+  'tool_result',
+  'thinking',
+  'redacted_thinking',
+  'document',
+  'server_tool_use',
+  'web_search_tool_result',
+]);
+
+/** Tells the three message shapes apart by what only each of them has. */
+export function detectShape(messages: readonly unknown[]): MessageShape {
+  let anthropic = false;
+  for (const m of messages) {
+    if (!isRecord(m)) continue;
+    if (typeof m.type === 'string' && RESPONSES_TYPES.has(m.type)) return 'responses';
+    if (m.role === 'tool' || m.role === 'function' || Array.isArray(m.tool_calls)) return 'openai-chat';
+    if (Array.isArray(m.content)) {
+      for (const block of m.content) {
+        if (!isRecord(block)) continue;
+        if (block.type === 'input_text' || block.type === 'output_text') return 'responses';
+        if (typeof block.type === 'string' && ANTHROPIC_BLOCKS.has(block.type)) anthropic = true;
+        if (block.type === 'image' && isRecord(block.source)) anthropic = true;
+      }
+    }
+  }
+  return anthropic ? 'anthropic' : 'openai-chat';
+}
+
+export function collectSlots(
+  shape: MessageShape,
+  messages: readonly unknown[],
+  includeUser: boolean,
+  includeSystem: boolean,
+): Slot[] {
+  if (shape === 'anthropic') return anthropicSlots(messages, includeUser);
+  if (shape === 'responses') return responsesSlots(messages, includeUser, includeSystem);
+  return openaiChatSlots(messages, includeUser, includeSystem);
+}

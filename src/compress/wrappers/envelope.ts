@@ -1,0 +1,42 @@
+/**
+ * What an agent wrapped around a tool's output, separated from the output itself so the router can
+ * detect and compress the content while keeping the wrapper's bytes.
+ */
+export interface Envelope {
+  /** Which wrapper was recognised. */
+  readonly wrapper: 'plain' | 'line-numbered' | 'codex-exec';
+  /** Bytes before the content, kept verbatim (Codex's header through `Output:`). */
+  readonly head: string;
+  /** The content's lines, without their line-number prefixes and without line terminators. */
+  readonly lines: readonly string[];
+  /** Per-line prefixes (`  12\t`) for line-numbered output; empty strings elsewhere. */
+  readonly prefixes: readonly string[];
+  /** Line terminators per line (`\n`, `\r\n`, or `` for a last line without one). */
+  readonly eols: readonly string[];
+  /** Original line numbers (1-based) per line: from the prefixes, else positions. */
+  readonly numbers: readonly number[];
+  /** The content alone, for detection and for content-level rewrites. */
+  readonly content: string;
+  /** True when kept lines must stay byte-identical (no re-encoding of the content). */
+  readonly exactLines: boolean;
+}
+
+/** Splits text into lines and their terminators, so joining them gives the text back byte for byte. */
+export function splitLines(text: string): { lines: string[]; eols: string[] } {
+  const lines: string[] = [];
+  const eols: string[] = [];
+  let start = 0;
+  while (start < text.length) {
+    const nl = text.indexOf('\n', start);
+    if (nl === -1) {
+      lines.push(text.slice(start));
+      eols.push('');
+      break;
+    }
+    const cr = nl > start && text.charCodeAt(nl - 1) === 13;
+    lines.push(text.slice(start, cr ? nl - 1 : nl));
+    eols.push(cr ? '\r\n' : '\n');
+    start = nl + 1;
+  }
+  return { lines, eols };
+}

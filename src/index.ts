@@ -1,0 +1,5 @@
+export type { CompressOptions, SavingsProfile } from './compress/options.js';
+export type { BlockDecision, CompressResult } from './compress/result.js';
+export { HeadroomError, type HeadroomErrorCode } from './errors.js';
+export { compress, configureRetrieval, retrieve, simulate } from './library.js';
+export type { RetrievalStoreLimits } from './store/memory-store.js';

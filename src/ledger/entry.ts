@@ -1,0 +1,31 @@
+/** One proxied request, as appended to the savings ledger. Never holds content or secrets. */
+export interface LedgerEntry {
+  /** ISO time the request arrived. */
+  readonly ts: string;
+  /** `wrap` session id (or `proxy` for a standalone proxy), so one session's requests can be summed. */
+  readonly session: string;
+  /** Agent or client, from `wrap` or from the user agent: `claude`, `codex`, `aider`, `openai-sdk`, … */
+  readonly agent: string;
+  readonly provider: 'anthropic' | 'openai';
+  readonly model: string;
+  /** Request path, without query string. */
+  readonly path: string;
+  readonly status: number;
+  /** Input tokens headroom counted before and after compression (its own tokenizer). */
+  readonly tokensBefore: number;
+  readonly tokensAfter: number;
+  readonly tokensSaved: number;
+  readonly transforms: readonly string[];
+  /** Why the request went through unchanged, when it did: `nothing-to-compress`, `unparseable-body`, `compression-error`, `timeout`, `disabled`, … */
+  readonly passthroughReason?: string;
+  readonly compressionMs: number;
+  /** The provider's own usage report, when the response carried one. */
+  readonly usage?: {
+    readonly inputTokens: number;
+    readonly outputTokens: number;
+    readonly cacheReadTokens: number;
+    readonly cacheWriteTokens: number;
+  };
+  /** Total request latency as the client saw it, ms. */
+  readonly latencyMs: number;
+}

@@ -1,0 +1,64 @@
+/**
+ * Token counting per model family, behind one small module so the tokenizer can be swapped.
+ * gpt-tokenizer was chosen over js-tiktoken: identical o200k counts, ~8x faster encoding, and its
+ * encoders load lazily per family.
+ */
+
+type Encoder = (text: string) => number;
+export type TokenizerFamily = 'o200k' | 'cl100k' | 'claude';
+
+/**
+ * Claude's tokenizer is not published. Its counts run above o200k's on code and JSON; this factor is
+ * applied to o200k counts and is stated in the README as an estimate (the proxy also records the
+ * provider's own input_tokens, which is the ground truth for billing).
+ */
+export const CLAUDE_FACTOR = 1.15;
+
+/** Texts longer than this are counted by sampling evenly spaced windows, to keep counting linear and cheap. */
+const SAMPLE_THRESHOLD = 256 * 1024;
+const SAMPLE_WINDOWS = 8;
+const SAMPLE_WINDOW_CHARS = 8 * 1024;
+
+const loaded = new Map<'o200k' | 'cl100k', Encoder>();
+
+export function tokenizerFamily(model: string): TokenizerFamily {
+  const m = model.toLowerCase();
+  if (m.includes('claude') || m.startsWith('anthropic')) return 'claude';
+  if (/^(?:gpt-4(?:-|$)(?!o)|gpt-4-turbo|gpt-3\.5|text-embedding-ada|davinci|babbage)/.test(m)) return 'cl100k';
+  return 'o200k';
+}
+
+async function loadEncoder(name: 'o200k' | 'cl100k'): Promise<Encoder> {
+  const cached = loaded.get(name);
+  if (cached) return cached;
+  const mod =
+    name === 'o200k'
+      ? await import('gpt-tokenizer/encoding/o200k_base')
+      : await import('gpt-tokenizer/encoding/cl100k_base');
+  // Tool output may contain `<|endoftext|>` and friends; count them as text instead of throwing.
+  const asText = { disallowedSpecial: new Set<string>() };
+  const encoder: Encoder = (text) => mod.countTokens(text, asText);
+  loaded.set(name, encoder);
+  return encoder;
+}
+
+function sampled(encode: Encoder, text: string): number {
+  if (text.length <= SAMPLE_THRESHOLD) return encode(text);
+  const stride = Math.floor((text.length - SAMPLE_WINDOW_CHARS) / (SAMPLE_WINDOWS - 1));
+  let chars = 0;
+  let tokens = 0;
+  for (let i = 0; i < SAMPLE_WINDOWS; i++) {
+    const window = text.slice(i * stride, i * stride + SAMPLE_WINDOW_CHARS);
+    chars += window.length;
+    tokens += encode(window);
+  }
+  return Math.round((tokens / chars) * text.length);
+}
+
+/** Returns a synchronous counter for a model, loading its tokenizer once. */
+export async function tokenCounter(model: string): Promise<(text: string) => number> {
+  const family = tokenizerFamily(model);
+  const encode = await loadEncoder(family === 'cl100k' ? 'cl100k' : 'o200k');
+  if (family === 'claude') return (text) => Math.ceil(sampled(encode, text) * CLAUDE_FACTOR);
+  return (text) => sampled(encode, text);
+}

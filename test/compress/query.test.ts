@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { extractQuery, isAnalysisRequest } from '../../src/compress/query.js';
+
+describe('extractQuery', () => {
+  it('keeps identifiers, versions and paths and drops filler words', () => {
+    const q = extractQuery('Why does getUserById fail in src/api/users.ts since version 2.3.1?');
+    expect(q.terms).toContain('getuserbyid');
+    expect(q.terms).toContain('src/api/users.ts');
+    expect(q.terms).toContain('users.ts');
+    expect(q.terms).toContain('2.3.1');
+    expect(q.terms).not.toContain('why');
+    expect(q.terms).not.toContain('does');
+  });
+
+  it('ignores text inside system reminders the agent injected', () => {
+    const q = extractQuery('<system-reminder>secretword should not count</system-reminder>What is the price of claude-3-opus?');
+    expect(q.terms).not.toContain('secretword');
+    expect(q.terms).toContain('claude-3-opus');
+  });
+
+  it('keeps quoted phrases whole', () => {
+    expect(extractQuery('find "connection reset by peer" in the logs').terms).toContain('connection reset by peer');
+  });
+});
+
+describe('isAnalysisRequest', () => {
+  it('spots requests to review or explain code', () => {
+    expect(isAnalysisRequest('Please review this function')).toBe(true);
+    expect(isAnalysisRequest('explain what parseConfig does')).toBe(true);
+    expect(isAnalysisRequest('list the files')).toBe(false);
+  });
+});
