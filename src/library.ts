@@ -20,7 +20,10 @@ export async function compress<M>(messages: M, options: CompressOptions): Promis
 }
 
 /** Estimates what `compress` would do, block by block, without changing or storing anything. */
-export async function simulate<M>(messages: M, options: CompressOptions): Promise<Omit<CompressResult<M>, 'messages'>> {
+export async function simulate<M>(
+  messages: M,
+  options: CompressOptions,
+): Promise<Omit<CompressResult<M>, 'messages'>> {
   const { originals: _originals, messages: _messages, ...report } = await compressMessages(messages, options);
   return report;
 }

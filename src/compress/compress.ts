@@ -13,7 +13,16 @@ import { isRecord } from './shapes/slot.js';
 /** Strings under this length are counted directly; longer ones go through the memo's count cache. */
 const COUNT_MEMO_MIN = 2048;
 /** Fields that hold ids, signatures or binary data rather than text the model reads as tokens. */
-const NOT_TEXT = new Set(['data', 'signature', 'encrypted_content', 'id', 'tool_use_id', 'tool_call_id', 'call_id', 'cache_control']);
+const NOT_TEXT = new Set([
+  'data',
+  'signature',
+  'encrypted_content',
+  'id',
+  'tool_use_id',
+  'tool_call_id',
+  'call_id',
+  'cache_control',
+]);
 
 function countAll(value: unknown, count: (text: string) => number): number {
   if (typeof value === 'string') return count(value);
@@ -51,12 +60,20 @@ function decision(messageIndex: number, location: string, e: MemoEntry): BlockDe
  * and a block's result depends only on the block and what came before it, never on later messages.
  * Throws only for invalid options or a `messages` value that is not an array.
  */
-export async function compressMessages<M>(messages: M, options: CompressOptions, memo?: BlockMemo): Promise<CoreResult<M>> {
+export async function compressMessages<M>(
+  messages: M,
+  options: CompressOptions,
+  memo?: BlockMemo,
+): Promise<CoreResult<M>> {
   const resolved = resolveOptions(options);
   if (!Array.isArray(messages)) {
-    throw new HeadroomError('INVALID_INPUT', 'Expected `messages` to be an array of chat messages or Responses input items.', {
-      fix: 'Pass the `messages` array of a chat request (or the `input` array of a Responses request).',
-    });
+    throw new HeadroomError(
+      'INVALID_INPUT',
+      'Expected `messages` to be an array of chat messages or Responses input items.',
+      {
+        fix: 'Pass the `messages` array of a chat request (or the `input` array of a Responses request).',
+      },
+    );
   }
   const rawCount = await tokenCounter(resolved.model);
   const fingerprint = optionsFingerprint(resolved);
@@ -85,12 +102,26 @@ export async function compressMessages<M>(messages: M, options: CompressOptions,
   for (const slot of slots) {
     if (slot.messageIndex >= firstProtected) {
       const tokens = count(slot.text);
-      blocks.push({ messageIndex: slot.messageIndex, location: slot.location, kind: undefined, tokensBefore: tokens, tokensAfter: tokens, action: 'protected-recent' });
+      blocks.push({
+        messageIndex: slot.messageIndex,
+        location: slot.location,
+        kind: undefined,
+        tokensBefore: tokens,
+        tokensAfter: tokens,
+        action: 'protected-recent',
+      });
       continue;
     }
     const query = extractQuery(slot.userText);
     const analysis = resolved.protectAnalysisContext && isAnalysisRequest(slot.userText);
-    const key = memoKey(['block', fingerprint, slot.text, query.terms.join('\u0000'), String(analysis), JSON.stringify(slot.hint)]);
+    const key = memoKey([
+      'block',
+      fingerprint,
+      slot.text,
+      query.terms.join('\u0000'),
+      String(analysis),
+      JSON.stringify(slot.hint),
+    ]);
     let entry = memo?.get(key);
     if (!entry) {
       const outcome = compressBlock({ text: slot.text, hint: slot.hint, query, analysis }, resolved, count);

@@ -42,7 +42,9 @@ function extensionOf(path: string): string | undefined {
 
 /** The file a command reads (`cat src/a.ts`, `sed -n 1,80p a.log`), for kind hints from its extension. */
 function fileInCommand(command: string): string | undefined {
-  const m = /(?:^|[|;&]\s*)(?:cat|head|tail|less|bat|nl|sed\s+-n\s+\S+)\s+(?:-\S+\s+)*([^\s|;&<>]+)/.exec(command);
+  const m = /(?:^|[|;&]\s*)(?:cat|head|tail|less|bat|nl|sed\s+-n\s+\S+)\s+(?:-\S+\s+)*([^\s|;&<>]+)/.exec(
+    command,
+  );
   return m?.[1];
 }
 
@@ -56,7 +58,8 @@ function hintedKind(hint: BlockHint): { kind: ContentKind; strong: boolean } | u
     }
   }
   if (hint.command) {
-    for (const [pattern, kind] of COMMAND_KINDS) if (pattern.test(hint.command)) return { kind, strong: false };
+    for (const [pattern, kind] of COMMAND_KINDS)
+      if (pattern.test(hint.command)) return { kind, strong: false };
   }
   return undefined;
 }

@@ -43,7 +43,8 @@ export function extractQuery(text: string): Query {
 }
 
 /** Words that mean the user wants code read closely, so code is not compressed. */
-const ANALYSIS = /\b(?:analy[sz]e|analysis|review|explain|debug|audit|understand|walk me through|refactor)\b/i;
+const ANALYSIS =
+  /\b(?:analy[sz]e|analysis|review|explain|debug|audit|understand|walk me through|refactor)\b/i;
 
 export function isAnalysisRequest(text: string): boolean {
   return ANALYSIS.test(text.replace(INJECTED, ' '));

@@ -41,7 +41,9 @@ const PROFILES: Record<SavingsProfile, { budgets: Budgets; minTokens: number }> 
   'agent-90': { budgets: AGENT_90_BUDGETS, minTokens: 120 },
 };
 
-export const DEFAULT_RETRIEVAL_HINT = 'headroom_retrieve hash={hash}';
+/** The tool the SDK adapters add so the model can ask for an original back; markers name it by default. */
+export const RETRIEVE_TOOL = 'headroom_retrieve';
+export const DEFAULT_RETRIEVAL_HINT = `${RETRIEVE_TOOL} hash={hash}`;
 
 const KNOWN = new Set<string>([
   'model',
@@ -58,9 +60,13 @@ const KNOWN = new Set<string>([
 ]);
 
 function invalid(name: string, expected: string, value: unknown): HeadroomError {
-  return new HeadroomError('INVALID_OPTION', `Expected the \`${name}\` option to be ${expected}, got ${describeValue(value)}.`, {
-    fix: `Pass a valid \`${name}\` or leave it out to use the default.`,
-  });
+  return new HeadroomError(
+    'INVALID_OPTION',
+    `Expected the \`${name}\` option to be ${expected}, got ${describeValue(value)}.`,
+    {
+      fix: `Pass a valid \`${name}\` or leave it out to use the default.`,
+    },
+  );
 }
 
 function bool(o: Record<string, unknown>, name: string, fallback: boolean): boolean {
@@ -73,16 +79,21 @@ function bool(o: Record<string, unknown>, name: string, fallback: boolean): bool
 function nonNegativeInt(o: Record<string, unknown>, name: string, fallback: number): number {
   const v = o[name];
   if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw invalid(name, 'a non-negative integer', v);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0)
+    throw invalid(name, 'a non-negative integer', v);
   return v;
 }
 
 /** Checks options where they enter the library and fills in the profile's defaults. */
 export function resolveOptions(options: unknown): ResolvedOptions {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new HeadroomError('INVALID_OPTION', `Expected options to be an object, got ${describeValue(options)}.`, {
-      fix: "Call compress(messages, { model: 'gpt-4o' }).",
-    });
+    throw new HeadroomError(
+      'INVALID_OPTION',
+      `Expected options to be an object, got ${describeValue(options)}.`,
+      {
+        fix: "Call compress(messages, { model: 'gpt-4o' }).",
+      },
+    );
   }
   const o = options as Record<string, unknown>;
   for (const key of Object.keys(o)) {
@@ -92,7 +103,8 @@ export function resolveOptions(options: unknown): ResolvedOptions {
       });
     }
   }
-  if (typeof o.model !== 'string' || o.model.length === 0) throw invalid('model', 'a non-empty string', o.model);
+  if (typeof o.model !== 'string' || o.model.length === 0)
+    throw invalid('model', 'a non-empty string', o.model);
   const profileName = o.savingsProfile ?? 'default';
   if (profileName !== 'default' && profileName !== 'agent-90') {
     throw invalid('savingsProfile', '`default` or `agent-90`', profileName);

@@ -3,9 +3,17 @@ import { detectCompressor } from './detect.js';
 import { contentHash } from './hash.js';
 import type { ResolvedOptions } from './options.js';
 import { renderPlan, retrievalMarker } from './render.js';
+import { RETRIEVE_TOOL } from './resolve-options.js';
 import { formatCount } from './signals.js';
-import type { Budgets, Compressor, CompressorContext, ContentKind, LinePlan, Query } from './types.js';
-import type { BlockHint } from './types.js';
+import type {
+  BlockHint,
+  Budgets,
+  Compressor,
+  CompressorContext,
+  ContentKind,
+  LinePlan,
+  Query,
+} from './types.js';
 import { type Envelope, isAgentPreview, openEnvelope } from './wrappers/index.js';
 
 /** What the router decided for one block. */
@@ -31,8 +39,12 @@ export interface BlockInput {
 
 /** A compression must save at least this fraction, or the exact original is worth more. */
 const MIN_GAIN = 0.1;
-/** Lines that say an agent already cut the output; they are kept so the model knows. */
-const AGENT_NOTE = /chars truncated|tokens truncated|output truncated|Total output lines:/i;
+/**
+ * Lines that say an agent already cut the output (Codex's `…195798 chars truncated…`, Claude Code's
+ * `... [19396 characters truncated] ...` in a failed command's output); kept so the model knows.
+ */
+const AGENT_NOTE =
+  /chars truncated|characters truncated|tokens truncated|output truncated|Total output lines:/i;
 
 function looksBinary(text: string): boolean {
   const sample = text.slice(0, 8192);
@@ -46,7 +58,15 @@ function looksBinary(text: string): boolean {
 }
 
 function unchanged(action: string, tokens: number, kind?: ContentKind): BlockOutcome {
-  return { text: undefined, kind, transform: undefined, hash: undefined, action, tokensBefore: tokens, tokensAfter: tokens };
+  return {
+    text: undefined,
+    kind,
+    transform: undefined,
+    hash: undefined,
+    action,
+    tokensBefore: tokens,
+    tokensAfter: tokens,
+  };
 }
 
 function scaleBudgets(b: Budgets, f: number): Budgets {
@@ -71,7 +91,6 @@ function scaleBudgets(b: Budgets, f: number): Budgets {
 
 /** Keeps lines an agent wrote about its own truncation, whatever the compressor chose. */
 function withAgentNotes(env: Envelope, plan: LinePlan): LinePlan {
-  if (env.wrapper !== 'codex-exec') return plan;
   const keep = plan.keep.slice();
   for (let i = 0; i < env.lines.length; i++) if (AGENT_NOTE.test(env.lines[i]!)) keep[i] = true;
   return { ...plan, keep };
@@ -82,13 +101,24 @@ interface Attempt {
   readonly transform: string;
 }
 
-function attempt(env: Envelope, compressor: Compressor, ctx: CompressorContext, hint: string, hash: string): Attempt | undefined {
+function attempt(
+  env: Envelope,
+  compressor: Compressor,
+  ctx: CompressorContext,
+  hint: string,
+  hash: string,
+): Attempt | undefined {
   if (!env.exactLines && compressor.rewrite) {
     const rewritten = compressor.rewrite(env.content, ctx);
     if (rewritten) {
-      const summary = rewritten.lossy ? `${compressor.kind} compressed (${rewritten.transform})` : `${compressor.kind} re-encoded losslessly (${rewritten.transform})`;
+      const summary = rewritten.lossy
+        ? `${compressor.kind} compressed (${rewritten.transform})`
+        : `${compressor.kind} re-encoded losslessly (${rewritten.transform})`;
       const sep = rewritten.text.endsWith('\n') ? '' : '\n';
-      return { text: `${env.head}${rewritten.text}${sep}${retrievalMarker(summary, hash, hint)}`, transform: rewritten.transform };
+      return {
+        text: `${env.head}${rewritten.text}${sep}${retrievalMarker(summary, hash, hint)}`,
+        transform: rewritten.transform,
+      };
     }
   }
   const planned = compressor.lines(env.lines, ctx);
@@ -97,7 +127,10 @@ function attempt(env: Envelope, compressor: Compressor, ctx: CompressorContext, 
   const { body, kept } = renderPlan(env, plan);
   const summary = `kept ${formatCount(kept)} of ${formatCount(env.lines.length)} lines (${compressor.kind})`;
   const sep = body.endsWith('\n') ? '' : '\n';
-  return { text: `${env.head}${body}${sep}${retrievalMarker(summary, hash, hint)}`, transform: plan.transform };
+  return {
+    text: `${env.head}${body}${sep}${retrievalMarker(summary, hash, hint)}`,
+    transform: plan.transform,
+  };
 }
 
 /** Last resort under a hard character budget: the head and tail that fit, with a marker. */
@@ -106,7 +139,8 @@ function headTail(text: string, budget: number, hint: string, hash: string): Att
   const room = Math.max(0, budget - marker.length - 64);
   const headChars = Math.floor(room * 0.6);
   const head = text.slice(0, text.lastIndexOf('\n', headChars) + 1 || headChars);
-  const tailStart = text.indexOf('\n', text.length - (room - head.length)) + 1 || text.length - (room - head.length);
+  const tailStart =
+    text.indexOf('\n', text.length - (room - head.length)) + 1 || text.length - (room - head.length);
   const omitted = tailStart - head.length;
   return {
     text: `${head}[… ${formatCount(omitted)} characters omitted …]\n${text.slice(tailStart)}${text.endsWith('\n') ? '' : '\n'}${marker}`,
@@ -118,7 +152,11 @@ function headTail(text: string, budget: number, hint: string, hash: string): Att
  * Compresses one block of tool output (or eligible text). Never throws: any fault leaves the block as
  * it was, with the reason as the action.
  */
-export function compressBlock(input: BlockInput, options: ResolvedOptions, countTokens: (t: string) => number): BlockOutcome {
+export function compressBlock(
+  input: BlockInput,
+  options: ResolvedOptions,
+  countTokens: (t: string) => number,
+): BlockOutcome {
   const { text } = input;
   const tokensBefore = countTokens(text);
   try {
@@ -128,6 +166,8 @@ export function compressBlock(input: BlockInput, options: ResolvedOptions, count
       return unchanged('below-min-tokens', tokensBefore);
     }
     if (isAgentPreview(text)) return unchanged('agent-preview', tokensBefore);
+    // A retrieved original compressed again would send the model round in circles.
+    if (input.hint.toolName === RETRIEVE_TOOL) return unchanged('retrieval-answer', tokensBefore);
     if (looksBinary(text)) return unchanged('binary', tokensBefore);
     const env = openEnvelope(text);
     const compressor =
@@ -157,8 +197,17 @@ export function compressBlock(input: BlockInput, options: ResolvedOptions, count
     if (!best) return unchanged('nothing-to-drop', tokensBefore, kind);
     const tokensAfter = countTokens(best.text);
     const mustFit = codexBudget !== undefined && text.length > codexBudget;
-    if (!mustFit && tokensAfter > tokensBefore * (1 - MIN_GAIN)) return unchanged('no-gain', tokensBefore, kind);
-    return { text: best.text, kind, transform: best.transform, hash, action: 'compressed', tokensBefore, tokensAfter };
+    if (!mustFit && tokensAfter > tokensBefore * (1 - MIN_GAIN))
+      return unchanged('no-gain', tokensBefore, kind);
+    return {
+      text: best.text,
+      kind,
+      transform: best.transform,
+      hash,
+      action: 'compressed',
+      tokensBefore,
+      tokensAfter,
+    };
   } catch {
     return unchanged('compressor-error', tokensBefore);
   }

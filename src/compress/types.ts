@@ -1,14 +1,5 @@
 /** What a block of tool output holds, as the router decides it. */
-export type ContentKind =
-  | 'json'
-  | 'log'
-  | 'search'
-  | 'diff'
-  | 'code'
-  | 'listing'
-  | 'csv'
-  | 'html'
-  | 'prose';
+export type ContentKind = 'json' | 'log' | 'search' | 'diff' | 'code' | 'listing' | 'csv' | 'html' | 'prose';
 
 /** Words and identifiers from the user's last question before a block; they protect matching lines and items. */
 export interface Query {

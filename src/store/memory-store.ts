@@ -18,7 +18,10 @@ interface Held {
 }
 
 /** Originals of compressed blocks, bounded by size and age, so `retrieve(hash)` can give them back. */
-export function createMemoryStore(limits: RetrievalStoreLimits = {}, now: () => number = Date.now): RetrievalStore {
+export function createMemoryStore(
+  limits: RetrievalStoreLimits = {},
+  now: () => number = Date.now,
+): RetrievalStore {
   const maxChars = limits.maxChars ?? 64 * 1024 * 1024;
   const ttlMs = limits.ttlMs ?? 24 * 60 * 60 * 1000;
   const held = new Map<string, Held>();

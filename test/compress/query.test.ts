@@ -13,13 +13,17 @@ describe('extractQuery', () => {
   });
 
   it('ignores text inside system reminders the agent injected', () => {
-    const q = extractQuery('<system-reminder>secretword should not count</system-reminder>What is the price of claude-3-opus?');
+    const q = extractQuery(
+      '<system-reminder>secretword should not count</system-reminder>What is the price of claude-3-opus?',
+    );
     expect(q.terms).not.toContain('secretword');
     expect(q.terms).toContain('claude-3-opus');
   });
 
   it('keeps quoted phrases whole', () => {
-    expect(extractQuery('find "connection reset by peer" in the logs').terms).toContain('connection reset by peer');
+    expect(extractQuery('find "connection reset by peer" in the logs').terms).toContain(
+      'connection reset by peer',
+    );
   });
 });
 

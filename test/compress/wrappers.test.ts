@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { isAgentPreview, openEnvelope } from '../../src/compress/wrappers/index.js';
 
-const numbered = (lines: string[], start = 1) => lines.map((l, i) => `${String(i + start).padStart(6)}\t${l}`).join('\n');
+const numbered = (lines: string[], start = 1) =>
+  lines.map((l, i) => `${String(i + start).padStart(6)}\t${l}`).join('\n');
 
 describe('openEnvelope', () => {
   it('sees through Claude Code Read line numbers and keeps tabs inside lines', () => {
@@ -29,10 +30,13 @@ describe('openEnvelope', () => {
   });
 
   it('splits the Codex exec header from the output beneath it', () => {
-    const text = 'Chunk ID: 7f3a\nWall time: 1.2 seconds\nProcess exited with code 1\nOriginal token count: 5000\nOutput:\nline one\nline two\n';
+    const text =
+      'Chunk ID: 7f3a\nWall time: 1.2 seconds\nProcess exited with code 1\nOriginal token count: 5000\nOutput:\nline one\nline two\n';
     const env = openEnvelope(text);
     expect(env.wrapper).toBe('codex-exec');
-    expect(env.head).toBe('Chunk ID: 7f3a\nWall time: 1.2 seconds\nProcess exited with code 1\nOriginal token count: 5000\nOutput:\n');
+    expect(env.head).toBe(
+      'Chunk ID: 7f3a\nWall time: 1.2 seconds\nProcess exited with code 1\nOriginal token count: 5000\nOutput:\n',
+    );
     expect(env.lines).toEqual(['line one', 'line two']);
   });
 

@@ -21,7 +21,15 @@ export function anthropicSlots(messages: readonly unknown[], includeUser: boolea
     }
     if (role !== 'user') return;
     if (typeof content === 'string') {
-      if (includeUser) slots.push({ messageIndex: i, location: 'user', path: [i, 'content'], text: content, hint: {}, userText });
+      if (includeUser)
+        slots.push({
+          messageIndex: i,
+          location: 'user',
+          path: [i, 'content'],
+          text: content,
+          hint: {},
+          userText,
+        });
       userText = content;
       return;
     }
@@ -34,7 +42,15 @@ export function anthropicSlots(messages: readonly unknown[], includeUser: boolea
         const base = { messageIndex: i, location: 'tool_result', hint, userText };
         slots.push(...textSlots(block.content, base, [i, 'content', j, 'content'], TEXT));
       } else if (block.type === 'text' && typeof block.text === 'string') {
-        if (includeUser) slots.push({ messageIndex: i, location: 'user', path: [i, 'content', j, 'text'], text: block.text, hint: {}, userText });
+        if (includeUser)
+          slots.push({
+            messageIndex: i,
+            location: 'user',
+            path: [i, 'content', j, 'text'],
+            text: block.text,
+            hint: {},
+            userText,
+          });
         ownText.push(block.text);
       }
     });

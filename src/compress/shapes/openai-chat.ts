@@ -4,7 +4,11 @@ import { hintFromCall, isRecord, plainText, type Slot, textSlots } from './slot.
 const TEXT = ['text'];
 
 /** Tool messages, and user/system text when asked, in OpenAI chat messages. */
-export function openaiChatSlots(messages: readonly unknown[], includeUser: boolean, includeSystem: boolean): Slot[] {
+export function openaiChatSlots(
+  messages: readonly unknown[],
+  includeUser: boolean,
+  includeSystem: boolean,
+): Slot[] {
   const calls = new Map<string, BlockHint>();
   const slots: Slot[] = [];
   let userText = '';
@@ -22,7 +26,8 @@ export function openaiChatSlots(messages: readonly unknown[], includeUser: boole
       }
     } else if (role === 'tool' || role === 'function') {
       const id = typeof message.tool_call_id === 'string' ? message.tool_call_id : undefined;
-      const hint = (id && calls.get(id)) || (typeof message.name === 'string' ? { toolName: message.name } : {});
+      const hint =
+        (id && calls.get(id)) || (typeof message.name === 'string' ? { toolName: message.name } : {});
       slots.push(...textSlots(content, { ...base, location: 'tool', hint }, [i, 'content'], TEXT));
     } else if (role === 'user') {
       if (includeUser) slots.push(...textSlots(content, { ...base, location: 'user' }, [i, 'content'], TEXT));

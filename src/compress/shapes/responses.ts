@@ -6,7 +6,11 @@ const INPUT_TEXT = ['input_text', 'text'];
 const OUTPUT_ITEMS = new Set(['function_call_output', 'custom_tool_call_output', 'local_shell_call_output']);
 
 /** Tool-call outputs, and user/system text when asked, in Responses-API input items. */
-export function responsesSlots(items: readonly unknown[], includeUser: boolean, includeSystem: boolean): Slot[] {
+export function responsesSlots(
+  items: readonly unknown[],
+  includeUser: boolean,
+  includeSystem: boolean,
+): Slot[] {
   const calls = new Map<string, BlockHint>();
   const slots: Slot[] = [];
   let userText = '';
@@ -22,11 +26,19 @@ export function responsesSlots(items: readonly unknown[], includeUser: boolean, 
       calls.set(callId, hintFromCall('local_shell', item.action));
     } else if (typeof type === 'string' && OUTPUT_ITEMS.has(type)) {
       const hint = (callId && calls.get(callId)) || {};
-      slots.push(...textSlots(item.output, { messageIndex: i, location: type, hint, userText }, [i, 'output'], OUTPUT_TEXT));
+      slots.push(
+        ...textSlots(
+          item.output,
+          { messageIndex: i, location: type, hint, userText },
+          [i, 'output'],
+          OUTPUT_TEXT,
+        ),
+      );
     } else if (type === 'message') {
       const base = { messageIndex: i, hint: {}, userText };
       if (item.role === 'user') {
-        if (includeUser) slots.push(...textSlots(item.content, { ...base, location: 'user' }, [i, 'content'], INPUT_TEXT));
+        if (includeUser)
+          slots.push(...textSlots(item.content, { ...base, location: 'user' }, [i, 'content'], INPUT_TEXT));
         userText = plainText(item.content);
       } else if ((item.role === 'system' || item.role === 'developer') && includeSystem) {
         slots.push(...textSlots(item.content, { ...base, location: 'system' }, [i, 'content'], INPUT_TEXT));

@@ -72,7 +72,11 @@ export function plainText(content: unknown): string {
   if (!Array.isArray(content)) return '';
   const parts: string[] = [];
   for (const part of content) {
-    if (isRecord(part) && (part.type === 'text' || part.type === 'input_text') && typeof part.text === 'string') {
+    if (
+      isRecord(part) &&
+      (part.type === 'text' || part.type === 'input_text') &&
+      typeof part.text === 'string'
+    ) {
       parts.push(part.text);
     }
   }

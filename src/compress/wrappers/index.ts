@@ -9,6 +9,12 @@ export function isAgentPreview(text: string): boolean {
   return text.trimStart().startsWith('<persisted-output>');
 }
 
+/**
+ * Claude Code puts a `<system-reminder>` above the numbered lines of some `Read` results: the notice of
+ * a partial view of a big file (`[Truncated: PARTIAL view — showing lines 1-1865 of 2941 …]`).
+ */
+const LEADING_REMINDER = /^<system-reminder>[^\n]*<\/system-reminder>\n+/;
+
 /** Sees through the agents' wrappers; plain text comes back as a plain envelope. */
 export function openEnvelope(text: string): Envelope {
   const codex = parseCodexExec(text);
@@ -19,6 +25,12 @@ export function openEnvelope(text: string): Envelope {
   }
   const numbered = parseLineNumbered(text);
   if (numbered) return numbered;
+  const reminder = LEADING_REMINDER.exec(text);
+  if (reminder) {
+    // The reminder stays verbatim as the head; the lines beneath keep their numbers.
+    const below = parseLineNumbered(text.slice(reminder[0].length));
+    if (below) return { ...below, head: reminder[0] };
+  }
   const { lines, eols } = splitLines(text);
   return {
     wrapper: 'plain',

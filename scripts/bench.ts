@@ -1,0 +1,109 @@
+/**
+ * `npm run bench`: savings, kept needles and speed of `compress()` on the real-output corpus
+ * (test/fixtures/corpus), then latency on synthetic JSON dumps of ~10K, ~100K and ~500K tokens.
+ *
+ * Each corpus case becomes an agent turn (question → bash tool call → tool output) in OpenAI chat shape
+ * and in Anthropic shape. Every needle of the case must still be in the compressed tool output, verbatim,
+ * in both shapes. Each case runs in its own child process, so one that crashes is reported and the rest
+ * still run. A lost needle, an altered conversation or a crash makes the run exit 1.
+ *
+ * Usage: tsx scripts/bench.ts [--json] [--only name,name] [--runs N] [--no-latency]
+ */
+import { fileURLToPath } from 'node:url';
+import { benchCase, type CaseResult, type CompressFn, crashedCase, MODEL } from './bench/corpus-case.js';
+import { runIsolated } from './bench/isolate.js';
+import { benchLatency, crashedLatency, LATENCY_SIZES, type LatencyResult } from './bench/latency.js';
+import { renderReport, totalsByKind, totalsOf } from './bench/print.js';
+import { type CorpusCase, loadCases } from './corpus/cases.js';
+
+const SELF = fileURLToPath(import.meta.url);
+
+interface Args {
+  readonly json: boolean;
+  readonly only: ReadonlySet<string> | undefined;
+  readonly runs: number;
+  readonly latency: boolean;
+  /** Internal: this process is a child that runs one job and sends its result back. */
+  readonly childCase: string | undefined;
+  readonly childLatency: number | undefined;
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const value = (flag: string) => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const only = value('--only');
+  const runs = Number(value('--runs') ?? 5);
+  if (!Number.isInteger(runs) || runs < 1)
+    throw new Error(`Expected \`--runs\` to be a positive integer, got ${runs}`);
+  const childLatency = value('--child-latency');
+  return {
+    json: argv.includes('--json'),
+    only: only === undefined ? undefined : new Set(only.split(',')),
+    runs,
+    latency: !argv.includes('--no-latency'),
+    childCase: value('--child-case'),
+    childLatency: childLatency === undefined ? undefined : Number(childLatency),
+  };
+}
+
+// Loaded only inside a child: a half-written src/ then fails one case's process, not the whole bench.
+async function loadCompress(): Promise<CompressFn> {
+  const mod = await import('../src/index.js');
+  return mod.compress;
+}
+
+async function runChild(args: Args, cases: readonly CorpusCase[]): Promise<void> {
+  const compressFn = await loadCompress();
+  let result: CaseResult | LatencyResult;
+  if (args.childCase !== undefined) {
+    const c = cases.find((x) => x.name === args.childCase);
+    if (!c) throw new Error(`No corpus case named ${args.childCase}`);
+    result = await benchCase(compressFn, c, args.runs);
+  } else {
+    const size = LATENCY_SIZES.find(([tokens]) => tokens === args.childLatency);
+    if (!size) throw new Error(`No latency size ${String(args.childLatency)}`);
+    result = await benchLatency(compressFn, size[0], size[1]);
+  }
+  // The IPC channel keeps a child alive; close it once the result is out.
+  process.send?.(result, () => process.disconnect());
+}
+
+async function runParent(args: Args, cases: readonly CorpusCase[]): Promise<void> {
+  const results: CaseResult[] = [];
+  for (const c of cases) {
+    if (args.only && !args.only.has(c.name)) continue;
+    const run = await runIsolated<CaseResult>(SELF, ['--child-case', c.name, '--runs', String(args.runs)]);
+    results.push(run.ok ? run.value : crashedCase(c, run.reason));
+    if (!args.json) process.stderr.write(`.${run.ok ? '' : `[${c.name} crashed]`}`);
+  }
+  const latency: LatencyResult[] = [];
+  for (const [tokens, runs] of args.latency ? LATENCY_SIZES : []) {
+    const run = await runIsolated<LatencyResult>(SELF, ['--child-latency', String(tokens)]);
+    latency.push(run.ok ? run.value : crashedLatency(tokens, runs, run.reason));
+    if (!args.json) process.stderr.write('.');
+  }
+  if (!args.json) process.stderr.write('\n');
+
+  if (args.json) {
+    const report = {
+      model: MODEL,
+      runs: args.runs,
+      cases: results,
+      totals: totalsOf(results),
+      perKind: totalsByKind(results),
+      latency,
+    };
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  } else {
+    process.stdout.write(renderReport(results, latency, args.runs));
+  }
+  const failed = results.some((r) => r.lostNeedles.length > 0 || r.broken.length > 0);
+  if (failed || latency.some((l) => l.crashed !== undefined)) process.exitCode = 1;
+}
+
+const args = parseArgs(process.argv.slice(2));
+const cases = await loadCases();
+if (args.childCase !== undefined || args.childLatency !== undefined) await runChild(args, cases);
+else await runParent(args, cases);

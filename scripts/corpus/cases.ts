@@ -1,0 +1,74 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ContentKind } from '../../src/compress/types.js';
+
+/** Where the corpus lives: one `<name>.txt` per case plus `cases.json`. */
+export const CORPUS_DIR = path.resolve(import.meta.dirname, '../../test/fixtures/corpus');
+
+/** Every kind the router can assign; a case names the one its output should be detected as. */
+export const CONTENT_KINDS: readonly ContentKind[] = [
+  'json',
+  'log',
+  'search',
+  'diff',
+  'code',
+  'listing',
+  'csv',
+  'html',
+  'prose',
+];
+
+/** One real tool output and what an agent needs from it. */
+export interface CorpusCase {
+  readonly name: string;
+  /** File name inside the corpus directory, holding the raw output byte for byte. */
+  readonly file: string;
+  readonly kind: ContentKind;
+  /** The command that produced the output, as the agent typed it. */
+  readonly command: string;
+  /** The user's question the agent was answering when it ran the command. */
+  readonly question: string;
+  /** Exact substrings the answer depends on; compression must keep every one verbatim. */
+  readonly needles: readonly string[];
+}
+
+function isKind(value: unknown): value is ContentKind {
+  return typeof value === 'string' && (CONTENT_KINDS as readonly string[]).includes(value);
+}
+
+function isNonEmptyString(value: unknown): value is string {
+  return typeof value === 'string' && value.trim().length > 0;
+}
+
+/** Checks the shape of one entry of cases.json; returns what is wrong, or an empty list. */
+export function caseProblems(entry: unknown): string[] {
+  if (typeof entry !== 'object' || entry === null) return ['not an object'];
+  const e = entry as Record<string, unknown>;
+  const problems: string[] = [];
+  for (const field of ['name', 'file', 'command', 'question'] as const) {
+    if (!isNonEmptyString(e[field])) problems.push(`\`${field}\` must be a non-empty string`);
+  }
+  if (!isKind(e.kind))
+    problems.push(`\`kind\` must be one of ${CONTENT_KINDS.join(', ')}, got ${String(e.kind)}`);
+  const needles = e.needles;
+  if (!Array.isArray(needles) || needles.length < 1 || needles.length > 4) {
+    problems.push('`needles` must be an array of 1 to 4 strings');
+  } else if (!needles.every(isNonEmptyString)) {
+    problems.push('every needle must be a non-empty string');
+  }
+  return problems;
+}
+
+/** Reads cases.json and validates every entry; throws with the first problems found. */
+export async function loadCases(dir: string = CORPUS_DIR): Promise<CorpusCase[]> {
+  const raw: unknown = JSON.parse(await readFile(path.join(dir, 'cases.json'), 'utf8'));
+  if (!Array.isArray(raw)) throw new Error('cases.json must hold an array of cases');
+  const problems = raw.flatMap((entry, i) => caseProblems(entry).map((p) => `case ${i}: ${p}`));
+  if (problems.length > 0) throw new Error(`cases.json is invalid:\n${problems.join('\n')}`);
+  return raw as CorpusCase[];
+}
+
+/** The raw output of a case. */
+export function readCaseOutput(c: CorpusCase, dir: string = CORPUS_DIR): Promise<string> {
+  return readFile(path.join(dir, c.file), 'utf8');
+}

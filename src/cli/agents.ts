@@ -1,0 +1,201 @@
+import { constants } from 'node:fs';
+import { access, readFile, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import path from 'node:path';
+
+export type AgentName = 'claude' | 'codex' | 'aider';
+
+export interface AgentInfo {
+  readonly name: AgentName;
+  readonly label: string;
+  /** Executable looked up on PATH. */
+  readonly command: string;
+  readonly install: string;
+}
+
+export const AGENTS: Readonly<Record<AgentName, AgentInfo>> = {
+  claude: {
+    name: 'claude',
+    label: 'Claude Code',
+    command: 'claude',
+    install: 'npm install -g @anthropic-ai/claude-code',
+  },
+  codex: { name: 'codex', label: 'Codex CLI', command: 'codex', install: 'npm install -g @openai/codex' },
+  aider: {
+    name: 'aider',
+    label: 'Aider',
+    command: 'aider',
+    install: 'python -m pip install aider-install && aider-install',
+  },
+};
+
+export function isAgentName(value: string): value is AgentName {
+  return Object.hasOwn(AGENTS, value);
+}
+
+/** Codex's own per-output cap when `wrap codex` lifts it, so the proxy sees whole command outputs. */
+export const CODEX_TOOL_OUTPUT_TOKEN_LIMIT = 200_000;
+
+export interface LaunchOptions {
+  /** `http://127.0.0.1:PORT`, without `/v1`. */
+  readonly proxyUrl: string;
+  readonly env: NodeJS.ProcessEnv;
+  /** Lift Codex's own output cap (the proxy then holds outputs to its budget). */
+  readonly codexBudget: boolean;
+  /** Text of the user's Codex config.toml, to see whether they set the cap themselves. */
+  readonly codexConfig?: string | undefined;
+}
+
+export interface LaunchPlan {
+  readonly command: string;
+  readonly args: readonly string[];
+  /** The child's complete environment. */
+  readonly env: Readonly<Record<string, string>>;
+  /** What was injected, for the verbose log. */
+  readonly injected: readonly string[];
+}
+
+const LOOPBACK = ['127.0.0.1', 'localhost'];
+
+/**
+ * NO_PROXY and no_proxy both extended with the loopback names, so a corporate HTTP(S)_PROXY does not
+ * swallow the agent's traffic to the local proxy. Existing entries of either spelling are kept.
+ */
+export function withNoProxy(env: Readonly<Record<string, string>>): Record<string, string> {
+  const entries: string[] = [];
+  for (const value of [env.NO_PROXY, env.no_proxy]) {
+    for (const item of (value ?? '').split(',')) {
+      const trimmed = item.trim();
+      if (trimmed !== '' && !entries.includes(trimmed)) entries.push(trimmed);
+    }
+  }
+  for (const host of LOOPBACK) if (!entries.includes(host)) entries.push(host);
+  const joined = entries.join(',');
+  return { ...env, NO_PROXY: joined, no_proxy: joined };
+}
+
+/** Whether the user's Codex arguments or config already set `key` (`-c key=…`, `--config key=…`). */
+export function codexSetsOption(userArgs: readonly string[], key: string, configToml?: string): boolean {
+  const matches = (assignment: string | undefined): boolean =>
+    assignment?.trimStart().startsWith(`${key}=`) === true;
+  for (let i = 0; i < userArgs.length; i++) {
+    const arg = userArgs[i] ?? '';
+    if ((arg === '-c' || arg === '--config') && matches(userArgs[i + 1])) return true;
+    if (arg.startsWith('--config=') && matches(arg.slice('--config='.length))) return true;
+    if (arg.startsWith('-c') && arg.length > 2 && matches(arg.slice(2).replace(/^=/, ''))) return true;
+  }
+  if (configToml !== undefined) {
+    const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    if (new RegExp(`^\\s*${escaped}\\s*=`, 'm').test(configToml)) return true;
+  }
+  return false;
+}
+
+function definedEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value;
+  return out;
+}
+
+/**
+ * How to start an agent pointed at the proxy: the user's arguments untouched and in order, and only
+ * what routing needs added. Credentials are never touched.
+ */
+export function planLaunch(
+  agent: AgentName,
+  userArgs: readonly string[],
+  options: LaunchOptions,
+): LaunchPlan {
+  const env = withNoProxy(definedEnv(options.env));
+  const injected: string[] = ['NO_PROXY/no_proxy += 127.0.0.1,localhost'];
+  const args: string[] = [];
+  switch (agent) {
+    case 'claude':
+      env.ANTHROPIC_BASE_URL = options.proxyUrl;
+      injected.push(`ANTHROPIC_BASE_URL=${options.proxyUrl}`);
+      // Tool-search deferral keeps the tools array small and stable; the user's own choice wins.
+      if (env.ENABLE_TOOL_SEARCH === undefined) {
+        env.ENABLE_TOOL_SEARCH = 'true';
+        injected.push('ENABLE_TOOL_SEARCH=true');
+      }
+      break;
+    case 'codex': {
+      // Codex ignores OPENAI_BASE_URL; a `-c` override before the subcommand routes it and leaves the
+      // user's own arguments exactly as given.
+      args.push('-c', `openai_base_url="${options.proxyUrl}/v1"`);
+      injected.push(`-c openai_base_url="${options.proxyUrl}/v1"`);
+      if (options.codexBudget && !codexSetsOption(userArgs, 'tool_output_token_limit', options.codexConfig)) {
+        args.push('-c', `tool_output_token_limit=${CODEX_TOOL_OUTPUT_TOKEN_LIMIT}`);
+        injected.push(`-c tool_output_token_limit=${CODEX_TOOL_OUTPUT_TOKEN_LIMIT}`);
+      }
+      break;
+    }
+    case 'aider':
+      env.OPENAI_API_BASE = `${options.proxyUrl}/v1`;
+      env.ANTHROPIC_BASE_URL = options.proxyUrl;
+      injected.push(`OPENAI_API_BASE=${options.proxyUrl}/v1`, `ANTHROPIC_BASE_URL=${options.proxyUrl}`);
+      break;
+  }
+  return { command: AGENTS[agent].command, args: [...args, ...userArgs], env, injected };
+}
+
+/**
+ * Upstreams the user had already pointed the agent at (a gateway, another local router): the proxy
+ * forwards there instead of to the public API, so wrapping does not silently change where traffic goes.
+ */
+export function userUpstreams(
+  agent: AgentName,
+  env: NodeJS.ProcessEnv,
+): { anthropic?: string; openai?: string } {
+  const out: { anthropic?: string; openai?: string } = {};
+  const anthropic = env.ANTHROPIC_BASE_URL?.trim();
+  if ((agent === 'claude' || agent === 'aider') && anthropic) out.anthropic = anthropic.replace(/\/+$/, '');
+  const openai = (env.OPENAI_API_BASE ?? env.OPENAI_BASE_URL)?.trim();
+  if (agent === 'aider' && openai) out.openai = openai.replace(/\/+$/, '').replace(/\/v1$/, '');
+  return out;
+}
+
+/** Path of an executable on PATH (PATHEXT on Windows), or undefined. */
+export async function findExecutable(command: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const dirs = (env.PATH ?? env.Path ?? '').split(path.delimiter).filter((dir) => dir !== '');
+  const exts =
+    process.platform === 'win32' ? ['', ...(env.PATHEXT ?? '.EXE;.CMD;.BAT').toLowerCase().split(';')] : [''];
+  for (const dir of dirs) {
+    for (const ext of exts) {
+      const candidate = path.join(dir, command + ext);
+      try {
+        if (!(await stat(candidate)).isFile()) continue;
+        await access(candidate, constants.X_OK);
+        return candidate;
+      } catch {
+        // Not here; keep looking.
+      }
+    }
+  }
+  return undefined;
+}
+
+/** First line the agent prints for `--version`, or undefined when it does not answer in time. */
+export async function agentVersion(executable: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const { execa } = await import('execa');
+  const result = await execa(executable, ['--version'], {
+    env,
+    extendEnv: false,
+    reject: false,
+    timeout: 15_000,
+    stdin: 'ignore',
+  });
+  if (result.exitCode !== 0) return undefined;
+  const line = `${result.stdout}`.split('\n').find((l) => l.trim() !== '');
+  return line?.trim();
+}
+
+/** The user's Codex config.toml text (`$CODEX_HOME/config.toml`, else `~/.codex/config.toml`). */
+export async function readCodexConfig(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const home = env.CODEX_HOME ?? path.join(env.HOME ?? homedir(), '.codex');
+  try {
+    return await readFile(path.join(home, 'config.toml'), 'utf8');
+  } catch {
+    return undefined;
+  }
+}

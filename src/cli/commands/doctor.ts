@@ -1,0 +1,121 @@
+import net from 'node:net';
+import type { Command } from 'commander';
+import { ledgerPath, readLedger } from '../../ledger/ledger.js';
+import { stateDir } from '../../state-dir.js';
+import { tokenCounter } from '../../tokens/count.js';
+import { AGENTS, agentVersion, findExecutable } from '../agents.js';
+import type { CliContext, SetExitCode } from '../context.js';
+import {
+  type CheckResult,
+  checkAgent,
+  checkBaseUrls,
+  checkHttpProxy,
+  checkKeys,
+  checkLedger,
+  checkNode,
+  checkProxy,
+  checkSavings,
+  checkStateDir,
+  checkTokenizer,
+} from '../doctor-checks.js';
+import { DEFAULT_PORT, probeHealth } from '../health.js';
+import { createLogger, type Logger } from '../logger.js';
+import { findPortOwner, isPortInUse } from '../port-owner.js';
+
+interface DoctorFlags {
+  readonly json?: boolean;
+}
+
+export function registerDoctor(program: Command, ctx: CliContext, setExit: SetExitCode): void {
+  program
+    .command('doctor')
+    .description('check the set-up and explain the savings so far; exits non-zero when a check fails')
+    .option('-j, --json', 'print JSON on stdout, nothing else')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ headroom doctor
+  $ headroom doctor --json | jq '.checks[] | select(.status != "pass")'`,
+    )
+    .action(async (flags: DoctorFlags) => {
+      setExit(await doctor(flags, ctx));
+    });
+}
+
+/** Whether something accepts a TCP connection at a URL's host and port. */
+function answers(url: URL): Promise<boolean> {
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1_000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/** Runs every check; each one is independent so one failure never hides the others. */
+export async function runChecks(env: NodeJS.ProcessEnv): Promise<CheckResult[]> {
+  const dir = stateDir(env);
+  const agents = Object.values(AGENTS).map(async (info) => {
+    const executable = await findExecutable(info.command, env);
+    const version = executable === undefined ? undefined : await agentVersion(executable, env);
+    return checkAgent(info, executable, version);
+  });
+  const proxy = (async () => {
+    const health = await probeHealth(`http://127.0.0.1:${DEFAULT_PORT}`);
+    const inUse = health === undefined && (await isPortInUse(DEFAULT_PORT));
+    return checkProxy(DEFAULT_PORT, health, inUse, inUse ? await findPortOwner(DEFAULT_PORT) : undefined);
+  })();
+  const ledger = readLedger(dir).catch(() => ({ entries: [], skipped: 0 }));
+  const [agentResults, proxyResult, baseUrls, stateResult, tokenizer, { entries, skipped }] =
+    await Promise.all([
+      Promise.all(agents),
+      proxy,
+      checkBaseUrls(env, answers),
+      checkStateDir(dir),
+      checkTokenizer(async () => (await tokenCounter('gpt-4o'))('headroom doctor checks the tokenizer')),
+      ledger,
+    ]);
+  return [
+    checkNode(process.version),
+    ...agentResults,
+    ...checkKeys(env),
+    baseUrls,
+    checkHttpProxy(env),
+    proxyResult,
+    stateResult,
+    tokenizer,
+    checkLedger(ledgerPath(dir), entries.length, skipped),
+    checkSavings(entries),
+  ];
+}
+
+function print(results: readonly CheckResult[], logger: Logger): void {
+  const { color } = logger;
+  const mark = { pass: color.green('✓ pass'), warn: color.yellow('! warn'), fail: color.red('✗ fail') };
+  const width = Math.max(...results.map((r) => r.name.length));
+  for (const r of results) {
+    const fix = r.fix === undefined ? '' : color.dim(` — fix: ${r.fix}`);
+    logger.out(`${mark[r.status]}  ${r.name.padEnd(width)}  ${r.message}${fix}`);
+    for (const line of r.details ?? []) logger.out(`        ${' '.repeat(width)}  ${color.dim(line)}`);
+  }
+  const fails = results.filter((r) => r.status === 'fail').length;
+  const warns = results.filter((r) => r.status === 'warn').length;
+  logger.out(fails > 0 ? color.red(`${fails} failed, ${warns} warnings`) : `all good (${warns} warnings)`);
+}
+
+async function doctor(flags: DoctorFlags, ctx: CliContext): Promise<number> {
+  const json = flags.json === true;
+  const logger = createLogger({ env: ctx.env, streams: ctx.streams, json });
+  const results = await runChecks(ctx.env);
+  const ok = results.every((r) => r.status !== 'fail');
+  if (json) logger.printJson({ ok, checks: results });
+  else print(results, logger);
+  return ok ? 0 : 1;
+}

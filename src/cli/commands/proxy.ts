@@ -1,0 +1,105 @@
+import type { Command } from 'commander';
+import type { LedgerEntry } from '../../ledger/entry.js';
+import { ledgerPath } from '../../ledger/ledger.js';
+import { passthroughReasons, summarize } from '../../ledger/report.js';
+import { stateDir } from '../../state-dir.js';
+import type { CliContext, SetExitCode } from '../context.js';
+import { DEFAULT_PORT } from '../health.js';
+import { createLogger } from '../logger.js';
+import { parsePort, parseUpstream } from '../options.js';
+import { renderSummary } from '../summary.js';
+import { requestLine } from './wrap.js';
+
+interface ProxyFlags {
+  readonly port: string;
+  readonly host: string;
+  readonly optimize: boolean;
+  readonly anthropicUpstream?: string;
+  readonly openaiUpstream?: string;
+  readonly quiet?: boolean;
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
+
+export function registerProxy(program: Command, ctx: CliContext, setExit: SetExitCode): void {
+  program
+    .command('proxy')
+    .description('run the headroom proxy in the foreground (one line per request; Ctrl-C stops it)')
+    .option('--port <port>', 'port to listen on', String(DEFAULT_PORT))
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--no-optimize', 'forward requests without compressing them (to compare)')
+    .option('--anthropic-upstream <url>', 'where Anthropic requests go (default: the public API)')
+    .option('--openai-upstream <url>', 'where OpenAI requests go (default: the public API)')
+    .option('-q, --quiet', 'no line per request')
+    .addHelpText(
+      'after',
+      `
+Point any client at it: ANTHROPIC_BASE_URL=http://127.0.0.1:8787, OpenAI base URL http://127.0.0.1:8787/v1.
+\`headroom wrap --reuse <agent>\` attaches agents to it.
+
+Examples:
+  $ headroom proxy
+  $ headroom proxy --port 9000 --no-optimize
+  $ headroom proxy --anthropic-upstream http://127.0.0.1:4000`,
+    )
+    .action(async (flags: ProxyFlags) => {
+      setExit(await runProxy(flags, ctx));
+    });
+}
+
+async function runProxy(flags: ProxyFlags, ctx: CliContext): Promise<number> {
+  const logger = createLogger({ env: ctx.env, streams: ctx.streams });
+  const port = parsePort(flags.port);
+  const anthropic = flags.anthropicUpstream ?? ctx.env.HEADROOM_ANTHROPIC_UPSTREAM;
+  const openai = flags.openaiUpstream ?? ctx.env.HEADROOM_OPENAI_UPSTREAM;
+  if (!LOOPBACK_HOSTS.has(flags.host)) {
+    logger.warn(
+      `listening on ${flags.host}: anyone who can reach it can send requests with your clients' keys.`,
+    );
+  }
+  const dir = stateDir(ctx.env);
+  const entries: LedgerEntry[] = [];
+  const { launchProxy } = await import('../proxy-runner.js');
+  const proxy = await launchProxy({
+    port,
+    host: flags.host,
+    optimize: flags.optimize,
+    session: 'proxy',
+    stateDir: dir,
+    env: ctx.env,
+    ...(anthropic ? { anthropicUpstream: parseUpstream(anthropic, '--anthropic-upstream') } : {}),
+    ...(openai ? { openaiUpstream: parseUpstream(openai, '--openai-upstream') } : {}),
+    log: (line) => logger.info(line),
+    onRequest: (entry) => {
+      entries.push(entry);
+      if (flags.quiet !== true) logger.info(requestLine(entry));
+    },
+  });
+  logger.info(
+    `headroom proxy on ${proxy.url} (optimization ${flags.optimize ? 'on' : 'off'}); ledger ${ledgerPath(dir)}. Ctrl-C stops it.`,
+  );
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    const stop = (received: NodeJS.Signals): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(received);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  logger.info(`headroom: ${signal}, stopping`);
+  await proxy.stop();
+  logger.info(
+    renderSummary({
+      agent: 'proxy',
+      totals: summarize(entries),
+      models: [...new Set(entries.map((e) => e.model))].sort(),
+      reasons: passthroughReasons(entries),
+      optimize: flags.optimize,
+      ledger: ledgerPath(dir),
+      color: logger.color,
+    }),
+  );
+  return 0;
+}

@@ -1,0 +1,193 @@
+import type { Command } from 'commander';
+import { ledgerPath, readLedger } from '../../ledger/ledger.js';
+import { PRICING_SNAPSHOT_DATE } from '../../ledger/pricing.js';
+import {
+  buildReport,
+  type GroupBy,
+  type Report,
+  type ReportRow,
+  type SortOrder,
+  type Totals,
+} from '../../ledger/report.js';
+import { stateDir } from '../../state-dir.js';
+import type { CliContext, SetExitCode } from '../context.js';
+import { formatInt, formatMoney, formatPercent } from '../format.js';
+import { createLogger, type Logger } from '../logger.js';
+import { parseChoice, parseDay, parseTimeZone } from '../options.js';
+import { type Align, renderTable } from '../table.js';
+
+const REPORTS = ['daily', 'weekly', 'monthly', 'session'] as const;
+const GROUPS = ['day', 'week', 'month', 'session', 'agent', 'model'] as const;
+const REPORT_GROUP: Record<(typeof REPORTS)[number], GroupBy> = {
+  daily: 'day',
+  weekly: 'week',
+  monthly: 'month',
+  session: 'session',
+};
+const KEY_HEADER: Record<GroupBy, string> = {
+  day: 'Date',
+  week: 'Week of',
+  month: 'Month',
+  session: 'Session',
+  agent: 'Agent',
+  model: 'Model',
+};
+/** Below this many columns the table drops to its compact form, as ccusage does. */
+const WIDE_COLUMNS = 100;
+
+interface StatsFlags {
+  readonly by?: string;
+  readonly since?: string;
+  readonly until?: string;
+  readonly timezone?: string;
+  readonly json?: boolean;
+  readonly breakdown?: boolean;
+  readonly compact?: boolean;
+  readonly order: string;
+  readonly agent?: string;
+}
+
+export function registerStats(program: Command, ctx: CliContext, setExit: SetExitCode): void {
+  program
+    .command('stats')
+    .description('savings recorded in the ledger, by day (default), week, month, session, agent or model')
+    .argument('[report]', `${REPORTS.join(' | ')}`)
+    .option('--by <group>', `group rows by ${GROUPS.join(' | ')}`)
+    .option('-s, --since <date>', 'from this day, inclusive (YYYYMMDD or YYYY-MM-DD)')
+    .option('-u, --until <date>', 'up to this day, inclusive (YYYYMMDD or YYYY-MM-DD)')
+    .option('-z, --timezone <zone>', 'time zone for days (default: local)')
+    .option('-j, --json', 'print JSON on stdout, nothing else')
+    .option('-b, --breakdown', 'a row per model under each row')
+    .option('--compact', 'fewer columns')
+    .option('-o, --order <order>', 'asc | desc', 'asc')
+    .option('--agent <name>', 'only requests of this agent (claude, codex, aider, …)')
+    .addHelpText(
+      'after',
+      `
+Token figures are net input tokens (anything headroom added is already subtracted). Money is the
+API list-price equivalent of the saved tokens (pricing snapshot ${PRICING_SNAPSHOT_DATE}); subscription plans bill differently.
+
+Examples:
+  $ headroom stats
+  $ headroom stats weekly --since 20261101
+  $ headroom stats --by model --breakdown
+  $ headroom stats session --agent codex --json`,
+    )
+    .action(async (report: string | undefined, flags: StatsFlags) => {
+      setExit(await stats(report, flags, ctx));
+    });
+}
+
+function groupFrom(report: string | undefined, by: string | undefined): GroupBy {
+  if (by !== undefined) return parseChoice(by, GROUPS, '--by');
+  if (report === undefined) return 'day';
+  return REPORT_GROUP[parseChoice(report, REPORTS, 'report')];
+}
+
+async function stats(report: string | undefined, flags: StatsFlags, ctx: CliContext): Promise<number> {
+  const json = flags.json === true;
+  const logger = createLogger({ env: ctx.env, streams: ctx.streams, json });
+  const groupBy = groupFrom(report, flags.by);
+  const since = flags.since === undefined ? undefined : parseDay(flags.since, '--since');
+  const until = flags.until === undefined ? undefined : parseDay(flags.until, '--until');
+  const timeZone = flags.timezone === undefined ? undefined : parseTimeZone(flags.timezone);
+  const order: SortOrder = parseChoice(flags.order, ['asc', 'desc'] as const, '--order');
+  const dir = stateDir(ctx.env);
+  const ledger = ledgerPath(dir);
+  const { entries, skipped } = await readLedger(dir);
+  if (skipped > 0) {
+    // On stderr even in JSON mode: stdout stays pure data, and the user still learns lines were dropped.
+    ctx.streams.stderr.write(
+      `headroom: skipped ${skipped} unreadable ledger line${skipped === 1 ? '' : 's'} in ${ledger}\n`,
+    );
+  }
+  const result = buildReport(entries, {
+    groupBy,
+    timeZone,
+    since,
+    until,
+    agent: flags.agent,
+    order,
+    breakdown: flags.breakdown === true,
+  });
+  if (json) {
+    logger.printJson({
+      groupBy,
+      since: since ?? null,
+      until: until ?? null,
+      timeZone: timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+      agent: flags.agent ?? null,
+      pricingDate: PRICING_SNAPSHOT_DATE,
+      ledger,
+      skippedLines: skipped,
+      rows: result.rows,
+      totals: result.totals,
+    });
+    return 0;
+  }
+  if (result.rows.length === 0) {
+    const filtered = since !== undefined || until !== undefined || flags.agent !== undefined;
+    logger.out(
+      filtered
+        ? 'No savings recorded for that filter.'
+        : `No savings recorded yet. Start an agent through headroom with \`headroom wrap claude\` (or codex, aider); the ledger will be at ${ledger}.`,
+    );
+    return 0;
+  }
+  printTable(result, logger, flags.compact === true);
+  return 0;
+}
+
+function money(totals: Totals): string {
+  return formatMoney(totals.moneySaved, totals.unpricedModels, totals.requests);
+}
+
+function printTable(report: Report, logger: Logger, compactFlag: boolean): void {
+  const narrow = logger.columns !== undefined && logger.columns < WIDE_COLUMNS;
+  const compact = compactFlag || narrow;
+  const second = report.groupBy === 'agent' ? 'Models' : 'Agents';
+  const full = ['Requests', 'Tokens Before', 'Tokens After', 'Saved', 'Saved %', '$ Saved', 'Cache Read'];
+  const headers = compact
+    ? [KEY_HEADER[report.groupBy], 'Requests', 'Saved', 'Saved %', '$ Saved']
+    : [KEY_HEADER[report.groupBy], second, ...full];
+  const align: Align[] = headers.map((_, i) => (i < (compact ? 1 : 2) ? 'left' : 'right'));
+
+  const cells = (label: string, names: string, t: Totals): string[] =>
+    compact
+      ? [label, formatInt(t.requests), formatInt(t.tokensSaved), formatPercent(t.savedPercent), money(t)]
+      : [
+          label,
+          names,
+          formatInt(t.requests),
+          formatInt(t.tokensBefore),
+          formatInt(t.tokensAfter),
+          formatInt(t.tokensSaved),
+          formatPercent(t.savedPercent),
+          money(t),
+          formatInt(t.cacheReadTokens),
+        ];
+  const rows: string[][] = [];
+  for (const row of report.rows) {
+    rows.push(cells(row.key, namesOf(report.groupBy, row), row));
+    for (const model of row.breakdown ?? []) rows.push(cells(`  └ ${model.model}`, '', model));
+  }
+  const footerFrom = rows.length;
+  rows.push(cells(logger.color.yellow('Total'), '', report.totals));
+
+  logger.out(logger.color.bold(`headroom savings by ${report.groupBy} (net input tokens)`));
+  logger.out(renderTable({ headers, align, rows, footerFrom, color: logger.color }));
+  const notes = [
+    `$ Saved: API list-price equivalent of the saved tokens (pricing snapshot ${PRICING_SNAPSHOT_DATE}); subscriptions bill differently.`,
+  ];
+  if (report.totals.unpricedModels.length > 0) {
+    const names = report.totals.unpricedModels.map((m) => `no price for ${m}`).join(', ');
+    notes.push(`* ${names}; those requests are not in $ Saved.`);
+  }
+  if (narrow && !compactFlag)
+    notes.push(`Compact view: the terminal is under ${WIDE_COLUMNS} columns; widen it for all columns.`);
+  for (const note of notes) logger.out(logger.color.dim(note));
+}
+
+function namesOf(groupBy: GroupBy, row: ReportRow): string {
+  return (groupBy === 'agent' ? row.models : row.agents).join(', ');
+}

@@ -1,0 +1,299 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { LedgerEntry } from '../ledger/entry.js';
+import { passthroughReasons, summarize } from '../ledger/report.js';
+import type { AgentInfo } from './agents.js';
+import { countOf, formatInt, formatPercent } from './format.js';
+import type { ProxyHealth } from './health.js';
+import type { PortOwner } from './port-owner.js';
+
+export type CheckStatus = 'pass' | 'warn' | 'fail';
+
+export interface CheckResult {
+  readonly name: string;
+  readonly status: CheckStatus;
+  readonly message: string;
+  readonly fix?: string;
+  /** Extra lines under the check (the savings of recent sessions). */
+  readonly details?: readonly string[];
+}
+
+export const MIN_NODE_MAJOR = 20;
+
+export function checkNode(version: string): CheckResult {
+  const major = Number(/^v?(\d+)/.exec(version)?.[1] ?? Number.NaN);
+  if (major >= MIN_NODE_MAJOR) return { name: 'Node.js', status: 'pass', message: version };
+  return {
+    name: 'Node.js',
+    status: 'fail',
+    message: `${version} is too old; headroom needs Node ${MIN_NODE_MAJOR} or newer`,
+    fix: `install Node ${MIN_NODE_MAJOR}+ (https://nodejs.org or your version manager)`,
+  };
+}
+
+export function checkAgent(
+  info: AgentInfo,
+  executable: string | undefined,
+  version: string | undefined,
+): CheckResult {
+  const name = `agent ${info.command}`;
+  if (executable === undefined) {
+    return {
+      name,
+      status: 'warn',
+      message: `${info.label} is not on PATH`,
+      fix: `install it with: ${info.install}`,
+    };
+  }
+  if (version === undefined) {
+    return {
+      name,
+      status: 'warn',
+      message: `${executable} did not answer --version`,
+      fix: `reinstall it with: ${info.install}`,
+    };
+  }
+  return { name, status: 'pass', message: `${version} (${executable})` };
+}
+
+const isSet = (value: string | undefined): boolean => value !== undefined && value.trim() !== '';
+
+/** Keys are reported as set or not set; their values are never shown. */
+export function checkKeys(env: NodeJS.ProcessEnv): CheckResult[] {
+  const apiKey = isSet(env.ANTHROPIC_API_KEY);
+  const token = isSet(env.ANTHROPIC_AUTH_TOKEN);
+  const anthropic: CheckResult =
+    apiKey && token
+      ? {
+          name: 'Anthropic key',
+          status: 'warn',
+          message:
+            'both ANTHROPIC_API_KEY and ANTHROPIC_AUTH_TOKEN are set (Claude Code reports an auth conflict)',
+          fix: 'unset one of them',
+        }
+      : apiKey || token
+        ? {
+            name: 'Anthropic key',
+            status: 'pass',
+            message: `${apiKey ? 'ANTHROPIC_API_KEY' : 'ANTHROPIC_AUTH_TOKEN'} set`,
+          }
+        : {
+            name: 'Anthropic key',
+            status: 'warn',
+            message: 'ANTHROPIC_API_KEY not set',
+            fix: 'fine if you log in to Claude Code with a subscription; otherwise export ANTHROPIC_API_KEY',
+          };
+  const openai: CheckResult = isSet(env.OPENAI_API_KEY)
+    ? { name: 'OpenAI key', status: 'pass', message: 'OPENAI_API_KEY set' }
+    : {
+        name: 'OpenAI key',
+        status: 'warn',
+        message: 'OPENAI_API_KEY not set',
+        fix: 'fine if you log in to Codex another way; otherwise export OPENAI_API_KEY',
+      };
+  return [anthropic, openai];
+}
+
+const BASE_URL_VARS = ['ANTHROPIC_BASE_URL', 'OPENAI_BASE_URL', 'OPENAI_API_BASE'] as const;
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * A base URL already in the environment: `wrap` chains to it as the upstream, but an agent started
+ * without `wrap` bypasses headroom, and one pointing at a dead local port breaks every agent.
+ */
+export async function checkBaseUrls(
+  env: NodeJS.ProcessEnv,
+  answers: (url: URL) => Promise<boolean>,
+): Promise<CheckResult> {
+  const set = BASE_URL_VARS.filter((name) => isSet(env[name]));
+  if (set.length === 0)
+    return { name: 'base URLs', status: 'pass', message: 'no provider base URL overridden' };
+  for (const name of set) {
+    const value = env[name] ?? '';
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      return {
+        name: 'base URLs',
+        status: 'fail',
+        message: `${name} is not a URL: ${value}`,
+        fix: `unset ${name} or correct it`,
+      };
+    }
+    if (LOOPBACK.has(url.hostname) && !(await answers(url))) {
+      return {
+        name: 'base URLs',
+        status: 'fail',
+        message: `${name}=${value} points at a local port where nothing listens`,
+        fix: `unset ${name} (a proxy that exited may have left it behind)`,
+      };
+    }
+  }
+  return {
+    name: 'base URLs',
+    status: 'warn',
+    message: `${set.map((n) => `${n}=${env[n]}`).join(', ')} already set`,
+    fix: '`headroom wrap` forwards to it as the upstream; agents started without wrap bypass headroom',
+  };
+}
+
+/** A corporate proxy without a loopback exemption would swallow traffic meant for the local proxy. */
+export function checkHttpProxy(env: NodeJS.ProcessEnv): CheckResult {
+  const proxy = env.HTTPS_PROXY ?? env.https_proxy ?? env.HTTP_PROXY ?? env.http_proxy;
+  if (!isSet(proxy)) return { name: 'HTTP proxy', status: 'pass', message: 'none set' };
+  const exempt = `${env.NO_PROXY ?? ''},${env.no_proxy ?? ''}`.split(',').map((s) => s.trim());
+  if (exempt.includes('127.0.0.1') && exempt.includes('localhost')) {
+    return { name: 'HTTP proxy', status: 'pass', message: 'set, with 127.0.0.1 and localhost in NO_PROXY' };
+  }
+  return {
+    name: 'HTTP proxy',
+    status: 'warn',
+    message: 'HTTP(S)_PROXY is set and NO_PROXY does not list 127.0.0.1,localhost',
+    fix: '`headroom wrap` adds them for the agent; for other clients export NO_PROXY=127.0.0.1,localhost',
+  };
+}
+
+/** The default port: a healthy headroom proxy, free, or held by something else. */
+export function checkProxy(
+  port: number,
+  health: ProxyHealth | undefined,
+  inUse: boolean,
+  owner: PortOwner | undefined,
+): CheckResult {
+  const name = `port ${port}`;
+  if (health !== undefined) {
+    const pid = health.pid === undefined ? '' : `, PID ${health.pid}`;
+    const optimize = health.optimize === false ? ', optimization off' : '';
+    return {
+      name,
+      status: 'pass',
+      message: `a healthy headroom proxy is running (version ${health.version ?? 'unknown'}${pid}${optimize})`,
+    };
+  }
+  if (!inUse)
+    return { name, status: 'pass', message: 'free; `headroom wrap` starts its own proxy on a free port' };
+  const who =
+    owner === undefined ? 'another process' : `PID ${owner.pid}${owner.command ? ` (${owner.command})` : ''}`;
+  return {
+    name,
+    status: 'warn',
+    message: `held by ${who}, which is not a healthy headroom proxy`,
+    fix: `\`headroom proxy\` needs --port <another>; \`headroom wrap\` is unaffected`,
+  };
+}
+
+export async function checkStateDir(dir: string): Promise<CheckResult> {
+  const probe = path.join(dir, `.doctor-${process.pid}`);
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await writeFile(probe, 'ok');
+    await rm(probe, { force: true });
+    return { name: 'state dir', status: 'pass', message: `${dir} is writable` };
+  } catch (error) {
+    return {
+      name: 'state dir',
+      status: 'fail',
+      message: `${dir} is not writable (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      fix: 'fix its permissions, or set HEADROOM_HOME to a writable directory',
+    };
+  }
+}
+
+export async function checkTokenizer(load: () => Promise<number>): Promise<CheckResult> {
+  try {
+    const tokens = await load();
+    if (!(tokens > 0)) throw new Error(`counted ${tokens} tokens in a sample`);
+    return { name: 'tokenizer', status: 'pass', message: 'loads and counts' };
+  } catch (error) {
+    return {
+      name: 'tokenizer',
+      status: 'fail',
+      message: `does not load: ${error instanceof Error ? error.message : String(error)}`,
+      fix: 'reinstall headroom (npm install -g headroom-ai)',
+    };
+  }
+}
+
+export function checkLedger(file: string, entries: number, skipped: number): CheckResult {
+  if (skipped > 0) {
+    return {
+      name: 'ledger',
+      status: 'warn',
+      message: `${formatInt(entries)} entries, ${formatInt(skipped)} unreadable lines skipped (${file})`,
+      fix: 'harmless: stats skips them; delete those lines to silence this',
+    };
+  }
+  return { name: 'ledger', status: 'pass', message: `${formatInt(entries)} entries (${file})` };
+}
+
+const REASON_HELP: Readonly<Record<string, string>> = {
+  'nothing-to-compress':
+    'no tool output was large enough to compress (blocks under ~250 tokens pass through)',
+  disabled: 'the session ran with --no-optimize',
+  timeout: 'compression hit its deadline; the original request went out',
+  'compression-error': 'compression failed and the original went out; please report it with the log',
+  'unparseable-body': 'request bodies were not JSON headroom could read',
+};
+
+/** "Why am I not saving?": recent sessions' savings and the commonest reasons requests went through unchanged. */
+export function checkSavings(entries: readonly LedgerEntry[], sessions = 5): CheckResult {
+  if (entries.length === 0) {
+    return {
+      name: 'savings',
+      status: 'warn',
+      message: 'no requests recorded yet',
+      fix: 'run an agent through headroom: `headroom wrap claude`',
+    };
+  }
+  const bySession = new Map<string, LedgerEntry[]>();
+  for (const entry of entries) {
+    const list = bySession.get(entry.session) ?? [];
+    list.push(entry);
+    bySession.set(entry.session, list);
+  }
+  const recent = [...bySession]
+    .map(([session, list]) => ({
+      session,
+      list,
+      last:
+        list
+          .map((e) => e.ts)
+          .sort()
+          .at(-1) ?? '',
+    }))
+    .sort((a, b) => (a.last < b.last ? 1 : a.last > b.last ? -1 : 0))
+    .slice(0, sessions);
+  const details = recent.map(({ session, list }) => {
+    const t = summarize(list);
+    const agent = [...new Set(list.map((e) => e.agent))].join(',');
+    return `${session} (${agent}): ${countOf(t.requests, 'request')}, saved ${formatInt(t.tokensSaved)} tokens (${formatPercent(t.savedPercent)})`;
+  });
+  const recentEntries = recent.flatMap((r) => r.list);
+  const reasons = passthroughReasons(recentEntries).slice(0, 3);
+  for (const r of reasons) {
+    details.push(
+      `unchanged: ${r.reason} ×${r.count}${REASON_HELP[r.reason] ? ` — ${REASON_HELP[r.reason]}` : ''}`,
+    );
+  }
+  const totals = summarize(recentEntries);
+  if (totals.savedPercent < 1) {
+    const top = reasons[0];
+    return {
+      name: 'savings',
+      status: 'warn',
+      message: `recent sessions saved ${formatPercent(totals.savedPercent)} of input tokens`,
+      fix:
+        top === undefined
+          ? 'their requests carried little tool output to compress'
+          : (REASON_HELP[top.reason] ?? top.reason),
+      details,
+    };
+  }
+  return {
+    name: 'savings',
+    status: 'pass',
+    message: `recent sessions saved ${formatPercent(totals.savedPercent)} of input tokens`,
+    details,
+  };
+}

@@ -1,0 +1,29 @@
+const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
+/** `12,345`. */
+export function formatInt(value: number): string {
+  return integer.format(value);
+}
+
+/** `$12.34`; amounts under a cent but not zero show as `<$0.01` so a small saving is not read as none. */
+export function formatUsd(value: number): string {
+  if (value !== 0 && Math.abs(value) < 0.005) return value > 0 ? '<$0.01' : '-<$0.01';
+  const sign = value < 0 ? '-' : '';
+  return `${sign}$${Math.abs(value).toFixed(2)}`;
+}
+
+/** `12.3%`. */
+export function formatPercent(value: number): string {
+  return `${value.toFixed(1)}%`;
+}
+
+/** Money cell: the amount, marked when some models had no price, or the missing prices when none had. */
+export function formatMoney(value: number, unpricedModels: readonly string[], requests: number): string {
+  if (unpricedModels.length > 0 && value === 0 && requests > 0) return 'no price';
+  return unpricedModels.length > 0 ? `${formatUsd(value)}*` : formatUsd(value);
+}
+
+/** `1 request`, `2 requests`. */
+export function countOf(n: number, noun: string): string {
+  return `${formatInt(n)} ${noun}${n === 1 ? '' : 's'}`;
+}

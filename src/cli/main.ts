@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { HeadroomError } from '../errors.js';
+import { registerCompress } from './commands/compress.js';
+import { registerDoctor } from './commands/doctor.js';
+import { registerProxy } from './commands/proxy.js';
+import { registerStats } from './commands/stats.js';
+import { registerWrap } from './commands/wrap.js';
+import { type CliContext, processContext } from './context.js';
+import { createLogger } from './logger.js';
+
+/** package.json sits two levels up from both src/cli and dist/cli. */
+function packageVersion(): string {
+  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(text) as { version: string }).version;
+}
+
+/** Exit codes for errors the user can fix; anything unexpected is 1. */
+const EXIT_CODES: Partial<Record<HeadroomError['code'], number>> = {
+  INVALID_OPTION: 2,
+  AGENT_NOT_FOUND: 127,
+};
+
+export function createProgram(ctx: CliContext, setExit: (code: number) => void): Command {
+  const program = new Command('headroom')
+    .description(
+      'Context compression for AI coding agents: fewer input tokens, nothing the model needs lost.',
+    )
+    .version(packageVersion(), '-v, --version')
+    .enablePositionalOptions()
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => ctx.streams.stdout.write(text),
+      writeErr: (text) => ctx.streams.stderr.write(text),
+    })
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ headroom wrap claude                 run Claude Code through headroom
+  $ headroom wrap codex exec "fix it"    the same for Codex
+  $ headroom stats                       what it saved, by day
+  $ headroom doctor                      check the set-up`,
+    );
+  registerWrap(program, ctx, setExit);
+  registerProxy(program, ctx, setExit);
+  registerStats(program, ctx, setExit);
+  registerDoctor(program, ctx, setExit);
+  registerCompress(program, ctx, setExit);
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+/** Runs the CLI on argv (without `node` and the script) and returns the exit code. */
+export async function run(argv: readonly string[], ctx: CliContext = processContext()): Promise<number> {
+  let exitCode = 0;
+  const program = createProgram(ctx, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    const logger = createLogger({ env: ctx.env, streams: ctx.streams });
+    if (error instanceof HeadroomError) {
+      logger.error(error.fix === undefined ? error.message : `${error.message} ${error.fix}`);
+      return EXIT_CODES[error.code] ?? 1;
+    }
+    logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    return 1;
+  }
+}

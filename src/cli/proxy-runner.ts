@@ -1,0 +1,44 @@
+import { HeadroomError } from '../errors.js';
+import type { ProxyOptions } from '../proxy/options.js';
+import { type RunningProxy, startProxy } from '../proxy/server.js';
+import { probeHealth } from './health.js';
+import { describePortInUse } from './port-owner.js';
+
+function isAddressInUse(error: unknown): boolean {
+  for (let e: unknown = error; e !== undefined && e !== null; e = (e as { cause?: unknown }).cause) {
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE' || (e as { code?: string }).code === 'PORT_IN_USE')
+      return true;
+    if (typeof e !== 'object') break;
+  }
+  return false;
+}
+
+async function portInUseError(port: number, cause?: unknown): Promise<HeadroomError> {
+  return new HeadroomError('PORT_IN_USE', `${await describePortInUse(port)}.`, {
+    fix: 'Stop that process, pick another port with `--port`, or leave `--port` out to use a free one.',
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+/**
+ * Starts a proxy on the given port, or on a free one when none is pinned, and waits until its /health
+ * answers. A taken port is named with the process that holds it.
+ */
+export async function launchProxy(options: ProxyOptions): Promise<RunningProxy> {
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 0;
+  let proxy: RunningProxy;
+  try {
+    proxy = await startProxy({ ...options, host, port });
+  } catch (error) {
+    if (port !== 0 && isAddressInUse(error)) throw await portInUseError(port, error);
+    throw error;
+  }
+  if ((await probeHealth(proxy.url, 5_000)) === undefined) {
+    await proxy.stop().catch(() => undefined);
+    throw new HeadroomError('UPSTREAM_UNREACHABLE', `the proxy on ${proxy.url} did not answer GET /health.`, {
+      fix: 'Run `headroom doctor` to see what is wrong.',
+    });
+  }
+  return proxy;
+}

@@ -1,0 +1,259 @@
+import type { Query } from '../types.js';
+import { decodeEntities } from './html-entities.js';
+import { focusMask, lineScore, matchLines, termScore, termsIn } from './text-tools.js';
+
+/** Elements whose content is never readable text: skipped with everything inside them. */
+const SKIPPED = new Set([
+  'script',
+  'style',
+  'svg',
+  'noscript',
+  'template',
+  'iframe',
+  'object',
+  'canvas',
+  'math',
+]);
+/** Site chrome: its text is kept only where it matches the question. */
+const BOILERPLATE = new Set(['nav', 'footer']);
+const BLOCKS = new Set([
+  'address',
+  'article',
+  'aside',
+  'blockquote',
+  'body',
+  'caption',
+  'dd',
+  'details',
+  'dialog',
+  'div',
+  'dl',
+  'dt',
+  'fieldset',
+  'figcaption',
+  'figure',
+  'form',
+  'header',
+  'hgroup',
+  'hr',
+  'html',
+  'legend',
+  'li',
+  'main',
+  'ol',
+  'p',
+  'section',
+  'summary',
+  'table',
+  'tbody',
+  'tfoot',
+  'thead',
+  'title',
+  'ul',
+  'option',
+  'label',
+]);
+
+const TAG = /<(\/?)([a-zA-Z][\w:-]*)((?:"[^"]*"|'[^']*'|[^'">])*)>/y;
+const HREF = /\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/i;
+
+/** A question word found in more of the page's blocks than this (`guide` in a docs site) names none of them. */
+const MAX_TERM_SHARE = 0.1;
+/** Stands in a block's text for link `n` until the question decides whether its address is shown. */
+const LINK_MARK = /\uE000(\d+)\uE001/g;
+
+interface OpenLink {
+  readonly href: string;
+  /** Where the link's text starts in the buffer it is written to. */
+  readonly at: number;
+  readonly inCell: boolean;
+}
+
+interface Link {
+  readonly text: string;
+  readonly href: string;
+}
+
+/** One line of the readable text, before the question decides on boilerplate and link addresses. */
+interface Block {
+  readonly text: string;
+  readonly heading: boolean;
+  readonly boilerplate: boolean;
+}
+
+/**
+ * Turns HTML into readable text: headings as `#` lines, paragraphs and list items one per line, table
+ * rows as cells joined by ` | `, `pre` blocks verbatim in fences, inline code in backticks; scripts,
+ * styles, comments and the like dropped; navigation and footers dropped unless the question names
+ * something in them; links the question names keep their address.
+ */
+export function htmlToText(html: string, query: Query): string {
+  const { blocks, links } = readBlocks(html);
+  const texts = blocks.map((b) => b.text.replace(LINK_MARK, ''));
+  const matches = matchLines(texts, query);
+  const focused = focusMask(matches, MAX_TERM_SHARE);
+  const terms = termsIn(matches, focused);
+  const out: string[] = [];
+  blocks.forEach((b, k) => {
+    if (b.boilerplate && lineScore(matches, k, focused) === 0) return;
+    const text = b.text.replace(LINK_MARK, (mark, n: string) => {
+      const link = links[Number(n)];
+      // A private-use character written in the page itself, not one of ours.
+      if (!link) return mark;
+      const named = !link.text.includes(link.href) && termScore(`${link.text} ${link.href}`, terms) > 0;
+      return named ? ` (${link.href})` : '';
+    });
+    if (out[out.length - 1] === text) return;
+    if (b.heading && out.length > 0 && out[out.length - 1] !== '') out.push('');
+    out.push(text);
+  });
+  return out.join('\n');
+}
+
+function readBlocks(html: string): { blocks: Block[]; links: Link[] } {
+  const blocks: Block[] = [];
+  const links: Link[] = [];
+  let block = '';
+  let prefix = '';
+  let cell: string | undefined;
+  let cells: string[] | undefined;
+  let pre = 0;
+  let preText = '';
+  let boilerplate = 0;
+  const open: OpenLink[] = [];
+
+  const emit = (text: string, heading: boolean) => {
+    blocks.push({ text, heading, boilerplate: boilerplate > 0 });
+  };
+  const flush = () => {
+    const text = block.replace(/\s+/g, ' ').trim();
+    if (text.length > 0) emit(`${prefix}${text}`, prefix.startsWith('#'));
+    block = '';
+    prefix = '';
+  };
+  const append = (text: string) => {
+    if (pre > 0) preText += text;
+    else if (cell !== undefined) cell += text;
+    else block += text;
+  };
+  const endRow = () => {
+    if (cell !== undefined) cells?.push(cell.replace(/\s+/g, ' ').trim());
+    cell = undefined;
+    if (cells?.some((c) => c.length > 0)) emit(cells.join(' | '), false);
+    cells = undefined;
+  };
+
+  const n = html.length;
+  let i = 0;
+  while (i < n) {
+    const lt = html.indexOf('<', i);
+    const textEnd = lt === -1 ? n : lt;
+    if (textEnd > i) append(decodeEntities(html.slice(i, textEnd)));
+    if (lt === -1) break;
+    if (html.startsWith('<!--', lt)) {
+      const close = html.indexOf('-->', lt + 4);
+      i = close === -1 ? n : close + 3;
+      continue;
+    }
+    if (html[lt + 1] === '!' || html[lt + 1] === '?') {
+      const close = html.indexOf('>', lt);
+      i = close === -1 ? n : close + 1;
+      continue;
+    }
+    TAG.lastIndex = lt;
+    const m = TAG.exec(html);
+    if (!m) {
+      // A tag with an unclosed quote is still markup, not text: skip to its end.
+      const close = /[a-zA-Z/]/.test(html[lt + 1] ?? '') ? html.indexOf('>', lt) : -1;
+      if (close === -1) append('<');
+      i = close === -1 ? lt + 1 : close + 1;
+      continue;
+    }
+    i = TAG.lastIndex;
+    const closing = m[1] === '/';
+    const name = m[2]!.toLowerCase();
+    const attrs = m[3]!;
+    if (!closing && SKIPPED.has(name) && !attrs.trimEnd().endsWith('/')) {
+      const end = new RegExp(`</${name}\\s*>`, 'gi');
+      end.lastIndex = i;
+      i = end.exec(html) ? end.lastIndex : n;
+      continue;
+    }
+    if (name === 'pre') {
+      if (!closing && pre++ === 0) {
+        flush();
+        preText = '';
+      } else if (closing && pre > 0 && --pre === 0) {
+        const body = preText.replace(/^\n/, '').trimEnd();
+        if (body.length > 0) emit(`\`\`\`\n${body}\n\`\`\``, false);
+      }
+      continue;
+    }
+    if (pre > 0) {
+      if (name === 'br') preText += '\n';
+      continue;
+    }
+    if (BOILERPLATE.has(name)) {
+      flush();
+      boilerplate = Math.max(0, boilerplate + (closing ? -1 : 1));
+      continue;
+    }
+    if (name === 'a') {
+      if (!closing) {
+        const h = HREF.exec(attrs);
+        open.push({
+          href: h ? (h[1] ?? h[2] ?? h[3] ?? '') : '',
+          at: (cell ?? block).length,
+          inCell: cell !== undefined,
+        });
+        continue;
+      }
+      const link = open.pop();
+      if (!link || link.href === '' || /^(?:#|javascript:)/i.test(link.href)) continue;
+      const source = link.inCell ? (cell ?? '') : block;
+      links.push({ text: source.slice(link.at).trim(), href: decodeEntities(link.href) });
+      append(`\uE000${links.length - 1}\uE001`);
+      continue;
+    }
+    if (name === 'code') {
+      append('`');
+      continue;
+    }
+    if (name === 'tr') {
+      if (cells) endRow();
+      if (!closing) {
+        flush();
+        cells = [];
+      }
+      continue;
+    }
+    if (name === 'td' || name === 'th') {
+      if (cells === undefined) {
+        flush();
+        cells = [];
+      }
+      if (cell !== undefined) cells.push(cell.replace(/\s+/g, ' ').trim());
+      cell = closing ? undefined : '';
+      continue;
+    }
+    if (name === 'table' && closing && cells) endRow();
+    const heading = /^h([1-6])$/.exec(name);
+    if (heading) {
+      flush();
+      if (!closing) prefix = `${'#'.repeat(Number(heading[1]))} `;
+      continue;
+    }
+    if (name === 'br') {
+      if (cell !== undefined) cell += ' ';
+      else flush();
+      continue;
+    }
+    if (BLOCKS.has(name)) {
+      if (cell === undefined) flush();
+      if (name === 'li' && !closing) prefix = '- ';
+    }
+  }
+  if (cells) endRow();
+  flush();
+  return { blocks, links };
+}

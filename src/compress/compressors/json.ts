@@ -1,0 +1,25 @@
+import type { BlockHint, Compressor, CompressorContext, LinePlan, RewriteResult } from '../types.js';
+import { planJsonLines } from './json/line-plan.js';
+import { parseJsonBlock } from './json/parse-cache.js';
+import { rewriteJson } from './json/rewrite.js';
+
+/**
+ * JSON tool output: big arrays keep their first and last items, failures, outliers and the items the
+ * user asked about; the rest become counts and field statistics.
+ *
+ * @example
+ * const result = jsonCompressor.rewrite?.(apiResponse, ctx);
+ * // result.transform === 'json:items 1000→15'
+ */
+export const jsonCompressor: Compressor = {
+  kind: 'json',
+  detect(text: string, _hint: BlockHint): boolean {
+    return parseJsonBlock(text).ok;
+  },
+  lines(lines: readonly string[], ctx: CompressorContext): LinePlan | undefined {
+    return planJsonLines(lines, ctx);
+  },
+  rewrite(text: string, ctx: CompressorContext): RewriteResult | undefined {
+    return rewriteJson(text, ctx);
+  },
+};

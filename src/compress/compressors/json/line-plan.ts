@@ -1,0 +1,183 @@
+import { formatCount } from '../../signals.js';
+import type { CompressorContext, LinePlan } from '../../types.js';
+import { isKeyedCollection, itemLabels, itemSet } from './collection.js';
+import { MIN_CRUSH_CHARS } from './crush-array.js';
+import { summarizeFields } from './field-stats.js';
+import { describeRange, type Labels, plural } from './format.js';
+import { readElements } from './line-elements.js';
+import { elementSpans, keyAt, type ScannedContainer, scanJsonLines } from './line-scan.js';
+import { selectItems } from './select.js';
+
+/** One container whose elements lost lines, with what its notes need. */
+interface CrushedLines {
+  readonly labels: Labels | undefined;
+  readonly noun: string;
+  readonly omitted: number;
+  /** Its summary line, without regard to how many summary lines there are. */
+  readonly summary: string;
+}
+
+/** Lines [from, to] of one dropped element. */
+interface DroppedItem {
+  readonly from: number;
+  readonly to: number;
+  readonly index: number;
+  readonly owner: CrushedLines;
+}
+
+// Nested collections each crushed on their own (a dependency tree) would otherwise bury the content
+// under summary lines; the ones that lost the most are described.
+const MAX_SUMMARY_LINES = 4;
+
+/**
+ * Exact-lines mode for pretty-printed JSON (a `Read` of a .json file, possibly partial): drops whole
+ * items of big arrays and whole entries of big keyed objects (package-lock's `packages`, an `exports`
+ * map), keeps every structural line and every kept element's lines byte for byte. Collections nested
+ * inside kept elements are crushed in turn.
+ */
+export function planJsonLines(lines: readonly string[], ctx: CompressorContext): LinePlan | undefined {
+  const { maxItems } = ctx.budgets;
+  const containers = scanJsonLines(lines);
+  const keep = new Array<boolean>(lines.length).fill(true);
+  const hidden = new Uint8Array(containers.length);
+  const droppedOf = new Map<number, Set<number>>();
+  const dropped: DroppedItem[] = [];
+  const crushed: CrushedLines[] = [];
+  let total = 0;
+  // Opening order visits a container before anything inside it, so what a dropped element held is skipped.
+  for (const container of containers) {
+    const parent = container.parent;
+    if (parent >= 0 && (hidden[parent] === 1 || droppedOf.get(parent)?.has(container.parentElement))) {
+      hidden[container.id] = 1;
+      continue;
+    }
+    if (container.size <= maxItems) continue;
+    const spans = elementSpans(container);
+    const read = readElements(lines, container, spans);
+    if (read === undefined || totalLength(read.texts) < MIN_CRUSH_CHARS) continue;
+    if (read.keys !== undefined && !isKeyedCollection(read.keys, read.values)) continue;
+    const items = itemSet(read.values, read.texts, read.keys);
+    const kept = new Set(selectItems(items, ctx.query, maxItems));
+    const labels = itemLabels(items);
+    const omitted: number[] = [];
+    const ranges: { from: number; to: number; index: number }[] = [];
+    spans.forEach((span, index) => {
+      if (kept.has(index)) return;
+      const range = ownedLines(lines, span);
+      if (range === undefined) return;
+      ranges.push({ ...range, index });
+      omitted.push(index);
+    });
+    if (omitted.length === 0) continue;
+    droppedOf.set(container.id, new Set(omitted));
+    const details = [
+      read.keys === undefined ? '' : describeRange(labels, omitted[0] ?? 0, omitted.at(-1) ?? 0),
+      summarizeFields(items.table, omitted),
+    ].filter((part) => part !== '');
+    const name = containerName(lines, containers, container);
+    const counted = `${formatCount(omitted.length)} of ${plural(container.size, read.noun)} omitted`;
+    const owner: CrushedLines = {
+      labels,
+      noun: read.noun,
+      omitted: omitted.length,
+      summary: `${name}: ${counted}${details.length === 0 ? '' : ` — ${details.join('; ')}`}`,
+    };
+    crushed.push(owner);
+    total += container.size;
+    for (const range of ranges) {
+      for (let line = range.from; line <= range.to; line += 1) keep[line] = false;
+      dropped.push({ ...range, owner });
+    }
+  }
+  if (dropped.length === 0) return undefined;
+  dropped.sort((a, b) => a.from - b.from);
+  return {
+    keep,
+    describe: (start, end) => describeRun(dropped, start, end),
+    summary: summaryLines(crushed),
+    transform: `json:items ${total}→${total - dropped.length}`,
+  };
+}
+
+function totalLength(texts: readonly string[]): number {
+  let sum = 0;
+  for (const text of texts) sum += text.length;
+  return sum;
+}
+
+/**
+ * How a summary names a container: its key path from the top (`"dependencies" › "ora" › "dependencies"`,
+ * `[]` for an array's element, `…` above a partial read), or `array`/`object` at the top level.
+ */
+function containerName(
+  lines: readonly string[],
+  containers: readonly ScannedContainer[],
+  container: ScannedContainer,
+): string {
+  const segments: string[] = [];
+  // The bottom container (id 0) only gathers the top-level values; it has no name.
+  for (let c: ScannedContainer | undefined = container; c !== undefined && c.id > 0; ) {
+    const parent: ScannedContainer | undefined = containers[c.parent];
+    const key = c.key === undefined ? undefined : keyAt(lines, c.key);
+    if (key !== undefined) segments.push(JSON.stringify(key));
+    else if (parent !== undefined && parent.id > 0) segments.push(parent.kind === 'array' ? '[]' : '…');
+    c = parent;
+  }
+  return segments.length === 0 ? container.kind : segments.reverse().join(' › ');
+}
+
+function summaryLines(crushed: readonly CrushedLines[]): string[] {
+  if (crushed.length <= MAX_SUMMARY_LINES) return crushed.map((c) => c.summary);
+  const chosen = new Set(
+    [...crushed]
+      .map((c, order) => ({ c, order }))
+      .sort((a, b) => b.c.omitted - a.c.omitted || a.order - b.order)
+      .slice(0, MAX_SUMMARY_LINES)
+      .map(({ c }) => c),
+  );
+  const rest = crushed.length - chosen.size;
+  return [
+    ...crushed.filter((c) => chosen.has(c)).map((c) => c.summary),
+    `${plural(rest, 'smaller nested collection')} lost elements too; see the notes above.`,
+  ];
+}
+
+/**
+ * The lines that hold nothing but this element (and its trailing comma), or undefined when it shares
+ * every line with other content, such as `[1, 2, 3]` on one line.
+ */
+function ownedLines(
+  lines: readonly string[],
+  span: { startLine: number; startCol: number; endLine: number; endCol: number },
+): { from: number; to: number } | undefined {
+  const first = lines[span.startLine] ?? '';
+  const last = lines[span.endLine] ?? '';
+  const from = /^\s*$/.test(first.slice(0, span.startCol)) ? span.startLine : span.startLine + 1;
+  const to = /^\s*,?\s*$/.test(last.slice(span.endCol + 1)) ? span.endLine : span.endLine - 1;
+  return from <= to ? { from, to } : undefined;
+}
+
+/** Names an omitted run when it is exactly a sequence of dropped elements of one container. */
+function describeRun(dropped: readonly DroppedItem[], start: number, end: number): string | undefined {
+  let low = 0;
+  let high = dropped.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if ((dropped[mid]?.from ?? 0) < start) low = mid + 1;
+    else high = mid;
+  }
+  const first = dropped[low];
+  if (first === undefined || first.from !== start) return undefined;
+  let last = first;
+  let count = 0;
+  for (let i = low; i < dropped.length; i += 1) {
+    const item = dropped[i] as DroppedItem;
+    if (item.to >= end) break;
+    if (item.owner !== first.owner) return undefined;
+    last = item;
+    count += 1;
+  }
+  if (count === 0 || last.to !== end - 1) return undefined;
+  const { labels, noun } = first.owner;
+  return `${plural(count, noun)} (${describeRange(labels, first.index, last.index)})`;
+}

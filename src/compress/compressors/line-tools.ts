@@ -1,0 +1,339 @@
+import { formatCount, queryScore } from '../signals.js';
+import type { Query } from '../types.js';
+
+/** Long lines are grouped by their start; templating a minified blob in full buys nothing. */
+const TEMPLATE_SPAN = 200;
+
+const TOKEN = 1;
+const DIGIT = 2;
+const SLASH = 4;
+const HEX = 8;
+
+/** Character classes of ASCII: token characters (words, numbers, ids, paths), digits, slashes, hex digits. */
+const CHAR_CLASS = (() => {
+  const table = new Uint8Array(128);
+  const set = (from: string, to: string, bits: number) => {
+    for (let c = from.charCodeAt(0); c <= to.charCodeAt(0); c++) table[c]! |= bits;
+  };
+  set('a', 'z', TOKEN);
+  set('A', 'Z', TOKEN);
+  set('0', '9', TOKEN | DIGIT | HEX);
+  set('a', 'f', HEX);
+  set('A', 'F', HEX);
+  for (const c of '_.-@~+') set(c, c, TOKEN);
+  for (const c of '/\\') set(c, c, TOKEN | SLASH);
+  // Uuids have dashes, `0x1f` an x; both are hex ids to the template.
+  set('-', '-', HEX);
+  set('x', 'x', HEX);
+  return table;
+})();
+
+function classOf(c: number): number {
+  return c < 128 ? CHAR_CLASS[c]! : 0;
+}
+
+function mixA(a: number, c: number): number {
+  return Math.imul(a ^ c, 0x01000193);
+}
+
+function mixB(b: number, c: number): number {
+  return (Math.imul(b, 31) + c) | 0;
+}
+
+/**
+ * Two 32-bit hashes side by side make a 64-bit key, so 50,000 distinct lines almost surely get distinct
+ * keys. The last key is left here rather than returned, so hashing a line allocates nothing.
+ */
+const lastKey = new Int32Array(2);
+
+/**
+ * Hashes the shape of a line for grouping: uuids, hex ids, paths and numbers count as one placeholder
+ * each, so `GET /api/users/17 200 (3ms)` and `GET /api/users/912 200 (11ms)` share a key. Leading
+ * blanks and everything past the first 200 characters are ignored.
+ */
+function hashTemplate(line: string): void {
+  const end = Math.min(line.length, TEMPLATE_SPAN);
+  let a = 0x811c9dc5;
+  let b = 7;
+  let i = 0;
+  while (i < end && (line.charCodeAt(i) === 32 || line.charCodeAt(i) === 9)) i += 1;
+  while (i < end) {
+    const c = line.charCodeAt(i);
+    if (!(classOf(c) & TOKEN)) {
+      a = mixA(a, c);
+      b = mixB(b, c);
+      i += 1;
+      continue;
+    }
+    // Hash the token as written (numbers collapsed) while learning whether it is an id or path after all.
+    let ta = a;
+    let tb = b;
+    let all = TOKEN | HEX;
+    let any = 0;
+    let inNumber = false;
+    let j = i;
+    for (; j < end; j++) {
+      const d = line.charCodeAt(j);
+      const k = classOf(d);
+      if (!(k & TOKEN)) break;
+      all &= k;
+      any |= k;
+      const isDigit = (k & DIGIT) !== 0;
+      if (!isDigit || !inNumber) {
+        const v = isDigit ? 35 : d;
+        ta = mixA(ta, v);
+        tb = mixB(tb, v);
+      }
+      inNumber = isDigit;
+    }
+    if (any & SLASH || (any & DIGIT && all & HEX && j - i >= 7)) {
+      a = mixA(a, 35);
+      b = mixB(b, 35);
+    } else {
+      a = ta;
+      b = tb;
+    }
+    i = j;
+  }
+  lastKey[0] = a;
+  lastKey[1] = b;
+}
+
+/**
+ * Hashes everything in a line but its numbers: a run of digits counts as one placeholder, `0` for a run
+ * that starts with a zero (so `0 errors` and `3 errors` differ), `#` otherwise. Lines with equal keys
+ * read the same to every line classifier.
+ */
+function hashShape(line: string): void {
+  let a = 0x811c9dc5;
+  let b = 7;
+  let inNumber = false;
+  for (let i = 0; i < line.length; i++) {
+    let c = line.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (inNumber) continue;
+      inNumber = true;
+      if (c !== 48) c = 35;
+    } else inNumber = false;
+    a = mixA(a, c);
+    b = mixB(b, c);
+  }
+  lastKey[0] = a;
+  lastKey[1] = b;
+}
+
+/** Gives each distinct 64-bit key a small id, in first-seen order (open addressing over typed arrays). */
+class Interner {
+  private readonly keysA: Int32Array;
+  private readonly keysB: Int32Array;
+  private readonly slots: Int32Array;
+  private readonly mask: number;
+  size = 0;
+
+  /** Room for `most` distinct keys; never asked for more (one key per line at most). */
+  constructor(most: number) {
+    let capacity = 16;
+    while (capacity < most * 2) capacity *= 2;
+    this.keysA = new Int32Array(capacity);
+    this.keysB = new Int32Array(capacity);
+    this.slots = new Int32Array(capacity).fill(-1);
+    this.mask = capacity - 1;
+  }
+
+  idOfLastKey(): number {
+    const a = lastKey[0]!;
+    const b = lastKey[1]!;
+    let s = (a ^ (b >>> 7)) & this.mask;
+    for (;;) {
+      const id = this.slots[s]!;
+      if (id === -1) {
+        this.slots[s] = this.size;
+        this.keysA[s] = a;
+        this.keysB[s] = b;
+        this.size += 1;
+        return this.size - 1;
+      }
+      if (this.keysA[s] === a && this.keysB[s] === b) return id;
+      s = (s + 1) & this.mask;
+    }
+  }
+}
+
+/** Lines grouped by shape: `ids[i]` is line i's shape, `first[id]` the first line of that shape. */
+export interface LineShapes {
+  readonly ids: Int32Array;
+  readonly first: readonly number[];
+}
+
+/** Groups lines that differ only in the values of their numbers (timestamps, durations, counts). */
+export function shapesOf(lines: readonly string[]): LineShapes {
+  const interner = new Interner(lines.length);
+  const ids = new Int32Array(lines.length);
+  const first: number[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    hashShape(lines[i]!);
+    const id = interner.idOfLastKey();
+    if (id === first.length) first.push(i);
+    ids[i] = id;
+  }
+  return { ids, first };
+}
+
+/**
+ * Template ids per line: equal for lines that differ only in ids, paths and numbers. Each shape is
+ * templated once, which makes this nearly free on repetitive logs.
+ */
+export function templatesOf(lines: readonly string[], shapes: LineShapes = shapesOf(lines)): Int32Array {
+  const interner = new Interner(shapes.first.length);
+  const ofShape = shapes.first.map((line) => {
+    hashTemplate(lines[line]!);
+    return interner.idOfLastKey();
+  });
+  return shapes.ids.map((id) => ofShape[id]!);
+}
+
+const LEADING_STAMP =
+  /^\s*\[?(?:\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2})?(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?|\d{2}:\d{2}:\d{2}(?:[.,]\d+)?|[A-Z][a-z]{2} +\d{1,2} \d{2}:\d{2}:\d{2})\]?\s*/;
+
+/** A short, readable example of a line for a note: leading timestamp dropped, cut to `max` characters. */
+export function sampleOf(line: string, max = 60): string {
+  const text = line.replace(LEADING_STAMP, '').trim();
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** `3 lines`, `1 line`, `2 matches`: counted nouns the way every note writes them. */
+export function countOf(n: number, one: string, many = `${one}s`): string {
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
+}
+
+/**
+ * Describes omitted runs by what their lines are: named categories (`118 passing tests`) and repeated
+ * templates (`412 lines like "GET /api/health 200 (3ms)"`). `templates` holds each line's template id
+ * (small integers, as `templatesOf` gives); `categoryOf` names a line's category as a singular noun
+ * (`passing test`), or returns undefined to group it by template. A run gets no words when no group says
+ * anything useful.
+ */
+export function runDescriber(
+  lines: readonly string[],
+  templates: Int32Array,
+  categoryOf?: (index: number) => string | undefined,
+): (start: number, end: number) => string | undefined {
+  let most = 0;
+  for (const t of templates) if (t >= most) most = t + 1;
+  // Counts per template id, reset after each run through the ids it touched: linear over all runs.
+  const counts = new Int32Array(most);
+  const firstAt = new Int32Array(most);
+  return function describeRun(start: number, end: number): string | undefined {
+    const total = end - start;
+    const categories = new Map<string, number>();
+    const touched: number[] = [];
+    let nonBlank = 0;
+    for (let i = start; i < end; i++) {
+      if (lines[i]!.trim().length === 0) continue;
+      nonBlank += 1;
+      const category = categoryOf?.(i);
+      if (category !== undefined) {
+        categories.set(category, (categories.get(category) ?? 0) + 1);
+        continue;
+      }
+      const t = templates[i]!;
+      if (counts[t] === 0) {
+        touched.push(t);
+        firstAt[t] = i;
+      }
+      counts[t]! += 1;
+    }
+    const parts: { count: number; text: string; template: boolean }[] = [];
+    for (const [noun, count] of categories)
+      parts.push({ count, text: countOf(count, noun), template: false });
+    for (const t of touched) {
+      const count = counts[t]!;
+      counts[t] = 0;
+      if (count >= 2) parts.push({ count, text: `like "${sampleOf(lines[firstAt[t]!]!)}"`, template: true });
+    }
+    if (nonBlank === 0) return countOf(total, 'blank line');
+    // Largest groups first; ties keep first-seen order, so the note is deterministic.
+    parts.sort((a, b) => b.count - a.count);
+    const top = parts[0];
+    if (!top) return undefined;
+    if (top.count === nonBlank) return top.template ? `${countOf(total, 'line')} ${top.text}` : top.text;
+    if (top.count * 4 < nonBlank) return undefined;
+    const shown = parts.slice(0, 2).map((p) => (p.template ? `${formatCount(p.count)} ${p.text}` : p.text));
+    return `${countOf(total, 'line')}: ${shown.join(', ')}`;
+  };
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Matches any of the query's terms, case-insensitively; undefined for an empty query. */
+function anyTermPattern(query: Query): RegExp | undefined {
+  return query.terms.length === 0 ? undefined : new RegExp(query.terms.map(escapeRegExp).join('|'), 'i');
+}
+
+/**
+ * `queryScore` for many texts: one case-insensitive pass rules out texts without any term before the
+ * per-term count, which lower-cases the text.
+ */
+export function queryScorer(query: Query): (text: string) => number {
+  const any = anyTermPattern(query);
+  return function scoreText(text: string): number {
+    return any?.test(text) ? queryScore(text, query) : 0;
+  };
+}
+
+/**
+ * Indexes of the texts the user's question singles out: those containing a query term that occurs in at
+ * most `maxPerTerm` texts. A term found nearly everywhere (the grep pattern itself, `src`) cannot say which
+ * lines the user meant, so it protects none; it still counts in `queryScore` for ranking.
+ */
+export function queryHits(texts: readonly string[], query: Query, maxPerTerm: number): number[] {
+  const terms = query.terms;
+  const any = anyTermPattern(query);
+  if (!any) return [];
+  const hits: (number[] | undefined)[] = terms.map(() => []);
+  for (let i = 0; i < texts.length; i++) {
+    const text = texts[i]!;
+    if (!any.test(text)) continue;
+    const lower = text.toLowerCase();
+    for (let t = 0; t < terms.length; t++) {
+      const list = hits[t];
+      if (list === undefined || !lower.includes(terms[t]!)) continue;
+      // Past the limit the term is not selective; forget its hits rather than keep collecting them.
+      if (list.length >= maxPerTerm) hits[t] = undefined;
+      else list.push(i);
+    }
+  }
+  const all = new Set<number>();
+  for (const list of hits) if (list) for (const i of list) all.add(i);
+  return [...all].sort((a, b) => a - b);
+}
+
+/**
+ * Keeps omitted runs shorter than `minRun` lines: a note costs about as much as the line it replaces,
+ * and a run cut into crumbs reads worse than the lines themselves.
+ */
+export function fillShortGaps(keep: boolean[], minRun = 2): void {
+  const n = keep.length;
+  let i = 0;
+  while (i < n) {
+    if (keep[i]) {
+      i += 1;
+      continue;
+    }
+    let j = i;
+    while (j < n && !keep[j]) j += 1;
+    if (j - i < minRun) for (let k = i; k < j; k++) keep[k] = true;
+    i = j;
+  }
+}
+
+export function countKept(keep: readonly boolean[]): number {
+  let kept = 0;
+  for (const k of keep) if (k) kept += 1;
+  return kept;
+}
+
+/** Smallest number of omitted lines that makes a plan worth its notes and marker. */
+export const MIN_OMITTED = 3;

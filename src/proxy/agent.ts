@@ -1,0 +1,16 @@
+/** Known clients by their user agent; the label goes to the ledger, the user agent itself never does. */
+const AGENTS: readonly [RegExp, string][] = [
+  [/claude-cli|claude-code/i, 'claude'],
+  [/codex/i, 'codex'],
+  [/aider/i, 'aider'],
+  [/\bai-sdk\b/i, 'ai-sdk'],
+  [/^OpenAI\//i, 'openai-sdk'],
+  [/^Anthropic\//i, 'anthropic-sdk'],
+];
+
+/** Names the client behind a request: `claude`, `codex`, `openai-sdk`, `anthropic-sdk`, … or `unknown`. */
+export function guessAgent(userAgent: string | null | undefined): string {
+  if (!userAgent) return 'unknown';
+  for (const [pattern, name] of AGENTS) if (pattern.test(userAgent)) return name;
+  return 'unknown';
+}

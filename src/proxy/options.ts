@@ -1,0 +1,157 @@
+import type { CompressOptions } from '../compress/options.js';
+import { describeValue, HeadroomError } from '../errors.js';
+import type { LedgerEntry } from '../ledger/entry.js';
+import { stateDir as defaultStateDir } from '../state-dir.js';
+import { DEFAULT_STORE_MAX_BYTES, DEFAULT_STORE_TTL_MS } from '../store/file-store.js';
+
+/** Options of `startProxy()` / `createProxyApp()`; all optional. */
+export interface ProxyOptions {
+  /** Port to listen on; 0 or undefined picks a free one. */
+  readonly port?: number;
+  /** Default 127.0.0.1: the proxy carries API keys and must not be reachable from elsewhere by accident. */
+  readonly host?: string;
+  /** Default `HEADROOM_ANTHROPIC_UPSTREAM`, else https://api.anthropic.com. */
+  readonly anthropicUpstream?: string;
+  /** Default `HEADROOM_OPENAI_UPSTREAM`, else https://api.openai.com. */
+  readonly openaiUpstream?: string;
+  /** Compress model calls. Default true; false makes the proxy a pure pass-through that still counts. */
+  readonly optimize?: boolean;
+  /** Ledger session id. Default `proxy`. */
+  readonly session?: string;
+  /** Agent name for the ledger; default: guessed per request from the user agent. */
+  readonly agent?: string;
+  /** Where the ledger and retrieval files live. Default `stateDir()`. */
+  readonly stateDir?: string;
+  /** Append every model call to the ledger. Default true. */
+  readonly ledger?: boolean;
+  /** Compression options (e.g. `savingsProfile`); `model` comes from each request. */
+  readonly compress?: Partial<CompressOptions>;
+  /** Longest a request may wait for compression before it goes out unchanged. Default 2000 ms. */
+  readonly compressionTimeoutMs?: number;
+  /** Retrieval file store bounds. Defaults: 256 MB, 7 days. */
+  readonly store?: { readonly maxBytes?: number; readonly ttlMs?: number };
+  /** Called after each model call completes (response fully streamed), with its ledger entry. */
+  readonly onRequest?: (entry: LedgerEntry) => void;
+  /** One line per model call, without content or secrets. */
+  readonly log?: (line: string) => void;
+  /** Environment to read upstream overrides and the state dir from. Default `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface ResolvedProxyOptions {
+  readonly port: number;
+  readonly host: string;
+  readonly anthropicUpstream: URL;
+  readonly openaiUpstream: URL;
+  readonly optimize: boolean;
+  readonly session: string;
+  readonly agent: string | undefined;
+  readonly stateDir: string;
+  readonly ledger: boolean;
+  readonly compress: Partial<CompressOptions>;
+  readonly compressionTimeoutMs: number;
+  readonly storeMaxBytes: number;
+  readonly storeTtlMs: number;
+  readonly onRequest: ((entry: LedgerEntry) => void) | undefined;
+  readonly log: ((line: string) => void) | undefined;
+}
+
+export const DEFAULT_ANTHROPIC_UPSTREAM = 'https://api.anthropic.com';
+export const DEFAULT_OPENAI_UPSTREAM = 'https://api.openai.com';
+export const DEFAULT_COMPRESSION_TIMEOUT_MS = 2000;
+
+function invalid(name: string, expected: string, value: unknown): HeadroomError {
+  return new HeadroomError(
+    'INVALID_OPTION',
+    `Expected the \`${name}\` option to be ${expected}, got ${describeValue(value)}.`,
+  );
+}
+
+function upstream(name: string, value: unknown): URL {
+  if (typeof value !== 'string') throw invalid(name, 'an http(s) URL', value);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw invalid(name, 'an http(s) URL', value);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid(name, 'an http(s) URL', value);
+  return url;
+}
+
+function positive(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw invalid(name, 'a positive number', value);
+  }
+  return value;
+}
+
+function optionalString(name: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value === '') throw invalid(name, 'a non-empty string', value);
+  return value;
+}
+
+function optionalBoolean(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw invalid(name, 'a boolean', value);
+  return value;
+}
+
+/** Validates options where they enter and fills in defaults; throws `HeadroomError` (`INVALID_OPTION`). */
+export function resolveProxyOptions(options: ProxyOptions = {}): ResolvedProxyOptions {
+  const env = options.env ?? process.env;
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw invalid('port', 'an integer between 0 and 65535', options.port);
+  }
+  const compress = options.compress ?? {};
+  if (typeof compress !== 'object' || compress === null) throw invalid('compress', 'an object', compress);
+  for (const fn of ['onRequest', 'log'] as const) {
+    if (options[fn] !== undefined && typeof options[fn] !== 'function')
+      throw invalid(fn, 'a function', options[fn]);
+  }
+  return {
+    port,
+    host: optionalString('host', options.host) ?? '127.0.0.1',
+    anthropicUpstream: upstream(
+      'anthropicUpstream',
+      options.anthropicUpstream ?? (env.HEADROOM_ANTHROPIC_UPSTREAM || DEFAULT_ANTHROPIC_UPSTREAM),
+    ),
+    openaiUpstream: upstream(
+      'openaiUpstream',
+      options.openaiUpstream ?? (env.HEADROOM_OPENAI_UPSTREAM || DEFAULT_OPENAI_UPSTREAM),
+    ),
+    optimize: optionalBoolean('optimize', options.optimize, true),
+    session: optionalString('session', options.session) ?? 'proxy',
+    agent: optionalString('agent', options.agent),
+    stateDir: optionalString('stateDir', options.stateDir) ?? defaultStateDir(env),
+    ledger: optionalBoolean('ledger', options.ledger, true),
+    compress,
+    compressionTimeoutMs: positive(
+      'compressionTimeoutMs',
+      options.compressionTimeoutMs,
+      DEFAULT_COMPRESSION_TIMEOUT_MS,
+    ),
+    storeMaxBytes: positive('store.maxBytes', options.store?.maxBytes, DEFAULT_STORE_MAX_BYTES),
+    storeTtlMs: positive('store.ttlMs', options.store?.ttlMs, DEFAULT_STORE_TTL_MS),
+    onRequest: options.onRequest,
+    log: options.log,
+  };
+}
+
+/**
+ * The upstream URL for a request: the upstream's base path followed by the request's path and query.
+ * A base ending in `/v1` (a common way to write an OpenAI base URL) is not doubled.
+ */
+export function upstreamUrl(base: URL, pathAndQuery: string): URL {
+  let prefix = base.pathname.replace(/\/+$/, '');
+  if (
+    prefix.endsWith('/v1') &&
+    (pathAndQuery === '/v1' || pathAndQuery.startsWith('/v1/') || pathAndQuery.startsWith('/v1?'))
+  ) {
+    prefix = prefix.slice(0, -3);
+  }
+  return new URL(`${base.origin}${prefix}${pathAndQuery}`);
+}

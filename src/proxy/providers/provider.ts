@@ -1,0 +1,15 @@
+/** Where the conversation sits in a model call's body, or why this body cannot be compressed. */
+export type CompressTarget =
+  | { readonly field: 'messages' | 'input'; readonly messages: readonly unknown[] }
+  | { readonly reason: string };
+
+/** What the proxy needs to know about one provider's wire protocol. */
+export interface Provider {
+  readonly name: 'anthropic' | 'openai';
+  /** True for the endpoints whose bodies carry a conversation (and are recorded in the ledger). */
+  isModelCall(method: string, path: string): boolean;
+  /** Picks the compressible array out of a parsed body; never the system prompt or tool definitions. */
+  target(path: string, body: Record<string, unknown>): CompressTarget;
+  /** An error body in the provider's own format, for failures the proxy itself answers (upstream unreachable). */
+  errorBody(message: string): string;
+}

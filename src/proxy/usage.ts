@@ -1,0 +1,200 @@
+import type { Transform } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+
+/**
+ * The provider's own token report, normalised across APIs: `inputTokens` are input tokens NOT served from
+ * the prompt cache (Anthropic's `input_tokens`; OpenAI's `prompt_tokens`/`input_tokens` minus
+ * `cached_tokens`), so input + cache read + cache write is the whole prompt on every provider.
+ */
+export interface Usage {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cacheReadTokens: number;
+  readonly cacheWriteTokens: number;
+}
+
+/** Watches a response body as it streams past; never holds or alters the bytes the client gets. */
+export interface UsageReader {
+  push(chunk: Uint8Array): void;
+  /** Call once at the end of the body; resolves to the usage seen, if any. */
+  finish(): Promise<Usage | undefined>;
+}
+
+type Json = Record<string, unknown>;
+type PartialUsage = { -readonly [K in keyof Usage]?: number };
+
+/** A JSON body bigger than this is not a usage-bearing API answer worth parsing. */
+const MAX_JSON_BYTES = 32 * 1024 * 1024;
+
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const obj = (v: unknown): Json | undefined =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : undefined;
+
+/** Reads one provider usage object, whichever API it came from; absent fields stay absent. */
+function normalise(u: Json): PartialUsage {
+  const out: PartialUsage = {};
+  const set = (key: keyof Usage, value: number | undefined): void => {
+    if (value !== undefined) out[key] = value;
+  };
+  if ('prompt_tokens' in u) {
+    const cached = num(obj(u.prompt_tokens_details)?.cached_tokens) ?? 0;
+    const prompt = num(u.prompt_tokens);
+    set('inputTokens', prompt === undefined ? undefined : Math.max(0, prompt - cached));
+    set('outputTokens', num(u.completion_tokens));
+    set('cacheReadTokens', cached);
+    set('cacheWriteTokens', 0);
+    return out;
+  }
+  if ('input_tokens_details' in u || 'total_tokens' in u) {
+    const cached = num(obj(u.input_tokens_details)?.cached_tokens) ?? 0;
+    const input = num(u.input_tokens);
+    set('inputTokens', input === undefined ? undefined : Math.max(0, input - cached));
+    set('outputTokens', num(u.output_tokens));
+    set('cacheReadTokens', cached);
+    set('cacheWriteTokens', 0);
+    return out;
+  }
+  set('inputTokens', num(u.input_tokens));
+  set('outputTokens', num(u.output_tokens));
+  set('cacheReadTokens', num(u.cache_read_input_tokens));
+  set('cacheWriteTokens', num(u.cache_creation_input_tokens));
+  return out;
+}
+
+/** The usage object of an API answer or stream event, wherever that API puts it. */
+function usageOf(value: unknown): Json | undefined {
+  const v = obj(value);
+  if (!v) return undefined;
+  return obj(v.usage) ?? obj(obj(v.message)?.usage) ?? obj(obj(v.response)?.usage);
+}
+
+function decompressorFor(encoding: string | undefined): Transform | null | undefined {
+  const e = (encoding ?? '').trim().toLowerCase();
+  if (e === '' || e === 'identity') return undefined;
+  if (e === 'gzip' || e === 'x-gzip') return createGunzip();
+  if (e === 'deflate') return createInflate();
+  if (e === 'br') return createBrotliDecompress();
+  return null;
+}
+
+/** Parses `data:` payloads of an SSE stream, cut wherever the network cut it (even inside a character). */
+function sseParser(onEvent: (data: string) => void): { push(chunk: Buffer): void; end(): void } {
+  let pending: Buffer[] = [];
+  let data: string[] = [];
+  const line = (text: string): void => {
+    const l = text.endsWith('\r') ? text.slice(0, -1) : text;
+    if (l === '') {
+      if (data.length > 0) onEvent(data.join('\n'));
+      data = [];
+    } else if (l.startsWith('data:')) {
+      data.push(l.charCodeAt(5) === 0x20 ? l.slice(6) : l.slice(5));
+    }
+  };
+  return {
+    push(chunk) {
+      const lastNewline = chunk.lastIndexOf(0x0a);
+      if (lastNewline < 0) {
+        pending.push(chunk);
+        return;
+      }
+      pending.push(chunk.subarray(0, lastNewline));
+      // Newline bytes never occur inside a multi-byte UTF-8 character, so decoding whole lines is safe.
+      const text = Buffer.concat(pending).toString('utf8');
+      pending = lastNewline + 1 < chunk.length ? [chunk.subarray(lastNewline + 1)] : [];
+      for (const l of text.split('\n')) line(l);
+    },
+    end() {
+      if (pending.length > 0) line(Buffer.concat(pending).toString('utf8'));
+      line('');
+    },
+  };
+}
+
+/**
+ * Creates a reader for one response body. Compressed bodies (the client's `accept-encoding` is passed
+ * upstream untouched) are decompressed on a side copy, so the client still gets the provider's bytes.
+ */
+export function createUsageReader(
+  contentType: string | undefined,
+  contentEncoding: string | undefined,
+): UsageReader {
+  const merged: PartialUsage = {};
+  let seen = false;
+  const take = (value: unknown): void => {
+    const u = usageOf(value);
+    if (!u) return;
+    seen = true;
+    Object.assign(merged, normalise(u));
+  };
+
+  const isSse = (contentType ?? '').toLowerCase().includes('text/event-stream');
+  let jsonChunks: Buffer[] = [];
+  let jsonBytes = 0;
+  const sse = sseParser((data) => {
+    // Most events are text deltas; only the few that carry usage are worth a JSON.parse.
+    if (!data.includes('"usage"')) return;
+    try {
+      take(JSON.parse(data));
+    } catch {
+      // Not JSON (e.g. `[DONE]`): nothing to read.
+    }
+  });
+  const consume = (chunk: Buffer): void => {
+    if (isSse) {
+      sse.push(chunk);
+    } else if (jsonBytes <= MAX_JSON_BYTES) {
+      jsonChunks.push(chunk);
+      jsonBytes += chunk.length;
+    }
+  };
+  const settle = (): Usage | undefined => {
+    if (isSse) sse.end();
+    else if (jsonBytes > 0 && jsonBytes <= MAX_JSON_BYTES) {
+      try {
+        take(JSON.parse(Buffer.concat(jsonChunks).toString('utf8')));
+      } catch {
+        // An error page or a non-JSON answer: no usage.
+      }
+      jsonChunks = [];
+    }
+    if (!seen) return undefined;
+    return {
+      inputTokens: merged.inputTokens ?? 0,
+      outputTokens: merged.outputTokens ?? 0,
+      cacheReadTokens: merged.cacheReadTokens ?? 0,
+      cacheWriteTokens: merged.cacheWriteTokens ?? 0,
+    };
+  };
+
+  const decompressor = decompressorFor(contentEncoding);
+  if (decompressor === null) {
+    // An encoding we cannot read (e.g. zstd on Node 20): the bytes still pass; usage stays unknown.
+    return { push: () => undefined, finish: async () => undefined };
+  }
+  if (decompressor === undefined) {
+    return {
+      push: (chunk) => consume(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)),
+      finish: async () => settle(),
+    };
+  }
+  let failed = false;
+  decompressor.on('data', (chunk: Buffer) => consume(chunk));
+  decompressor.on('error', () => {
+    failed = true;
+  });
+  const ended = new Promise<void>((resolve) => {
+    decompressor.once('end', resolve);
+    decompressor.once('error', () => resolve());
+    decompressor.once('close', () => resolve());
+  });
+  return {
+    push(chunk) {
+      if (!failed) decompressor.write(chunk);
+    },
+    async finish() {
+      if (!failed) decompressor.end();
+      await ended;
+      return failed ? undefined : settle();
+    },
+  };
+}

@@ -1,0 +1,253 @@
+import { compressMessages } from '../compress/compress.js';
+import { type BlockMemo, createBlockMemo } from '../compress/memo.js';
+import type { CompressOptions } from '../compress/options.js';
+import { RETRIEVE_TOOL, resolveOptions } from '../compress/resolve-options.js';
+import { describeValue, HeadroomError } from '../errors.js';
+import { createMemoryStore, type RetrievalStore, type RetrievalStoreLimits } from '../store/memory-store.js';
+import { tokenCounter } from '../tokens/count.js';
+import { answerRetrieval, type RetrievalSource } from './retrieval-tool.js';
+
+/** How a wrapped client handles the `headroom_retrieve` tool. */
+export interface RetrievalOptions {
+  /** Most rounds of retrieval calls answered inside one non-streaming call. Default 3. */
+  readonly maxRounds?: number;
+  /** Longest answer in characters; longer originals come back in parts. Default 100,000. */
+  readonly maxChars?: number;
+  /** Limits of this client's store of originals. */
+  readonly store?: RetrievalStoreLimits;
+  /** Other places to look a hash up after this client's store, e.g. a `SharedContext`. */
+  readonly sources?: readonly RetrievalSource[];
+}
+
+/** Options of `withHeadroom` and `headroomMiddleware`: the compression options plus retrieval. */
+export interface HeadroomSdkOptions extends Omit<CompressOptions, 'model'> {
+  /** Model whose tokenizer counts tokens. Default: the model of each request. */
+  readonly model?: string;
+  /**
+   * `false` turns the `headroom_retrieve` tool off (then set `retrievalHint` to something your agent
+   * can act on). Default: on, with the defaults of `RetrievalOptions`.
+   */
+  readonly retrieval?: RetrievalOptions | false;
+}
+
+/** Savings for one model. */
+export interface ModelStats {
+  /** Calls made through the wrapper (each call counts once, whatever its retrieval rounds). */
+  readonly requests: number;
+  /** Tokens of the conversations as the caller built them. */
+  readonly tokensBefore: number;
+  /** Tokens as sent: compressed, plus what headroom added (its tool definition, retrieval answers). */
+  readonly tokensAfter: number;
+  /** `tokensBefore - tokensAfter`; negative when headroom added more than it removed. */
+  readonly tokensSaved: number;
+}
+
+/** A wrapped client's savings since it was created. */
+export interface HeadroomStats extends ModelStats {
+  /** Calls where at least one block was compressed. */
+  readonly compressedRequests: number;
+  /** Calls sent as they were because compression failed. */
+  readonly failOpen: number;
+  /** `headroom_retrieve` calls answered (inside non-streaming calls and on later requests). */
+  readonly retrievals: number;
+  readonly byModel: Readonly<Record<string, ModelStats>>;
+}
+
+/** What `client.headroom` (and `middleware.headroom`) offers. */
+export interface HeadroomHandle {
+  stats(): HeadroomStats;
+  /** The original behind a marker's hash, from this client's store (or the configured sources). */
+  retrieve(hash: string): string | undefined;
+  /**
+   * The tool result for a `headroom_retrieve` call's input (object or JSON string). For streaming
+   * callers who answer tool calls themselves; leaving the call unanswered works too (see README).
+   */
+  answerRetrieval(input: unknown): string;
+  /** `headroom_retrieve`: compare tool call names against it. */
+  readonly toolName: typeof RETRIEVE_TOOL;
+}
+
+/** A client that went through `withHeadroom`: the SDK's own type plus `headroom`. */
+export type WithHeadroom<T> = T & { readonly headroom: HeadroomHandle };
+
+export interface CompressedItems {
+  readonly items: unknown[];
+  /** True when at least one block was compressed (so a marker is in the conversation). */
+  readonly compressed: boolean;
+  readonly tokensBefore: number;
+  readonly tokensAfter: number;
+}
+
+/** One wrapped client's state: options, block memo, originals, stats. */
+export interface Session {
+  readonly handle: HeadroomHandle;
+  readonly retrieval: boolean;
+  readonly maxRounds: number;
+  /** Compresses a conversation (messages, input items, or an adapter's shape of them). */
+  compress(items: readonly unknown[], model: string): Promise<CompressedItems>;
+  /** Tokens of a text headroom adds to a request, for honest totals. */
+  countAdded(text: string, model: string): Promise<number>;
+  /** One call: its tokens as built and as sent. */
+  record(model: string, entry: { tokensBefore: number; tokensAfter: number; compressed: boolean }): void;
+  /** One call sent as it was because compression failed. */
+  recordFailOpen(model: string): void;
+  /** Tokens headroom sent beyond a call's first request (retrieval rounds). */
+  recordAdded(model: string, tokens: number): void;
+  /** Retrieval calls answered; each call id counts once however often the conversation re-sends it. */
+  recordRetrievals(ids: readonly string[]): void;
+}
+
+interface MutableStats {
+  requests: number;
+  tokensBefore: number;
+  tokensAfter: number;
+}
+
+const DEFAULT_MAX_ROUNDS = 3;
+const MAX_REMEMBERED_CALLS = 10_000;
+const DEFAULT_MAX_CHARS = 100_000;
+/** Tokenizer for requests whose model headroom cannot read (it only picks a tokenizer). */
+const FALLBACK_MODEL = 'gpt-4o';
+
+function positiveIntOption(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new HeadroomError(
+      'INVALID_OPTION',
+      `Expected the \`${name}\` option to be a positive integer, got ${describeValue(value)}.`,
+      {
+        fix: `Pass a positive integer as \`${name}\` or leave it out to use the default.`,
+      },
+    );
+  }
+  return value;
+}
+
+function totals(s: MutableStats): ModelStats {
+  return {
+    requests: s.requests,
+    tokensBefore: s.tokensBefore,
+    tokensAfter: s.tokensAfter,
+    tokensSaved: s.tokensBefore - s.tokensAfter,
+  };
+}
+
+/** Validates options where they enter (at wrap time, not on the first request) and builds the session. */
+export function createSession(options: HeadroomSdkOptions = {}): Session {
+  const { retrieval = {}, model: modelOverride, ...compressOptions } = options;
+  resolveOptions({ ...compressOptions, model: modelOverride ?? FALLBACK_MODEL });
+  const retrievalOn = retrieval !== false;
+  const r: RetrievalOptions = retrieval === false ? {} : retrieval;
+  const maxRounds = positiveIntOption('retrieval.maxRounds', r.maxRounds, DEFAULT_MAX_ROUNDS);
+  const maxChars = positiveIntOption('retrieval.maxChars', r.maxChars, DEFAULT_MAX_CHARS);
+  const store: RetrievalStore = createMemoryStore(r.store);
+  const sources: RetrievalSource[] = [{ retrieve: (hash) => store.get(hash) }, ...(r.sources ?? [])];
+  const memo: BlockMemo = createBlockMemo();
+  const all: MutableStats = { requests: 0, tokensBefore: 0, tokensAfter: 0 };
+  const byModel = new Map<string, MutableStats>();
+  let compressedRequests = 0;
+  let failOpen = 0;
+  const answered = new Set<string>();
+  let forgotten = 0;
+
+  const tokenizerModel = (model: string) => modelOverride ?? (model.length > 0 ? model : FALLBACK_MODEL);
+  const add = (model: string, requests: number, before: number, after: number) => {
+    let m = byModel.get(model);
+    if (!m) {
+      m = { requests: 0, tokensBefore: 0, tokensAfter: 0 };
+      byModel.set(model, m);
+    }
+    for (const s of [all, m]) {
+      s.requests += requests;
+      s.tokensBefore += before;
+      s.tokensAfter += after;
+    }
+  };
+
+  const handle: HeadroomHandle = {
+    toolName: RETRIEVE_TOOL,
+    stats: () => ({
+      ...totals(all),
+      compressedRequests,
+      failOpen,
+      retrievals: answered.size + forgotten,
+      byModel: Object.fromEntries([...byModel].map(([k, v]) => [k, totals(v)])),
+    }),
+    retrieve(hash) {
+      for (const source of sources) {
+        const found = source.retrieve(hash);
+        if (found !== undefined) return found;
+      }
+      return undefined;
+    },
+    answerRetrieval: (input) => answerRetrieval(input, sources, maxChars),
+  };
+
+  return {
+    handle,
+    retrieval: retrievalOn,
+    maxRounds,
+    async compress(items, model) {
+      const result = await compressMessages(
+        items,
+        { ...compressOptions, model: tokenizerModel(model) },
+        memo,
+      );
+      for (const [hash, original] of result.originals) store.put(hash, original);
+      return {
+        items: result.messages as unknown[],
+        compressed: result.originals.size > 0,
+        tokensBefore: result.tokensBefore,
+        tokensAfter: result.tokensAfter,
+      };
+    },
+    async countAdded(text, model) {
+      const count = await tokenCounter(tokenizerModel(model));
+      return count(text);
+    },
+    record(model, entry) {
+      add(model, 1, entry.tokensBefore, entry.tokensAfter);
+      if (entry.compressed) compressedRequests += 1;
+    },
+    recordFailOpen(model) {
+      add(model, 1, 0, 0);
+      failOpen += 1;
+    },
+    recordAdded(model, tokens) {
+      add(model, 0, 0, tokens);
+    },
+    recordRetrievals(ids) {
+      for (const id of ids) {
+        if (answered.has(id)) continue;
+        answered.add(id);
+        // Bounded: old ids are forgotten but stay counted.
+        if (answered.size > MAX_REMEMBERED_CALLS) {
+          answered.delete(answered.values().next().value!);
+          forgotten += 1;
+        }
+      }
+    },
+  };
+}
+
+/**
+ * Gives a client clone its `headroom` handle, and makes its `withOptions` clones keep both headroom and
+ * the handle. Only the clone headroom made is changed, never the caller's client.
+ */
+export function attachHandle<C extends { withOptions(options: never): C }, O>(
+  client: C,
+  handle: HeadroomHandle,
+  keep: (options: O) => O,
+): WithHeadroom<C> {
+  const original = client.withOptions as unknown as (this: C, options: O) => C;
+  Object.defineProperty(client, 'headroom', { value: handle, enumerable: false });
+  Object.defineProperty(client, 'withOptions', {
+    value: function withOptions(this: C, options: O): WithHeadroom<C> {
+      return attachHandle(original.call(this, keep(options)), handle, keep);
+    },
+    enumerable: false,
+    configurable: true,
+    writable: true,
+  });
+  return client as WithHeadroom<C>;
+}

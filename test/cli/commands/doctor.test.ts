@@ -1,0 +1,92 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { run } from '../../../src/cli/main.js';
+import { appendLedger } from '../../../src/ledger/ledger.js';
+import { memoryContext } from '../../helpers/cli.js';
+import { entry } from '../../helpers/ledger-entries.js';
+import { writeStandInAgents } from '../../helpers/stand-in-agent.js';
+
+async function setup(): Promise<{ home: string; env: NodeJS.ProcessEnv }> {
+  const work = await mkdtemp(path.join(tmpdir(), 'hr-doctor-'));
+  const bin = await writeStandInAgents(path.join(work, 'bin'));
+  const home = path.join(work, 'home');
+  return {
+    home,
+    env: {
+      PATH: `${bin}${path.delimiter}${path.dirname(process.execPath)}`,
+      HOME: work,
+      HEADROOM_HOME: home,
+      ANTHROPIC_API_KEY: 'sk-ant-very-secret',
+      CI: 'true',
+    },
+  };
+}
+
+async function doctor(env: NodeJS.ProcessEnv, args: string[] = []) {
+  const io = memoryContext(env);
+  const code = await run(['doctor', ...args], io.ctx);
+  return { code, stdout: io.stdout(), stderr: io.stderr() };
+}
+
+interface Check {
+  name: string;
+  status: string;
+  message: string;
+  fix?: string;
+  details?: string[];
+}
+
+describe('headroom doctor', () => {
+  it('prints pure JSON with every check and exits 0 when nothing fails', async () => {
+    const { env, home } = await setup();
+    await appendLedger(entry({ session: 'wrap-1' }), home);
+    const { code, stdout } = await doctor(env, ['--json']);
+    const data = JSON.parse(stdout) as { ok: boolean; checks: Check[] };
+    expect(data.checks.filter((c) => c.status === 'fail')).toEqual([]);
+    expect(code).toBe(0);
+    expect(data.ok).toBe(true);
+    const byName = new Map(data.checks.map((c) => [c.name, c]));
+    expect(byName.get('agent claude')?.message).toContain('claude 9.9.9-standin');
+    expect(byName.get('Anthropic key')?.message).toBe('ANTHROPIC_API_KEY set');
+    expect(byName.get('tokenizer')?.status).toBe('pass');
+    expect(byName.get('state dir')?.status).toBe('pass');
+    expect(byName.get('savings')?.details?.[0]).toMatch(/^wrap-1 \(claude\): 1 request/);
+    expect(stdout).not.toContain('very-secret');
+  });
+
+  it('exits 1 and names the fix when the state directory is not writable', async () => {
+    const { env } = await setup();
+    const file = path.join(String(env.HOME), 'not-a-dir');
+    await writeFile(file, '');
+    const { code, stdout } = await doctor({ ...env, HEADROOM_HOME: path.join(file, 'home') });
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/✗ fail\s+state dir\s+.* is not writable .* — fix: .*HEADROOM_HOME/);
+    expect(stdout).toMatch(/1 failed/);
+  });
+
+  it('fails when a base URL points at a local port where nothing listens', async () => {
+    const { env } = await setup();
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const { code, stdout } = await doctor({ ...env, ANTHROPIC_BASE_URL: `http://127.0.0.1:${port}` }, [
+      '--json',
+    ]);
+    expect(code).toBe(1);
+    const check = (JSON.parse(stdout) as { checks: Check[] }).checks.find((c) => c.name === 'base URLs');
+    expect(check?.status).toBe('fail');
+    expect(check?.fix).toMatch(/unset ANTHROPIC_BASE_URL/);
+  });
+
+  it('warns with the install command for agents that are not on PATH', async () => {
+    const { env } = await setup();
+    const { stdout } = await doctor({ ...env, PATH: path.dirname(process.execPath) });
+    expect(stdout).toMatch(
+      /! warn\s+agent codex\s+Codex CLI is not on PATH — fix: install it with: npm install -g @openai\/codex/,
+    );
+  });
+});

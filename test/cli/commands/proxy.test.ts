@@ -1,0 +1,134 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import getPort from 'get-port';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BIN, cleanEnv, ensureBuilt, ROOT, runCli } from '../../helpers/cli.js';
+import { type FakeAnthropic, startFakeAnthropic } from '../../helpers/fake-anthropic.js';
+import { testLog } from '../../helpers/outputs.js';
+import { type StandInReport, writeStandInAgents } from '../../helpers/stand-in-agent.js';
+
+let work: string;
+let env: Record<string, string>;
+let anthropic: FakeAnthropic;
+/** What a test needs of a running `headroom proxy` process. */
+interface Running extends Promise<{ exitCode?: number | undefined }> {
+  kill(signal: NodeJS.Signals): boolean;
+  readonly exitCode: number | null;
+}
+const running: Running[] = [];
+
+beforeAll(async () => {
+  await ensureBuilt();
+}, 120_000);
+
+beforeEach(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'hr-proxy-'));
+  const bin = await writeStandInAgents(path.join(work, 'bin'));
+  const output = path.join(work, 'tool-output.txt');
+  await writeFile(output, testLog(1200));
+  anthropic = await startFakeAnthropic({ fallback: { kind: 'text', text: 'done' } });
+  env = cleanEnv({
+    PATH: `${bin}${path.delimiter}${path.dirname(process.execPath)}${path.delimiter}/usr/bin:/bin`,
+    HEADROOM_HOME: path.join(work, 'home'),
+    HEADROOM_ANTHROPIC_UPSTREAM: anthropic.url,
+    ANTHROPIC_API_KEY: 'sk-ant-test',
+    STANDIN_REPORT: path.join(work, 'report.json'),
+    STANDIN_TOOL_OUTPUT: output,
+  });
+});
+
+afterEach(async () => {
+  for (const child of running.splice(0)) {
+    child.kill('SIGTERM');
+    await child.catch(() => undefined);
+  }
+  await anthropic.close();
+});
+
+/** Starts `headroom proxy` and resolves once it says it is listening. */
+async function startCliProxy(args: string[]): Promise<{ child: Running; stderr: () => string }> {
+  const child = execa('node', [BIN, 'proxy', ...args], {
+    env,
+    extendEnv: false,
+    reject: false,
+    cwd: ROOT,
+    stdin: 'ignore',
+  });
+  running.push(child as Running);
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8');
+  });
+  for (let i = 0; i < 400 && !stderr.includes('Ctrl-C stops it'); i++) {
+    if (child.exitCode !== null) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  expect(stderr).toContain('Ctrl-C stops it');
+  return { child: child as Running, stderr: () => stderr };
+}
+
+describe('headroom proxy', () => {
+  it('serves in the foreground, logs one line per request, and stops cleanly on Ctrl-C', async () => {
+    const port = await getPort({ host: '127.0.0.1' });
+    const { child, stderr } = await startCliProxy(['--port', String(port)]);
+    const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { service: string };
+    expect(health.service).toBe('headroom');
+    const response = await fetch(`http://127.0.0.1:${port}/v1/messages`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-api-key': 'sk-ant-test',
+        'anthropic-version': '2023-06-01',
+      },
+      body: JSON.stringify({
+        model: 'claude-sonnet-4-6',
+        max_tokens: 10,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    });
+    expect(response.status).toBe(200);
+    await response.text();
+    for (let i = 0; i < 100 && !stderr().includes('/v1/messages 200'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(stderr()).toMatch(/anthropic claude-sonnet-4-6 \/v1\/messages 200/);
+    child.kill('SIGINT');
+    const result = await child;
+    expect(result.exitCode).toBe(0);
+    expect(stderr()).toMatch(/requests\s+1/);
+  });
+
+  it('names the process holding its port and exits 1', async () => {
+    const port = await getPort({ host: '127.0.0.1' });
+    await startCliProxy(['--port', String(port)]);
+    const second = await runCli(['proxy', '--port', String(port)], { env });
+    expect(second.exitCode).toBe(1);
+    expect(second.stderr).toMatch(new RegExp(`port ${port} is in use by PID \\d+`));
+  });
+});
+
+describe('headroom wrap --reuse', () => {
+  it('attaches to a compatible running proxy and leaves it running after the agent exits', async () => {
+    const port = await getPort({ host: '127.0.0.1' });
+    await startCliProxy(['--port', String(port)]);
+    const result = await runCli(['wrap', '--reuse', '--port', String(port), 'claude'], { env });
+    expect(result.exitCode).toBe(0);
+    const seen = JSON.parse(await readFile(env.STANDIN_REPORT!, 'utf8')) as StandInReport;
+    expect(seen.env.ANTHROPIC_BASE_URL).toBe(`http://127.0.0.1:${port}`);
+    expect(result.stderr).toContain('shared proxy');
+    expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+  });
+
+  it('starts its own proxy when the running one is not compatible', async () => {
+    const port = await getPort({ host: '127.0.0.1' });
+    await startCliProxy(['--port', String(port), '--no-optimize']);
+    const result = await runCli(['wrap', '--reuse', '--port', String(port), 'claude'], { env });
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toContain(`not reusing the proxy on port ${port} (it runs with optimization off)`);
+    const seen = JSON.parse(await readFile(env.STANDIN_REPORT!, 'utf8')) as StandInReport;
+    expect(seen.env.ANTHROPIC_BASE_URL).not.toBe(`http://127.0.0.1:${port}`);
+    expect(result.stderr).toMatch(/requests\s+1/);
+  });
+});

@@ -1,0 +1,47 @@
+import { Chalk } from 'chalk';
+import { describe, expect, it } from 'vitest';
+import { formatMoney, formatUsd } from '../../src/cli/format.js';
+import { renderTable } from '../../src/cli/table.js';
+
+describe('renderTable', () => {
+  it('draws a bordered table with right-aligned numbers and a separated Total row', () => {
+    const table = renderTable({
+      headers: ['Date', 'Saved'],
+      align: ['left', 'right'],
+      rows: [
+        ['2026-11-02', '1,000'],
+        ['Total', '12,000'],
+      ],
+      footerFrom: 1,
+      color: new Chalk({ level: 0 }),
+    });
+    expect(table).toBe(
+      [
+        '┌────────────┬────────┐',
+        '│ Date       │  Saved │',
+        '├────────────┼────────┤',
+        '│ 2026-11-02 │  1,000 │',
+        '├────────────┼────────┤',
+        '│ Total      │ 12,000 │',
+        '└────────────┴────────┘',
+      ].join('\n'),
+    );
+  });
+
+  it('measures coloured cells by what shows on screen', () => {
+    const color = new Chalk({ level: 1 });
+    const table = renderTable({ headers: ['A'], align: ['left'], rows: [[color.yellow('Total')]], color });
+    expect(table.split('\n')[0]).toBe('┌───────┐');
+  });
+});
+
+describe('money formatting', () => {
+  it('never shows a small saving as $0.00 and marks partial pricing', () => {
+    expect(formatUsd(12.345)).toBe('$12.35');
+    expect(formatUsd(0.001)).toBe('<$0.01');
+    expect(formatUsd(0)).toBe('$0.00');
+    expect(formatUsd(-1.5)).toBe('-$1.50');
+    expect(formatMoney(0, ['gpt-6-sol'], 3)).toBe('no price');
+    expect(formatMoney(2, ['gpt-6-sol'], 3)).toBe('$2.00*');
+  });
+});

@@ -1,0 +1,464 @@
+import { describe, expect, it } from 'vitest';
+import { jsonCompressor } from '../../../src/compress/compressors/json.js';
+import type { Budgets, CompressorContext, LinePlan, RewriteResult } from '../../../src/compress/types.js';
+
+const BUDGETS: Budgets = {
+  maxItems: 15,
+  maxLogLines: 100,
+  maxErrors: 10,
+  maxStackTraces: 3,
+  errorContext: 2,
+  maxSearchMatches: 30,
+  maxSearchFiles: 15,
+  maxMatchesPerFile: 5,
+  diffContextLines: 2,
+  maxHunksPerFile: 10,
+  maxDiffFiles: 20,
+  maxDiffChangedLines: 400,
+  maxRows: 50,
+  targetRatio: 0.35,
+};
+
+function context(terms: string[] = [], maxItems = 15): CompressorContext {
+  return {
+    query: { terms, text: terms.join(' ') },
+    budgets: { ...BUDGETS, maxItems },
+    hint: {},
+    countTokens: (text) => Math.ceil(text.length / 4),
+  };
+}
+
+// A fresh copy of a string, so the compressor's single-entry parse cache cannot answer for it.
+function fresh(text: string): string {
+  return ` ${text}`.slice(1);
+}
+
+function rewrite(text: string, ctx = context()): RewriteResult {
+  const result = jsonCompressor.rewrite?.(text, ctx);
+  if (result === undefined) throw new Error('expected the compressor to rewrite the block');
+  return result;
+}
+
+interface Model {
+  id: number;
+  name: string;
+  status: string;
+  price: number;
+  region: string;
+}
+
+function models(count: number): Model[] {
+  return Array.from({ length: count }, (_, i) => ({
+    id: i + 1,
+    name: `model-${i + 1}`,
+    status: 'ok',
+    price: 10 + (i % 5),
+    region: 'us-east',
+  }));
+}
+
+/** Decodes one table row the way a reader of the table format would. */
+function decodeRow(row: string): (unknown | undefined)[] {
+  const cells: (unknown | undefined)[] = [];
+  let i = 0;
+  for (;;) {
+    const first = row[i];
+    if (first === '"' || first === '{' || first === '[') {
+      const end = jsonValueEnd(row, i);
+      cells.push(JSON.parse(row.slice(i, end)));
+      i = end;
+    } else {
+      const comma = row.indexOf(',', i);
+      const cell = row.slice(i, comma === -1 ? row.length : comma);
+      cells.push(decodeBare(cell));
+      i = comma === -1 ? row.length : comma;
+    }
+    if (i >= row.length) return cells;
+    i += 1;
+  }
+}
+
+function decodeBare(cell: string): unknown {
+  if (cell === '') return undefined;
+  if (cell === 'true') return true;
+  if (cell === 'false') return false;
+  if (cell === 'null') return null;
+  if (/^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/.test(cell)) return Number(cell);
+  return cell;
+}
+
+function jsonValueEnd(text: string, start: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < text.length; i += 1) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i += 1;
+      else if (c === '"') {
+        inString = false;
+        if (depth === 0) return i + 1;
+      }
+    } else if (c === '"') inString = true;
+    else if (c === '{' || c === '[') depth += 1;
+    else if (c === '}' || c === ']') {
+      depth -= 1;
+      if (depth === 0) return i + 1;
+    }
+  }
+  return text.length;
+}
+
+/** Table rows of a rewritten array: the lines between the header and the closing bracket that are not notes. */
+function tableRows(output: string): { header: string[]; rows: Record<string, unknown>[] } {
+  const lines = output.split('\n');
+  const open = lines.findIndex((line) => line.includes('rows under the header line'));
+  const header = decodeRow((lines[open + 1] ?? '').trim()) as string[];
+  const rows: Record<string, unknown>[] = [];
+  for (const line of lines.slice(open + 2)) {
+    const text = line.trim();
+    if (text.startsWith(']')) break;
+    if (text.startsWith('[')) continue;
+    if (text.startsWith('{') && isJsonObjectText(text)) {
+      rows.push(JSON.parse(text) as Record<string, unknown>);
+      continue;
+    }
+    const cells = decodeRow(text);
+    const row: Record<string, unknown> = {};
+    header.forEach((key, c) => {
+      if (cells[c] !== undefined) row[key] = cells[c];
+    });
+    rows.push(row);
+  }
+  return { header, rows };
+}
+
+/** An item whose fields do not fit the columns sits among the rows as its own JSON object. */
+function isJsonObjectText(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function keptLines(lines: readonly string[], plan: LinePlan): string[] {
+  return lines.filter((_, i) => plan.keep[i]);
+}
+
+describe('detect', () => {
+  it('recognises JSON objects and arrays, minified or pretty', () => {
+    expect(jsonCompressor.detect('{"a":1}', {})).toBe(true);
+    expect(jsonCompressor.detect('\n  [\n    1,\n    2\n  ]\n', {})).toBe(true);
+  });
+
+  it('rejects scalars, malformed JSON, JSON lines and plain text', () => {
+    expect(jsonCompressor.detect('42', {})).toBe(false);
+    expect(jsonCompressor.detect('"text"', {})).toBe(false);
+    expect(jsonCompressor.detect('{"a": 1,', {})).toBe(false);
+    expect(jsonCompressor.detect('{"a":1}\n{"a":2}', {})).toBe(false);
+    expect(jsonCompressor.detect('[INFO] server started [ok]', {})).toBe(false);
+  });
+});
+
+describe('rewrite of big arrays', () => {
+  it('keeps every failing item', () => {
+    const items = models(500);
+    items[120] = { ...items[120], status: 'failed' } as Model;
+    const withError = [...items, { id: 501, name: 'model-501', ok: false, error: 'quota exceeded' }];
+    const output = rewrite(JSON.stringify(withError)).text;
+    expect(output).toContain('kept as rows under the header line');
+    expect(output).toContain('121,model-121,failed,');
+    expect(output).toContain(
+      JSON.stringify({ id: 501, name: 'model-501', ok: false, error: 'quota exceeded' }),
+    );
+  });
+
+  it('keeps the item the user asked about, values unchanged', () => {
+    const items = models(300);
+    items[187] = { id: 188, name: 'claude-3-opus', status: 'ok', price: 75, region: 'us-west' };
+    const { text, lossy } = rewrite(JSON.stringify(items), context(['price', 'claude-3-opus']));
+    expect(lossy).toBe(true);
+    const { rows } = tableRows(text);
+    expect(rows).toContainEqual(items[187]);
+  });
+
+  it('keeps a numeric outlier', () => {
+    const items = models(200).map((item) => ({ ...item, latency_ms: 40 + (item.id % 7) }));
+    items[93] = { ...(items[93] as Model & { latency_ms: number }), latency_ms: 9000 };
+    const { rows } = tableRows(rewrite(JSON.stringify(items)).text);
+    expect(rows).toContainEqual(items[93]);
+  });
+
+  it('keeps the first three and last two items, in order', () => {
+    const items = models(100);
+    const { rows } = tableRows(rewrite(JSON.stringify(items)).text);
+    expect(rows.slice(0, 3)).toEqual(items.slice(0, 3));
+    expect(rows.slice(-2)).toEqual(items.slice(-2));
+    expect(rows.map((row) => row.id)).toEqual([...rows.map((row) => row.id as number)].sort((a, b) => a - b));
+  });
+
+  it('never keeps more than the item budget', () => {
+    const items = models(400).map((item, i) => ({ ...item, status: i % 3 === 0 ? 'error' : 'ok' }));
+    const { rows } = tableRows(rewrite(JSON.stringify(items), context([], 10)).text);
+    expect(rows).toHaveLength(10);
+  });
+
+  it('counts omitted items correctly in the notes and the summary', () => {
+    const items = models(1000);
+    items[500] = { ...items[500], status: 'degraded' } as Model;
+    const result = rewrite(JSON.stringify(items));
+    const { rows } = tableRows(result.text);
+    const omitted = 1000 - rows.length;
+    const noted = [...result.text.matchAll(/\[… ([\d,]+) items? omitted/g)].reduce(
+      (sum, match) => sum + Number((match[1] ?? '').replace(/,/g, '')),
+      0,
+    );
+    expect(noted).toBe(omitted);
+    expect(result.text).toContain(`[${omitted} omitted items: `);
+    expect(result.text).toContain(`status: ok ×${omitted}`);
+    expect(result.text).toContain('region: us-east ×');
+    expect(result.transform).toBe(`json:items 1000→${rows.length}`);
+  });
+
+  it('names omitted runs by their ids', () => {
+    const { text } = rewrite(JSON.stringify(models(100)));
+    expect(text).toMatch(/\[… 95 items omitted \(ids 4–98\) …\]/);
+  });
+});
+
+describe('lossless table', () => {
+  it('re-encodes a uniform array slightly over budget without losing any value', () => {
+    const awkward = [
+      'plain',
+      'with, comma',
+      'quote " inside',
+      '  padded  ',
+      '',
+      '42',
+      'true',
+      'null',
+      '[not an array',
+      'back\\slash',
+      'line\nbreak',
+      'ünïcödé ✓',
+      '-dash',
+      '1.5e3',
+      'café, "quoted"',
+      '{brace',
+      'trailing ',
+      'tab\there',
+      'bell\u0007',
+      'x',
+    ];
+    const items = awkward.map((text, i) => ({
+      id: i,
+      text,
+      score: i % 2 === 0 ? i / 3 : -i,
+      flag: i % 3 === 0,
+      extra: i % 4 === 0 ? null : { nested: [i, 'a,b'] },
+      ...(i % 5 === 0 ? {} : { optional: `v${i}` }),
+    }));
+    const result = rewrite(JSON.stringify(items, null, 2));
+    expect(result.lossy).toBe(false);
+    expect(result.transform).toBe(`json:table ${items.length} rows`);
+    const { rows } = tableRows(result.text);
+    expect(rows).toEqual(items);
+  });
+});
+
+describe('nested structures', () => {
+  it('crushes an array nested inside objects and keeps the surrounding fields', () => {
+    const items = models(250);
+    const response = { meta: { page: 1, total: 250 }, data: { items, cursor: 'abc' }, ok: true };
+    const result = rewrite(JSON.stringify(response, null, 2));
+    expect(result.text).toContain('"meta": {"page":1,"total":250}');
+    expect(result.text).toContain('"cursor": "abc"');
+    expect(result.text).toContain('"ok": true');
+    expect(result.text).toMatch(/"items": \[ \(250 items, \d+ kept/);
+    expect(result.transform).toMatch(/^json:items 250→\d+$/);
+  });
+
+  it('crushes every big array, at any depth', () => {
+    const doc = { a: { b: { c: models(60) } }, d: [{ e: models(40) }] };
+    const result = rewrite(JSON.stringify(doc));
+    expect(result.transform).toMatch(/^json:items 100→\d+$/);
+    expect(result.text).toMatch(/"c": \[ \(60 items, \d+ kept/);
+    expect(result.text).toContain('(40 items as rows under the header line, none omitted)');
+  });
+
+  it('cuts a very long string inside an object and says how much was cut', () => {
+    const doc = { name: 'readme', body: 'x'.repeat(20_000) };
+    const result = rewrite(JSON.stringify(doc));
+    expect(result.lossy).toBe(true);
+    expect(result.text).toContain('[… 18,000 more characters …]');
+    expect(result.text).toContain('"name": "readme"');
+  });
+
+  it('keeps non-uniform items as exact JSON lines', () => {
+    const shapes = [
+      (i: number) => ({ file: `src/f${i}.ts`, bytes: i * 10, mode: '644' }),
+      (i: number) => ({ dir: `src/d${i}`, entries: [i, i + 1], hidden: false }),
+      (i: number) => ({ link: `l${i}`, target: `src/f${i}.ts` }),
+      (i: number) => ({ socket: `/run/s${i}`, owner: 'root', open: true }),
+    ];
+    const items: Record<string, unknown>[] = Array.from({ length: 80 }, (_, i) => shapes[i % 4]?.(i) ?? {});
+    items[41] = { dir: 'src/broken', error: 'EACCES: permission denied' };
+    const result = rewrite(JSON.stringify(items));
+    expect(result.text).toContain('kept as one JSON item per line');
+    const jsonLines = result.text
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line.startsWith('{'));
+    expect(jsonLines.length).toBeGreaterThan(5);
+    expect(jsonLines.length).toBeLessThanOrEqual(15);
+    for (const line of jsonLines) expect(items).toContainEqual(JSON.parse(line));
+    expect(jsonLines).toContain(JSON.stringify(items[41]));
+  });
+});
+
+describe('arrays of scalars', () => {
+  it('keeps first, last and outlying numbers and summarises the rest', () => {
+    const values = Array.from({ length: 300 }, (_, i) => 100 + (i % 10));
+    values[150] = 99_999;
+    const result = rewrite(JSON.stringify({ samples: values }));
+    expect(result.text).toContain('100,101,102');
+    expect(result.text).toContain('99999');
+    expect(result.text).toContain('108,109');
+    expect(result.text).toMatch(/omitted values: 100–109 \(mean [\d.]+\)/);
+  });
+
+  it('keeps error lines and query matches among strings', () => {
+    const lines = Array.from({ length: 200 }, (_, i) => `request ${i} served in ${i % 30}ms`);
+    lines[77] = 'ERROR upstream refused connection';
+    lines[140] = 'request for /api/billing served in 3ms';
+    const result = rewrite(JSON.stringify(lines), context(['/api/billing']));
+    expect(result.text).toContain(JSON.stringify(lines[77]));
+    expect(result.text).toContain(JSON.stringify(lines[140]));
+    const kept = Number(/\(200 values, (\d+) kept/.exec(result.text)?.[1]);
+    expect(result.text).toContain(`[${200 - kept} omitted values: ${200 - kept} distinct]`);
+  });
+});
+
+describe('token counting', () => {
+  it('sends only small pieces to the tokenizer, however many arrays a document holds', () => {
+    const doc = Array.from({ length: 12 }, (_, i) => ({
+      group: i,
+      members: Array.from({ length: 12 }, (_, j) => ({ sub: j, rows: models(60) })),
+    }));
+    const text = JSON.stringify(doc);
+    let counted = 0;
+    const countTokens = (piece: string): number => {
+      counted += piece.length;
+      return Math.ceil(piece.length / 4);
+    };
+    const result = rewrite(text, { ...context(), countTokens });
+    expect(result.transform).toMatch(new RegExp(`^json:items ${12 * 12 * 60}→\\d+$`));
+    expect(counted).toBeGreaterThan(0);
+    expect(counted).toBeLessThan(70_000);
+    expect(text.length).toBeGreaterThan(8 * 70_000);
+  });
+});
+
+describe('declining', () => {
+  it('declines malformed JSON', () => {
+    const truncated = JSON.stringify(models(100)).slice(0, -20);
+    expect(jsonCompressor.rewrite?.(truncated, context())).toBeUndefined();
+    expect(jsonCompressor.rewrite?.('{"a": [1, 2,, 3]}', context())).toBeUndefined();
+  });
+
+  it('declines when there is no big array', () => {
+    expect(jsonCompressor.rewrite?.(JSON.stringify({ a: 1, b: models(10) }), context())).toBeUndefined();
+    expect(jsonCompressor.rewrite?.(JSON.stringify([1, 2, 3]), context())).toBeUndefined();
+    expect(
+      jsonCompressor.rewrite?.(JSON.stringify(Array.from({ length: 40 }, (_, i) => i)), context()),
+    ).toBeUndefined();
+  });
+
+  it('declines when ids are too large to survive parsing', () => {
+    const items = models(100).map((item, i) => ({ ...item, id: `${1234567890123456789n + BigInt(i)}` }));
+    const text = JSON.stringify(items).replace(/"id":"(\d+)"/g, '"id":$1');
+    expect(jsonCompressor.rewrite?.(text, context())).toBeUndefined();
+  });
+});
+
+describe('determinism', () => {
+  it('gives the same bytes for the same input', () => {
+    const items = models(700).map((item, i) => ({
+      ...item,
+      latency: (i * 7919) % 1000,
+      region: i < 350 ? 'eu' : 'us',
+    }));
+    const text = JSON.stringify(items);
+    const first = rewrite(fresh(text), context(['model-33']));
+    const second = rewrite(fresh(text), context(['model-33']));
+    expect(second).toEqual(first);
+    const lines = JSON.stringify(items, null, 2).split('\n');
+    const a = jsonCompressor.lines(lines, context(['model-33']));
+    const b = jsonCompressor.lines(lines, context(['model-33']));
+    expect(b?.keep).toEqual(a?.keep);
+    expect(b?.summary).toEqual(a?.summary);
+  });
+});
+
+describe('exact-lines mode', () => {
+  const items = models(120);
+  items[60] = { ...items[60], status: 'error' } as Model;
+  items[90] = { ...items[90], name: 'claude-3-opus' } as Model;
+  const file = JSON.stringify({ version: 3, models: items }, null, 2).split('\n');
+
+  it('drops whole items only and keeps structure and chosen items byte for byte', () => {
+    const plan = jsonCompressor.lines(file, context(['claude-3-opus']));
+    expect(plan).toBeDefined();
+    if (plan === undefined) return;
+    expect(plan.keep).toHaveLength(file.length);
+    const kept = keptLines(file, plan);
+    expect(kept.slice(0, 3)).toEqual(['{', '  "version": 3,', '  "models": [']);
+    expect(kept.slice(-2)).toEqual(['  ]', '}']);
+    expect(kept).toContain('      "status": "error",');
+    expect(kept).toContain('      "name": "claude-3-opus",');
+    // Each omitted run is a sequence of complete items.
+    let start = 0;
+    while (start < file.length) {
+      if (plan.keep[start]) {
+        start += 1;
+        continue;
+      }
+      let end = start;
+      while (end < file.length && !plan.keep[end]) end += 1;
+      const run = file.slice(start, end).join('\n').replace(/,\s*$/, '');
+      const parsed: unknown = JSON.parse(`[${run}]`);
+      expect(Array.isArray(parsed)).toBe(true);
+      expect(plan.describe?.(start, end)).toMatch(/^\d+ items \(ids? \d+(–\d+)?\)$/);
+      start = end;
+    }
+    expect(plan.transform).toMatch(/^json:items 120→\d+$/);
+    expect(plan.summary?.[0]).toMatch(/^"models": \d+ of 120 items omitted — id: /);
+  });
+
+  it('works on a partial read that starts and ends inside items', () => {
+    const part = file.slice(40, 700);
+    const plan = jsonCompressor.lines(part, context(['claude-3-opus']));
+    expect(plan).toBeDefined();
+    if (plan === undefined) return;
+    const kept = keptLines(part, plan);
+    expect(kept[0]).toBe(part[0]);
+    expect(kept.at(-1)).toBe(part.at(-1));
+    expect(kept).toContain('      "status": "error",');
+    expect(kept).toContain('      "name": "claude-3-opus",');
+    const dropped = part.filter((_, i) => !plan.keep[i]);
+    expect(dropped.filter((line) => line.trim() === '{')).toHaveLength(
+      dropped.filter((line) => /^\s*},?$/.test(line)).length,
+    );
+    expect(plan.describe?.(part.indexOf('      "id": 20,') - 1, part.indexOf('      "id": 21,') - 1)).toBe(
+      '1 item (id 20)',
+    );
+  });
+
+  it('declines minified JSON, small arrays and text that is not JSON', () => {
+    expect(jsonCompressor.lines([JSON.stringify(items)], context())).toBeUndefined();
+    expect(jsonCompressor.lines(JSON.stringify(models(10), null, 2).split('\n'), context())).toBeUndefined();
+    const code = Array.from({ length: 200 }, (_, i) => `  call(${i}), // step ${i}`);
+    expect(jsonCompressor.lines(['const steps = [', ...code, '];'], context())).toBeUndefined();
+  });
+});

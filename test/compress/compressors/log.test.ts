@@ -1,0 +1,351 @@
+import { describe, expect, it } from 'vitest';
+import { logCompressor } from '../../../src/compress/compressors/log.js';
+import { contextFor, keptLines, rendered, serverLog, vitestRun } from './line-fixtures.js';
+
+function plan(lines: readonly string[], question = '', budgets = {}) {
+  const p = logCompressor.lines(lines, contextFor(question, budgets));
+  if (!p) throw new Error('expected the log compressor to compress');
+  return p;
+}
+
+/** A jest run in verbose mode: 60 suites of 40 tests, one failing with a long stack in suite 31. */
+function jestRun(): string[] {
+  const out: string[] = [];
+  for (let s = 0; s < 60; s++) {
+    const failing = s === 31;
+    out.push(
+      ` ${failing ? 'FAIL' : 'PASS'}  src/suite-${s}/suite-${s}.test.js (${(1 + s / 10).toFixed(1)} s)`,
+    );
+    out.push(`  Suite ${s}`);
+    for (let t = 0; t < 40; t++) {
+      if (failing && t === 17) out.push('    ✕ rejects an invalid email (12 ms)');
+      else out.push(`    ✓ computes total number ${t} for an empty cart (${t % 5} ms)`);
+    }
+    out.push('');
+    if (failing) {
+      out.push(
+        '  ● Suite 31 › rejects an invalid email',
+        '',
+        '    expect(received).toBe(expected) // Object.is equality',
+        '',
+        '    Expected: "invalid"',
+        '    Received: "ok"',
+        '',
+        '      40 |     const svc = new UserService();',
+        "      41 |     const res = svc.validate('bad@');",
+        "    > 42 |     expect(res).toBe('invalid');",
+        '         |                 ^',
+        '      43 |   });',
+        '',
+        '      at Object.<anonymous> (src/suite-31/suite-31.test.js:42:17)',
+      );
+      for (let f = 0; f < 30; f++)
+        out.push(`      at frame${f} (node_modules/jest-circus/build/run.js:${100 + f}:${f + 3})`);
+      out.push('');
+    }
+  }
+  out.push(
+    'Test Suites: 1 failed, 59 passed, 60 total',
+    'Tests:       1 failed, 2399 passed, 2400 total',
+    'Snapshots:   0 total',
+    'Time:        31.207 s',
+    'Ran all test suites.',
+  );
+  return out;
+}
+
+/** `npm ci && npm run build` in CI: fetches, repeated warnings, an install summary, then a failing build. */
+function npmLog(): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < 1500; i++) {
+    out.push(`npm http fetch GET 200 https://registry.npmjs.org/pkg-${i} ${3 + (i % 40)}ms (cache hit)`);
+    if (i % 30 === 0) out.push(`npm WARN ERESOLVE overriding peer dependency react@${16 + (i % 3)}.0.0`);
+    if (i === 400)
+      out.push('npm WARN deprecated inflight@1.0.6: This module is not supported, and leaks memory.');
+    if (i === 900)
+      out.push('npm WARN deprecated glob@7.2.3: Glob versions prior to v9 are no longer supported');
+  }
+  out.push(
+    '',
+    'added 1312 packages, and audited 1313 packages in 41s',
+    '',
+    '212 packages are looking for funding',
+    '  run `npm fund` for details',
+    '',
+    'found 0 vulnerabilities',
+    '',
+    '> shop@1.4.0 build',
+    '> tsc -p tsconfig.build.json && vite build',
+    '',
+  );
+  for (let i = 0; i < 300; i++) out.push(`vite v5.1.4 transforming src/components/widget-${i}.tsx`);
+  out.push(
+    "src/cart/totals.ts(88,14): error TS2339: Property 'sku' does not exist on type 'LineItem'.",
+    '',
+    'npm ERR! code 2',
+    'npm ERR! path /home/ci/shop',
+    'npm ERR! command failed',
+    'npm ERR! command sh -c tsc -p tsconfig.build.json && vite build',
+    '',
+    'npm ERR! A complete log of this run can be found in:',
+    'npm ERR!     /home/ci/.npm/_logs/2025-03-14T09_00_00_000Z-debug-0.log',
+    'Process exited with code 2',
+  );
+  return out;
+}
+
+/** A pytest run in verbose mode with one failure. */
+function pytestRun(): string[] {
+  const out = [
+    '============================= test session starts ==============================',
+    'platform linux -- Python 3.12.1, pytest-8.0.0, pluggy-1.4.0',
+    'rootdir: /home/dev/api',
+    'collected 2400 items',
+    '',
+  ];
+  for (let i = 0; i < 2400; i++) {
+    const name =
+      i === 1200 ? 'tests/test_refunds.py::test_refund_rounding' : `tests/test_orders.py::test_case_${i}`;
+    const status = i === 1200 ? 'FAILED' : 'PASSED';
+    out.push(`${name} ${status}${' '.repeat(20)}[${String(Math.floor((i * 100) / 2400)).padStart(3)}%]`);
+  }
+  out.push(
+    '',
+    '=================================== FAILURES ===================================',
+    '_____________________________ test_refund_rounding _____________________________',
+    '',
+    '    def test_refund_rounding():',
+    '        order = make_order(total=Decimal("10.005"))',
+    '>       assert refund(order) == Decimal("10.01")',
+    "E       AssertionError: assert Decimal('10.00') == Decimal('10.01')",
+    "E        +  where Decimal('10.00') = refund(<Order id=7>)",
+    '',
+    'tests/test_refunds.py:42: AssertionError',
+    '=========================== short test summary info ============================',
+    "FAILED tests/test_refunds.py::test_refund_rounding - AssertionError: assert Decimal('10.00') == Decimal('10.01')",
+    '======================== 1 failed, 2399 passed in 12.31s ========================',
+  );
+  return out;
+}
+
+describe('logCompressor.lines', () => {
+  it('keeps a failing vitest assertion, its diff and code frame, and the totals from a 3,000-line run', () => {
+    const lines = vitestRun(120, 25, 60);
+    const p = plan(lines, 'why does the test suite fail?');
+    const kept = keptLines(lines, p);
+    for (const needle of [
+      ' FAIL  test/user/validate.test.ts > UserService > rejects an invalid email',
+      "AssertionError: expected 'ok' to be 'invalid' // Object.is equality",
+      '- invalid',
+      '+ ok',
+      ' ❯ test/user/validate.test.ts:42:25',
+      "     42|     expect(res).toBe('invalid');",
+      '   × UserService > rejects an invalid email 6ms',
+      ' Test Files  1 failed | 119 passed (120)',
+      '      Tests  1 failed | 2999 passed (3000)',
+    ]) {
+      expect(kept).toContain(needle);
+    }
+    expect(kept.length).toBeLessThanOrEqual(100);
+    expect(p.transform).toBe(`log:lines ${lines.length}→${kept.length}`);
+  });
+
+  it('reads failure reports through the colour codes some runners print into pipes', () => {
+    const colour = (code: number, text: string) => `\u001b[${code}m${text}\u001b[39m`;
+    const lines = vitestRun(120, 25, 60).map((l) =>
+      l === '- Expected' || l === '- invalid'
+        ? colour(32, l)
+        : l === '+ Received' || l === '+ ok'
+          ? colour(31, l)
+          : l,
+    );
+    const kept = keptLines(lines, plan(lines));
+    expect(kept).toContain(colour(32, '- Expected'));
+    expect(kept).toContain(colour(31, '+ Received'));
+    expect(kept).toContain(colour(32, '- invalid'));
+    expect(kept).toContain(colour(31, '+ ok'));
+  });
+
+  it('describes runs of passing tests as passing tests, not as lines that mention errors', () => {
+    const lines = vitestRun(120, 25, 60);
+    const out = rendered(lines, plan(lines));
+    expect(out.some((l) => /omitted: (?:[\d,]+ lines: )?[\d,]+ passing tests[,\]]/.test(l))).toBe(true);
+    // `✓ … handles cart errors` is a passing test, whatever its name says.
+    expect(out.filter((l) => l.includes('handles') && l.includes('errors')).length).toBeLessThan(10);
+  });
+
+  it('keeps the jest failure block and bounds its 31-frame stack trace to about a dozen frames', () => {
+    const lines = jestRun();
+    const p = plan(lines);
+    const kept = keptLines(lines, p);
+    for (const needle of [
+      '  ● Suite 31 › rejects an invalid email',
+      '    Expected: "invalid"',
+      '    Received: "ok"',
+      "    > 42 |     expect(res).toBe('invalid');",
+      '      at Object.<anonymous> (src/suite-31/suite-31.test.js:42:17)',
+      '    ✕ rejects an invalid email (12 ms)',
+      'Tests:       1 failed, 2399 passed, 2400 total',
+    ]) {
+      expect(kept).toContain(needle);
+    }
+    const frames = kept.filter((l) => /^\s+at /.test(l));
+    expect(frames.length).toBeGreaterThanOrEqual(10);
+    expect(frames.length).toBeLessThanOrEqual(12);
+    expect(rendered(lines, p).some((l) => /omitted: \d+ stack trace lines\]$/.test(l))).toBe(true);
+  });
+
+  it('keeps the whole npm ERR! block, the compiler error and the install summary, and each warning once', () => {
+    const lines = npmLog();
+    const p = plan(lines);
+    const kept = keptLines(lines, p);
+    for (const needle of lines.filter((l) => l.startsWith('npm ERR!'))) expect(kept).toContain(needle);
+    expect(kept).toContain(
+      "src/cart/totals.ts(88,14): error TS2339: Property 'sku' does not exist on type 'LineItem'.",
+    );
+    expect(kept).toContain('added 1312 packages, and audited 1313 packages in 41s');
+    expect(kept).toContain('Process exited with code 2');
+    expect(kept).toContain(
+      'npm WARN deprecated inflight@1.0.6: This module is not supported, and leaks memory.',
+    );
+    expect(kept).toContain(
+      'npm WARN deprecated glob@7.2.3: Glob versions prior to v9 are no longer supported',
+    );
+    expect(kept.filter((l) => l.includes('ERESOLVE'))).toHaveLength(1);
+    expect(kept.length).toBeLessThanOrEqual(100);
+  });
+
+  it('names the repeated template in the note for an omitted run', () => {
+    const lines = npmLog();
+    const out = rendered(lines, plan(lines));
+    expect(
+      out.some((l) =>
+        /omitted: [\d,]+ lines.* like "npm http fetch GET 200 https:\/\/registry\.npmjs\.org\/pkg-\d+/.test(
+          l,
+        ),
+      ),
+    ).toBe(true);
+  });
+
+  it('keeps a server crash with its stack among 5,000 health checks, within the line budget', () => {
+    const lines = serverLog(5000, 3100);
+    const p = plan(lines);
+    const kept = keptLines(lines, p);
+    expect(kept).toContain("TypeError: Cannot read properties of undefined (reading 'sku')");
+    expect(kept).toContain('    at computeTotals (/srv/app/src/orders/pricing.ts:41:22)');
+    expect(kept.some((l) => l.includes('unhandled rejection while processing order 88123'))).toBe(true);
+    expect(kept[0]).toBe(lines[0]);
+    expect(kept.at(-1)).toBe(lines.at(-1));
+    expect(kept.length).toBeLessThanOrEqual(100);
+    expect(rendered(lines, p).some((l) => l.includes('like "INFO  [http] GET'))).toBe(true);
+  });
+
+  it('keeps pytest failure details and the short summary from a verbose run', () => {
+    const lines = pytestRun();
+    const kept = keptLines(lines, plan(lines));
+    for (const needle of [
+      '_____________________________ test_refund_rounding _____________________________',
+      '>       assert refund(order) == Decimal("10.01")',
+      "E       AssertionError: assert Decimal('10.00') == Decimal('10.01')",
+      'tests/test_refunds.py:42: AssertionError',
+      '======================== 1 failed, 2399 passed in 12.31s ========================',
+    ]) {
+      expect(kept).toContain(needle);
+    }
+    expect(kept.some((l) => l.startsWith('tests/test_refunds.py::test_refund_rounding FAILED'))).toBe(true);
+    expect(kept.length).toBeLessThanOrEqual(100);
+  });
+
+  it('keeps the innermost frames of a long Python traceback and says how many were left out', () => {
+    const lines = serverLog(3000, 5000).slice(0, 1500);
+    const trace = ['Traceback (most recent call last):'];
+    for (let f = 0; f < 25; f++)
+      trace.push(`  File "/srv/app/layer${f}.py", line ${10 + f}, in call${f}`, `    return call${f + 1}(x)`);
+    trace.push('  File "/srv/app/billing.py", line 88, in compute_refund', '    return total / count');
+    trace.push('ZeroDivisionError: division by zero');
+    const lines2 = [...lines, ...trace, ...serverLog(1500, 5000)];
+    const p = plan(lines2);
+    const kept = keptLines(lines2, p);
+    expect(kept).toContain('Traceback (most recent call last):');
+    expect(kept).toContain('  File "/srv/app/billing.py", line 88, in compute_refund');
+    expect(kept).toContain('    return total / count');
+    expect(kept).toContain('ZeroDivisionError: division by zero');
+    expect(kept).toContain('  File "/srv/app/layer0.py", line 10, in call0');
+    expect(kept).not.toContain('  File "/srv/app/layer10.py", line 20, in call10');
+  });
+
+  it('keeps the first and last of 300 identical connection errors and collapses the rest', () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const t = `2025-03-14 09:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}`;
+      if (i % 10 === 5) lines.push(`${t} ERROR db: connect ECONNREFUSED 10.0.0.5:5432 (attempt ${i / 10})`);
+      else lines.push(`${t} INFO  worker: polled queue, 0 jobs`);
+    }
+    const p = plan(lines);
+    const kept = keptLines(lines, p);
+    expect(kept).toContain(lines[5]);
+    expect(kept).toContain(lines[2995]);
+    expect(kept.length).toBeLessThanOrEqual(100);
+    expect(rendered(lines, p).some((l) => /like "ERROR db: connect ECONNREFUSED/.test(l))).toBe(true);
+  });
+
+  it('keeps a line the user asked about even when it is neither an error nor near one', () => {
+    const lines = serverLog(5000, 4000);
+    lines[2222] = '2025-03-14T09:37:02.000Z INFO  [orders] order 771204 accepted for customer 5531';
+    const kept = keptLines(lines, plan(lines, 'what happened to order 771204?'));
+    expect(kept).toContain(lines[2222]);
+  });
+
+  it('does not keep thousands of lines for a query word found everywhere', () => {
+    const lines = serverLog(5000, 4000);
+    const kept = keptLines(lines, plan(lines, 'is the api healthy?'));
+    expect(kept.length).toBeLessThanOrEqual(100);
+  });
+
+  it('keeps summaries of a tsc run with many errors but only one example of each error kind', () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 600; i++) {
+      lines.push(
+        `src/module-${i % 40}/file-${i}.ts(${i + 1},5): error TS2304: Cannot find name 'legacyHelper'.`,
+      );
+    }
+    lines.push('', 'Found 600 errors in 40 files.', '');
+    const p = plan(lines);
+    const kept = keptLines(lines, p);
+    expect(kept).toContain(lines[0]);
+    expect(kept).toContain(lines[599]);
+    expect(kept).toContain('Found 600 errors in 40 files.');
+    expect(kept.length).toBeLessThanOrEqual(40);
+  });
+
+  it('declines a log that already fits the budget', () => {
+    expect(logCompressor.lines(serverLog(80, 40), contextFor())).toBeUndefined();
+  });
+});
+
+describe('logCompressor.detect', () => {
+  it('recognises test runs, npm output and timestamped server logs', () => {
+    expect(logCompressor.detect(vitestRun(10, 10, 3).join('\n'), {})).toBe(true);
+    expect(logCompressor.detect(npmLog().join('\n'), {})).toBe(true);
+    expect(logCompressor.detect(serverLog(200, 100).join('\n'), {})).toBe(true);
+    expect(logCompressor.detect(pytestRun().join('\n'), {})).toBe(true);
+  });
+
+  it('does not claim a diff or plain prose', () => {
+    const diff = [
+      'diff --git a/x.ts b/x.ts',
+      '--- a/x.ts',
+      '+++ b/x.ts',
+      '@@ -1,2 +1,2 @@',
+      '-a',
+      '+b',
+      ' c',
+    ].join('\n');
+    expect(logCompressor.detect(diff, {})).toBe(false);
+    const prose = Array.from(
+      { length: 50 },
+      (_, i) => `Paragraph ${i} explains how the cart works and why it matters.`,
+    );
+    expect(logCompressor.detect(prose.join('\n'), {})).toBe(false);
+  });
+});

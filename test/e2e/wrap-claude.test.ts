@@ -1,0 +1,156 @@
+/**
+ * `headroom wrap claude` with the real Claude Code: the CLI starts its proxy, Claude Code talks to it, the
+ * proxy forwards to a fake Anthropic API on loopback (chained through ANTHROPIC_BASE_URL, as a user's
+ * gateway would be). The fake's first answer makes Claude Code run a tool; its second is the final text.
+ */
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, runCli } from '../helpers/cli.js';
+import { type AnthropicReply, type FakeAnthropic, startFakeAnthropic } from '../helpers/fake-anthropic.js';
+import { lastToolResult, realAgentEnv, retrievalMarker, summarySaved } from '../helpers/real-agents.js';
+
+const FINAL = 'payments-api failed: its image tag 4.2.1 does not exist.';
+const NEEDLE = 'ImagePullBackOff: registry.internal/payments-api:4.2.1 not found';
+
+/** A deployment listing as an API dump prints it: one failed rollout among many healthy ones. */
+function deployments(count: number): string {
+  const items = [];
+  for (let i = 0; i < count; i++) {
+    const failed = i === Math.floor(count / 2);
+    items.push({
+      name: failed ? 'payments-api' : `service-${i}`,
+      namespace: ['prod', 'staging', 'canary'][i % 3],
+      replicas: 2 + (i % 4),
+      status: failed ? 'failed' : 'available',
+      ...(failed ? { error: NEEDLE } : {}),
+      image: `registry.internal/service-${i}:1.${i % 9}.${i % 5}`,
+      updatedAt: `2026-11-${String(1 + (i % 28)).padStart(2, '0')}T09:${String(i % 60).padStart(2, '0')}:00Z`,
+    });
+  }
+  return JSON.stringify(items, null, 2);
+}
+
+/** What Claude Code's Read tool sends for a file: every line as `<number><TAB><line>`. */
+function numbered(text: string): string {
+  return text
+    .split('\n')
+    .map((line, i) => `${i + 1}\t${line}`)
+    .join('\n');
+}
+
+let scratch: string;
+let bashOutput: string;
+let readFileText: string;
+let fake: FakeAnthropic | undefined;
+
+beforeAll(async () => {
+  await ensureBuilt();
+  scratch = await mkdtemp(path.join(tmpdir(), 'headroom-wrap-claude-'));
+  await mkdir(path.join(scratch, 'home'));
+  // Under the ~30,000 characters above which Claude Code stops sending a Bash output (design note §10).
+  bashOutput = deployments(120);
+  expect(bashOutput.length).toBeGreaterThan(15_000);
+  expect(bashOutput.length).toBeLessThan(30_000);
+  await writeFile(path.join(scratch, 'deployments.json'), bashOutput);
+  // Well over that, under the 256 KB Read sends whole.
+  readFileText = `${deployments(600)}\n`;
+  expect(readFileText.length).toBeGreaterThan(100_000);
+  await writeFile(path.join(scratch, 'all-deployments.json'), readFileText);
+}, 120_000);
+
+afterEach(async () => {
+  await fake?.close();
+  fake = undefined;
+});
+
+afterAll(async () => {
+  await rm(scratch, { recursive: true, force: true });
+});
+
+async function wrapClaude(replies: AnthropicReply[], prompt: string) {
+  fake = await startFakeAnthropic({
+    replies,
+    fallback: { kind: 'error', status: 500, type: 'api_error', message: 'the script ran out' },
+  });
+  const env = realAgentEnv(scratch, {
+    ANTHROPIC_BASE_URL: fake.url,
+    ANTHROPIC_API_KEY: 'sk-ant-test',
+    IS_SANDBOX: '1',
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+  });
+  const args = ['wrap', 'claude', '-p', prompt, '--output-format', 'json', '--dangerously-skip-permissions'];
+  const run = await runCli(args, { env, cwd: scratch, timeout: 50_000 });
+  return { run, calls: fake.messageRequests() };
+}
+
+describe('headroom wrap claude, with the real Claude Code', () => {
+  it('finishes the session with a large Bash output sent compressed and retrievable', async () => {
+    const { run, calls } = await wrapClaude(
+      [
+        { kind: 'tool_use', name: 'Bash', input: { command: `cat ${path.join(scratch, 'deployments.json')}` } },
+        { kind: 'text', text: FINAL },
+      ],
+      'Which deployment failed, and why?',
+    );
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).result).toBe(FINAL);
+
+    expect(calls).toHaveLength(2);
+    const sent = lastToolResult(calls[1]!);
+    expect(sent.length).toBeLessThan(bashOutput.length / 2);
+    expect(sent).toContain(NEEDLE);
+    const marker = retrievalMarker(sent);
+    expect(marker, sent.slice(-300)).toBeDefined();
+    expect(path.basename(marker!.file)).toBe(`${marker!.hash}.txt`);
+    expect(marker!.file.startsWith(path.join(scratch, 'headroom'))).toBe(true);
+    expect(await readFile(marker!.file, 'utf8')).toBe(bashOutput);
+
+    const summary = summarySaved(run.stderr);
+    expect(summary, run.stderr).toBeDefined();
+    expect(summary!.requests).toBe(2);
+    expect(summary!.saved).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('sends a large Read compressed, keeping the needed lines with their numbers', async () => {
+    const file = path.join(scratch, 'all-deployments.json');
+    const { run, calls } = await wrapClaude(
+      [
+        { kind: 'tool_use', name: 'Read', input: { file_path: file } },
+        { kind: 'text', text: FINAL },
+      ],
+      'Read all-deployments.json: which deployment failed, and why?',
+    );
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).result).toBe(FINAL);
+
+    expect(calls).toHaveLength(2);
+    const original = numbered(readFileText);
+    const sent = lastToolResult(calls[1]!);
+    expect(sent.length).toBeLessThan(original.length / 5);
+    const needed = original.split('\n').find((line) => line.includes(NEEDLE))!;
+    expect(needed).toMatch(/^\d+\t/);
+    expect(sent.split('\n')).toContain(needed);
+    const marker = retrievalMarker(sent);
+    expect(marker, sent.slice(-300)).toBeDefined();
+    expect(await readFile(marker!.file, 'utf8')).toBe(original);
+
+    expect(summarySaved(run.stderr)?.saved).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('exits with Claude Code’s own non-zero exit code when the provider refuses the request', async () => {
+    const { run, calls } = await wrapClaude(
+      [{ kind: 'error', status: 400, type: 'invalid_request_error', message: 'prompt is too long' }],
+      'Which deployment failed?',
+    );
+    expect(calls).toHaveLength(1);
+    const result = JSON.parse(run.stdout);
+    expect(result.is_error).toBe(true);
+    expect(run.stdout).toContain('prompt is too long');
+    expect(run.exitCode).toBe(1);
+    // The agent ran and exited by itself: headroom still reports the session.
+    expect(summarySaved(run.stderr)?.requests ?? 0).toBe(0);
+    expect(run.stderr).toMatch(/headroom · claude session\n {2}requests\s+1\n/);
+  }, 60_000);
+});

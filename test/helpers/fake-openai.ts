@@ -1,0 +1,386 @@
+import {
+  type FakeServer,
+  type RawReply,
+  type RecordedRequest,
+  splitBytes,
+  sse,
+  startFakeServer,
+} from './fake-server.js';
+
+export interface OpenAIUsageOverride {
+  readonly inputTokens?: number;
+  readonly outputTokens?: number;
+  readonly cachedTokens?: number;
+}
+
+/**
+ * One scripted answer to `POST /v1/chat/completions` or `POST /v1/responses`, rendered in that API's
+ * format, as SSE when the request asked for `stream: true`. Every reply gets its own ids.
+ */
+export type OpenAIReply =
+  | { readonly kind: 'text'; readonly text: string; readonly usage?: OpenAIUsageOverride }
+  | {
+      readonly kind: 'tool_call';
+      readonly name: string;
+      readonly arguments: string;
+      readonly usage?: OpenAIUsageOverride;
+    }
+  | {
+      readonly kind: 'error';
+      readonly status: number;
+      readonly message: string;
+      readonly type?: string;
+      readonly code?: string;
+      readonly headers?: Record<string, string>;
+    }
+  /** Starts streaming `text`, then an error (chat: an `error` data line; Responses: an `error` event). */
+  | { readonly kind: 'stream-error'; readonly text: string }
+  /** Streams the start of `text`, then keeps the connection open until the caller goes away. */
+  | { readonly kind: 'hang'; readonly text: string }
+  | { readonly kind: 'raw'; readonly reply: RawReply };
+
+export interface FakeOpenAIOptions {
+  readonly replies?: readonly OpenAIReply[];
+  readonly fallback?: OpenAIReply;
+  readonly chunkSize?: number;
+  readonly delayMs?: number;
+}
+
+export interface FakeOpenAI extends FakeServer {
+  push(...replies: OpenAIReply[]): void;
+  /** Chat-completions and Responses requests only. */
+  modelRequests(): RecordedRequest[];
+}
+
+let ids = 0;
+const nextId = (prefix: string): string => `${prefix}_fake${(++ids).toString().padStart(6, '0')}`;
+const CREATED = 1_760_000_000;
+
+function pieces(text: string, n = 3): string[] {
+  const chars = [...text];
+  const size = Math.max(1, Math.ceil(chars.length / n));
+  const out: string[] = [];
+  for (let i = 0; i < chars.length; i += size) out.push(chars.slice(i, i + size).join(''));
+  return out.length > 0 ? out : [''];
+}
+
+interface Counts {
+  input: number;
+  output: number;
+  cached: number;
+}
+
+const counts = (req: RecordedRequest, o: OpenAIUsageOverride | undefined): Counts => ({
+  input: o?.inputTokens ?? Math.ceil(req.body.length / 4),
+  output: o?.outputTokens ?? 9,
+  cached: o?.cachedTokens ?? 0,
+});
+
+const chatUsage = (c: Counts) => ({
+  prompt_tokens: c.input,
+  completion_tokens: c.output,
+  total_tokens: c.input + c.output,
+  prompt_tokens_details: { cached_tokens: c.cached, audio_tokens: 0 },
+  completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0 },
+});
+
+const responsesUsage = (c: Counts) => ({
+  input_tokens: c.input,
+  input_tokens_details: { cached_tokens: c.cached },
+  output_tokens: c.output,
+  output_tokens_details: { reasoning_tokens: 0 },
+  total_tokens: c.input + c.output,
+});
+
+type Ok = Extract<OpenAIReply, { kind: 'text' | 'tool_call' }>;
+
+function chatJson(reply: Ok, model: string, c: Counts) {
+  const message =
+    reply.kind === 'text'
+      ? { role: 'assistant', content: reply.text, refusal: null }
+      : {
+          role: 'assistant',
+          content: null,
+          refusal: null,
+          tool_calls: [
+            {
+              id: nextId('call'),
+              type: 'function',
+              function: { name: reply.name, arguments: reply.arguments },
+            },
+          ],
+        };
+  return {
+    id: nextId('chatcmpl'),
+    object: 'chat.completion',
+    created: CREATED,
+    model,
+    choices: [
+      { index: 0, message, logprobs: null, finish_reason: reply.kind === 'text' ? 'stop' : 'tool_calls' },
+    ],
+    usage: chatUsage(c),
+  };
+}
+
+function chatChunks(
+  reply: Ok | { kind: 'partial'; text: string },
+  model: string,
+  c: Counts,
+  includeUsage: boolean,
+) {
+  const id = nextId('chatcmpl');
+  const chunk = (delta: unknown, finish: string | null = null) => ({
+    id,
+    object: 'chat.completion.chunk',
+    created: CREATED,
+    model,
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+  });
+  const out: unknown[] = [chunk({ role: 'assistant', content: '', refusal: null })];
+  if (reply.kind === 'tool_call') {
+    out.push(
+      chunk({
+        tool_calls: [
+          { index: 0, id: nextId('call'), type: 'function', function: { name: reply.name, arguments: '' } },
+        ],
+      }),
+    );
+    for (const p of pieces(reply.arguments, 4))
+      out.push(chunk({ tool_calls: [{ index: 0, function: { arguments: p } }] }));
+  } else {
+    for (const p of pieces(reply.text)) out.push(chunk({ content: p }));
+  }
+  if (reply.kind === 'partial') return out;
+  out.push(chunk({}, reply.kind === 'text' ? 'stop' : 'tool_calls'));
+  if (includeUsage)
+    out.push({
+      id,
+      object: 'chat.completion.chunk',
+      created: CREATED,
+      model,
+      choices: [],
+      usage: chatUsage(c),
+    });
+  return out;
+}
+
+function responseItem(reply: Ok) {
+  if (reply.kind === 'text') {
+    return {
+      type: 'message',
+      id: nextId('msg'),
+      status: 'completed',
+      role: 'assistant',
+      content: [{ type: 'output_text', text: reply.text, annotations: [] }],
+    };
+  }
+  return {
+    type: 'function_call',
+    id: nextId('fc'),
+    call_id: nextId('call'),
+    name: reply.name,
+    arguments: reply.arguments,
+    status: 'completed',
+  };
+}
+
+function responseObject(id: string, model: string, status: string, output: unknown[], usage: unknown) {
+  return {
+    id,
+    object: 'response',
+    created_at: CREATED,
+    status,
+    error: null,
+    incomplete_details: null,
+    instructions: null,
+    model,
+    output,
+    parallel_tool_calls: true,
+    previous_response_id: null,
+    temperature: 1,
+    tool_choice: 'auto',
+    tools: [],
+    top_p: 1,
+    usage,
+  };
+}
+
+function responsesEvents(reply: Ok | { kind: 'partial'; text: string }, model: string, c: Counts) {
+  const id = nextId('resp');
+  let seq = 0;
+  const events: { event: string; data: unknown }[] = [];
+  const emit = (type: string, data: Record<string, unknown>) =>
+    events.push({ event: type, data: { type, sequence_number: seq++, ...data } });
+  emit('response.created', { response: responseObject(id, model, 'in_progress', [], null) });
+  emit('response.in_progress', { response: responseObject(id, model, 'in_progress', [], null) });
+  if (reply.kind === 'tool_call') {
+    const item = responseItem(reply);
+    emit('response.output_item.added', {
+      output_index: 0,
+      item: { ...item, arguments: '', status: 'in_progress' },
+    });
+    for (const p of pieces(reply.arguments, 4))
+      emit('response.function_call_arguments.delta', { item_id: item.id, output_index: 0, delta: p });
+    emit('response.function_call_arguments.done', {
+      item_id: item.id,
+      output_index: 0,
+      arguments: reply.arguments,
+    });
+    emit('response.output_item.done', { output_index: 0, item });
+    emit('response.completed', {
+      response: responseObject(id, model, 'completed', [item], responsesUsage(c)),
+    });
+    return events;
+  }
+  const item = responseItem({ kind: 'text', text: reply.text });
+  const part = { type: 'output_text', text: '', annotations: [] };
+  emit('response.output_item.added', {
+    output_index: 0,
+    item: { ...item, status: 'in_progress', content: [] },
+  });
+  emit('response.content_part.added', { item_id: item.id, output_index: 0, content_index: 0, part });
+  for (const p of pieces(reply.text))
+    emit('response.output_text.delta', { item_id: item.id, output_index: 0, content_index: 0, delta: p });
+  if (reply.kind === 'partial') return events;
+  emit('response.output_text.done', {
+    item_id: item.id,
+    output_index: 0,
+    content_index: 0,
+    text: reply.text,
+  });
+  emit('response.content_part.done', {
+    item_id: item.id,
+    output_index: 0,
+    content_index: 0,
+    part: { ...part, text: reply.text },
+  });
+  emit('response.output_item.done', { output_index: 0, item });
+  emit('response.completed', { response: responseObject(id, model, 'completed', [item], responsesUsage(c)) });
+  return events;
+}
+
+/**
+ * A fake OpenAI API on loopback: Chat Completions and Responses (scripted, stream or JSON, `[DONE]`,
+ * usage chunk when `stream_options.include_usage`), `GET /v1/models`. Records exact bytes and headers.
+ *
+ * @example
+ * const fake = await startFakeOpenAI({ replies: [{ kind: 'text', text: 'hi' }] });
+ */
+export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
+  const script: OpenAIReply[] = [...(options.replies ?? [])];
+  const fallback: OpenAIReply = options.fallback ?? { kind: 'text', text: 'ok' };
+  const framed = (status: number, headers: Record<string, string>, body: Buffer, hang = false): RawReply => ({
+    status,
+    headers: { 'x-request-id': nextId('req'), ...headers },
+    ...(options.chunkSize ? { chunks: splitBytes(body, options.chunkSize) } : { body }),
+    ...(options.delayMs ? { delayMs: options.delayMs } : {}),
+    hang,
+  });
+  const json = (status: number, value: unknown, headers: Record<string, string> = {}): RawReply =>
+    framed(status, { 'content-type': 'application/json', ...headers }, Buffer.from(JSON.stringify(value)));
+  const sseHeaders = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' };
+
+  const server = await startFakeServer((req) => {
+    if (req.method === 'GET' && req.path === '/v1/models') {
+      return json(200, {
+        object: 'list',
+        data: [{ id: 'gpt-5', object: 'model', created: CREATED, owned_by: 'openai' }],
+      });
+    }
+    const chat = req.path === '/v1/chat/completions';
+    if (req.method !== 'POST' || !(chat || req.path === '/v1/responses')) {
+      return json(404, {
+        error: { message: `no route ${req.path}`, type: 'invalid_request_error', param: null, code: null },
+      });
+    }
+    const reply = script.shift() ?? fallback;
+    if (reply.kind === 'raw') return reply.reply;
+    if (reply.kind === 'error') {
+      const body = {
+        error: {
+          message: reply.message,
+          type: reply.type ?? 'invalid_request_error',
+          param: null,
+          code: reply.code ?? null,
+        },
+      };
+      return framed(
+        reply.status,
+        { 'content-type': 'application/json', ...reply.headers },
+        Buffer.from(JSON.stringify(body)),
+      );
+    }
+    let body: Record<string, unknown>;
+    try {
+      body = req.json();
+    } catch {
+      return json(400, {
+        error: {
+          message: 'We could not parse the JSON body of your request.',
+          type: 'invalid_request_error',
+          param: null,
+          code: null,
+        },
+      });
+    }
+    const model = typeof body.model === 'string' ? body.model : 'gpt-5';
+    const c = counts(req, 'usage' in reply ? reply.usage : undefined);
+    const stream = body.stream === true;
+    if (reply.kind === 'stream-error' || reply.kind === 'hang') {
+      const partial = { kind: 'partial' as const, text: reply.text };
+      if (chat) {
+        const chunks = chatChunks(partial, model, c, false).map((data) => ({ data }));
+        if (reply.kind === 'hang') return framed(200, sseHeaders, sse(chunks), true);
+        chunks.push({
+          data: {
+            error: {
+              message: 'The server had an error while processing your request.',
+              type: 'server_error',
+              param: null,
+              code: null,
+            },
+          },
+        });
+        return framed(200, sseHeaders, sse(chunks));
+      }
+      const events = responsesEvents(partial, model, c);
+      if (reply.kind === 'hang') return framed(200, sseHeaders, sse(events), true);
+      events.push({
+        event: 'error',
+        data: {
+          type: 'error',
+          sequence_number: events.length,
+          code: 'server_error',
+          message: 'The server had an error.',
+          param: null,
+        },
+      });
+      return framed(200, sseHeaders, sse(events));
+    }
+    if (chat) {
+      if (!stream) return json(200, chatJson(reply, model, c));
+      const includeUsage =
+        (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
+      const chunks: { data: unknown }[] = chatChunks(reply, model, c, includeUsage).map((data) => ({ data }));
+      chunks.push({ data: '[DONE]' });
+      return framed(200, sseHeaders, sse(chunks));
+    }
+    if (!stream)
+      return json(
+        200,
+        responseObject(nextId('resp'), model, 'completed', [responseItem(reply)], responsesUsage(c)),
+      );
+    return framed(200, sseHeaders, sse(responsesEvents(reply, model, c)));
+  });
+
+  return {
+    ...server,
+    push: (...replies) => {
+      script.push(...replies);
+    },
+    modelRequests: () =>
+      server.requests.filter(
+        (r) => r.method === 'POST' && (r.path === '/v1/chat/completions' || r.path === '/v1/responses'),
+      ),
+  };
+}

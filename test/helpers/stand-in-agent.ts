@@ -1,0 +1,124 @@
+/**
+ * Stand-in agents for `wrap` tests: small Node scripts named `claude`, `codex` and `aider`, put on PATH
+ * in a temp dir. Each records the argv and routing environment it was given (to STANDIN_REPORT), then
+ * does what STANDIN_MODE says: `request` sends one model call with a large tool output through the
+ * URL it was pointed at and prints the reply; `wait` waits for a signal and records it; `exit:N`
+ * exits with N. Real agents are tested separately.
+ */
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+const SCRIPT = String.raw`#!/usr/bin/env node
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const name = path.basename(process.argv[1]);
+const args = process.argv.slice(2);
+const report = process.env.STANDIN_REPORT;
+const mode = process.env.STANDIN_MODE || 'request';
+const pick = (keys) => Object.fromEntries(keys.map((k) => [k, process.env[k]]));
+const state = {
+  name,
+  args,
+  env: pick(['ANTHROPIC_BASE_URL', 'ANTHROPIC_API_KEY', 'ENABLE_TOOL_SEARCH', 'OPENAI_API_BASE', 'OPENAI_BASE_URL', 'OPENAI_API_KEY', 'NO_PROXY', 'no_proxy', 'HTTPS_PROXY']),
+  stdoutIsTTY: Boolean(process.stdout.isTTY),
+  signals: [],
+};
+const save = () => { if (report) fs.writeFileSync(report, JSON.stringify(state)); };
+if (args[0] === '--version') { process.stdout.write(name + ' 9.9.9-standin\n'); process.exit(0); }
+save();
+
+const toolOutput = process.env.STANDIN_TOOL_OUTPUT ? fs.readFileSync(process.env.STANDIN_TOOL_OUTPUT, 'utf8') : 'short output';
+const question = 'Which test fails and why?';
+
+async function call(url, headers, body) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const text = await res.text();
+  if (!res.ok) throw new Error('model call failed: ' + res.status + ' ' + text);
+  return JSON.parse(text);
+}
+
+async function request() {
+  if (name === 'claude') {
+    const reply = await call(process.env.ANTHROPIC_BASE_URL + '/v1/messages?beta=true', { 'x-api-key': process.env.ANTHROPIC_API_KEY || 'sk-test', 'anthropic-version': '2023-06-01' }, {
+      model: 'claude-sonnet-4-6', max_tokens: 100, stream: false,
+      messages: [
+        { role: 'user', content: question },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'Bash', input: { command: 'npm test' } }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: toolOutput }] },
+      ],
+    });
+    return reply.content.filter((b) => b.type === 'text').map((b) => b.text).join('');
+  }
+  if (name === 'codex') {
+    const i = args.indexOf('-c');
+    const base = /^openai_base_url="(.*)"$/.exec(args[i + 1] || '');
+    if (!base) throw new Error('no openai_base_url override before the user arguments: ' + JSON.stringify(args));
+    const reply = await call(base[1] + '/responses', { authorization: 'Bearer ' + (process.env.OPENAI_API_KEY || 'sk-test') }, {
+      model: 'gpt-5', stream: false,
+      input: [
+        { type: 'message', role: 'user', content: [{ type: 'input_text', text: question }] },
+        { type: 'function_call', call_id: 'call_1', name: 'exec_command', arguments: '{"cmd":"npm test"}' },
+        { type: 'function_call_output', call_id: 'call_1', output: toolOutput },
+      ],
+    });
+    return (reply.output || []).flatMap((o) => o.content || []).map((c) => c.text || '').join('');
+  }
+  const reply = await call(process.env.OPENAI_API_BASE + '/chat/completions', { authorization: 'Bearer ' + (process.env.OPENAI_API_KEY || 'sk-test') }, {
+    model: 'gpt-5', stream: false,
+    messages: [
+      { role: 'user', content: question },
+      { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'run', arguments: '{}' } }] },
+      { role: 'tool', tool_call_id: 'call_1', content: toolOutput },
+    ],
+  });
+  return reply.choices[0].message.content;
+}
+
+if (mode === 'request') {
+  request().then((text) => {
+    process.stdout.write('agent says: ' + text + '\n');
+    process.stderr.write('agent stderr line\n');
+  }, (error) => {
+    process.stderr.write(String(error && error.stack || error) + '\n');
+    process.exit(3);
+  });
+} else if (mode === 'wait') {
+  const onSignal = (signal) => {
+    state.signals.push(signal);
+    save();
+    // SIGINT: die of it, as a shell tool does; SIGTERM: clean up and exit 0, as some agents do.
+    if (signal === 'SIGINT') { process.removeAllListeners('SIGINT'); process.kill(process.pid, 'SIGINT'); }
+    else process.exit(0);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  state.ready = true;
+  save();
+  setInterval(() => {}, 1000);
+} else if (mode.startsWith('exit:')) {
+  process.exit(Number(mode.slice(5)));
+}
+`;
+
+/** Writes stand-ins for all three agents into `dir` and returns it (put it first on PATH). */
+export async function writeStandInAgents(dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  // Extensionless scripts take their module type from the nearest package.json; pin it.
+  await writeFile(path.join(dir, 'package.json'), '{ "type": "commonjs" }\n');
+  for (const name of ['claude', 'codex', 'aider']) {
+    const file = path.join(dir, name);
+    await writeFile(file, SCRIPT);
+    await chmod(file, 0o755);
+  }
+  return dir;
+}
+
+export interface StandInReport {
+  readonly name: string;
+  readonly args: string[];
+  readonly env: Record<string, string | undefined>;
+  readonly stdoutIsTTY: boolean;
+  readonly signals: string[];
+  readonly ready?: boolean;
+}

@@ -1,0 +1,104 @@
+import { execFile } from 'node:child_process';
+import { appendFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { LedgerEntry } from '../../src/ledger/entry.js';
+import { appendLedger, ledgerPath, parseLedgerLine, readLedger } from '../../src/ledger/ledger.js';
+
+const run = promisify(execFile);
+
+function entry(overrides: Partial<LedgerEntry> = {}): LedgerEntry {
+  return {
+    ts: '2026-01-02T03:04:05.000Z',
+    session: 's1',
+    agent: 'claude',
+    provider: 'anthropic',
+    model: 'claude-sonnet-4-5',
+    path: '/v1/messages',
+    status: 200,
+    tokensBefore: 1000,
+    tokensAfter: 400,
+    tokensSaved: 600,
+    transforms: ['json:items 100→10'],
+    compressionMs: 3.5,
+    usage: { inputTokens: 400, outputTokens: 20, cacheReadTokens: 0, cacheWriteTokens: 0 },
+    latencyMs: 120,
+    ...overrides,
+  };
+}
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'headroom-ledger-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('savings ledger', () => {
+  it('appends entries as JSON lines and reads them back', async () => {
+    await appendLedger(entry(), dir);
+    await appendLedger(entry({ passthroughReason: 'disabled', tokensSaved: 0 }), dir);
+    const text = await readFile(ledgerPath(dir), 'utf8');
+    expect(text.split('\n')).toHaveLength(3);
+    const { entries, skipped } = await readLedger(dir);
+    expect(skipped).toBe(0);
+    expect(entries).toEqual([entry(), entry({ passthroughReason: 'disabled', tokensSaved: 0 })]);
+  });
+
+  it('creates its directory private to the user, and the ledger file too', async () => {
+    const nested = join(dir, 'state', 'headroom');
+    await appendLedger(entry(), nested);
+    expect((await stat(nested)).mode & 0o777).toBe(0o700);
+    expect((await stat(ledgerPath(nested))).mode & 0o777).toBe(0o600);
+  });
+
+  it('reads an empty history when no ledger exists yet', async () => {
+    expect(await readLedger(join(dir, 'missing'))).toEqual({ entries: [], skipped: 0 });
+  });
+
+  it('skips corrupt, torn and invalid lines and counts them', async () => {
+    await appendLedger(entry(), dir);
+    await appendFile(ledgerPath(dir), '{"ts":"2026-01-02T03:04:05.000Z","session":"s\n');
+    await appendFile(ledgerPath(dir), 'not json at all\n\n');
+    await appendFile(ledgerPath(dir), `${JSON.stringify({ ...entry(), provider: 'mistral' })}\n`);
+    await appendFile(ledgerPath(dir), `${JSON.stringify({ ...entry(), tokensBefore: -1 })}\n`);
+    await appendLedger(entry({ session: 's2' }), dir);
+    const { entries, skipped } = await readLedger(dir);
+    expect(entries.map((e) => e.session)).toEqual(['s1', 's2']);
+    expect(skipped).toBe(4);
+  });
+
+  it('drops fields it does not know when reading', () => {
+    const parsed = parseLedgerLine(JSON.stringify({ ...entry(), secret: 'sk-ant-xyz' }));
+    expect(parsed).toEqual(entry());
+  });
+
+  it('keeps every line whole when two processes append at the same time', async () => {
+    const script = `
+      import { appendLedger } from ${JSON.stringify(new URL('../../src/ledger/ledger.ts', import.meta.url).pathname)};
+      const long = 'x'.repeat(3000);
+      await Promise.all(Array.from({ length: 200 }, (_, i) =>
+        appendLedger({ ts: new Date().toISOString(), session: 'child', agent: 'codex', provider: 'openai', model: long,
+          path: '/v1/responses', status: 200, tokensBefore: i, tokensAfter: i, tokensSaved: 0, transforms: [],
+          compressionMs: 0, latencyMs: 1 }, process.argv[2])));
+    `;
+    const file = join(dir, 'child.mts');
+    await writeFile(file, script);
+    const tsx = new URL('../../node_modules/.bin/tsx', import.meta.url).pathname;
+    const child = run(tsx, [file, dir]);
+    const long = 'y'.repeat(3000);
+    await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        appendLedger(entry({ session: 'parent', model: long, tokensBefore: i }), dir),
+      ),
+    );
+    await child;
+    const { entries, skipped } = await readLedger(dir);
+    expect(skipped).toBe(0);
+    expect(entries.filter((e) => e.session === 'parent')).toHaveLength(200);
+    expect(entries.filter((e) => e.session === 'child')).toHaveLength(200);
+  });
+});

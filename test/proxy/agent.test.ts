@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { guessAgent } from '../../src/proxy/agent.js';
+
+describe('agent guess from the user agent', () => {
+  it('names the known agents and SDKs', () => {
+    expect(guessAgent('claude-cli/2.1.197 (external, cli)')).toBe('claude');
+    expect(guessAgent('codex_exec/0.169.0 (Debian 12; x86_64) xterm')).toBe('codex');
+    expect(guessAgent('codex_cli_rs/0.169.0')).toBe('codex');
+    expect(guessAgent('OpenAI/JS 6.49.0')).toBe('openai-sdk');
+    expect(guessAgent('OpenAI/Python 1.99.0')).toBe('openai-sdk');
+    expect(guessAgent('Anthropic/JS 1.14.0')).toBe('anthropic-sdk');
+    expect(guessAgent('aider/0.86 litellm')).toBe('aider');
+  });
+
+  it('says unknown rather than echoing an unrecognised user agent', () => {
+    expect(guessAgent('curl/8.5.0')).toBe('unknown');
+    expect(guessAgent(null)).toBe('unknown');
+  });
+});

@@ -1,0 +1,98 @@
+import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ccrDir, createFileStore, readOriginal } from '../../src/store/file-store.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'headroom-store-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const DAY = 24 * 60 * 60 * 1000;
+
+describe('retrieval file store', () => {
+  it('writes each original to <stateDir>/ccr/<hash>.txt, byte for byte, readable only by the user', async () => {
+    const store = createFileStore({ stateDir: dir });
+    const original = 'line 1\r\nünïcödé 🎉\n\ttabbed\u0000nul\n';
+    await store.putAll(new Map([['abc123', original]]));
+    const file = join(dir, 'ccr', 'abc123.txt');
+    expect(store.pathFor('abc123')).toBe(file);
+    expect(await readFile(file, 'utf8')).toBe(original);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect((await stat(ccrDir(dir))).mode & 0o777).toBe(0o700);
+    expect(await readOriginal('abc123', dir)).toBe(original);
+    expect(await store.read('abc123')).toBe(original);
+  });
+
+  it('writing the same hash twice, from two stores at once, leaves one intact file and no temp files', async () => {
+    const a = createFileStore({ stateDir: dir });
+    const b = createFileStore({ stateDir: dir });
+    const text = 'x'.repeat(200_000);
+    await Promise.all([
+      a.putAll(new Map([['h1', text]])),
+      b.putAll(new Map([['h1', text]])),
+      a.putAll(new Map([['h1', text]])),
+    ]);
+    expect(await readdir(ccrDir(dir))).toEqual(['h1.txt']);
+    expect(await readOriginal('h1', dir)).toBe(text);
+  });
+
+  it('returns undefined for unknown hashes and refuses names that could leave the folder', async () => {
+    const store = createFileStore({ stateDir: dir });
+    expect(await readOriginal('feedbeef', dir)).toBeUndefined();
+    expect(await readOriginal('../ledger', dir)).toBeUndefined();
+    expect(await store.read('../../etc/passwd')).toBeUndefined();
+    expect(() => store.pathFor('a/b')).toThrow(/content hash/);
+  });
+
+  it('evicts originals unused for longer than the TTL', async () => {
+    let now = Date.now();
+    const store = createFileStore({ stateDir: dir, ttlMs: 7 * DAY, now: () => now });
+    await store.putAll(new Map([['old', 'old text']]));
+    now += 3 * DAY;
+    await store.putAll(new Map([['recent', 'recent text']]));
+    now += 5 * DAY;
+    await store.prune();
+    expect(await readOriginal('old', dir)).toBeUndefined();
+    expect(await readOriginal('recent', dir)).toBe('recent text');
+  });
+
+  it('re-sending a block refreshes its last use, so a long session keeps its originals', async () => {
+    let now = Date.now();
+    const store = createFileStore({ stateDir: dir, ttlMs: 7 * DAY, now: () => now });
+    await store.putAll(new Map([['kept', 'kept text']]));
+    now += 6 * DAY;
+    await store.putAll(new Map([['kept', 'kept text']]));
+    now += 6 * DAY;
+    await store.prune();
+    expect(await readOriginal('kept', dir)).toBe('kept text');
+  });
+
+  it('evicts the least recently used originals when over its size bound', async () => {
+    let now = Date.now();
+    const store = createFileStore({ stateDir: dir, maxBytes: 2500, now: () => now });
+    for (const name of ['a', 'b', 'c']) {
+      await store.putAll(new Map([[name, name.repeat(1000)]]));
+      now += 60_000 * 2;
+    }
+    await store.prune();
+    expect(await readOriginal('a', dir)).toBeUndefined();
+    expect(await readOriginal('b', dir)).toBe('b'.repeat(1000));
+    expect(await readOriginal('c', dir)).toBe('c'.repeat(1000));
+  });
+
+  it('cleans up temp files left by a writer that died', async () => {
+    const store = createFileStore({ stateDir: dir });
+    await store.putAll(new Map([['live', 'text']]));
+    const temp = join(ccrDir(dir), 'dead.txt.123.abc.tmp');
+    await writeFile(temp, 'partial');
+    const hoursAgo = (Date.now() - 2 * 60 * 60 * 1000) / 1000;
+    await utimes(temp, hoursAgo, hoursAgo);
+    await store.prune();
+    expect(await readdir(ccrDir(dir))).toEqual(['live.txt']);
+  });
+});
