@@ -28,7 +28,7 @@ const JSON_REPLY = Buffer.from(
     id: 'msg_bench',
     type: 'message',
     role: 'assistant',
-    model: 'claude-sonnet-4-5',
+    model: 'claude-sonnet-4-6',
     content: [{ type: 'text', text: 'ok' }],
     stop_reason: 'end_turn',
     stop_sequence: null,
@@ -158,7 +158,7 @@ function history(): Msg[] {
       role: 'assistant',
       content: [{ type: 'tool_use', id, name: 'Bash', input: { command: `step ${t}` } }],
     });
-    const output = t % 2 === 0 ? logOutput(1000, 1000 + t) : jsonOutput(900, 1000 + t);
+    const output = t % 2 === 0 ? logOutput(1150, 1000 + t) : jsonOutput(1050, 1000 + t);
     messages.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content: output }] });
   }
   return messages;
@@ -177,7 +177,7 @@ function bigBody(prefix: Msg[], seed: number): Buffer {
   ];
   return Buffer.from(
     JSON.stringify({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       max_tokens: 4096,
       stream: false,
       system: SYSTEM,
@@ -189,7 +189,7 @@ function bigBody(prefix: Msg[], seed: number): Buffer {
 
 const SMALL = Buffer.from(
   JSON.stringify({
-    model: 'claude-sonnet-4-5',
+    model: 'claude-sonnet-4-6',
     max_tokens: 64,
     messages: [{ role: 'user', content: 'Say hi.' }],
   }),
@@ -252,6 +252,11 @@ async function pairedThroughput(direct: string, proxied: string, rounds: number)
   return [bestDirect, bestProxy];
 }
 
+async function proxyStats(base: string): Promise<{ requests: number; compressionMs: { total: number } }> {
+  const res = await fetch(`${base}/stats`);
+  return (await res.json()) as { requests: number; compressionMs: { total: number } };
+}
+
 function peakRss(child: ChildProcess): number {
   const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
   const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
@@ -303,7 +308,12 @@ async function main(): Promise<void> {
       bigBody(prefix, seed++),
       bigBody(prefix, seed++),
     ]);
+    const statsBefore = await proxyStats(proxyUrl);
     const b = await paired(fake.url, proxyUrl, (i) => bodies[i]!, N_BIG);
+    const statsAfter = await proxyStats(proxyUrl);
+    const compressionMean =
+      (statsAfter.compressionMs.total - statsBefore.compressionMs.total) /
+      (statsAfter.requests - statsBefore.requests);
     const bP50 = percentile(b.p.total, 50) - percentile(b.d.total, 50);
     const bP99 = percentile(b.p.total, 99) - percentile(b.d.total, 99);
     rows.push([
@@ -312,6 +322,7 @@ async function main(): Promise<void> {
       '≤ 25 ms p50',
       bP50 <= 25 ? 'ok' : 'MISSED',
     ]);
+    rows.push(['    of which compression (mean, from /stats)', fmt(compressionMean), '', '']);
 
     // (c) time to first streamed byte
     const c = await paired(fake.url, proxyUrl, () => [SMALL, SMALL], N_TTFB, true);

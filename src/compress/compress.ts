@@ -10,6 +10,11 @@ import { compressBlock } from './router.js';
 import { collectSlots, detectShape, setAtPath } from './shapes/index.js';
 import { isRecord } from './shapes/slot.js';
 
+/** After compressing a block this big, the core lets other work run and checks for a cancelled call. */
+const YIELD_AFTER_CHARS = 32 * 1024;
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Strings under this length are counted directly; longer ones go through the memo's count cache. */
 const COUNT_MEMO_MIN = 2048;
 /** Fields that hold ids, signatures or binary data rather than text the model reads as tokens. */
@@ -58,12 +63,14 @@ function decision(messageIndex: number, location: string, e: MemoEntry): BlockDe
 /**
  * The pure core: messages in, messages out, plus the originals of what it compressed. Deterministic,
  * and a block's result depends only on the block and what came before it, never on later messages.
- * Throws only for invalid options or a `messages` value that is not an array.
+ * Throws only for invalid options, a `messages` value that is not an array, or an aborted `signal`
+ * (checked between big blocks, so a caller's deadline can stop a huge request instead of waiting it out).
  */
 export async function compressMessages<M>(
   messages: M,
   options: CompressOptions,
   memo?: BlockMemo,
+  signal?: AbortSignal,
 ): Promise<CoreResult<M>> {
   const resolved = resolveOptions(options);
   if (!Array.isArray(messages)) {
@@ -124,9 +131,10 @@ export async function compressMessages<M>(
     ]);
     let entry = memo?.get(key);
     if (!entry) {
-      const outcome = compressBlock({ text: slot.text, hint: slot.hint, query, analysis }, resolved, count);
-      entry = outcome;
+      signal?.throwIfAborted();
+      entry = compressBlock({ text: slot.text, hint: slot.hint, query, analysis }, resolved, count);
       memo?.set(key, entry);
+      if (slot.text.length >= YIELD_AFTER_CHARS) await yieldToEventLoop();
     }
     blocks.push(decision(slot.messageIndex, slot.location, entry));
     if (entry.text === undefined) continue;
@@ -136,6 +144,7 @@ export async function compressMessages<M>(
     if (entry.hash) originals.set(entry.hash, slot.text);
   }
 
+  signal?.throwIfAborted();
   const tokensBefore = countAll(messages, count);
   const tokensAfter = tokensBefore - saved;
   return {

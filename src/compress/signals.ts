@@ -1,27 +1,148 @@
 import type { Query } from './types.js';
 
-/** Words that mark a line or item as an error or failure; such content always survives compression. */
-export const ERROR_PATTERN =
-  /\b(?:err(?:or|ors)?|fail(?:ed|ure|ures|ing)?|fatal|panic(?:ked)?|exception|traceback|crash(?:ed)?|abort(?:ed)?|denied|refused|timed?\s?out|timeout|segfault|assert(?:ion)?(?:error)?|unhandled|critical|severe|emerg|invalid|cannot|can't|couldn't|unable|not found|missing|undefined is not|null pointer|ENOENT|EACCES|ECONNREFUSED|ECONNRESET|ETIMEDOUT|npm ERR!|TS\d{4}|E\d{4}|✗|✘|×|FAIL|ERROR|WARN(?:ING)?)\b|✗|✘|❌/i;
+/** `error` → `[eE][rR][rR][oO][rR]`: letters of any case, in a pattern that must also see case elsewhere. */
+function anyCase(source: string): string {
+  // A letter after a backslash is an escape (`\d`, `\s`), not a letter to match.
+  return source.replace(/(?<!\\)[a-z]/gi, (c) => `[${c.toLowerCase()}${c.toUpperCase()}]`);
+}
+
+/** Words for errors and failures, in any case. Warnings are not among them: they are deduplicated, not all kept. */
+const ERROR_WORDS = anyCase(
+  [
+    'err(?:or|ors)?',
+    'fail(?:ed|ure|ures|ing)?',
+    'fatal',
+    'panic(?:ked)?',
+    'exception',
+    'traceback',
+    'crash(?:ed)?',
+    'abort(?:ed)?',
+    'denied',
+    'refused',
+    'timed? ?out',
+    'segfault',
+    'assert(?:ion)?(?:error)?',
+    'unhandled',
+    'critical',
+    'severe',
+    'emerg',
+    'invalid',
+    'cannot',
+    "can't",
+    "couldn't",
+    'unable',
+    'not found',
+    'missing',
+    'undefined is not',
+    'null pointer',
+    'ENOENT',
+    'EACCES',
+    'ECONNREFUSED',
+    'ECONNRESET',
+    'ETIMEDOUT',
+    'npm ERR!',
+    'TS\\d{4}',
+    'E\\d{4}',
+  ].join('|'),
+);
+
+/**
+ * Marks a text as an error or failure: error words in any case, failure glyphs (`×` only where a test
+ * runner puts it, at the start, since `1920×1080` is no failure), and exception class names as they are
+ * thrown (`TypeError:`, `java.io.IOException: …`, a `ValueError` ending a line). Case matters for the
+ * last: `TypeError: x` is an exception, `onError: x` an option name.
+ */
+export const ERROR_PATTERN = new RegExp(
+  `\\b(?:${ERROR_WORDS})\\b|[✗✘❌]|^\\s*[×✕]\\s|\\b[A-Z][A-Za-z0-9]*(?:Error|Exception)(?::|$)`,
+);
 
 /** Words for warnings, which are kept deduplicated rather than all. */
 export const WARNING_PATTERN = /\b(?:warn(?:ing|ings)?|deprecated|deprecation)\b/i;
 
-/** True when the text carries an error or failure signal. */
+/** `0 errors`, `no failures`, `Failures: 0`, `"failed": 0`: error words that report the absence of errors. */
+const NO_ERRORS =
+  /\b(?:0|no|zero|without)\s+(?:errors?|failures?|failed|failing|warnings?|vulnerabilities|problems?|issues?)\b|\b(?:errors?|failures?|failed|failing|warnings?)"?\s*[:=]\s*0(?![\d.x])/gi;
+
+/** True when the text carries an error or failure signal; `0 errors` and `Failures: 0` do not count. */
 export function isErrorText(text: string): boolean {
-  return ERROR_PATTERN.test(text);
+  if (!ERROR_PATTERN.test(text)) return false;
+  NO_ERRORS.lastIndex = 0;
+  if (!NO_ERRORS.test(text)) return true;
+  return ERROR_PATTERN.test(text.replace(NO_ERRORS, ' '));
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Matches any of the query's terms, case-insensitively; undefined for an empty query. */
+function anyTermPattern(query: Query): RegExp | undefined {
+  return query.terms.length === 0 ? undefined : new RegExp(query.terms.map(escapeRegExp).join('|'), 'i');
+}
+
+/** `7`, `2.3.1`, `v2`, `2024-05-01`: terms that must match as numbers, not inside longer ones. */
+const NUMERIC_TERM = /^v?\d+(?:[.\-_]\d+)*$/;
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
 }
 
 /**
- * How strongly a text matches the user's question: the number of distinct query terms it contains
- * (case-insensitive substring match, so `getUser` matches `getUserById`).
+ * True when `lower` mentions the number `bare` on number boundaries: `7` is in `glob 7`, `glob@7.2.3` and
+ * `^7.1.3` (a version that starts with it), not in `17`, `70` or `1.7`; `2.3.1` is not in `2.3.10`.
+ */
+function mentionsNumber(lower: string, bare: string): boolean {
+  for (let at = lower.indexOf(bare); at !== -1; at = lower.indexOf(bare, at + 1)) {
+    const end = at + bare.length;
+    const before = at > 0 ? lower.charCodeAt(at - 1) : 32;
+    if (isDigit(before) || (before === 46 && at > 1 && isDigit(lower.charCodeAt(at - 2)))) continue;
+    if (end < lower.length && isDigit(lower.charCodeAt(end))) continue;
+    return true;
+  }
+  return false;
+}
+
+/** A query's terms ready for matching many texts. */
+export interface TermMatcher {
+  readonly terms: readonly string[];
+  /** Rules out, in one case-insensitive pass, texts that mention no term; undefined for an empty query. */
+  readonly any: RegExp | undefined;
+  /** Whether `lower` (a lower-cased text) mentions term `t`: words as substrings, numbers on number boundaries. */
+  mentions(lower: string, t: number): boolean;
+}
+
+export function termMatcher(query: Query): TermMatcher {
+  const numbers = query.terms.map((w) =>
+    NUMERIC_TERM.test(w) ? (w.startsWith('v') ? w.slice(1) : w) : undefined,
+  );
+  return {
+    terms: query.terms,
+    any: anyTermPattern(query),
+    mentions(lower: string, t: number): boolean {
+      const bare = numbers[t];
+      return bare === undefined ? lower.includes(query.terms[t]!) : mentionsNumber(lower, bare);
+    },
+  };
+}
+
+/**
+ * How strongly a text matches the user's question: the number of distinct query terms it mentions
+ * (case-insensitive, so `getUser` matches `getUserById`; numbers only as whole numbers or versions).
  */
 export function queryScore(text: string, query: Query): number {
-  if (query.terms.length === 0) return 0;
-  const lower = text.toLowerCase();
-  let score = 0;
-  for (const term of query.terms) if (lower.includes(term)) score += 1;
-  return score;
+  return queryScorer(query)(text);
+}
+
+/** `queryScore` for many texts: the terms are prepared once, and texts without any are ruled out in one pass. */
+export function queryScorer(query: Query): (text: string) => number {
+  const matcher = termMatcher(query);
+  return function scoreText(text: string): number {
+    if (!matcher.any?.test(text)) return 0;
+    const lower = text.toLowerCase();
+    let score = 0;
+    for (let t = 0; t < matcher.terms.length; t++) if (matcher.mentions(lower, t)) score += 1;
+    return score;
+  };
 }
 
 /** Formats a count the way every marker does: `12,345`. */

@@ -44,12 +44,16 @@ function failureReason(error: unknown): string {
   return 'compression-error';
 }
 
-function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+function withDeadline<T>(work: (signal: AbortSignal) => Promise<T>, ms: number): Promise<T> {
+  const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Timeout()), ms);
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(new Timeout());
+    }, ms);
   });
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+  return Promise.race([work(controller.signal), deadline]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -108,7 +112,7 @@ export function createBodyCompressor(deps: BodyCompressorDeps) {
     // Tokenizer loading is a one-off cost at start, kept out of the compression deadline but bounded too.
     if (!warm) {
       try {
-        await withDeadline(ready, options.compressionTimeoutMs);
+        await withDeadline(() => ready, options.compressionTimeoutMs);
       } catch {
         return pass('warming-up');
       }
@@ -125,7 +129,7 @@ export function createBodyCompressor(deps: BodyCompressorDeps) {
     let result: Awaited<ReturnType<CompressFn>>;
     try {
       result = await withDeadline(
-        compress(target.messages, compressOptions, memo),
+        (signal) => compress(target.messages, compressOptions, memo, signal),
         options.compressionTimeoutMs,
       );
     } catch (error) {
@@ -133,7 +137,7 @@ export function createBodyCompressor(deps: BodyCompressorDeps) {
       return pass(failureReason(error), { compressionMs });
     }
     const compressionMs = performance.now() - started;
-    // The core runs synchronously between awaits, so the deadline can only be checked after the fact.
+    // The core yields between big blocks; a single huge block can still overrun, so check after the fact too.
     if (compressionMs > options.compressionTimeoutMs) return pass('timeout', { compressionMs });
     const counted = { tokensBefore: result.tokensBefore, tokensAfter: result.tokensBefore, compressionMs };
     if (result.tokensSaved <= 0) return pass('nothing-to-compress', counted);

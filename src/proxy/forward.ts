@@ -148,8 +148,8 @@ export function relayBody(
       start(controller) {
         res.on('data', (chunk: Buffer) => {
           if (finished) return;
-          tap(chunk);
           controller.enqueue(chunk);
+          tap(chunk);
           if ((controller.desiredSize ?? 1) <= 0) res.pause();
         });
         res.once('end', () => {
@@ -219,8 +219,10 @@ export function pipeToClient(
     return;
   }
   res.on('data', (chunk: Buffer) => {
+    // The client gets the bytes first; reading usage from them can wait a moment.
+    const flowing = out.write(chunk);
     tap(chunk);
-    if (!out.write(chunk)) {
+    if (!flowing) {
       res.pause();
       out.once('drain', () => res.resume());
     }

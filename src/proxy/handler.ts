@@ -39,6 +39,16 @@ const hasNoBody = (method: string, status: number): boolean =>
 const hundredths = (ms: number): number => Math.round(ms * 100) / 100;
 
 /**
+ * Writing straight to the node response is announced with node-server's RESPONSE_ALREADY_SENT, which only
+ * works as a native Response. If another server in this process swapped in node-server's own Response
+ * class before that module loaded, the marker would be one of those (keyed by a `cache` symbol) and the
+ * headers would be written twice; then the web path is used instead.
+ */
+const directWriteWorks = !Object.getOwnPropertySymbols(RESPONSE_ALREADY_SENT).some(
+  (s) => s.description === 'cache',
+);
+
+/**
  * Forwards any request to its provider: model calls get their body compressed first; every response
  * streams back as it arrives, while its usage is read on the side. The ledger entry is made when the
  * response ends (or the client leaves), so it carries the provider's usage and the real latency.
@@ -140,7 +150,7 @@ export function createForwardHandler(ctx: ForwardContext) {
     };
     const outgoing = c.env?.outgoing;
     // Hono answers HEAD by re-wrapping the GET route's Response, so HEAD takes the web path below.
-    if (outgoing instanceof ServerResponse && method !== 'HEAD') {
+    if (directWriteWorks && outgoing instanceof ServerResponse && method !== 'HEAD') {
       pipeToClient(
         upstream,
         outgoing,

@@ -53,7 +53,13 @@ const urlHost = (host: string): string => (host.includes(':') ? `[${host}]` : ho
  */
 export async function startProxy(options: ProxyOptions = {}, deps: ProxyDeps = {}): Promise<RunningProxy> {
   const runtime = createProxyRuntime(options, deps);
-  const server = createAdaptorServer({ fetch: runtime.app.fetch, hostname: runtime.options.host }) as Server;
+  // The proxy may run inside someone else's app (SDK wrappers, tests): it leaves the global Request and
+  // Response classes alone.
+  const server = createAdaptorServer({
+    fetch: runtime.app.fetch,
+    hostname: runtime.options.host,
+    overrideGlobalObjects: false,
+  }) as Server;
   // Model calls can stream for many minutes; only idle keep-alive connections are timed out.
   server.requestTimeout = 0;
   server.timeout = 0;

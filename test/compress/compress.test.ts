@@ -245,3 +245,12 @@ describe('compress', () => {
     expect(b.originals.size).toBe(1);
   });
 });
+
+describe('compressMessages cancellation', () => {
+  it('stops between big blocks once the caller aborts', async () => {
+    const messages = openaiConversation('why?', 'npm test', testLog());
+    const controller = new AbortController();
+    controller.abort();
+    await expect(compressMessages(messages, { model }, undefined, controller.signal)).rejects.toThrow();
+  });
+});

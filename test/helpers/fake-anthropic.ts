@@ -206,14 +206,14 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
         data: [
           {
             type: 'model',
-            id: 'claude-sonnet-4-5',
-            display_name: 'Claude Sonnet 4.5',
-            created_at: '2025-09-29T00:00:00Z',
+            id: 'claude-sonnet-4-6',
+            display_name: 'Claude Sonnet 4.6',
+            created_at: '2026-02-17T00:00:00Z',
           },
         ],
         has_more: false,
-        first_id: 'claude-sonnet-4-5',
-        last_id: 'claude-sonnet-4-5',
+        first_id: 'claude-sonnet-4-6',
+        last_id: 'claude-sonnet-4-6',
       });
     }
     if (req.method === 'POST' && req.path === '/v1/messages/count_tokens') {
@@ -243,7 +243,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
         error: { type: 'invalid_request_error', message: 'body is not valid JSON' },
       });
     }
-    const model = typeof body.model === 'string' ? body.model : 'claude-sonnet-4-5';
+    const model = typeof body.model === 'string' ? body.model : 'claude-sonnet-4-6';
     const message = { id: nextId('msg'), type: 'message', role: 'assistant', model };
     const sseHeaders = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' };
     const usage = usageFor(req, 'usage' in reply ? reply.usage : undefined);

@@ -27,7 +27,7 @@ export interface RecordedRequest {
 /** A fully scripted HTTP answer. `chunks` are written one by one, `delayMs` apart. */
 export interface RawReply {
   readonly status?: number;
-  readonly headers?: Record<string, string>;
+  readonly headers?: Record<string, string | string[]>;
   readonly body?: string | Buffer;
   readonly chunks?: readonly (string | Buffer)[];
   readonly delayMs?: number;

@@ -22,7 +22,7 @@ async function setup(anthropic: FakeAnthropicOptions = {}) {
   return { h, client };
 }
 
-const MODEL = 'claude-sonnet-4-5';
+const MODEL = 'claude-sonnet-4-6';
 
 describe('Anthropic through the proxy (real SDK, fake provider)', () => {
   it('answers a non-streaming call exactly as the provider did and forwards auth and version headers', async () => {
@@ -324,7 +324,7 @@ describe('Anthropic through the proxy (real SDK, fake provider)', () => {
     });
     expect(counted.input_tokens).toBeGreaterThan(0);
     const models = await client.models.list();
-    expect(models.data[0]!.id).toBe('claude-sonnet-4-5');
+    expect(models.data[0]!.id).toBe('claude-sonnet-4-6');
     const head = await fetch(`${h.proxy.url}/`, {
       method: 'HEAD',
       headers: { 'user-agent': 'claude-cli/2.1.197 (external, cli)' },

@@ -33,25 +33,29 @@ const post = (url: string, body: string | Uint8Array, headers: Record<string, st
 
 /** node:http rather than fetch: fetch refuses to send hop-by-hop headers and decodes gzip itself. */
 function rawPost(url: string, body: string, headers: Record<string, string>) {
-  return new Promise<{ headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {
-    const req = request(
-      `${url}/v1/messages`,
-      { method: 'POST', headers: { 'content-type': 'application/json', ...headers } },
-      (res) => {
-        const parts: Buffer[] = [];
-        res.on('data', (c: Buffer) => parts.push(c));
-        res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(parts) }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+  return new Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }>(
+    (resolve, reject) => {
+      const req = request(
+        `${url}/v1/messages`,
+        { method: 'POST', headers: { 'content-type': 'application/json', ...headers } },
+        (res) => {
+          const parts: Buffer[] = [];
+          res.on('data', (c: Buffer) => parts.push(c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts) }),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    },
+  );
 }
 
 /** A conversation with odd-but-valid formatting: tabs, CRLF, spaces around colons, escaped slashes. */
 function oddBody(toolOutput: string): string {
   return (
-    '{\r\n\t"model" : "claude-sonnet-4-5",  "max_tokens":1024,\n' +
+    '{\r\n\t"model" : "claude-sonnet-4-6",  "max_tokens":1024,\n' +
     '  "system": [ {"type":"text","text":"You are Claude Code.\\nBe careful \\/ precise.","cache_control":{"type":"ephemeral"}} ],\n' +
     '  "messages" : [\n' +
     '    { "role":"user", "content" : "Run the tests \\u2014 please" },\n' +
@@ -111,6 +115,32 @@ describe('transparency', () => {
     expect(Object.keys(headers).some((k) => k.includes('headroom'))).toBe(false);
   });
 
+  it('returns the provider status, repeated headers and body as sent', async () => {
+    const h = await setup({
+      anthropic: {
+        replies: [
+          {
+            kind: 'raw',
+            reply: {
+              status: 201,
+              headers: {
+                'content-type': 'application/json',
+                'set-cookie': ['a=1; Path=/', 'b=2; Expires=Wed, 21 Oct 2026 07:28:00 GMT'],
+                'x-request-id': 'req_1',
+              },
+              body: '{"ok" :true}',
+            },
+          },
+        ],
+      },
+    });
+    const res = await rawPost(h.proxy.url, oddBody('x'), {});
+    expect(res.status).toBe(201);
+    expect(res.headers['set-cookie']).toEqual(['a=1; Path=/', 'b=2; Expires=Wed, 21 Oct 2026 07:28:00 GMT']);
+    expect(res.headers['x-request-id']).toBe('req_1');
+    expect(res.body.toString()).toBe('{"ok" :true}');
+  });
+
   it('passes gzip responses through as bytes and still reads their usage', async () => {
     const events = sse([
       {
@@ -163,7 +193,7 @@ describe('transparency', () => {
 describe('failing open', () => {
   it('forwards a malformed JSON body as it is and lets the provider answer', async () => {
     const h = await setup();
-    const body = '{"model": "claude-sonnet-4-5", "messages": [ {"role": "user", "content": "unterminated';
+    const body = '{"model": "claude-sonnet-4-6", "messages": [ {"role": "user", "content": "unterminated';
     const res = await post(h.proxy.url, body);
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
@@ -202,7 +232,7 @@ describe('failing open', () => {
     await (await post(h.proxy.url, body)).arrayBuffer();
     expect(h.anthropic.messageRequests()[0]!.sha256).toBe(sha256(body));
     const [entry] = await h.waitForEntries(1);
-    expect(entry).toMatchObject({ passthroughReason: 'disabled', model: 'claude-sonnet-4-5' });
+    expect(entry).toMatchObject({ passthroughReason: 'disabled', model: 'claude-sonnet-4-6' });
   });
 
   it('answers 502 in the provider format when the upstream cannot be reached', async () => {
@@ -234,7 +264,7 @@ describe('size and concurrency', () => {
       { role: 'user', content: [{ type: 'tool_result', tool_use_id: `t${i}`, content: out }] },
     ]);
     const body = JSON.stringify({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       max_tokens: 10,
       messages: [{ role: 'user', content: 'go' }, ...messages],
     });

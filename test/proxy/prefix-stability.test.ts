@@ -63,7 +63,7 @@ async function replay(
     }
     messages.push({ role: 'user', content: [result] });
     const body = JSON.stringify({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       max_tokens: 4096,
       stream: true,
       system: SYSTEM,

@@ -81,8 +81,9 @@ export function readHead(header: string): BlockHead {
     if (m?.[1]) return { shape: 'function', name: m[1] };
   }
   if (CALLBACK.test(text)) {
+    const variable = VARIABLE.exec(text);
     const call = CALL_HEAD.exec(text);
-    const name = call ? `${call[1]}(${call[2] ?? ''})` : `"${clip(text, 40)}"`;
+    const name = variable ? variable[1]! : call ? `${call[1]}(${call[2] ?? ''})` : `"${clip(text, 40)}"`;
     return { shape: 'callback', name };
   }
   const method = METHOD.exec(text);

@@ -83,7 +83,10 @@ function isHeaderLine(walk: Walk, line: number): boolean {
   return readHead(walk.lines[line]!.trim()).shape !== 'other';
 }
 
-function visitMembers(walk: Walk, members: readonly number[], after: number): void {
+/** Containers nested deeper than this are treated as plain blocks: real code never gets there. */
+const MAX_NESTING = 100;
+
+function visitMembers(walk: Walk, members: readonly number[], after: number, depth: number): void {
   let skipUntil = after;
   for (let k = 0; k < members.length; k++) {
     const start = members[k]!;
@@ -95,7 +98,7 @@ function visitMembers(walk: Walk, members: readonly number[], after: number): vo
     const next = members[following];
     if (next !== undefined && walk.tree.end[start]! <= end && walk.lines[next]!.trim() === '{') end = next;
     if (end > start && walk.tree.parent[end] === walk.tree.parent[start]) skipUntil = end;
-    visitBlock(walk, start, end);
+    visitBlock(walk, start, end, depth);
   }
 }
 
@@ -103,7 +106,7 @@ function markZone(walk: Walk, from: number, to: number, zone: number): void {
   for (let i = from; i <= to; i++) walk.zone[i] = zone;
 }
 
-function visitBlock(walk: Walk, start: number, headEnd: number): void {
+function visitBlock(walk: Walk, start: number, headEnd: number, depth: number): void {
   const { tree } = walk;
   const sibling = headEnd > start && tree.parent[headEnd] === tree.parent[start];
   const bodyOwner = sibling ? headEnd : start;
@@ -119,11 +122,10 @@ function visitBlock(walk: Walk, start: number, headEnd: number): void {
   // Only comments below a line: they are handled as comments, not as a body.
   if (members.length === 0) return;
   const head = readHead(header);
-  if (
-    head.shape === 'container' ||
-    (head.shape !== 'function' && members.some((m) => isHeaderLine(walk, m)))
-  ) {
-    visitMembers(walk, members, headEnd);
+  const container =
+    head.shape === 'container' || (head.shape !== 'function' && members.some((m) => isHeaderLine(walk, m)));
+  if (container && depth < MAX_NESTING) {
+    visitMembers(walk, members, headEnd, depth + 1);
     return;
   }
   if (bodyEnd - bodyStart + 1 <= SHORT_BODY || isNamedByQuery(walk, head.name)) {
@@ -210,7 +212,7 @@ function namingTerms(lines: readonly string[], tree: Tree, terms: readonly strin
   for (let i = 0; i < lines.length; i++) {
     if (tree.end[i]! <= i) continue;
     const head = readHead(lines[i]!.trim());
-    if (head.shape !== 'function' && head.shape !== 'container') continue;
+    if (head.shape === 'other') continue;
     const name = head.name.toLowerCase();
     for (const term of terms) {
       if (name === term) exact.add(term);
@@ -311,7 +313,7 @@ function planCode(lines: readonly string[], ctx: CompressorContext): LinePlan | 
     owner: new Int32Array(n).fill(-1),
     names: [],
   };
-  visitMembers(walk, tree.children[n]!, -1);
+  visitMembers(walk, tree.children[n]!, -1, 0);
   const keep = decide(walk);
   keepShortRuns(keep, 3);
   if (!omitsEnough(keep)) return undefined;

@@ -4,8 +4,9 @@ import { parseJsonBlock } from './json/parse-cache.js';
 import { rewriteJson } from './json/rewrite.js';
 
 /**
- * JSON tool output: big arrays keep their first and last items, failures, outliers and the items the
- * user asked about; the rest become counts and field statistics.
+ * JSON tool output: big arrays, and big objects of like entries (a lockfile's `packages`, an `exports`
+ * map, a dependency tree), keep their first and last elements, failures, outliers and the ones the user
+ * asked about; the rest become counts, key ranges and field statistics.
  *
  * @example
  * const result = jsonCompressor.rewrite?.(apiResponse, ctx);

@@ -1,4 +1,4 @@
-import { formatCount, queryScore } from '../signals.js';
+import { formatCount, termMatcher } from '../signals.js';
 import type { Query } from '../types.js';
 
 /** Long lines are grouped by their start; templating a minified blob in full buys nothing. */
@@ -263,50 +263,44 @@ export function runDescriber(
   };
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/** Matches any of the query's terms, case-insensitively; undefined for an empty query. */
-function anyTermPattern(query: Query): RegExp | undefined {
-  return query.terms.length === 0 ? undefined : new RegExp(query.terms.map(escapeRegExp).join('|'), 'i');
-}
-
 /**
- * `queryScore` for many texts: one case-insensitive pass rules out texts without any term before the
- * per-term count, which lower-cases the text.
+ * Indexes of the texts the user's question singles out. Each query term is judged by how many texts
+ * hold it: a term in more than `maxPerTerm` texts (the grep pattern itself, `src`) cannot say which
+ * lines the user meant, so it protects none. Of the rest, the rarest term always protects its texts
+ * and each next-rarest one only while all protected texts stay within `maxTotal`: in "where are the
+ * cors and jwt middleware handlers", `cors` picks out lines and `middleware` (on 300 of them) does not.
+ * Terms that protect nothing still count in `queryScore` for ranking.
  */
-export function queryScorer(query: Query): (text: string) => number {
-  const any = anyTermPattern(query);
-  return function scoreText(text: string): number {
-    return any?.test(text) ? queryScore(text, query) : 0;
-  };
-}
-
-/**
- * Indexes of the texts the user's question singles out: those containing a query term that occurs in at
- * most `maxPerTerm` texts. A term found nearly everywhere (the grep pattern itself, `src`) cannot say which
- * lines the user meant, so it protects none; it still counts in `queryScore` for ranking.
- */
-export function queryHits(texts: readonly string[], query: Query, maxPerTerm: number): number[] {
-  const terms = query.terms;
-  const any = anyTermPattern(query);
+export function queryHits(
+  texts: readonly string[],
+  query: Query,
+  maxPerTerm: number,
+  maxTotal = Number.POSITIVE_INFINITY,
+): number[] {
+  const matcher = termMatcher(query);
+  const any = matcher.any;
   if (!any) return [];
-  const hits: (number[] | undefined)[] = terms.map(() => []);
+  const hits: (number[] | undefined)[] = query.terms.map(() => []);
   for (let i = 0; i < texts.length; i++) {
     const text = texts[i]!;
     if (!any.test(text)) continue;
     const lower = text.toLowerCase();
-    for (let t = 0; t < terms.length; t++) {
+    for (let t = 0; t < hits.length; t++) {
       const list = hits[t];
-      if (list === undefined || !lower.includes(terms[t]!)) continue;
+      if (list === undefined || !matcher.mentions(lower, t)) continue;
       // Past the limit the term is not selective; forget its hits rather than keep collecting them.
       if (list.length >= maxPerTerm) hits[t] = undefined;
       else list.push(i);
     }
   }
+  const selective = hits
+    .filter((list): list is number[] => list !== undefined && list.length > 0)
+    .sort((a, b) => a.length - b.length);
   const all = new Set<number>();
-  for (const list of hits) if (list) for (const i of list) all.add(i);
+  for (const list of selective) {
+    if (all.size > 0 && all.size + list.length > maxTotal) break;
+    for (const i of list) all.add(i);
+  }
   return [...all].sort((a, b) => a - b);
 }
 

@@ -29,7 +29,7 @@ const LISTING_ERROR =
 const PATH_LIKE = /^(?:[A-Za-z]:\\)?[^\s:;{}="'`<>|*?\t][^:;{}="'`<>|*?\t]*$/;
 
 /** True when a line could be a path or file name (`src/a.ts`, `./build/`, `README.md`, `My Docs/a.txt`). */
-export function isPathLike(line: string): boolean {
+function isPathLike(line: string): boolean {
   if (line.length > 400 || !PATH_LIKE.test(line)) return false;
   if (line.includes(' ')) return line.includes('/') && !line.includes('  ');
   return true;
@@ -62,7 +62,7 @@ function splitPath(path: string): { dir: string; name: string; isDir: boolean } 
 }
 
 /** Classifies one line on its own, without the context of the lines around it. */
-export function lineKind(line: string): EntryKind {
+function lineKind(line: string): EntryKind {
   const trimmed = line.trim();
   if (trimmed.length === 0) return 'blank';
   // Every message of find, ls and du has a colon; paths rarely do.

@@ -1,5 +1,6 @@
-import { isErrorText, WARNING_PATTERN } from '../signals.js';
-import type { BlockHint, Budgets, Compressor, CompressorContext, LinePlan } from '../types.js';
+import { isErrorText, termMatcher, WARNING_PATTERN } from '../signals.js';
+import type { BlockHint, Budgets, Compressor, CompressorContext, LinePlan, Query } from '../types.js';
+import { dirOf, errorCode, errorFile, errorRunNote, pickDiverse } from './log-errors.js';
 import {
   countKept,
   fillShortGaps,
@@ -14,10 +15,6 @@ import {
 /** Exception class names and panic headers, which the shared error words do not catch (`TypeError:`). */
 const EXCEPTION = /\b[A-Z]\w*(?:Error|Exception)\b/;
 const EXCEPTION_START = /^\s*(?:Traceback \(most recent call last\)|panic:|Caused by:)/;
-/** `0 errors`, `no failures`, `Failures: 0`: error words that report the absence of errors. */
-const NO_ERRORS =
-  /\b(?:0|no|zero|without)\s+(?:errors?|failures?|failed|failing|warnings?|vulnerabilities|problems?|issues?)\b|\b(?:errors?|failures?|failed|warnings?)\s*[:=]\s*0\b/gi;
-const WARNING_WORDS = new RegExp(WARNING_PATTERN.source, 'gi');
 
 /** A passing test, whatever its name says (`✓ returns an error for bad input` is not an error). */
 const PASSING = /^\s*(?:[✓✔√]\s|PASS\s|ok \d+ |--- PASS:|test \S+ \.\.\. ok$)/;
@@ -50,7 +47,7 @@ const STAMP =
 const LEVEL =
   /\b(?:TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|FATAL|CRIT(?:ICAL)?|SEVERE)\b|\blevel=\w|"level":/;
 const TOOL_SHAPE =
-  /^npm (?:ERR!|WARN|error|warn|notice|http|info|verb|timing)\b|\(\d+,\d+\): error TS\d+|:\d+:\d+ - error TS\d+|^Traceback|^\s*(?:Compiling|Finished|Running|Downloading|Installing|Collecting|Building)\s/;
+  /^npm (?:ERR!|WARN|error|warn|notice|http|info|verb|verbose|sill|silly|timing)\b|\(\d+,\d+\): error TS\d+|:\d+:\d+ - error TS\d+|^Traceback|^\s*(?:Compiling|Finished|Running|Downloading|Installing|Collecting|Building)\s/;
 const DIFF_SHAPE = /^(?:diff --git |@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@)/m;
 
 const ERROR = 1;
@@ -69,6 +66,11 @@ const TAIL_LINES = 10;
 /** A failure report is read at most this far past its first line. */
 const FAILURE_SCAN = 60;
 const MAX_SUMMARY_LINES = 20;
+/** Lines kept after a chosen error of a long incident: its elaboration, or the report of a failing test. */
+const FOLLOWERS = 4;
+const FOLLOWERS_OF_FAILURE = 12;
+/** Examples kept of one error message repeated through a long incident (the same message in 600 files). */
+const EXAMPLES_PER_MESSAGE = 3;
 
 /** What a line is by itself, before its neighbours are considered; equal for lines of equal shape. */
 const SELF_BLANK = 1;
@@ -105,7 +107,7 @@ function lineBits(raw: string): number {
   const exception =
     EXCEPTION_START.test(line) ||
     ((line.includes('Error') || line.includes('Exception')) && EXCEPTION.test(line));
-  if (exception || hasErrorWords(warning ? line.replace(WARNING_WORDS, '') : line)) f |= SELF_ERROR;
+  if (exception || isErrorText(line)) f |= SELF_ERROR;
   if (SUMMARY.test(line) || (/\d/.test(line) && SUMMARY_COUNTS.test(line))) f |= SELF_SUMMARY;
   return f;
 }
@@ -145,12 +147,6 @@ function classify(lines: readonly string[], shapes: LineShapes): Uint8Array {
     flags[i] = f;
   }
   return flags;
-}
-
-function hasErrorWords(line: string): boolean {
-  if (!isErrorText(line)) return false;
-  NO_ERRORS.lastIndex = 0;
-  return !NO_ERRORS.test(line) || isErrorText(line.replace(NO_ERRORS, ''));
 }
 
 /** A run of error lines (and the failure reports they open) close enough to read as one incident. */
@@ -208,29 +204,73 @@ function findIncidents(lines: readonly string[], flags: Uint8Array): Incident[] 
   return incidents;
 }
 
-/** The first and last incidents, then each new kind of incident in order, up to `maxErrors`. */
+/** What each error line is about, for choosing a diverse few among many; undefined off error lines. */
+interface ErrorFacts {
+  readonly codes: (string | undefined)[];
+  readonly files: (string | undefined)[];
+  /** The query terms an error line holds. */
+  readonly terms: (readonly string[] | undefined)[];
+}
+
+const NONE: readonly string[] = [];
+
+function errorFacts(lines: readonly string[], flags: Uint8Array, query: Query): ErrorFacts {
+  const n = lines.length;
+  const facts: ErrorFacts = { codes: new Array(n), files: new Array(n), terms: new Array(n) };
+  const matcher = termMatcher(query);
+  for (let i = 0; i < n; i++) {
+    if (!(flags[i]! & ERROR)) continue;
+    const line = plain(lines[i]!);
+    facts.codes[i] = errorCode(line);
+    facts.files[i] = errorFile(line);
+    if (matcher.any?.test(line)) {
+      const lower = line.toLowerCase();
+      facts.terms[i] = query.terms.filter((_, t) => matcher.mentions(lower, t));
+    }
+  }
+  return facts;
+}
+
+/**
+ * Keys by which error lines differ, most telling first: what the user asked about, error code, directory
+ * (so a few picks spread over the tree rather than the first files of it), file.
+ */
+function lineLevels(facts: ErrorFacts): ((i: number) => readonly string[])[] {
+  const one = (v: string | undefined) => (v === undefined ? NONE : [v]);
+  return [
+    (i) => facts.terms[i] ?? NONE,
+    (i) => one(facts.codes[i]),
+    (i) => one(facts.files[i] === undefined ? undefined : dirOf(facts.files[i])),
+    (i) => one(facts.files[i]),
+  ];
+}
+
+/**
+ * The first and last incidents, then, up to `maxErrors`, each incident that brings something new: a term
+ * of the question, an error code, a file, a kind of message (its first three error lines).
+ */
 function chooseIncidents(
   incidents: readonly Incident[],
   maxErrors: number,
+  facts: ErrorFacts,
   templates: Int32Array,
 ): Incident[] {
   if (incidents.length === 0) return [];
-  const signature = (inc: Incident) =>
+  const ofErrors =
+    (keysOf: (i: number) => readonly string[]) =>
+    (inc: Incident): readonly string[] => {
+      const all = new Set<string>();
+      for (const i of inc.errors) for (const k of keysOf(i)) all.add(k);
+      return [...all];
+    };
+  const signature = (inc: Incident) => [
     inc.errors
       .slice(0, 3)
       .map((i) => templates[i])
-      .join('\n');
-  const first = incidents[0]!;
-  const last = incidents[incidents.length - 1]!;
-  const chosen = new Set<Incident>([first, last]);
-  const seen = new Set<string>([signature(first), signature(last)]);
-  for (const inc of incidents) {
-    if (chosen.size >= maxErrors) break;
-    const sig = signature(inc);
-    if (seen.has(sig)) continue;
-    seen.add(sig);
-    chosen.add(inc);
-  }
+      .join('\n'),
+  ];
+  const chosen = new Set<Incident>([incidents[0]!, incidents[incidents.length - 1]!]);
+  pickDiverse(incidents, [...lineLevels(facts).map(ofErrors), signature], maxErrors, chosen);
   return [...chosen];
 }
 
@@ -283,30 +323,53 @@ class Selection {
   }
 }
 
+/** Lines that go on from an error line: indented elaborations (tsc's second line), or a failure's report. */
+function keepWithFollowers(
+  sel: Selection,
+  lines: readonly string[],
+  flags: Uint8Array,
+  facts: ErrorFacts,
+  i: number,
+): void {
+  sel.line(i);
+  if (flags[i]! & FAIL_HEAD) {
+    sel.text(i, Math.min(failureEnd(lines, flags, i), i + FOLLOWERS_OF_FAILURE));
+    return;
+  }
+  for (let j = i + 1; j <= i + FOLLOWERS && j < lines.length; j++) {
+    if (flags[j]! & (BLANK | FRAME_LINE) || facts.codes[j] !== undefined || !/^\s/.test(lines[j]!)) return;
+    sel.line(j);
+  }
+}
+
 function keepIncidents(
   sel: Selection,
+  lines: readonly string[],
   chosen: readonly Incident[],
   flags: Uint8Array,
+  facts: ErrorFacts,
   templates: Int32Array,
   b: Budgets,
 ): void {
   const incidentLines = Math.max(12, Math.floor(b.maxLogLines / 4));
+  const levels = [...lineLevels(facts), (i: number) => [String(templates[i])]];
   for (const inc of chosen) {
     sel.text(inc.start - b.errorContext, inc.start);
     let textLines = 0;
     for (let i = inc.start; i < inc.end; i++) if (!(flags[i]! & FRAME_LINE)) textLines += 1;
     if (textLines <= incidentLines) sel.text(inc.start, inc.end);
     else {
-      // A long incident (500 compiler errors in a row): its opening, each new kind of error line, its end.
-      sel.text(inc.start, inc.start + 6);
-      const seen = new Set<number>();
-      for (const i of inc.errors) {
-        if (seen.size >= incidentLines) break;
-        if (seen.has(templates[i]!)) continue;
-        seen.add(templates[i]!);
-        sel.line(i);
-      }
-      sel.text(inc.end - 3, inc.end);
+      // A long incident (1,200 compiler errors in a row): its first and last error, then one of each
+      // code, file and kind of message, in order, each with the lines that go on from it. Indented
+      // error lines without a code elaborate the one above and are not candidates themselves.
+      const heads = inc.errors.filter((i) => facts.codes[i] !== undefined || !/^\s/.test(lines[i]!));
+      const candidates = heads.length > 0 ? heads : inc.errors;
+      const picked = new Set<number>([candidates[0]!, candidates[candidates.length - 1]!]);
+      pickDiverse(candidates, levels, incidentLines, picked, {
+        kindOf: (i) => templates[i]!,
+        perKind: EXAMPLES_PER_MESSAGE,
+      });
+      for (const i of picked) keepWithFollowers(sel, lines, flags, facts, i);
     }
     sel.text(inc.end, inc.end + b.errorContext);
   }
@@ -390,8 +453,9 @@ function planLog(lines: readonly string[], ctx: CompressorContext): LinePlan | u
   const sel = new Selection(flags);
 
   // What must survive whatever the budget: errors, failing tests, traces, what the user asked about.
-  const chosen = chooseIncidents(findIncidents(lines, flags), b.maxErrors, templates);
-  keepIncidents(sel, chosen, flags, templates, b);
+  const facts = errorFacts(lines, flags, ctx.query);
+  const chosen = chooseIncidents(findIncidents(lines, flags), b.maxErrors, facts, templates);
+  keepIncidents(sel, lines, chosen, flags, facts, templates, b);
   let names = 0;
   for (let i = 0; i < n && names < b.maxLogLines / 2; i++) {
     // Failing tests beyond the error budget still show their names.
@@ -401,7 +465,7 @@ function planLog(lines: readonly string[], ctx: CompressorContext): LinePlan | u
     }
   }
   keepTraces(sel, lines, findTraces(flags), chosen, templates, b.maxStackTraces);
-  for (const i of queryHits(lines, ctx.query, b.maxLogLines)) sel.line(i);
+  for (const i of queryHits(lines, ctx.query, b.maxLogLines, b.maxLogLines)) sel.line(i);
   keepSummaries(sel, flags, templates);
   keepEdgesAndWarnings(sel, flags, templates, b.maxLogLines);
 
@@ -416,9 +480,12 @@ function planLog(lines: readonly string[], ctx: CompressorContext): LinePlan | u
     if (f & FRAME_LINE) return 'stack trace line';
     return undefined;
   };
+  const describeLines = runDescriber(lines, templates, categoryOf);
+  const blank = (i: number) => (flags[i]! & BLANK) !== 0;
   return {
     keep,
-    describe: runDescriber(lines, templates, categoryOf),
+    describe: (start, end) =>
+      errorRunNote(start, end, facts.codes, facts.files, blank) ?? describeLines(start, end),
     transform: `log:lines ${n}→${total}`,
   };
 }

@@ -1,6 +1,6 @@
-import { formatCount, isErrorText } from '../signals.js';
-import type { Budgets, Compressor, CompressorContext, LinePlan } from '../types.js';
-import { countKept, countOf, fillShortGaps, MIN_OMITTED, queryHits, queryScorer } from './line-tools.js';
+import { formatCount, isErrorText, queryScorer, type TermMatcher, termMatcher } from '../signals.js';
+import type { Budgets, Compressor, CompressorContext, LinePlan, Query } from '../types.js';
+import { countKept, countOf, fillShortGaps, MIN_OMITTED, queryHits } from './line-tools.js';
 
 /** `path:12:content` (grep -rn, rg -n, git grep -n); the path holds no spaces or colons (a drive letter aside). */
 const NUMBERED = /^((?:[A-Za-z]:)?[^\s:]+):(\d+):/;
@@ -23,8 +23,9 @@ const OTHER = 5;
 
 /** Context lines kept on each side of a kept match. */
 const CONTEXT_LINES = 2;
-/** Dropped files named in the summary line; the rest are counted. */
-const NAMED_DROPPED_FILES = 20;
+/** Dropped files named one by one in the summary line; more are counted by directory, in at most so many groups. */
+const NAMED_DROPPED_FILES = 8;
+const NAMED_DROPPED_GROUPS = 8;
 const MAX_OTHER_LINES = 10;
 
 interface Parsed {
@@ -178,18 +179,70 @@ function selectMatches(
   }
 }
 
-/** One line naming the files that show no match at all, with their match counts. */
-function droppedSummary(dropped: readonly FileGroup[]): string {
-  const matches = dropped.reduce((sum, f) => sum + f.matches.length, 0);
-  const named = dropped
-    .slice(0, NAMED_DROPPED_FILES)
-    .map((f) => `${f.path} (${formatCount(f.matches.length)})`);
-  const rest = dropped.length - named.length;
-  if (rest > 0) named.push(`and ${countOf(rest, 'more file')}`);
-  return `[${countOf(dropped.length, 'file')} not shown, ${countOf(matches, 'match', 'matches')}: ${named.join(', ')}]`;
+function dirOf(path: string): string {
+  return path.slice(0, path.lastIndexOf('/') + 1);
 }
 
-/** Notes for omitted runs: `23 more matches in src/foo.ts`, or the files a run spans with their counts. */
+/** The deepest directory (with its trailing `/`) that holds every path; empty when there is none. */
+function commonDir(paths: readonly string[]): string {
+  let prefix = dirOf(paths[0] ?? '');
+  for (const path of paths) {
+    while (prefix.length > 0 && !path.startsWith(prefix)) prefix = dirOf(prefix.slice(0, -1));
+  }
+  return prefix;
+}
+
+/**
+ * Dropped files grouped by directory below their common root, at the deepest level that still gives at
+ * most `NAMED_DROPPED_GROUPS` groups (`cjs/middleware/`, `types/`), largest first.
+ */
+function dropGroups(dropped: readonly FileGroup[], root: string): { dir: string; files: number; matches: number }[] {
+  const rel = dropped.map((f) => dirOf(f.path.slice(root.length)).split('/').slice(0, -1));
+  const deepest = Math.max(0, ...rel.map((parts) => parts.length));
+  const groupAt = (depth: number) => {
+    const groups = new Map<string, { dir: string; files: number; matches: number }>();
+    rel.forEach((parts, k) => {
+      const dir = parts.slice(0, depth).map((p) => `${p}/`).join('');
+      const g = groups.get(dir) ?? { dir, files: 0, matches: 0 };
+      g.files += 1;
+      g.matches += dropped[k]!.matches.length;
+      groups.set(dir, g);
+    });
+    return [...groups.values()];
+  };
+  let best = groupAt(1);
+  for (let depth = 2; depth <= deepest; depth++) {
+    const next = groupAt(depth);
+    if (next.length > NAMED_DROPPED_GROUPS) break;
+    best = next;
+  }
+  return best.sort((a, b) => b.matches - a.matches);
+}
+
+/**
+ * One line about the files that show no match at all: named with their match counts when there are few,
+ * counted by directory when there are many (the notes in place already name them run by run).
+ */
+function droppedSummary(dropped: readonly FileGroup[]): string {
+  const matches = dropped.reduce((sum, f) => sum + f.matches.length, 0);
+  const head = `${countOf(dropped.length, 'file')} not shown, ${countOf(matches, 'match', 'matches')}`;
+  if (dropped.length <= NAMED_DROPPED_FILES) {
+    return `[${head}: ${dropped.map((f) => `${f.path} (${formatCount(f.matches.length)})`).join(', ')}]`;
+  }
+  const root = commonDir(dropped.map((f) => f.path));
+  const groups = dropGroups(dropped, root);
+  const named = groups
+    .slice(0, NAMED_DROPPED_GROUPS)
+    .map((g) => `${g.dir || './'} (${countOf(g.files, 'file')}, ${formatCount(g.matches)})`);
+  const rest = groups.length - named.length;
+  if (rest > 0) named.push(`and ${countOf(rest, 'more directory', 'more directories')}`);
+  return `[${head}${root ? ` under ${root}` : ''}: ${named.join(', ')}]`;
+}
+
+/**
+ * Notes for omitted runs: `23 more matches in src/foo.ts`, two files by name, more by the directory
+ * that holds them all.
+ */
 function describer(parsed: Parsed, shown: Int32Array): (start: number, end: number) => string | undefined {
   const { kinds, fileOf, paths } = parsed;
   return function describeMatches(start: number, end: number): string | undefined {
@@ -207,10 +260,75 @@ function describer(parsed: Parsed, shown: Int32Array): (start: number, end: numb
       return `${countOf(count, `${more}match`, `${more}matches`)} in ${paths[f]}`;
     }
     const total = entries.reduce((sum, [, count]) => sum + count, 0);
-    const named = entries.slice(0, 3).map(([f, count]) => `${paths[f]} (${formatCount(count)})`);
-    if (entries.length > 3) named.push('…');
-    return `${countOf(total, 'match', 'matches')} in ${formatCount(entries.length)} files: ${named.join(', ')}`;
+    const head = `${countOf(total, 'match', 'matches')} in ${formatCount(entries.length)} files`;
+    const dir = entries.length > 2 ? commonDir(entries.map(([f]) => paths[f]!)) : '';
+    if (dir) return `${head} under ${dir}`;
+    const named = entries.slice(0, 2).map(([f, count]) => `${paths[f]} (${formatCount(count)})`);
+    if (entries.length > 2) named.push('…');
+    return `${head}: ${named.join(', ')}`;
   };
+}
+
+/** Weight of each query term among the matches: rare terms say more (`cors`) than the searched word (`hono`). */
+function termWeights(texts: readonly string[], matcher: TermMatcher): Float64Array {
+  const weights = new Float64Array(matcher.terms.length);
+  const any = matcher.any;
+  if (!any || texts.length === 0) return weights;
+  const counts = new Int32Array(matcher.terms.length);
+  for (const text of texts) {
+    if (!any.test(text)) continue;
+    const lower = text.toLowerCase();
+    for (let t = 0; t < counts.length; t++) if (matcher.mentions(lower, t)) counts[t]! += 1;
+  }
+  counts.forEach((count, t) => {
+    if (count > 0) weights[t] = Math.log(texts.length / count);
+  });
+  return weights;
+}
+
+/**
+ * Scores each match by the query terms in its content (weighted by rarity) and error words, and each
+ * file by its best match and the terms in its path. Terms in a path speak for the file, not for every
+ * line in it, so they rank files rather than lines.
+ */
+function scoreMatches(
+  lines: readonly string[],
+  parsed: Parsed,
+  matchLines: readonly number[],
+  files: FileGroup[],
+  query: Query,
+): Float64Array {
+  const { contentAt } = parsed;
+  const score = new Float64Array(lines.length);
+  const matcher = termMatcher(query);
+  const weights = termWeights(
+    matchLines.map((i) => lines[i]!),
+    matcher,
+  );
+  const termScore = (text: string): number => {
+    if (!matcher.any?.test(text)) return 0;
+    const lower = text.toLowerCase();
+    let s = 0;
+    for (let t = 0; t < weights.length; t++) if (matcher.mentions(lower, t)) s += weights[t]!;
+    return s;
+  };
+  // Search results repeat their lines (the same import in many files): judge each distinct content once.
+  const byContent = new Map<string, number>();
+  for (const i of matchLines) {
+    const content = lines[i]!.slice(contentAt[i]!);
+    let s = byContent.get(content);
+    if (s === undefined) {
+      s = termScore(content) * 10 + (isErrorText(content) ? 2 : 0);
+      byContent.set(content, s);
+    }
+    score[i] = s;
+  }
+  for (const file of files) {
+    let best = 0;
+    for (const i of file.matches) best = Math.max(best, score[i]!);
+    file.score = best + termScore(file.path) * 5;
+  }
+  return score;
 }
 
 function planSearch(lines: readonly string[], ctx: CompressorContext): LinePlan | undefined {
@@ -233,37 +351,22 @@ function planSearch(lines: readonly string[], ctx: CompressorContext): LinePlan 
     files.every((f) => f.matches.length <= b.maxMatchesPerFile);
   if (withinBudget) return undefined;
 
-  // What the user asked for survives whatever the budgets say; a term in most matches is the pattern itself.
+  // What the user asked for survives whatever the budgets say; a term in most matches is the pattern
+  // itself, and terms common enough to flood the budget yield to rarer ones.
   const protectedLines = new Set(
     queryHits(
       matchLines.map((i) => lines[i]!),
       ctx.query,
       Math.max(b.maxSearchMatches, Math.floor(totalMatches / 2)),
+      b.maxSearchMatches,
     ).map((k) => matchLines[k]!),
   );
-  const scoreText = queryScorer(ctx.query);
-  const score = new Float64Array(n);
-  // Search results repeat their lines (the same import in many files): judge each distinct content once.
-  const errorByContent = new Map<string, boolean>();
-  for (const i of matchLines) {
-    const line = lines[i]!;
-    const content = line.slice(contentAt[i]!);
-    let error = errorByContent.get(content);
-    if (error === undefined) {
-      error = isErrorText(content);
-      errorByContent.set(content, error);
-    }
-    score[i] = scoreText(line) * 10 + (error ? 2 : 0);
-  }
-  for (const file of files) {
-    let best = 0;
-    for (const i of file.matches) best = Math.max(best, score[i]!);
-    file.score = best + scoreText(file.path) * 5;
-  }
+  const score = scoreMatches(lines, parsed, matchLines, files, ctx.query);
   const keep = new Array<boolean>(n).fill(false);
   selectMatches(files, fileOf, score, protectedLines, keep, b);
 
   // Context around kept matches, and notes from the tool itself (`grep: x: Permission denied`).
+  const scoreText = queryScorer(ctx.query);
   let others = 0;
   for (let i = 0; i < n; i++) {
     const line = lines[i]!;

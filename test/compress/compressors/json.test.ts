@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { jsonCompressor } from '../../../src/compress/compressors/json.js';
+import { extractQuery } from '../../../src/compress/query.js';
 import type { Budgets, CompressorContext, LinePlan, RewriteResult } from '../../../src/compress/types.js';
+import { openEnvelope } from '../../../src/compress/wrappers/index.js';
+import { loadAgentCases, readAgentFixture } from '../../helpers/agent-cases.js';
 
 const BUDGETS: Budgets = {
   maxItems: 15,
@@ -460,5 +463,269 @@ describe('exact-lines mode', () => {
     expect(jsonCompressor.lines(JSON.stringify(models(10), null, 2).split('\n'), context())).toBeUndefined();
     const code = Array.from({ length: 200 }, (_, i) => `  call(${i}), // step ${i}`);
     expect(jsonCompressor.lines(['const steps = [', ...code, '];'], context())).toBeUndefined();
+  });
+});
+
+interface LockEntry {
+  version: string;
+  resolved: string;
+  integrity: string;
+  license: string;
+  dev?: boolean;
+  error?: string;
+}
+
+/** A package-lock shaped document: `packages` maps `node_modules/<name>` to like objects. */
+function lockfile(count: number): {
+  name: string;
+  lockfileVersion: number;
+  packages: Record<string, LockEntry>;
+} {
+  const packages: Record<string, LockEntry> = {};
+  for (let i = 0; i < count; i += 1) {
+    const name = i === 77 ? 'left-pad' : `pkg-${String(i).padStart(3, '0')}`;
+    packages[`node_modules/${name}`] = {
+      version: `1.${i % 7}.${i % 3}`,
+      resolved: `https://registry.npmjs.org/${name}/-/${name}-1.${i % 7}.${i % 3}.tgz`,
+      integrity: `sha512-${(i * 7919).toString(36).padStart(12, 'q')}abcdefghijklmnop`,
+      license: i % 5 === 0 ? 'ISC' : 'MIT',
+      ...(i % 4 === 0 ? { dev: true } : {}),
+    };
+  }
+  return { name: 'app', lockfileVersion: 3, packages };
+}
+
+/** Lines of each omitted run of a plan, with the run's note. */
+function omittedRuns(lines: readonly string[], plan: LinePlan): { text: string; note: string | undefined }[] {
+  const runs: { text: string; note: string | undefined }[] = [];
+  let start = 0;
+  while (start < lines.length) {
+    if (plan.keep[start]) {
+      start += 1;
+      continue;
+    }
+    let end = start;
+    while (end < lines.length && !plan.keep[end]) end += 1;
+    runs.push({ text: lines.slice(start, end).join('\n'), note: plan.describe?.(start, end) });
+    start = end;
+  }
+  return runs;
+}
+
+describe('keyed collections (objects of many like entries)', () => {
+  it('rewrite keeps the entry the user named, failures, and the first and last entries of a lockfile map', () => {
+    const doc = lockfile(150);
+    const broken = doc.packages['node_modules/pkg-120'] as LockEntry;
+    broken.error = 'EINTEGRITY: checksum failed';
+    const result = rewrite(JSON.stringify(doc, null, 2), context(['left-pad']));
+    expect(result.lossy).toBe(true);
+    expect(result.transform).toMatch(/^json:items 150→\d+$/);
+    const entries = new Map<string, unknown>();
+    for (const line of result.text.split('\n')) {
+      const m = /^ {4}("[^"]+"): (\{.*\})$/.exec(line);
+      if (m) entries.set(JSON.parse(m[1] ?? '') as string, JSON.parse(m[2] ?? ''));
+    }
+    expect(entries.get('node_modules/left-pad')).toEqual(doc.packages['node_modules/left-pad']);
+    expect(entries.get('node_modules/pkg-120')).toEqual(broken);
+    expect(entries.has('node_modules/pkg-000')).toBe(true);
+    expect(entries.has('node_modules/pkg-149')).toBe(true);
+    expect(entries.size).toBeLessThanOrEqual(15);
+    expect(result.text).toContain('"packages": { (150 entries, ');
+    expect(result.text).toContain('"lockfileVersion": 3');
+    const omitted = 150 - entries.size;
+    const noted = [...result.text.matchAll(/\[… ([\d,]+) entr(?:y|ies) omitted \(keys? /g)].reduce(
+      (sum, match) => sum + Number(match[1]),
+      0,
+    );
+    expect(noted).toBe(omitted);
+    expect(result.text).toMatch(
+      new RegExp(
+        `\\[${omitted} omitted entries: keys node_modules/pkg-\\d+–node_modules/pkg-\\d+; version: `,
+      ),
+    );
+    expect(result.text).toMatch(/license: MIT ×\d+, ISC ×\d+/);
+  });
+
+  it('rewrite keeps the version asked about in a version → date map and gives the span of the rest', () => {
+    const time: Record<string, string> = {};
+    for (let i = 0; i < 400; i += 1) {
+      const day = new Date(Date.UTC(2015, 0, 1) + i * 86_400_000).toISOString();
+      time[`${Math.floor(i / 100)}.${Math.floor(i / 10) % 10}.${i % 10}`] = day;
+    }
+    const result = rewrite(JSON.stringify({ name: 'lib', time }), context(['2.4.7']));
+    expect(result.text).toContain(`"2.4.7": "${time['2.4.7']}"`);
+    expect(result.text).toMatch(
+      /omitted entries: keys 0\.0\.3–3\.9\.7; 394 distinct, 2015-01-04T\S+ to 2016-02-02T\S+\]/,
+    );
+  });
+
+  it('leaves a record with many different fields alone', () => {
+    const record: Record<string, unknown> = { id: 1296269, name: 'hello-world', private: false, size: 108 };
+    for (const field of ['owner', 'license', 'permissions']) record[field] = { login: 'octocat', id: 1 };
+    for (const field of ['forks', 'watchers', 'open_issues', 'stars', 'network']) record[field] = 42;
+    for (const field of ['has_issues', 'has_wiki', 'has_pages', 'archived', 'disabled', 'fork'])
+      record[field] = true;
+    for (const field of ['html_url', 'description', 'homepage', 'language', 'visibility', 'default_branch'])
+      record[field] = `${field} value that is long enough to matter in a summary of this record`;
+    record.topics = ['api', 'json'];
+    expect(jsonCompressor.rewrite?.(JSON.stringify(record, null, 2), context([], 10))).toBeUndefined();
+    expect(
+      jsonCompressor.lines(JSON.stringify(record, null, 2).split('\n'), context([], 10)),
+    ).toBeUndefined();
+  });
+
+  it('exact-lines mode drops whole entries and names each omitted run by its keys', () => {
+    const file = JSON.stringify(lockfile(150), null, 2).split('\n');
+    const plan = jsonCompressor.lines(file, context(['left-pad']));
+    expect(plan).toBeDefined();
+    if (plan === undefined) return;
+    const kept = keptLines(file, plan);
+    expect(kept.slice(0, 4)).toEqual(['{', '  "name": "app",', '  "lockfileVersion": 3,', '  "packages": {']);
+    expect(kept).toContain('    "node_modules/left-pad": {');
+    expect(kept).toContain('      "resolved": "https://registry.npmjs.org/left-pad/-/left-pad-1.0.2.tgz",');
+    expect(kept.slice(-2)).toEqual(['  }', '}']);
+    const runs = omittedRuns(file, plan);
+    expect(runs.length).toBeGreaterThan(0);
+    for (const run of runs) {
+      // Each run is a sequence of complete entries.
+      const parsed = JSON.parse(`{${run.text.replace(/,\s*$/, '')}}`) as Record<string, unknown>;
+      const keys = Object.keys(parsed);
+      expect(run.note).toBe(
+        keys.length === 1
+          ? `1 entry (key ${keys[0]})`
+          : `${keys.length} entries (keys ${keys[0]}–${keys.at(-1)})`,
+      );
+    }
+    expect(plan.summary?.[0]).toMatch(
+      /^"packages": \d+ of 150 entries omitted — keys node_modules\/pkg-003–/,
+    );
+  });
+
+  it('exact-lines mode works on a read that starts in the middle of the map', () => {
+    const file = JSON.stringify(lockfile(150), null, 2).split('\n');
+    const part = file.slice(file.indexOf('    "node_modules/pkg-040": {') + 3, file.length - 200);
+    const plan = jsonCompressor.lines(part, context(['left-pad']));
+    expect(plan).toBeDefined();
+    if (plan === undefined) return;
+    const kept = keptLines(part, plan);
+    expect(kept[0]).toBe(part[0]);
+    expect(kept.at(-1)).toBe(part.at(-1));
+    expect(kept).toContain('    "node_modules/left-pad": {');
+    expect(kept.length).toBeLessThan(part.length / 4);
+    expect(
+      plan.describe?.(
+        part.indexOf('    "node_modules/pkg-050": {'),
+        part.indexOf('    "node_modules/pkg-051": {'),
+      ),
+    ).toBe('1 entry (key node_modules/pkg-050)');
+  });
+
+  it('exact-lines mode follows a dependency tree down to the package asked about', () => {
+    const leaf = (version: string) => ({ version, overridden: false });
+    const deps = (prefix: string, count: number) =>
+      Object.fromEntries(Array.from({ length: count }, (_, i) => [`${prefix}-${i}`, leaf(`${i}.0.0`)]));
+    const tree = {
+      name: 'app',
+      dependencies: {
+        ...deps('top', 10),
+        ora: { version: '9.4.1', dependencies: { ...deps('ora-dep', 12), 'string-width': leaf('8.3.0') } },
+        ...deps('late', 10),
+      },
+    };
+    const file = JSON.stringify(tree, null, 2).split('\n');
+    const plan = jsonCompressor.lines(file, context(['string-width', 'ora'], 4));
+    expect(plan).toBeDefined();
+    if (plan === undefined) return;
+    const kept = keptLines(file, plan);
+    expect(kept).toContain('    "ora": {');
+    expect(kept).toContain('        "string-width": {');
+    expect(kept).toContain('          "version": "8.3.0",');
+    expect(kept).not.toContain('    "top-5": {');
+    expect(kept).not.toContain('        "ora-dep-5": {');
+    expect(plan.summary).toEqual([
+      expect.stringMatching(/^"dependencies": 17 of 21 entries omitted — keys top-\d+–late-\d+/),
+      expect.stringMatching(/^"dependencies" › "ora" › "dependencies": 9 of 13 entries omitted — keys /),
+    ]);
+  });
+
+  it('does not let a word most entries hold fill the budget', () => {
+    const exports: Record<string, unknown> = {};
+    for (let i = 0; i < 100; i += 1) {
+      exports[`./helpers/h${i}`] = [{ import: `./helpers/esm/h${i}.js`, default: `./helpers/h${i}.js` }];
+      exports[`./helpers/esm/h${i}`] = `./helpers/esm/h${i}.js`;
+    }
+    const file = JSON.stringify({ name: 'runtime', exports }, null, 2).split('\n');
+    const plan = jsonCompressor.lines(file, context(['import', './helpers/h42']));
+    expect(plan).toBeDefined();
+    if (plan === undefined) return;
+    const kept = keptLines(file, plan);
+    expect(kept).toContain('    "./helpers/h42": [');
+    expect(plan.transform).toMatch(/^json:items 200→[4-9]$/);
+  });
+});
+
+describe('query ranking', () => {
+  // Shaped like `npm query` output: package objects, the root listing its dependencies by name.
+  const packages = Array.from({ length: 40 }, (_, i) => ({
+    name: `pkg-${i}`,
+    version: '1.0.0',
+    description: i === 17 ? 'Get your PATH prepended with locally installed binaries' : `Package number ${i}`,
+    license: 'MIT',
+    dependencies: i === 0 ? { 'get-port': '^7.2.0', chalk: '^5.0.0' } : {},
+  }));
+  packages[30] = {
+    ...(packages[30] as (typeof packages)[number]),
+    name: 'get-port',
+    description: 'Get an available port',
+  };
+  const file = JSON.stringify(packages, null, 2).split('\n');
+  const question = extractQuery(
+    'List the production dependencies; which version of get-port is installed and under what license?',
+  );
+
+  it('keeps the item named by the question before items matching rarer words', () => {
+    const ctx = { ...context([], 2), query: question };
+    const plan = jsonCompressor.lines(file, ctx);
+    expect(plan).toBeDefined();
+    if (plan === undefined) return;
+    const kept = keptLines(file, plan);
+    expect(kept).toContain('    "name": "get-port",');
+    expect(kept).toContain('    "description": "Get an available port",');
+    // The second slot goes to the rarest other word, "installed", not to the root that merely lists get-port.
+    expect(kept).toContain('    "name": "pkg-17",');
+  });
+
+  it('ranks an item by its rarest word, not by how many less rare words it holds', () => {
+    const items = Array.from({ length: 60 }, (_, i) => ({
+      id: i,
+      note: i % 10 === 0 ? 'parcel delayed, held at customs' : 'parcel delivered',
+      region: i === 44 ? 'ap-south-2' : 'us-east-1',
+    }));
+    const file = JSON.stringify(items, null, 2).split('\n');
+    const plan = jsonCompressor.lines(file, context(['delayed', 'held', 'customs', 'ap-south-2'], 1));
+    expect(plan).toBeDefined();
+    if (plan === undefined) return;
+    expect(keptLines(file, plan)).toContain('    "id": 44,');
+  });
+});
+
+describe('line-numbered JSON reads captured from Claude Code', () => {
+  const jsonReads = loadAgentCases().filter(
+    (c) => c.shape === 'claude-read' && /json|lock/.test(c.name) && !c.name.includes('one-line'),
+  );
+
+  it.each(jsonReads)('$name: keeps every needle and under a fifth of the text', (c) => {
+    const env = openEnvelope(readAgentFixture(c.file));
+    const ctx = { ...context([], 20), query: extractQuery(c.question) };
+    const plan = jsonCompressor.lines(env.lines, ctx);
+    expect(plan).toBeDefined();
+    if (plan === undefined) return;
+    const kept = keptLines(env.lines, plan);
+    for (const needle of c.needles.filter((n) => !n.startsWith('[Truncated'))) {
+      expect(kept.some((line) => line.includes(needle))).toBe(true);
+    }
+    const chars = (lines: readonly string[]) => lines.reduce((sum, line) => sum + line.length + 1, 0);
+    const summary = (plan.summary ?? []).join('\n').length;
+    expect(chars(kept) + summary).toBeLessThan(chars(env.lines) / 5);
   });
 });

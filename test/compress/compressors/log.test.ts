@@ -128,6 +128,26 @@ function pytestRun(): string[] {
   return out;
 }
 
+/**
+ * `tsc --noEmit` after turning on verbatimModuleSyntax: 1,200 TS1484 lines over 300 files, and among
+ * them a few errors of other kinds (one with tsc's indented second line).
+ */
+function tscFlood(): string[] {
+  // Type names differ in letters, as real ones do (`ZodTypeDef`, `Refs`), not only in a number.
+  const name = (i: number) => `Type${String.fromCharCode(65 + (i % 26), 97 + (Math.floor(i / 26) % 26))}`;
+  const out: string[] = [];
+  for (let i = 0; i < 1200; i++) {
+    const dir = ['src/_vendor/schema', 'src/lib', 'src/resources/admin', 'src/resources/beta'][Math.floor(i / 300)];
+    out.push(
+      `${dir}/file-${Math.floor(i / 4)}.ts(${(i % 4) + 1},10): error TS1484: '${name(i)}' is a type and must be imported using a type-only import when 'verbatimModuleSyntax' is enabled.`,
+    );
+    if (i === 310) out.push("src/core/pagination.ts(334,3): error TS2322: Type 'string | undefined' is not assignable to type 'number'.", "  Type 'undefined' is not assignable to type 'number'.");
+    if (i === 640) out.push("src/core/streaming.ts(380,10): error TS2339: Property 'abort' does not exist on type 'Stream<unknown>'.");
+    if (i === 1100) out.push("src/resources/files.ts(277,14): error TS2820: Type '\"fine-tuning\"' is not assignable to type 'FilePurpose'.");
+  }
+  return out;
+}
+
 describe('logCompressor.lines', () => {
   it('keeps a failing vitest assertion, its diff and code frame, and the totals from a 3,000-line run', () => {
     const lines = vitestRun(120, 25, 60);
@@ -302,7 +322,7 @@ describe('logCompressor.lines', () => {
     expect(kept.length).toBeLessThanOrEqual(100);
   });
 
-  it('keeps summaries of a tsc run with many errors but only one example of each error kind', () => {
+  it('keeps summaries of a tsc run with many errors but only a few examples of a repeated one', () => {
     const lines: string[] = [];
     for (let i = 0; i < 600; i++) {
       lines.push(
@@ -318,6 +338,42 @@ describe('logCompressor.lines', () => {
     expect(kept.length).toBeLessThanOrEqual(40);
   });
 
+  it('keeps one error of each code from a flood of 1,200 compiler errors of one code', () => {
+    const lines = tscFlood();
+    const p = plan(lines);
+    const kept = keptLines(lines, p);
+    for (const needle of [
+      "src/core/pagination.ts(334,3): error TS2322: Type 'string | undefined' is not assignable to type 'number'.",
+      "  Type 'undefined' is not assignable to type 'number'.",
+      "src/core/streaming.ts(380,10): error TS2339: Property 'abort' does not exist on type 'Stream<unknown>'.",
+      "src/resources/files.ts(277,14): error TS2820: Type '\"fine-tuning\"' is not assignable to type 'FilePurpose'.",
+    ]) {
+      expect(kept).toContain(needle);
+    }
+    expect(kept.length).toBeLessThanOrEqual(100);
+  });
+
+  it('spreads the errors it keeps over the directories of the flood, not only its first files', () => {
+    const lines = tscFlood();
+    const kept = keptLines(lines, plan(lines));
+    for (const dir of ['src/_vendor/schema/', 'src/lib/', 'src/resources/admin/', 'src/resources/beta/'])
+      expect(kept.some((l) => l.startsWith(dir))).toBe(true);
+  });
+
+  it('describes omitted compiler errors by code and where they are', () => {
+    const lines = tscFlood();
+    const out = rendered(lines, plan(lines));
+    expect(out.some((l) => /omitted: [\d,]+ errors: TS1484 ×[\d,]+ in src\/lib\/…\]$/.test(l))).toBe(true);
+  });
+
+  it('keeps an error the question names by file among a thousand others', () => {
+    const lines = tscFlood();
+    lines[777] =
+      "src/lib/upload.ts(12,5): error TS1484: 'UploadOptions' is a type and must be imported using a type-only import when 'verbatimModuleSyntax' is enabled.";
+    const kept = keptLines(lines, plan(lines, 'what is wrong in src/lib/upload.ts?'));
+    expect(kept).toContain(lines[777]);
+  });
+
   it('declines a log that already fits the budget', () => {
     expect(logCompressor.lines(serverLog(80, 40), contextFor())).toBeUndefined();
   });
@@ -329,6 +385,22 @@ describe('logCompressor.detect', () => {
     expect(logCompressor.detect(npmLog().join('\n'), {})).toBe(true);
     expect(logCompressor.detect(serverLog(200, 100).join('\n'), {})).toBe(true);
     expect(logCompressor.detect(pytestRun().join('\n'), {})).toBe(true);
+  });
+
+  it('recognises an npm install run at --loglevel silly', () => {
+    const lines = [
+      'npm verbose cli /usr/bin/node /usr/bin/npm',
+      'npm info using npm@11.19.1',
+      'npm silly config load:file:/root/.npmrc',
+      'npm verbose title npm install eslint@8',
+      'npm silly idealTree buildDeps',
+      'npm silly fetch manifest eslint@8',
+      'npm silly placeDep ROOT eslint@8.57.1 OK for: lint-sandbox@1.0.0 want: 8',
+      'npm silly fetch manifest glob@^7.1.3',
+      'npm silly placeDep ROOT glob@7.2.3 OK for: rimraf@3.0.2 want: ^7.1.3',
+      'npm silly reify moves {}',
+    ];
+    expect(logCompressor.detect(lines.join('\n'), {})).toBe(true);
   });
 
   it('does not claim a diff or plain prose', () => {

@@ -90,13 +90,44 @@ describe('searchCompressor.lines', () => {
     );
   });
 
-  it('lists the dropped files with their match counts in a summary line', () => {
-    const lines = grepOutput(60);
+  it('names the few files it leaves out, with their match counts, in a summary line', () => {
+    const lines = grepOutput(20);
     const p = plan(lines);
     expect(p.summary).toHaveLength(1);
     const summary = p.summary![0]!;
-    expect(summary).toMatch(/^\[\d+ files not shown, [\d,]+ matches: /);
-    expect(summary).toMatch(/[a-z/]+-\d+\.ts \(\d+\)/);
+    expect(summary).toMatch(/^\[5 files not shown, [\d,]+ matches: /);
+    expect(summary).toMatch(/^[^\n]*src\/models\/token-2\.ts \(7\)/);
+  });
+
+  it('counts many left-out files by directory in the summary line instead of naming each', () => {
+    const lines = grepOutput(60);
+    const p = plan(lines);
+    const summary = p.summary![0]!;
+    expect(summary).toMatch(/^\[45 files not shown, [\d,]+ matches: /);
+    expect(summary).toMatch(/src\/services\/ \(5 files, \d+\)/);
+    expect(summary).not.toMatch(/-\d+\.ts/);
+  });
+
+  it('names the directory, not every path, in the note for a run spanning many files', () => {
+    const lines: string[] = [];
+    for (let f = 0; f < 40; f++) {
+      const path = `node_modules/pkg/dist/esm/feature-${f}/index.js`;
+      for (let m = 0; m < 6; m++) lines.push(`${path}:${10 + m}:export function helper${m}() {}`);
+    }
+    const out = rendered(lines, plan(lines));
+    expect(out.some((l) => /omitted: \d+ matches in \d+ files under node_modules\/pkg\/dist\/esm\/\]$/.test(l))).toBe(
+      true,
+    );
+  });
+
+  it('lets a rare term of the question protect its lines, and not a common one', () => {
+    const lines = grepOutput(60);
+    lines.splice(100, 0, 'src/http/cors.ts:12:export function corsMiddleware(opts) {');
+    const question = 'where is the cors middleware for the user routes?';
+    const kept = keptLines(lines, plan(lines, question));
+    expect(kept).toContain('src/http/cors.ts:12:export function corsMiddleware(opts) {');
+    // `routes` is in the paths of about fifty matches and `user` on every line: they protect nothing.
+    expect(kept.length).toBeLessThanOrEqual(40);
   });
 
   it('says how many more matches a file had in the note for its omitted run', () => {

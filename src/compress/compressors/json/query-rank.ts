@@ -40,8 +40,8 @@ const NONE: QueryRanking = { named: [], matches: [] };
 /**
  * Ranks items against the question. A term is worth more the fewer items hold it, and an item ranks by
  * the rarest term it holds before the sum of them all, so one exact package name beats several common
- * words; a term most items hold picks out none of them. An item the user named outright comes first, unless that name is shared by more items than
- * the budget keeps (then it picks out nothing in particular).
+ * words; a term most items hold picks out none of them. An item the user named outright comes first,
+ * unless that name is shared by more items than the budget keeps (then it picks out nothing in particular).
  */
 export function queryRanking(items: ItemSet, query: Query, maxItems: number): QueryRanking {
   const terms = query.terms.filter((term) => term.length > 0);

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { extractQuery } from '../../src/compress/query.js';
+import { ERROR_PATTERN, isErrorText, queryScore, queryScorer } from '../../src/compress/signals.js';
+
+describe('isErrorText', () => {
+  it('flags error words in any case and failure glyphs', () => {
+    for (const text of [
+      'ERROR db: connect ECONNREFUSED 10.0.0.5:5432',
+      'Build failed in 3s',
+      'npm ERR! code ELIFECYCLE',
+      "src/a.ts(3,5): error TS2322: Type 'string' is not assignable to type 'number'.",
+      '   × UserService > rejects an invalid email 6ms',
+      'request timed out after 30s',
+    ]) {
+      expect(isErrorText(text), text).toBe(true);
+    }
+  });
+
+  it('flags thrown exception classes, not option names that end in Error', () => {
+    expect(isErrorText("TypeError: Cannot read properties of undefined (reading 'sku')")).toBe(true);
+    expect(isErrorText('ValueError: invalid literal for int()')).toBe(true);
+    expect(isErrorText('Caused by: java.lang.IllegalStateException: pool closed')).toBe(true);
+    expect(isErrorText('tests/test_refunds.py:42: AssertionError')).toBe(true);
+    expect(isErrorText('  onError: handleFailure,')).toBe(false);
+    expect(isErrorText(' * @throws {HTTPException} when the body is too large')).toBe(false);
+  });
+
+  it('does not flag reports of zero errors', () => {
+    for (const text of [
+      'Found 0 errors. Watching for file changes.',
+      'Tests: 0 failed, 12 passed, 12 total',
+      'Failures: 0, Errors: 0, Skipped: 1',
+      'found 0 vulnerabilities',
+      'compiled without errors',
+      '"failed": 0,',
+    ]) {
+      expect(isErrorText(text), text).toBe(false);
+    }
+    expect(isErrorText('Errors: 0, Failures: 2')).toBe(true);
+  });
+
+  it('leaves warnings to the warning pattern', () => {
+    expect(isErrorText('npm WARN deprecated glob@7.2.3: Glob versions prior to v9 are no longer supported')).toBe(
+      false,
+    );
+    expect(isErrorText('WARNING: disk usage above 80%')).toBe(false);
+    expect(ERROR_PATTERN.test('warning: unused variable `x`')).toBe(false);
+  });
+
+  it('does not take a multiplication sign inside a size for a failed test', () => {
+    expect(isErrorText('resized the image to 1920×1080')).toBe(false);
+  });
+});
+
+describe('queryScore', () => {
+  it('counts each term the text mentions once, whatever the case', () => {
+    const query = extractQuery('why does getUser fail for the Admin role?');
+    expect(queryScore('const user = await getUserById(id); // admin only', query)).toBe(2);
+    expect(queryScore('nothing relevant here', query)).toBe(0);
+  });
+
+  it('matches a number as a number or the start of a version, not inside a longer one', () => {
+    const score = queryScorer(extractQuery('why did glob 7 come in?'));
+    expect(score('npm silly placeDep ROOT glob@7.2.3 OK for: rimraf@3.0.2')).toBe(2);
+    expect(score('glob-parent@6.0.2 want: ^6.0.2 (17 deps)')).toBe(1);
+    expect(score('resolved 1.7 and 70 and v7')).toBe(1);
+    const exact = queryScorer(extractQuery('what changed in 2.3.1?'));
+    expect(exact('released 2.3.1 today')).toBe(1);
+    expect(exact('released 2.3.10 and 12.3.1')).toBe(0);
+  });
+});
