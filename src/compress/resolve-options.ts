@@ -1,5 +1,5 @@
 import { describeValue, HeadroomError } from '../errors.js';
-import type { CompressOptions, ResolvedOptions, SavingsProfile } from './options.js';
+import type { ResolvedOptions, SavingsProfile } from './options.js';
 import type { Budgets } from './types.js';
 
 const DEFAULT_BUDGETS: Budgets = {

@@ -1,6 +1,5 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { ClientOptions, Middleware } from '@anthropic-ai/sdk';
-import { RETRIEVE_TOOL } from '../../compress/resolve-options.js';
 import { HeadroomError } from '../../errors.js';
 import { attachHandle, createSession, type HeadroomSdkOptions, type WithHeadroom } from '../common.js';
 import { sendWithHeadroom } from '../pipeline.js';

@@ -1,6 +1,5 @@
 import type OpenAI from 'openai';
 import type { ClientOptions } from 'openai';
-import { RETRIEVE_TOOL } from '../../compress/resolve-options.js';
 import {
   attachHandle,
   createSession,
