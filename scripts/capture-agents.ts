@@ -16,6 +16,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import { offlineCodexHome } from '../test/helpers/real-agents.js';
 import { type FakeProvider, type RecordedRequest, startFakeProvider } from './agents/fake-provider.js';
 import { writeMonorepo } from './agents/monorepo.js';
 import { type AgentCase, type CaptureRecipe, caseOf, FILES, RECIPES, SCRATCH } from './agents/recipes.js';
@@ -100,7 +101,7 @@ async function runCodex(
   fake.plan({ name: 'exec_command', input: recipe.input });
   const home = path.join(SCRATCH, 'codex-home');
   await rm(home, { recursive: true, force: true });
-  await mkdir(home, { recursive: true });
+  await offlineCodexHome(home);
   const limit = wholeOutput ? ['-c', 'tool_output_token_limit=200000'] : [];
   // Codex gets its own pipes (execa's default): an inherited non-blocking stdio makes it panic.
   const result = await execa(

@@ -2,7 +2,8 @@ import { describeValue, HeadroomError } from '../errors.js';
 import type { ResolvedOptions, SavingsProfile } from './options.js';
 import type { Budgets } from './types.js';
 
-const DEFAULT_BUDGETS: Budgets = {
+/** The `default` profile's budgets; tests build their compressor contexts from these too. */
+export const DEFAULT_BUDGETS: Budgets = {
   maxItems: 20,
   maxLogLines: 100,
   maxErrors: 10,

@@ -31,31 +31,19 @@ export function createUpstreamAgents(): UpstreamAgents {
   };
 }
 
-/**
- * Hop-by-hop headers (RFC 9110 §7.6.1) describe one connection, not the message, so they stop here. `host`
- * is the upstream's, `content-length` is recomputed, and `expect` was already answered by our server.
- */
+/** Hop-by-hop headers (RFC 9110 §7.6.1) describe one connection, not the message, so they stop here. */
+const HOP_BY_HOP = ['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade'];
+
+/** `host` is the upstream's, `content-length` is recomputed, and `expect` was already answered by our server. */
 const DROPPED_REQUEST_HEADERS = new Set([
-  'connection',
-  'keep-alive',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'upgrade',
+  ...HOP_BY_HOP,
   'host',
   'content-length',
   'expect',
   'http2-settings',
 ]);
 
-const DROPPED_RESPONSE_HEADERS = new Set([
-  'connection',
-  'keep-alive',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'upgrade',
-]);
+const DROPPED_RESPONSE_HEADERS = new Set(HOP_BY_HOP);
 
 /** Names the `connection` header lists are hop-by-hop too. */
 function connectionTokens(value: string | null | undefined): Set<string> {

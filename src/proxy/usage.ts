@@ -30,35 +30,40 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' && Number
 const obj = (v: unknown): Json | undefined =>
   typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : undefined;
 
+/** The fields that have a value; a field the provider left out stays out. */
+function present(fields: { [K in keyof Usage]: number | undefined }): PartialUsage {
+  const out: PartialUsage = {};
+  for (const key of Object.keys(fields) as (keyof Usage)[]) {
+    const value = fields[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
+/** OpenAI counts cached tokens inside the prompt; headroom's input is the uncached part. */
+function openaiUsage(prompt: unknown, details: unknown, output: unknown): PartialUsage {
+  const cached = num(obj(details)?.cached_tokens) ?? 0;
+  const total = num(prompt);
+  return present({
+    inputTokens: total === undefined ? undefined : Math.max(0, total - cached),
+    outputTokens: num(output),
+    cacheReadTokens: cached,
+    cacheWriteTokens: 0,
+  });
+}
+
 /** Reads one provider usage object, whichever API it came from; absent fields stay absent. */
 function normalise(u: Json): PartialUsage {
-  const out: PartialUsage = {};
-  const set = (key: keyof Usage, value: number | undefined): void => {
-    if (value !== undefined) out[key] = value;
-  };
-  if ('prompt_tokens' in u) {
-    const cached = num(obj(u.prompt_tokens_details)?.cached_tokens) ?? 0;
-    const prompt = num(u.prompt_tokens);
-    set('inputTokens', prompt === undefined ? undefined : Math.max(0, prompt - cached));
-    set('outputTokens', num(u.completion_tokens));
-    set('cacheReadTokens', cached);
-    set('cacheWriteTokens', 0);
-    return out;
-  }
-  if ('input_tokens_details' in u || 'total_tokens' in u) {
-    const cached = num(obj(u.input_tokens_details)?.cached_tokens) ?? 0;
-    const input = num(u.input_tokens);
-    set('inputTokens', input === undefined ? undefined : Math.max(0, input - cached));
-    set('outputTokens', num(u.output_tokens));
-    set('cacheReadTokens', cached);
-    set('cacheWriteTokens', 0);
-    return out;
-  }
-  set('inputTokens', num(u.input_tokens));
-  set('outputTokens', num(u.output_tokens));
-  set('cacheReadTokens', num(u.cache_read_input_tokens));
-  set('cacheWriteTokens', num(u.cache_creation_input_tokens));
-  return out;
+  // Chat Completions, then Responses; Anthropic's has neither marker.
+  if ('prompt_tokens' in u) return openaiUsage(u.prompt_tokens, u.prompt_tokens_details, u.completion_tokens);
+  if ('input_tokens_details' in u || 'total_tokens' in u)
+    return openaiUsage(u.input_tokens, u.input_tokens_details, u.output_tokens);
+  return present({
+    inputTokens: num(u.input_tokens),
+    outputTokens: num(u.output_tokens),
+    cacheReadTokens: num(u.cache_read_input_tokens),
+    cacheWriteTokens: num(u.cache_creation_input_tokens),
+  });
 }
 
 /** The usage object of an API answer or stream event, wherever that API puts it. */

@@ -109,7 +109,8 @@ const DEFAULT_MAX_CHARS = 100_000;
 /** Tokenizer for requests whose model headroom cannot read (it only picks a tokenizer). */
 const FALLBACK_MODEL = 'gpt-4o';
 
-function positiveIntOption(name: string, value: unknown, fallback: number): number {
+/** A count option (`retrieval.maxRounds`, `maxEntries`…): `fallback` when left out, else a positive integer. */
+export function positiveIntOption(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
     throw new HeadroomError(

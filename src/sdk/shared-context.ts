@@ -2,6 +2,7 @@ import { compressMessages } from '../compress/compress.js';
 import type { CompressOptions } from '../compress/options.js';
 import { resolveOptions } from '../compress/resolve-options.js';
 import { describeValue, HeadroomError } from '../errors.js';
+import { positiveIntOption } from './common.js';
 import type { RetrievalSource } from './retrieval-tool.js';
 
 /** Options of a `SharedContext`: how to compress, and how much it may hold. */
@@ -66,20 +67,6 @@ interface Tally {
 
 const NO_AGENT = '(none)';
 
-function limit(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new HeadroomError(
-      'INVALID_OPTION',
-      `Expected the \`${name}\` option to be a positive integer, got ${describeValue(value)}.`,
-      {
-        fix: `Pass a positive integer as \`${name}\` or leave it out to use the default.`,
-      },
-    );
-  }
-  return value;
-}
-
 const sizeOf = (e: Entry) => e.original.length + (e.compressed === e.original ? 0 : e.compressed.length);
 const summary = (t: Tally): AgentStats => ({ ...t, tokensSaved: t.tokensBefore - t.tokensAfter });
 
@@ -111,8 +98,8 @@ export class SharedContext implements RetrievalSource {
     const { maxEntries, maxChars, model = 'gpt-4o', ...rest } = options;
     this.#compressOptions = { ...rest, model };
     resolveOptions(this.#compressOptions);
-    this.#maxEntries = limit('maxEntries', maxEntries, 1000);
-    this.#maxChars = limit('maxChars', maxChars, 32 * 1024 * 1024);
+    this.#maxEntries = positiveIntOption('maxEntries', maxEntries, 1000);
+    this.#maxChars = positiveIntOption('maxChars', maxChars, 32 * 1024 * 1024);
   }
 
   /** Compresses and stores `content` under `key` (replacing what was there). */

@@ -1,10 +1,11 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAgentFixture } from '../helpers/agent-cases.js';
 import { type Harness, startHarness } from '../helpers/proxy-harness.js';
+import { offlineCodexHome } from '../helpers/real-agents.js';
 
 const CODEX = path.resolve(import.meta.dirname, '../../node_modules/.bin/codex');
 /** Codex's own cut: about this many characters of a command's output reach the model. */
@@ -30,7 +31,8 @@ describe('Codex through the proxy in budget mode', () => {
 
   beforeAll(async () => {
     scratch = await mkdtemp(path.join(tmpdir(), 'headroom-e2e-codex-'));
-    await mkdir(path.join(scratch, 'codex-home'));
+    // Codex otherwise checks for updates and plugins on outside hosts.
+    await offlineCodexHome(path.join(scratch, 'codex-home'));
     await writeFile(path.join(scratch, 'npm-test.log'), TEST_LOG);
     harness = await startHarness({
       openai: {

@@ -12,7 +12,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, runCli } from '../helpers/cli.js';
 import { type FakeOpenAI, type OpenAIReply, startFakeOpenAI } from '../helpers/fake-openai.js';
 import { bigTestLog } from '../helpers/proxy-harness.js';
-import { functionCallOutput, realAgentEnv, retrievalMarker, summarySaved } from '../helpers/real-agents.js';
+import {
+  functionCallOutput,
+  offlineCodexHome,
+  realAgentEnv,
+  retrievalMarker,
+  summarySaved,
+} from '../helpers/real-agents.js';
 
 const FINAL = 'invoice totals › rounds half cents up fails: expected 10.05 to equal 10.06.';
 const ASSERTION = 'Error: expected 10.05 to equal 10.06';
@@ -70,8 +76,7 @@ async function wrapCodex(replies: OpenAIReply[], wrapFlags: string[] = []) {
     fallback: { kind: 'error', status: 500, message: 'the script ran out', type: 'server_error' },
   });
   // A fresh Codex home per run: no session history carried from one run to the next.
-  const codexHome = path.join(scratch, `codex-home-${++runs}`);
-  await mkdir(codexHome);
+  const codexHome = await offlineCodexHome(path.join(scratch, `codex-home-${++runs}`));
   const env = realAgentEnv(scratch, { CODEX_HOME: codexHome, OPENAI_API_KEY: 'sk-test' });
   const args = [
     'wrap',

@@ -3,6 +3,7 @@
  * dependencies: their environment (offline, sandboxed, state in a scratch directory) and readers for
  * what the fake provider received.
  */
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { cleanEnv, ROOT } from './cli.js';
 import type { RecordedRequest } from './fake-server.js';
@@ -23,6 +24,27 @@ export function realAgentEnv(scratch: string, overrides: Record<string, string>)
     HEADROOM_HOME: path.join(scratch, 'headroom'),
     ...overrides,
   });
+}
+
+/**
+ * Codex settings that keep a test run on loopback. Measured with strace on Codex 0.169.0: without them
+ * `codex exec` looks up api.github.com and chatgpt.com and runs `git remote-https` against
+ * github.com/openai/plugins (plugin marketplace sync), and looks up ab.chatgpt.com (analytics).
+ */
+const OFFLINE_CODEX_CONFIG = `check_for_update_on_startup = false
+
+[analytics]
+enabled = false
+
+[features]
+plugins = false
+`;
+
+/** Creates a Codex home whose config.toml keeps Codex from contacting anything but the proxy. */
+export async function offlineCodexHome(dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, 'config.toml'), OFFLINE_CODEX_CONFIG);
+  return dir;
 }
 
 /** The text of the `tool_result` in the last user message of an Anthropic request. */

@@ -100,26 +100,65 @@ function hashTemplate(line: string): void {
 }
 
 /**
- * Hashes everything in a line but its numbers: a run of digits counts as one placeholder, `0` for a run
- * that starts with a zero (so `0 errors` and `3 errors` differ), `#` otherwise. Lines with equal keys
- * read the same to every line classifier.
+ * Hashes everything in a line but its numbers: a run of digits counts as one placeholder, `0` for a bare
+ * zero (so `0 errors` and `3 errors` differ), `#` otherwise. Lines with equal keys read the same to every
+ * line classifier.
  */
 function hashShape(line: string): void {
   let a = 0x811c9dc5;
   let b = 7;
   let inNumber = false;
-  for (let i = 0; i < line.length; i++) {
+  const n = line.length;
+  for (let i = 0; i < n; i++) {
     let c = line.charCodeAt(i);
     if (c >= 48 && c <= 57) {
       if (inNumber) continue;
       inNumber = true;
-      if (c !== 48) c = 35;
+      const next = i + 1 < n ? line.charCodeAt(i + 1) : 0;
+      if (c !== 48 || (next >= 48 && next <= 57)) c = 35;
     } else inNumber = false;
     a = mixA(a, c);
     b = mixB(b, c);
   }
   lastKey[0] = a;
   lastKey[1] = b;
+}
+
+/**
+ * True when a line's template key (`hashTemplate`) is its shape key (`hashShape`): at most 200 characters,
+ * no leading blank, no path, no long hex id and no bare `0`, so that both hashes mix the same characters
+ * with each number as one placeholder. Most lines of a log are such, so their templates cost no hashing.
+ */
+function templateIsShape(line: string): boolean {
+  const n = line.length;
+  if (n > TEMPLATE_SPAN) return false;
+  const c0 = n > 0 ? line.charCodeAt(0) : 0;
+  if (c0 === 32 || c0 === 9) return false;
+  let i = 0;
+  while (i < n) {
+    const c = line.charCodeAt(i);
+    if (!(classOf(c) & TOKEN)) {
+      i += 1;
+      continue;
+    }
+    // A token, read whole: the same test `hashTemplate` makes for ids and paths.
+    let all = TOKEN | HEX;
+    let any = 0;
+    const start = i;
+    let digitsBefore = false;
+    for (; i < n; i++) {
+      const d = line.charCodeAt(i);
+      const k = classOf(d);
+      if (!(k & TOKEN)) break;
+      all &= k;
+      any |= k;
+      // A bare `0` is its own placeholder to the shape, a number like any other to the template.
+      if (d === 48 && !digitsBefore && !(classOf(line.charCodeAt(i + 1)) & DIGIT)) return false;
+      digitsBefore = (k & DIGIT) !== 0;
+    }
+    if (any & SLASH || (any & DIGIT && all & HEX && i - start >= 7)) return false;
+  }
+  return true;
 }
 
 /** Gives each distinct 64-bit key a small id, in first-seen order (open addressing over typed arrays). */
@@ -163,32 +202,49 @@ class Interner {
 export interface LineShapes {
   readonly ids: Int32Array;
   readonly first: readonly number[];
+  /** Per shape: its key, and whether that key is also its template's (see `templateIsShape`). */
+  readonly keyA: Int32Array;
+  readonly keyB: Int32Array;
+  readonly simple: Uint8Array;
 }
 
 /** Groups lines that differ only in the values of their numbers (timestamps, durations, counts). */
 export function shapesOf(lines: readonly string[]): LineShapes {
-  const interner = new Interner(lines.length);
-  const ids = new Int32Array(lines.length);
+  const n = lines.length;
+  const interner = new Interner(n);
+  const ids = new Int32Array(n);
   const first: number[] = [];
-  for (let i = 0; i < lines.length; i++) {
+  const keyA = new Int32Array(n);
+  const keyB = new Int32Array(n);
+  const simple = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
     hashShape(lines[i]!);
     const id = interner.idOfLastKey();
-    if (id === first.length) first.push(i);
+    if (id === first.length) {
+      first.push(i);
+      keyA[id] = lastKey[0]!;
+      keyB[id] = lastKey[1]!;
+      simple[id] = templateIsShape(lines[i]!) ? 1 : 0;
+    }
     ids[i] = id;
   }
-  return { ids, first };
+  return { ids, first, keyA, keyB, simple };
 }
 
 /**
  * Template ids per line: equal for lines that differ only in ids, paths and numbers. Each shape is
- * templated once, which makes this nearly free on repetitive logs.
+ * templated once, which makes this nearly free on repetitive logs, and most shapes need no hashing.
  */
 export function templatesOf(lines: readonly string[], shapes: LineShapes = shapesOf(lines)): Int32Array {
   const interner = new Interner(shapes.first.length);
-  const ofShape = shapes.first.map((line) => {
-    hashTemplate(lines[line]!);
-    return interner.idOfLastKey();
-  });
+  const ofShape = new Int32Array(shapes.first.length);
+  for (let s = 0; s < ofShape.length; s++) {
+    if (shapes.simple[s]) {
+      lastKey[0] = shapes.keyA[s]!;
+      lastKey[1] = shapes.keyB[s]!;
+    } else hashTemplate(lines[shapes.first[s]!]!);
+    ofShape[s] = interner.idOfLastKey();
+  }
   return shapes.ids.map((id) => ofShape[id]!);
 }
 

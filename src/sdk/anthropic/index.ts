@@ -5,15 +5,8 @@ import { attachHandle, createSession, type HeadroomSdkOptions, type WithHeadroom
 import { sendWithHeadroom } from '../pipeline.js';
 import { anthropicProtocol } from '../wire/anthropic.js';
 
-export { RETRIEVE_TOOL } from '../../compress/resolve-options.js';
-export type {
-  HeadroomHandle,
-  HeadroomSdkOptions,
-  HeadroomStats,
-  ModelStats,
-  RetrievalOptions,
-  WithHeadroom,
-} from '../common.js';
+export type { WithHeadroom } from '../common.js';
+export * from '../entry-exports.js';
 export { ANTHROPIC_RETRIEVE_TOOL } from '../retrieval-tool.js';
 
 function isMessagesCreate(url: string, method: string | undefined): boolean {

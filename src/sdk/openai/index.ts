@@ -12,15 +12,8 @@ import { openaiChatProtocol } from '../wire/openai-chat.js';
 import type { WireProtocol } from '../wire/protocol.js';
 import { responsesProtocol } from '../wire/responses.js';
 
-export { RETRIEVE_TOOL } from '../../compress/resolve-options.js';
-export type {
-  HeadroomHandle,
-  HeadroomSdkOptions,
-  HeadroomStats,
-  ModelStats,
-  RetrievalOptions,
-  WithHeadroom,
-} from '../common.js';
+export type { WithHeadroom } from '../common.js';
+export * from '../entry-exports.js';
 export { OPENAI_CHAT_RETRIEVE_TOOL, RESPONSES_RETRIEVE_TOOL } from '../retrieval-tool.js';
 
 type Fetch = NonNullable<ClientOptions['fetch']>;

@@ -2,19 +2,10 @@ import { jsonSchema, type LanguageModelMiddleware, type Tool, tool } from 'ai';
 import { RETRIEVE_TOOL } from '../../compress/resolve-options.js';
 import { createSession, type HeadroomHandle, type HeadroomSdkOptions, type Session } from '../common.js';
 import { VERCEL_RETRIEVE_TOOL } from '../retrieval-tool.js';
-
-export { RETRIEVE_TOOL } from '../../compress/resolve-options.js';
-
 import type { RetrievalCall } from '../wire/protocol.js';
 import { answerPromptCalls, type CallOptions, fromChatShape, type Prompt, toChatShape } from './prompt.js';
 
-export type {
-  HeadroomHandle,
-  HeadroomSdkOptions,
-  HeadroomStats,
-  ModelStats,
-  RetrievalOptions,
-} from '../common.js';
+export * from '../entry-exports.js';
 
 type GenerateResult = Awaited<ReturnType<NonNullable<LanguageModelMiddleware['wrapGenerate']>>>;
 type Model = Parameters<NonNullable<LanguageModelMiddleware['wrapGenerate']>>[0]['model'];

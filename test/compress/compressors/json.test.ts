@@ -1,31 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { jsonCompressor } from '../../../src/compress/compressors/json.js';
 import { extractQuery } from '../../../src/compress/query.js';
-import type { Budgets, CompressorContext, LinePlan, RewriteResult } from '../../../src/compress/types.js';
+import { DEFAULT_BUDGETS } from '../../../src/compress/resolve-options.js';
+import type { CompressorContext, LinePlan, RewriteResult } from '../../../src/compress/types.js';
 import { openEnvelope } from '../../../src/compress/wrappers/index.js';
 import { loadAgentCases, readAgentFixture } from '../../helpers/agent-cases.js';
-
-const BUDGETS: Budgets = {
-  maxItems: 15,
-  maxLogLines: 100,
-  maxErrors: 10,
-  maxStackTraces: 3,
-  errorContext: 2,
-  maxSearchMatches: 30,
-  maxSearchFiles: 15,
-  maxMatchesPerFile: 5,
-  diffContextLines: 2,
-  maxHunksPerFile: 10,
-  maxDiffFiles: 20,
-  maxDiffChangedLines: 400,
-  maxRows: 50,
-  targetRatio: 0.35,
-};
 
 function context(terms: string[] = [], maxItems = 15): CompressorContext {
   return {
     query: { terms, text: terms.join(' ') },
-    budgets: { ...BUDGETS, maxItems },
+    budgets: { ...DEFAULT_BUDGETS, maxItems },
     hint: {},
     countTokens: (text) => Math.ceil(text.length / 4),
   };

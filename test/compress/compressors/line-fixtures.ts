@@ -1,28 +1,12 @@
 import { extractQuery } from '../../../src/compress/query.js';
+import { DEFAULT_BUDGETS } from '../../../src/compress/resolve-options.js';
 import type { Budgets, CompressorContext, LinePlan } from '../../../src/compress/types.js';
-
-export const TEST_BUDGETS: Budgets = {
-  maxItems: 20,
-  maxLogLines: 100,
-  maxErrors: 10,
-  maxStackTraces: 3,
-  errorContext: 2,
-  maxSearchMatches: 30,
-  maxSearchFiles: 15,
-  maxMatchesPerFile: 5,
-  diffContextLines: 2,
-  maxHunksPerFile: 6,
-  maxDiffFiles: 12,
-  maxDiffChangedLines: 300,
-  maxRows: 40,
-  targetRatio: 0.35,
-};
 
 /** A compressor context as the router builds one, for the user's question `question`. */
 export function contextFor(question = '', budgets: Partial<Budgets> = {}): CompressorContext {
   return {
     query: extractQuery(question),
-    budgets: { ...TEST_BUDGETS, ...budgets },
+    budgets: { ...DEFAULT_BUDGETS, ...budgets },
     hint: {},
     countTokens: (s: string) => Math.ceil(s.length / 4),
   };
