@@ -33,7 +33,11 @@ export function isAgentName(value: string): value is AgentName {
   return Object.hasOwn(AGENTS, value);
 }
 
-/** Codex's own per-output cap when `wrap codex` lifts it, so the proxy sees whole command outputs. */
+/**
+ * Codex's own per-output cap when `wrap codex` lifts it, so the proxy sees more of each command output.
+ * Codex 0.169 still cuts a single `exec_command` at its `max_output_tokens` (10,000 tokens by default)
+ * unless the model's call asks for more, so outputs past ~40 KB arrive pre-cut even so.
+ */
 export const CODEX_TOOL_OUTPUT_TOKEN_LIMIT = 200_000;
 
 export interface LaunchOptions {

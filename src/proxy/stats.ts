@@ -143,60 +143,35 @@ const label = (value: string): string =>
 /** The same numbers in Prometheus text exposition format, for `GET /metrics`. */
 export function toPrometheus(stats: ProxyStats): string {
   const lines: string[] = [];
-  const metric = (
-    name: string,
-    type: 'counter' | 'gauge',
-    help: string,
-    samples: [string, number][],
-  ): void => {
-    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+  // Every number here only grows while the proxy runs, so each is a counter.
+  const counter = (name: string, help: string, samples: [string, number][]): void => {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`);
     for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`);
   };
-  const perProvider = (pick: (b: StatsBucket) => number): [string, number][] =>
-    Object.entries(stats.byProvider).map(([p, b]) => [`{provider="${label(p)}"}`, pick(b)]);
-  metric(
-    'headroom_requests_total',
-    'counter',
-    'Model calls proxied.',
-    perProvider((b) => b.requests),
-  );
-  metric('headroom_compressed_requests_total', 'counter', 'Model calls sent compressed.', [
+  const perProvider = (name: string, help: string, pick: (b: StatsBucket) => number): void =>
+    counter(
+      name,
+      help,
+      Object.entries(stats.byProvider).map(([p, b]) => [`{provider="${label(p)}"}`, pick(b)]),
+    );
+  perProvider('headroom_requests_total', 'Model calls proxied.', (b) => b.requests);
+  counter('headroom_compressed_requests_total', 'Model calls sent compressed.', [
     ['', stats.compressedRequests],
   ]);
-  metric(
+  counter(
     'headroom_passthrough_requests_total',
-    'counter',
     'Model calls sent unchanged, by reason.',
     Object.entries(stats.passthroughReasons).map(([r, n]) => [`{reason="${label(r)}"}`, n]),
   );
-  metric('headroom_error_responses_total', 'counter', 'Model calls answered with status >= 400.', [
-    ['', stats.errors],
-  ]);
-  metric('headroom_other_requests_total', 'counter', 'Non-model requests forwarded.', [
-    ['', stats.otherRequests],
-  ]);
-  metric(
-    'headroom_tokens_before_total',
-    'counter',
-    'Input tokens before compression.',
-    perProvider((b) => b.tokensBefore),
-  );
-  metric(
-    'headroom_tokens_after_total',
-    'counter',
-    'Input tokens after compression.',
-    perProvider((b) => b.tokensAfter),
-  );
-  metric(
-    'headroom_tokens_saved_total',
-    'counter',
-    'Input tokens removed by compression.',
-    perProvider((b) => b.tokensSaved),
-  );
-  metric('headroom_compression_seconds_total', 'counter', 'Time spent compressing.', [
+  counter('headroom_error_responses_total', 'Model calls answered with status >= 400.', [['', stats.errors]]);
+  counter('headroom_other_requests_total', 'Non-model requests forwarded.', [['', stats.otherRequests]]);
+  perProvider('headroom_tokens_before_total', 'Input tokens before compression.', (b) => b.tokensBefore);
+  perProvider('headroom_tokens_after_total', 'Input tokens after compression.', (b) => b.tokensAfter);
+  perProvider('headroom_tokens_saved_total', 'Input tokens removed by compression.', (b) => b.tokensSaved);
+  counter('headroom_compression_seconds_total', 'Time spent compressing.', [
     ['', stats.compressionMs.total / 1000],
   ]);
-  metric('headroom_provider_tokens_total', 'counter', "Tokens in the providers' usage reports, by kind.", [
+  counter('headroom_provider_tokens_total', "Tokens in the providers' usage reports, by kind.", [
     ['{kind="input"}', stats.usage.inputTokens],
     ['{kind="output"}', stats.usage.outputTokens],
     ['{kind="cache_read"}', stats.usage.cacheReadTokens],
