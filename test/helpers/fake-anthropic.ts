@@ -1,8 +1,12 @@
 import {
+  type Delivery,
   type FakeServer,
+  fakeId,
+  pieces,
   type RawReply,
   type RecordedRequest,
-  splitBytes,
+  replyFramer,
+  SSE_HEADERS,
   sse,
   startFakeServer,
 } from './fake-server.js';
@@ -30,6 +34,8 @@ export type AnthropicReply =
     }
   | {
       readonly kind: 'tool_use';
+      /** The tool_use block's id; default a fresh one. */
+      readonly id?: string;
       readonly name: string;
       readonly input: Record<string, unknown>;
       readonly text?: string;
@@ -48,14 +54,10 @@ export type AnthropicReply =
   | { readonly kind: 'hang'; readonly text: string }
   | { readonly kind: 'raw'; readonly reply: RawReply };
 
-export interface FakeAnthropicOptions {
+export interface FakeAnthropicOptions extends Delivery {
   readonly replies?: readonly AnthropicReply[];
   /** Used when the script runs out. Default: a short text reply. */
   readonly fallback?: AnthropicReply;
-  /** Cut every SSE/JSON body into pieces of this many bytes. */
-  readonly chunkSize?: number;
-  /** Pause between pieces, ms. */
-  readonly delayMs?: number;
   /** Send a `ping` event after `message_start` (the real API does). Default true. */
   readonly ping?: boolean;
 }
@@ -65,18 +67,6 @@ export interface FakeAnthropic extends FakeServer {
   push(...replies: AnthropicReply[]): void;
   /** The `POST /v1/messages` requests only. */
   messageRequests(): RecordedRequest[];
-}
-
-let ids = 0;
-const nextId = (prefix: string): string => `${prefix}_fake${(++ids).toString().padStart(6, '0')}`;
-
-/** Cuts text into roughly `n` pieces, on code points so no surrogate pair is split in JSON. */
-function pieces(text: string, n = 3): string[] {
-  const chars = [...text];
-  const size = Math.max(1, Math.ceil(chars.length / n));
-  const out: string[] = [];
-  for (let i = 0; i < chars.length; i += size) out.push(chars.slice(i, i + size).join(''));
-  return out.length > 0 ? out : [''];
 }
 
 function usageFor(req: RecordedRequest, override: Partial<AnthropicUsage> | undefined): AnthropicUsage {
@@ -91,11 +81,11 @@ function usageFor(req: RecordedRequest, override: Partial<AnthropicUsage> | unde
 
 type Block = Record<string, unknown>;
 
-function contentOf(reply: Extract<AnthropicReply, { kind: 'text' | 'tool_use' }>, toolId: string): Block[] {
+function contentOf(reply: Extract<AnthropicReply, { kind: 'text' | 'tool_use' }>): Block[] {
   if (reply.kind === 'tool_use') {
     const blocks: Block[] = [];
     if (reply.text) blocks.push({ type: 'text', text: reply.text });
-    blocks.push({ type: 'tool_use', id: toolId, name: reply.name, input: reply.input });
+    blocks.push({ type: 'tool_use', id: reply.id ?? fakeId('toolu'), name: reply.name, input: reply.input });
     return blocks;
   }
   const blocks: Block[] = [];
@@ -189,15 +179,7 @@ const errorBody = (type: string, message: string) =>
 export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Promise<FakeAnthropic> {
   const script: AnthropicReply[] = [...(options.replies ?? [])];
   const fallback: AnthropicReply = options.fallback ?? { kind: 'text', text: 'ok' };
-  const framed = (status: number, headers: Record<string, string>, body: Buffer, hang = false): RawReply => ({
-    status,
-    headers: { 'request-id': nextId('req'), ...headers },
-    ...(options.chunkSize ? { chunks: splitBytes(body, options.chunkSize) } : { body }),
-    ...(options.delayMs ? { delayMs: options.delayMs } : {}),
-    hang,
-  });
-  const json = (status: number, value: unknown, headers: Record<string, string> = {}): RawReply =>
-    framed(status, { 'content-type': 'application/json', ...headers }, Buffer.from(JSON.stringify(value)));
+  const { framed, json } = replyFramer(options, 'request-id');
 
   const server = await startFakeServer((req) => {
     if (req.method === 'HEAD' || (req.method === 'GET' && req.path === '/')) return { status: 200 };
@@ -244,8 +226,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
       });
     }
     const model = typeof body.model === 'string' ? body.model : 'claude-sonnet-4-6';
-    const message = { id: nextId('msg'), type: 'message', role: 'assistant', model };
-    const sseHeaders = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' };
+    const message = { id: fakeId('msg'), type: 'message', role: 'assistant', model };
     const usage = usageFor(req, 'usage' in reply ? reply.usage : undefined);
     if (reply.kind === 'stream-error' || reply.kind === 'hang') {
       const events = streamEvents(message, [{ type: 'text', text: reply.text }], usage, {
@@ -254,7 +235,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
         stopReason: 'end_turn',
       });
       const head = events.slice(0, 3);
-      if (reply.kind === 'hang') return framed(200, sseHeaders, sse(head), true);
+      if (reply.kind === 'hang') return framed(200, SSE_HEADERS, sse(head), true);
       head.push({
         event: 'error',
         data: {
@@ -262,9 +243,9 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
           error: { type: reply.errorType ?? 'overloaded_error', message: 'Overloaded' },
         },
       });
-      return framed(200, sseHeaders, sse(head));
+      return framed(200, SSE_HEADERS, sse(head));
     }
-    const blocks = contentOf(reply, nextId('toolu'));
+    const blocks = contentOf(reply);
     const stopReason = reply.kind === 'tool_use' ? 'tool_use' : 'end_turn';
     if (body.stream === true) {
       const citation = reply.kind === 'text' ? reply.citation : undefined;
@@ -273,7 +254,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
         citation,
         stopReason,
       });
-      return framed(200, sseHeaders, sse(events));
+      return framed(200, SSE_HEADERS, sse(events));
     }
     return json(200, { ...message, content: blocks, stop_reason: stopReason, stop_sequence: null, usage });
   });

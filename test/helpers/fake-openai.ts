@@ -1,8 +1,12 @@
 import {
+  type Delivery,
   type FakeServer,
+  fakeId,
+  pieces,
   type RawReply,
   type RecordedRequest,
-  splitBytes,
+  replyFramer,
+  SSE_HEADERS,
   sse,
   startFakeServer,
 } from './fake-server.js';
@@ -21,6 +25,8 @@ export type OpenAIReply =
   | { readonly kind: 'text'; readonly text: string; readonly usage?: OpenAIUsageOverride }
   | {
       readonly kind: 'tool_call';
+      /** The call's id (chat `tool_calls[].id`, Responses `call_id`); default a fresh one. */
+      readonly callId?: string;
       readonly name: string;
       readonly arguments: string;
       readonly usage?: OpenAIUsageOverride;
@@ -39,11 +45,9 @@ export type OpenAIReply =
   | { readonly kind: 'hang'; readonly text: string }
   | { readonly kind: 'raw'; readonly reply: RawReply };
 
-export interface FakeOpenAIOptions {
+export interface FakeOpenAIOptions extends Delivery {
   readonly replies?: readonly OpenAIReply[];
   readonly fallback?: OpenAIReply;
-  readonly chunkSize?: number;
-  readonly delayMs?: number;
 }
 
 export interface FakeOpenAI extends FakeServer {
@@ -52,17 +56,7 @@ export interface FakeOpenAI extends FakeServer {
   modelRequests(): RecordedRequest[];
 }
 
-let ids = 0;
-const nextId = (prefix: string): string => `${prefix}_fake${(++ids).toString().padStart(6, '0')}`;
 const CREATED = 1_760_000_000;
-
-function pieces(text: string, n = 3): string[] {
-  const chars = [...text];
-  const size = Math.max(1, Math.ceil(chars.length / n));
-  const out: string[] = [];
-  for (let i = 0; i < chars.length; i += size) out.push(chars.slice(i, i + size).join(''));
-  return out.length > 0 ? out : [''];
-}
 
 interface Counts {
   input: number;
@@ -104,14 +98,14 @@ function chatJson(reply: Ok, model: string, c: Counts) {
           refusal: null,
           tool_calls: [
             {
-              id: nextId('call'),
+              id: reply.callId ?? fakeId('call'),
               type: 'function',
               function: { name: reply.name, arguments: reply.arguments },
             },
           ],
         };
   return {
-    id: nextId('chatcmpl'),
+    id: fakeId('chatcmpl'),
     object: 'chat.completion',
     created: CREATED,
     model,
@@ -128,7 +122,7 @@ function chatChunks(
   c: Counts,
   includeUsage: boolean,
 ) {
-  const id = nextId('chatcmpl');
+  const id = fakeId('chatcmpl');
   const chunk = (delta: unknown, finish: string | null = null) => ({
     id,
     object: 'chat.completion.chunk',
@@ -141,7 +135,12 @@ function chatChunks(
     out.push(
       chunk({
         tool_calls: [
-          { index: 0, id: nextId('call'), type: 'function', function: { name: reply.name, arguments: '' } },
+          {
+            index: 0,
+            id: reply.callId ?? fakeId('call'),
+            type: 'function',
+            function: { name: reply.name, arguments: '' },
+          },
         ],
       }),
     );
@@ -168,7 +167,7 @@ function responseItem(reply: Ok) {
   if (reply.kind === 'text') {
     return {
       type: 'message',
-      id: nextId('msg'),
+      id: fakeId('msg'),
       status: 'completed',
       role: 'assistant',
       content: [{ type: 'output_text', text: reply.text, annotations: [] }],
@@ -176,8 +175,8 @@ function responseItem(reply: Ok) {
   }
   return {
     type: 'function_call',
-    id: nextId('fc'),
-    call_id: nextId('call'),
+    id: fakeId('fc'),
+    call_id: reply.callId ?? fakeId('call'),
     name: reply.name,
     arguments: reply.arguments,
     status: 'completed',
@@ -206,7 +205,7 @@ function responseObject(id: string, model: string, status: string, output: unkno
 }
 
 function responsesEvents(reply: Ok | { kind: 'partial'; text: string }, model: string, c: Counts) {
-  const id = nextId('resp');
+  const id = fakeId('resp');
   let seq = 0;
   const events: { event: string; data: unknown }[] = [];
   const emit = (type: string, data: Record<string, unknown>) =>
@@ -269,16 +268,7 @@ function responsesEvents(reply: Ok | { kind: 'partial'; text: string }, model: s
 export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
   const script: OpenAIReply[] = [...(options.replies ?? [])];
   const fallback: OpenAIReply = options.fallback ?? { kind: 'text', text: 'ok' };
-  const framed = (status: number, headers: Record<string, string>, body: Buffer, hang = false): RawReply => ({
-    status,
-    headers: { 'x-request-id': nextId('req'), ...headers },
-    ...(options.chunkSize ? { chunks: splitBytes(body, options.chunkSize) } : { body }),
-    ...(options.delayMs ? { delayMs: options.delayMs } : {}),
-    hang,
-  });
-  const json = (status: number, value: unknown, headers: Record<string, string> = {}): RawReply =>
-    framed(status, { 'content-type': 'application/json', ...headers }, Buffer.from(JSON.stringify(value)));
-  const sseHeaders = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' };
+  const { framed, json } = replyFramer(options, 'x-request-id');
 
   const server = await startFakeServer((req) => {
     if (req.method === 'GET' && req.path === '/v1/models') {
@@ -330,7 +320,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       const partial = { kind: 'partial' as const, text: reply.text };
       if (chat) {
         const chunks = chatChunks(partial, model, c, false).map((data) => ({ data }));
-        if (reply.kind === 'hang') return framed(200, sseHeaders, sse(chunks), true);
+        if (reply.kind === 'hang') return framed(200, SSE_HEADERS, sse(chunks), true);
         chunks.push({
           data: {
             error: {
@@ -341,10 +331,10 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
             },
           },
         });
-        return framed(200, sseHeaders, sse(chunks));
+        return framed(200, SSE_HEADERS, sse(chunks));
       }
       const events = responsesEvents(partial, model, c);
-      if (reply.kind === 'hang') return framed(200, sseHeaders, sse(events), true);
+      if (reply.kind === 'hang') return framed(200, SSE_HEADERS, sse(events), true);
       events.push({
         event: 'error',
         data: {
@@ -355,7 +345,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
           param: null,
         },
       });
-      return framed(200, sseHeaders, sse(events));
+      return framed(200, SSE_HEADERS, sse(events));
     }
     if (chat) {
       if (!stream) return json(200, chatJson(reply, model, c));
@@ -363,14 +353,14 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
       const chunks: { data: unknown }[] = chatChunks(reply, model, c, includeUsage).map((data) => ({ data }));
       chunks.push({ data: '[DONE]' });
-      return framed(200, sseHeaders, sse(chunks));
+      return framed(200, SSE_HEADERS, sse(chunks));
     }
     if (!stream)
       return json(
         200,
-        responseObject(nextId('resp'), model, 'completed', [responseItem(reply)], responsesUsage(c)),
+        responseObject(fakeId('resp'), model, 'completed', [responseItem(reply)], responsesUsage(c)),
       );
-    return framed(200, sseHeaders, sse(responsesEvents(reply, model, c)));
+    return framed(200, SSE_HEADERS, sse(responsesEvents(reply, model, c)));
   });
 
   return {

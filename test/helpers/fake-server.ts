@@ -135,3 +135,48 @@ export function sse(events: readonly { event?: string; data: unknown }[]): Buffe
   }
   return Buffer.from(out, 'utf8');
 }
+
+export const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+};
+
+let ids = 0;
+/** A fresh id in a provider's style, unique across every fake: `msg_fake_000001`. */
+export const fakeId = (prefix: string): string => `${prefix}_fake_${(++ids).toString().padStart(6, '0')}`;
+
+/** Cuts text into roughly `n` pieces, on code points so no surrogate pair is split in JSON. */
+export function pieces(text: string, n = 3): string[] {
+  const chars = [...text];
+  const size = Math.max(1, Math.ceil(chars.length / n));
+  const out: string[] = [];
+  for (let i = 0; i < chars.length; i += size) out.push(chars.slice(i, i + size).join(''));
+  return out.length > 0 ? out : [''];
+}
+
+/** How a fake provider delivers its bodies: cut into pieces of `chunkSize` bytes, `delayMs` apart. */
+export interface Delivery {
+  readonly chunkSize?: number;
+  readonly delayMs?: number;
+}
+
+export interface ReplyFramer {
+  /** A reply carrying `body` as `delivery` asks, with a fresh request id in `requestIdHeader`. */
+  framed(status: number, headers: Record<string, string>, body: Buffer, hang?: boolean): RawReply;
+  json(status: number, value: unknown, headers?: Record<string, string>): RawReply;
+}
+
+export function replyFramer(delivery: Delivery, requestIdHeader: string): ReplyFramer {
+  const framed = (status: number, headers: Record<string, string>, body: Buffer, hang = false): RawReply => ({
+    status,
+    headers: { [requestIdHeader]: fakeId('req'), ...headers },
+    ...(delivery.chunkSize ? { chunks: splitBytes(body, delivery.chunkSize) } : { body }),
+    ...(delivery.delayMs ? { delayMs: delivery.delayMs } : {}),
+    hang,
+  });
+  return {
+    framed,
+    json: (status, value, headers = {}) =>
+      framed(status, { 'content-type': 'application/json', ...headers }, Buffer.from(JSON.stringify(value))),
+  };
+}

@@ -100,6 +100,14 @@ function hashTemplate(line: string): void {
 }
 
 /**
+ * Set by `hashShape`: the line's template key (`hashTemplate`) is its shape key. That holds for a line of
+ * at most 200 characters with no leading blank, no path, no long hex id and no bare `0`, where both
+ * hashes mix the same characters with each number as one placeholder. Most lines are such, so most
+ * templates cost no second pass over the line.
+ */
+let lastSimple = false;
+
+/**
  * Hashes everything in a line but its numbers: a run of digits counts as one placeholder, `0` for a bare
  * zero (so `0 errors` and `3 errors` differ), `#` otherwise. Lines with equal keys read the same to every
  * line classifier.
@@ -107,58 +115,56 @@ function hashTemplate(line: string): void {
 function hashShape(line: string): void {
   let a = 0x811c9dc5;
   let b = 7;
-  let inNumber = false;
   const n = line.length;
+  const c0 = n > 0 ? line.charCodeAt(0) : 0;
+  let simple = n <= TEMPLATE_SPAN && c0 !== 32 && c0 !== 9;
+  // Where the current run of digits and the current token started (-1 outside one), and the character
+  // classes all and any of the token's characters have: what `hashTemplate` reads a token by.
+  let run = -1;
+  let token = -1;
+  let all = 0;
+  let any = 0;
   for (let i = 0; i < n; i++) {
-    let c = line.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      if (inNumber) continue;
-      inNumber = true;
-      const next = i + 1 < n ? line.charCodeAt(i + 1) : 0;
-      if (c !== 48 || (next >= 48 && next <= 57)) c = 35;
-    } else inNumber = false;
-    a = mixA(a, c);
-    b = mixB(b, c);
+    const c = line.charCodeAt(i);
+    const k = c < 128 ? CHAR_CLASS[c]! : 0;
+    if (k & DIGIT) {
+      if (run < 0) run = i;
+    } else {
+      if (run >= 0) {
+        const bare = i - run === 1 && line.charCodeAt(run) === 48;
+        a = mixA(a, bare ? 48 : 35);
+        b = mixB(b, bare ? 48 : 35);
+        if (bare) simple = false;
+        run = -1;
+      }
+      a = mixA(a, c);
+      b = mixB(b, c);
+    }
+    if (!simple) continue;
+    if (k & TOKEN) {
+      if (token < 0) {
+        token = i;
+        all = k;
+        any = k;
+      } else {
+        all &= k;
+        any |= k;
+      }
+    } else if (token >= 0) {
+      if (any & SLASH || (any & DIGIT && all & HEX && i - token >= 7)) simple = false;
+      token = -1;
+    }
   }
+  if (run >= 0) {
+    const bare = n - run === 1 && line.charCodeAt(run) === 48;
+    a = mixA(a, bare ? 48 : 35);
+    b = mixB(b, bare ? 48 : 35);
+    if (bare) simple = false;
+  }
+  if (simple && token >= 0 && (any & SLASH || (any & DIGIT && all & HEX && n - token >= 7))) simple = false;
   lastKey[0] = a;
   lastKey[1] = b;
-}
-
-/**
- * True when a line's template key (`hashTemplate`) is its shape key (`hashShape`): at most 200 characters,
- * no leading blank, no path, no long hex id and no bare `0`, so that both hashes mix the same characters
- * with each number as one placeholder. Most lines of a log are such, so their templates cost no hashing.
- */
-function templateIsShape(line: string): boolean {
-  const n = line.length;
-  if (n > TEMPLATE_SPAN) return false;
-  const c0 = n > 0 ? line.charCodeAt(0) : 0;
-  if (c0 === 32 || c0 === 9) return false;
-  let i = 0;
-  while (i < n) {
-    const c = line.charCodeAt(i);
-    if (!(classOf(c) & TOKEN)) {
-      i += 1;
-      continue;
-    }
-    // A token, read whole: the same test `hashTemplate` makes for ids and paths.
-    let all = TOKEN | HEX;
-    let any = 0;
-    const start = i;
-    let digitsBefore = false;
-    for (; i < n; i++) {
-      const d = line.charCodeAt(i);
-      const k = classOf(d);
-      if (!(k & TOKEN)) break;
-      all &= k;
-      any |= k;
-      // A bare `0` is its own placeholder to the shape, a number like any other to the template.
-      if (d === 48 && !digitsBefore && !(classOf(line.charCodeAt(i + 1)) & DIGIT)) return false;
-      digitsBefore = (k & DIGIT) !== 0;
-    }
-    if (any & SLASH || (any & DIGIT && all & HEX && i - start >= 7)) return false;
-  }
-  return true;
+  lastSimple = simple;
 }
 
 /** Gives each distinct 64-bit key a small id, in first-seen order (open addressing over typed arrays). */
@@ -202,7 +208,7 @@ class Interner {
 export interface LineShapes {
   readonly ids: Int32Array;
   readonly first: readonly number[];
-  /** Per shape: its key, and whether that key is also its template's (see `templateIsShape`). */
+  /** Per shape: its key, and whether that key is also its template's (see `lastSimple`). */
   readonly keyA: Int32Array;
   readonly keyB: Int32Array;
   readonly simple: Uint8Array;
@@ -224,7 +230,7 @@ export function shapesOf(lines: readonly string[]): LineShapes {
       first.push(i);
       keyA[id] = lastKey[0]!;
       keyB[id] = lastKey[1]!;
-      simple[id] = templateIsShape(lines[i]!) ? 1 : 0;
+      simple[id] = lastSimple ? 1 : 0;
     }
     ids[i] = id;
   }
@@ -233,7 +239,7 @@ export function shapesOf(lines: readonly string[]): LineShapes {
 
 /**
  * Template ids per line: equal for lines that differ only in ids, paths and numbers. Each shape is
- * templated once, which makes this nearly free on repetitive logs, and most shapes need no hashing.
+ * templated once, most of them for free (see `lastSimple`).
  */
 export function templatesOf(lines: readonly string[], shapes: LineShapes = shapesOf(lines)): Int32Array {
   const interner = new Interner(shapes.first.length);
@@ -247,6 +253,8 @@ export function templatesOf(lines: readonly string[], shapes: LineShapes = shape
   }
   return shapes.ids.map((id) => ofShape[id]!);
 }
+
+const NON_BLANK = /\S/;
 
 const LEADING_STAMP =
   /^\s*\[?(?:\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2})?(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?|\d{2}:\d{2}:\d{2}(?:[.,]\d+)?|[A-Z][a-z]{2} +\d{1,2} \d{2}:\d{2}:\d{2})\]?\s*/;
@@ -285,7 +293,7 @@ export function runDescriber(
     const touched: number[] = [];
     let nonBlank = 0;
     for (let i = start; i < end; i++) {
-      if (lines[i]!.trim().length === 0) continue;
+      if (!NON_BLANK.test(lines[i]!)) continue;
       nonBlank += 1;
       const category = categoryOf?.(i);
       if (category !== undefined) {

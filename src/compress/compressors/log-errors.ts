@@ -6,24 +6,16 @@ import { countOf } from './line-tools.js';
  * flake8/ruff/pylint `E501` after the position, gcc `[-Wunused-variable]` and mypy `[arg-type]` at the end,
  * `npm ERR! code ERESOLVE`, and thrown exception classes (`TypeError:`).
  */
-const CODES: readonly RegExp[] = [
-  /\b(TS\d{4,5})\b/,
-  /\b(?:error|warning)\[([\w-]+)\]/,
-  /:\d+(?::\d+)?:? ([A-Z]{1,3}\d{3,4})\b/,
-  /\[(-W[\w=-]+)\]\s*$/,
-  /\s\s\[([a-z][\w-]*)\]\s*$/,
-  /^npm ERR! code (\S+)/,
-  /\b([A-Z][A-Za-z0-9]*(?:Error|Exception))(?::|$)/,
-];
+const CODE =
+  /\b(TS\d{4,5})\b|\b(?:error|warning)\[([\w-]+)\]|:\d+(?::\d+)?:? ([A-Z]{1,3}\d{3,4})\b|\[(-W[\w=-]+)\]\s*$|\s\s\[([a-z][\w-]*)\]\s*$|^npm ERR! code (\S+)|\b([A-Z][A-Za-z0-9]*(?:Error|Exception))(?::|$)/;
 
 /** A path with a position right after it: `src/a.ts(3,5)`, `a.c:12:5:`, rustc's ` --> src/main.rs:4:5`. */
 const FILE_AT = /^\s*(?:--> )?(?:\.\/)?((?:[\w@.+-]+[/\\])*[\w@.+-]+\.[A-Za-z]\w{0,9})(?:\(\d|:\d)/;
 
 export function errorCode(line: string): string | undefined {
-  for (const pattern of CODES) {
-    const m = pattern.exec(line);
-    if (m) return m[1];
-  }
+  const m = CODE.exec(line);
+  if (!m) return undefined;
+  for (let g = 1; g < m.length; g++) if (m[g] !== undefined) return m[g];
   return undefined;
 }
 

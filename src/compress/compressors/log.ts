@@ -29,12 +29,13 @@ const DETAIL =
 /** A passing line for a whole test file (`✓ test/a.test.ts (25 tests) 30ms`, jest's `PASS  src/a.test.js`). */
 const SUITE = /^\s*PASS\s|\(\d+ tests?\b/;
 const SEPARATOR = /^\s*[⎯━─═=_*-]{6,}/;
+const NON_BLANK = /\S/;
 /** Lines that say how a run ended: test totals, compiler totals, package installs, exit codes. */
 const SUMMARY =
   /^\s*(?:Test Files|Tests|Test Suites|Snapshots|Duration|Time|Ran \d)\b|\bup to date\b|\bexit(?:ed)? (?:with )?(?:code|status)\b|\bexit code\b|ELIFECYCLE|^(?:PASS|FAIL)$|^test result:|\b(?:BUILD|Build) (?:SUCCESSFUL|FAILED|succeeded|failed)\b/;
 /** Summaries that carry a count; only lines with a digit are tried. */
 const SUMMARY_COUNTS =
-  /\b\d+ (?:passing|failing|pending|passed|failed|skipped|errors?|warnings?|tests?|problems?)\b|^\s*Found \d+ errors?\b|\b(?:added|removed|changed|audited) \d+ packages?\b|\b\d+ vulnerabilit|\bError \d+$|^(?:ok|FAIL|PASS)\s+\S+\s+[\d.]+m?s\b|^=+ .*\b(?:passed|failed|errors?|skipped|no tests ran)\b.* =+$/;
+  /\b\d+ (?:passing|failing|pending|passed|failed|skipped|errors?|warnings?|tests?|problems?|vulnerabilit)|\b(?:added|removed|changed|audited) \d+ packages?\b|\bError \d+$|^(?:\s*Found \d+ errors?\b|(?:ok|FAIL|PASS)\s+\S+\s+[\d.]+m?s\b|=+ .*\b(?:passed|failed|errors?|skipped|no tests ran)\b.* =+$)/;
 /** Stack frames of JavaScript, Java, Python, Rust, Go, vitest and the like. */
 const FRAME =
   /^\s+at\s+\S|^\s+File "[^"]+", line \d+|^\s+\.\.\. \d+ (?:more|common frames)|^\s*❯\s+(?:\S+\s+)?\S+:\d+|^\s+\d+:\s+(?:0x[0-9a-f]+\s+-\s+)?[\w<]|^\s+\S+\.(?:[cm]?[jt]sx?|py|rb|java|kt|scala|cs|rs|php|swift|go|c|cc|cpp|h)(?::\d+|\(\d+)/;
@@ -94,7 +95,7 @@ function plain(line: string): string {
 
 function lineBits(raw: string): number {
   const line = plain(raw);
-  if (line.trim().length === 0) return SELF_BLANK;
+  if (!NON_BLANK.test(line)) return SELF_BLANK;
   let f = 0;
   if (FRAME.test(line)) f |= SELF_FRAME | (PYTHON_FRAME.test(line) ? SELF_PYTHON_FRAME : 0);
   else if (GO_FILE_LINE.test(line)) f |= SELF_GO_FILE;
@@ -259,6 +260,7 @@ function chooseIncidents(
   const ofErrors =
     (keysOf: (i: number) => readonly string[]) =>
     (inc: Incident): readonly string[] => {
+      if (inc.errors.length === 1) return keysOf(inc.errors[0]!);
       const all = new Set<string>();
       for (const i of inc.errors) for (const k of keysOf(i)) all.add(k);
       return [...all];
@@ -473,10 +475,16 @@ function planLog(lines: readonly string[], ctx: CompressorContext): LinePlan | u
   fillShortGaps(keep);
   const total = countKept(keep);
   if (n - total < MIN_OMITTED) return undefined;
-  const suiteShape = shapes.first.map((line) => SUITE.test(lines[line]!));
+  // Per shape, learned on first use: 1 for a passing test file, 0 for one passing test.
+  const suiteOfShape = new Int8Array(shapes.first.length).fill(-1);
+  const isSuite = (i: number): boolean => {
+    const shape = shapes.ids[i]!;
+    if (suiteOfShape[shape] === -1) suiteOfShape[shape] = SUITE.test(lines[i]!) ? 1 : 0;
+    return suiteOfShape[shape] === 1;
+  };
   const categoryOf = (i: number): string | undefined => {
     const f = flags[i]!;
-    if (f & PASS) return suiteShape[shapes.ids[i]!] ? 'passing test file' : 'passing test';
+    if (f & PASS) return isSuite(i) ? 'passing test file' : 'passing test';
     if (f & FRAME_LINE) return 'stack trace line';
     return undefined;
   };
@@ -497,7 +505,7 @@ function detectLog(text: string, hint: BlockHint): boolean {
   let nonEmpty = 0;
   let signals = 0;
   for (const line of lines) {
-    if (line.trim().length === 0) continue;
+    if (!NON_BLANK.test(line)) continue;
     nonEmpty += 1;
     if (
       STAMP.test(line) ||

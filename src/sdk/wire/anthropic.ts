@@ -1,6 +1,13 @@
 import { RETRIEVE_TOOL } from '../../compress/resolve-options.js';
 import { ANTHROPIC_RETRIEVE_TOOL } from '../retrieval-tool.js';
-import { isJson, type Json, type RetrievalCall, type WireProtocol } from './protocol.js';
+import {
+  appendRetrieveTool,
+  declaresTools,
+  isJson,
+  type Json,
+  type RetrievalCall,
+  type WireProtocol,
+} from './protocol.js';
 
 function retrievalCalls(message: unknown): RetrievalCall[] {
   if (!isJson(message) || message.role !== 'assistant' || !Array.isArray(message.content)) return [];
@@ -62,12 +69,8 @@ export const anthropicProtocol: WireProtocol = {
   retrieveTool: ANTHROPIC_RETRIEVE_TOOL,
   items: (body) => (Array.isArray(body.messages) ? body.messages : undefined),
   withItems: (body, items) => ({ ...body, messages: items }),
-  hasTools: (body) => Array.isArray(body.tools) && body.tools.length > 0,
-  withRetrieveTool(body) {
-    const tools = Array.isArray(body.tools) ? body.tools : [];
-    if (tools.some((t) => isJson(t) && t.name === RETRIEVE_TOOL)) return body;
-    return { ...body, tools: [...tools, ANTHROPIC_RETRIEVE_TOOL] };
-  },
+  hasTools: declaresTools,
+  withRetrieveTool: (body) => appendRetrieveTool(body, ANTHROPIC_RETRIEVE_TOOL, (t) => t.name),
   answerCalls(items, answer) {
     let out: unknown[] | undefined;
     // From the end, so an inserted user turn does not shift the turns still to visit.

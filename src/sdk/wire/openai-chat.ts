@@ -1,6 +1,13 @@
 import { RETRIEVE_TOOL } from '../../compress/resolve-options.js';
 import { OPENAI_CHAT_RETRIEVE_TOOL } from '../retrieval-tool.js';
-import { isJson, type Json, type RetrievalCall, type WireProtocol } from './protocol.js';
+import {
+  appendRetrieveTool,
+  declaresTools,
+  isJson,
+  type Json,
+  type RetrievalCall,
+  type WireProtocol,
+} from './protocol.js';
 
 function retrievalCalls(toolCalls: unknown): RetrievalCall[] {
   if (!Array.isArray(toolCalls)) return [];
@@ -25,12 +32,11 @@ export const openaiChatProtocol: WireProtocol = {
   retrieveTool: OPENAI_CHAT_RETRIEVE_TOOL,
   items: (body) => (Array.isArray(body.messages) ? body.messages : undefined),
   withItems: (body, items) => ({ ...body, messages: items }),
-  hasTools: (body) => Array.isArray(body.tools) && body.tools.length > 0,
-  withRetrieveTool(body) {
-    const tools = Array.isArray(body.tools) ? body.tools : [];
-    if (tools.some((t) => isJson(t) && isJson(t.function) && t.function.name === RETRIEVE_TOOL)) return body;
-    return { ...body, tools: [...tools, OPENAI_CHAT_RETRIEVE_TOOL] };
-  },
+  hasTools: declaresTools,
+  withRetrieveTool: (body) =>
+    appendRetrieveTool(body, OPENAI_CHAT_RETRIEVE_TOOL, (t) =>
+      isJson(t.function) ? t.function.name : undefined,
+    ),
   answerCalls(items, answer) {
     let out: unknown[] | undefined;
     for (let i = items.length - 1; i >= 0; i--) {

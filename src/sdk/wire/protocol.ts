@@ -1,3 +1,5 @@
+import { RETRIEVE_TOOL } from '../../compress/resolve-options.js';
+
 /** A JSON object as parsed from a request or response body. */
 export type Json = Record<string, unknown>;
 
@@ -34,4 +36,16 @@ export interface WireProtocol {
 
 export function isJson(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** True when a request declares tools of its own (`tools` is where all three APIs keep them). */
+export function declaresTools(body: Json): boolean {
+  return Array.isArray(body.tools) && body.tools.length > 0;
+}
+
+/** The request with `tool` appended to its tools, unless one already has headroom's name (read by `nameOf`). */
+export function appendRetrieveTool(body: Json, tool: Json, nameOf: (tool: Json) => unknown): Json {
+  const tools = Array.isArray(body.tools) ? body.tools : [];
+  if (tools.some((t) => isJson(t) && nameOf(t) === RETRIEVE_TOOL)) return body;
+  return { ...body, tools: [...tools, tool] };
 }

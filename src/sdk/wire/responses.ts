@@ -1,6 +1,13 @@
 import { RETRIEVE_TOOL } from '../../compress/resolve-options.js';
 import { RESPONSES_RETRIEVE_TOOL } from '../retrieval-tool.js';
-import { isJson, type Json, type RetrievalCall, type WireProtocol } from './protocol.js';
+import {
+  appendRetrieveTool,
+  declaresTools,
+  isJson,
+  type Json,
+  type RetrievalCall,
+  type WireProtocol,
+} from './protocol.js';
 
 /** Output items the caller must act on; anything else (web search, MCP calls) the provider ran itself. */
 const CLIENT_CALLS = new Set([
@@ -34,12 +41,8 @@ export const responsesProtocol: WireProtocol = {
   retrieveTool: RESPONSES_RETRIEVE_TOOL,
   items: (body) => (Array.isArray(body.input) ? body.input : undefined),
   withItems: (body, items) => ({ ...body, input: items }),
-  hasTools: (body) => Array.isArray(body.tools) && body.tools.length > 0,
-  withRetrieveTool(body) {
-    const tools = Array.isArray(body.tools) ? body.tools : [];
-    if (tools.some((t) => isJson(t) && t.name === RETRIEVE_TOOL)) return body;
-    return { ...body, tools: [...tools, RESPONSES_RETRIEVE_TOOL] };
-  },
+  hasTools: declaresTools,
+  withRetrieveTool: (body) => appendRetrieveTool(body, RESPONSES_RETRIEVE_TOOL, (t) => t.name),
   answerCalls(items, answer) {
     const calls = new Map<string, RetrievalCall>();
     for (const item of items) {

@@ -55,6 +55,23 @@ async function waitFor(check: () => Promise<boolean>, what: string): Promise<voi
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/** Sends `signal` to `headroom wrap claude` once its (waiting) agent runs; what the agent saw, and the exit code. */
+async function signalWrap(
+  signal: NodeJS.Signals,
+): Promise<{ exitCode: number | undefined; signals: StandInReport['signals'] }> {
+  const child = execa('node', [BIN, 'wrap', 'claude'], {
+    env: { ...env, STANDIN_MODE: 'wait' },
+    extendEnv: false,
+    reject: false,
+    cwd: ROOT,
+    stdin: 'ignore',
+  });
+  await waitFor(async () => (await report()).ready === true, 'the agent to start');
+  child.kill(signal);
+  const { exitCode } = await child;
+  return { exitCode, signals: (await report()).signals };
+}
+
 describe('headroom wrap', () => {
   it('runs Claude Code through the proxy: compressed tool output upstream, output forwarded, summary on stderr', async () => {
     const args = ['-p', 'fix it; "quoted" $HOME', '--dangerously-skip-permissions', '--model', 'x'];
@@ -191,33 +208,15 @@ describe('headroom wrap', () => {
   });
 
   it('passes SIGINT on to the agent and exits 130', async () => {
-    const child = execa('node', [BIN, 'wrap', 'claude'], {
-      env: { ...env, STANDIN_MODE: 'wait' },
-      extendEnv: false,
-      reject: false,
-      cwd: ROOT,
-      stdin: 'ignore',
-    });
-    await waitFor(async () => (await report()).ready === true, 'the agent to start');
-    child.kill('SIGINT');
-    const result = await child;
-    expect((await report()).signals).toEqual(['SIGINT']);
-    expect(result.exitCode).toBe(130);
+    const { exitCode, signals } = await signalWrap('SIGINT');
+    expect(signals).toEqual(['SIGINT']);
+    expect(exitCode).toBe(130);
   });
 
   it('exits 143 after SIGTERM even when the agent exits 0', async () => {
-    const child = execa('node', [BIN, 'wrap', 'claude'], {
-      env: { ...env, STANDIN_MODE: 'wait' },
-      extendEnv: false,
-      reject: false,
-      cwd: ROOT,
-      stdin: 'ignore',
-    });
-    await waitFor(async () => (await report()).ready === true, 'the agent to start');
-    child.kill('SIGTERM');
-    const result = await child;
-    expect((await report()).signals).toEqual(['SIGTERM']);
-    expect(result.exitCode).toBe(143);
+    const { exitCode, signals } = await signalWrap('SIGTERM');
+    expect(signals).toEqual(['SIGTERM']);
+    expect(exitCode).toBe(143);
   });
 
   it('runs two wraps at once into one ledger, each with its own proxy and session', async () => {

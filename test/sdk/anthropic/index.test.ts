@@ -3,14 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { contentHash } from '../../../src/compress/hash.js';
 import { withHeadroom } from '../../../src/sdk/anthropic/index.js';
 import { SharedContext } from '../../../src/sdk/shared-context.js';
+import { type AnthropicReply, type FakeAnthropic, startFakeAnthropic } from '../../helpers/fake-anthropic.js';
 import { testLog } from '../../helpers/outputs.js';
-import {
-  anthropicText,
-  anthropicTextStream,
-  anthropicToolUse,
-  anthropicToolUseStream,
-} from '../helpers/anthropic-replies.js';
-import { type FakeProvider, type Reply, startFakeProvider } from '../helpers/fake-provider.js';
 
 const NEEDLE = 'AssertionError: expected 90 to be 81';
 const MODEL = 'claude-sonnet-4-6';
@@ -35,18 +29,26 @@ function conversation(log = testLog()): Anthropic.MessageParam[] {
 
 type Sent = Anthropic.MessageCreateParams;
 
-let fake: FakeProvider | undefined;
+let fake: FakeAnthropic | undefined;
 afterEach(async () => {
   await fake?.close();
   fake = undefined;
 });
 
-async function client(replies: Reply[]): Promise<Anthropic> {
-  fake = await startFakeProvider(replies);
+async function client(replies: AnthropicReply[]): Promise<Anthropic> {
+  fake = await startFakeAnthropic({ replies });
   return new Anthropic({ apiKey: 'test-key', baseURL: fake.url, maxRetries: 0 });
 }
 
-const sent = (n: number) => fake!.requests[n]!.body as Sent;
+/** The model asking for the original behind `hash` in a tool_use block with id `id`. */
+const retrieveCall = (hash: string, id: string): AnthropicReply => ({
+  kind: 'tool_use',
+  name: 'headroom_retrieve',
+  input: { hash },
+  id,
+});
+
+const sent = (n: number) => fake!.requests[n]!.json<Sent>();
 const toolResultText = (body: Sent, message: number) => {
   const block = (
     body.messages[message]!.content as Anthropic.ContentBlockParam[]
@@ -56,7 +58,7 @@ const toolResultText = (body: Sent, message: number) => {
 
 describe('withHeadroom(Anthropic)', () => {
   it('sends a big tool result compressed, with a marker, keeping the failing test', async () => {
-    const wrapped = withHeadroom(await client([anthropicText('The discount test fails.')]));
+    const wrapped = withHeadroom(await client([{ kind: 'text', text: 'The discount test fails.' }]));
     const messages = conversation();
     const before = JSON.stringify(messages);
     const message = await wrapped.messages.create({ model: MODEL, max_tokens: 512, tools: TOOLS, messages });
@@ -74,7 +76,10 @@ describe('withHeadroom(Anthropic)', () => {
 
   it('compresses streaming calls and passes the events through', async () => {
     const wrapped = withHeadroom(
-      await client([anthropicTextStream('Streaming answer.'), anthropicTextStream('Helper answer.')]),
+      await client([
+        { kind: 'text', text: 'Streaming answer.' },
+        { kind: 'text', text: 'Helper answer.' },
+      ]),
     );
     const stream = await wrapped.messages.create({
       model: MODEL,
@@ -102,8 +107,8 @@ describe('withHeadroom(Anthropic)', () => {
     const hash = contentHash(log);
     const wrapped = withHeadroom(
       await client([
-        anthropicToolUse('headroom_retrieve', { hash }, 'toolu_r1'),
-        anthropicText('Line 42 of invoice.test.ts fails.'),
+        retrieveCall(hash, 'toolu_r1'),
+        { kind: 'text', text: 'Line 42 of invoice.test.ts fails.' },
       ]),
     );
     const message = await wrapped.messages.create({
@@ -133,10 +138,7 @@ describe('withHeadroom(Anthropic)', () => {
     const log = testLog();
     const hash = contentHash(log);
     const wrapped = withHeadroom(
-      await client([
-        anthropicToolUseStream('headroom_retrieve', { hash }, 'toolu_r2'),
-        anthropicText('done'),
-      ]),
+      await client([retrieveCall(hash, 'toolu_r2'), { kind: 'text', text: 'done' }]),
     );
     const first = await wrapped.messages
       .stream({ model: MODEL, max_tokens: 512, tools: TOOLS, messages: conversation(log) })
@@ -177,7 +179,12 @@ describe('withHeadroom(Anthropic)', () => {
   });
 
   it('sends every earlier byte of the conversation unchanged on the next turn', async () => {
-    const wrapped = withHeadroom(await client([anthropicText('one'), anthropicText('two')]));
+    const wrapped = withHeadroom(
+      await client([
+        { kind: 'text', text: 'one' },
+        { kind: 'text', text: 'two' },
+      ]),
+    );
     const turn1 = conversation();
     await wrapped.messages.create({ model: MODEL, max_tokens: 512, tools: TOOLS, messages: turn1 });
     const turn2: Anthropic.MessageParam[] = [
@@ -192,7 +199,7 @@ describe('withHeadroom(Anthropic)', () => {
   });
 
   it('sends a request with nothing to compress byte for byte as the SDK built it', async () => {
-    const plain = await client([anthropicText('hi')]);
+    const plain = await client([{ kind: 'text', text: 'hi' }]);
     const small: Anthropic.MessageCreateParams = {
       model: MODEL,
       max_tokens: 64,
@@ -200,11 +207,11 @@ describe('withHeadroom(Anthropic)', () => {
     };
     await plain.messages.create(small);
     await withHeadroom(plain).messages.create(small);
-    expect(fake!.requests[1]!.raw).toBe(fake!.requests[0]!.raw);
+    expect(fake!.requests[1]!.body.toString('utf8')).toBe(fake!.requests[0]!.body.toString('utf8'));
   });
 
   it('counts the session’s savings per model', async () => {
-    const wrapped = withHeadroom(await client([anthropicText('a')]));
+    const wrapped = withHeadroom(await client([{ kind: 'text', text: 'a' }]));
     await wrapped.messages.create({ model: MODEL, max_tokens: 512, tools: TOOLS, messages: conversation() });
     await wrapped.messages.create({
       model: 'claude-haiku-4-5',
@@ -225,7 +232,7 @@ describe('withHeadroom(Anthropic)', () => {
     const log = testLog();
     const put = await context.put('test-run', log, { agent: 'runner' });
     const wrapped = withHeadroom(
-      await client([anthropicToolUse('headroom_retrieve', { hash: put.hash }), anthropicText('ok')]),
+      await client([retrieveCall(put.hash!, 'toolu_fake_1'), { kind: 'text', text: 'ok' }]),
       {
         retrieval: { sources: [context] },
       },
@@ -241,7 +248,7 @@ describe('withHeadroom(Anthropic)', () => {
   });
 
   it('keeps compressing in clones made with withOptions', async () => {
-    const wrapped = withHeadroom(await client([anthropicText('a')]));
+    const wrapped = withHeadroom(await client([{ kind: 'text', text: 'a' }]));
     const clone = wrapped.withOptions({ timeout: 5000 });
     await clone.messages.create({ model: MODEL, max_tokens: 512, messages: conversation() });
     expect(toolResultText(sent(0), 2)).toContain('[headroom: kept');
@@ -249,7 +256,10 @@ describe('withHeadroom(Anthropic)', () => {
   });
 
   it('keeps the original client as it was', async () => {
-    const original = await client([anthropicText('one'), anthropicText('two')]);
+    const original = await client([
+      { kind: 'text', text: 'one' },
+      { kind: 'text', text: 'two' },
+    ]);
     const middlewareBefore = original.middleware.length;
     const wrapped = withHeadroom(original);
     expect(original.middleware.length).toBe(middlewareBefore);

@@ -2,16 +2,8 @@ import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { contentHash } from '../../../src/compress/hash.js';
 import { withHeadroom } from '../../../src/sdk/openai/index.js';
+import { type FakeOpenAI, type OpenAIReply, startFakeOpenAI } from '../../helpers/fake-openai.js';
 import { apiRecords, testLog } from '../../helpers/outputs.js';
-import { type FakeProvider, type Reply, startFakeProvider } from '../helpers/fake-provider.js';
-import {
-  chatText,
-  chatTextStream,
-  chatToolCall,
-  responsesText,
-  responsesTextStream,
-  responsesToolCall,
-} from '../helpers/openai-replies.js';
 
 const NEEDLE = 'AssertionError: expected 90 to be 81';
 const TOOLS: OpenAI.ChatCompletionTool[] = [
@@ -47,23 +39,31 @@ function responsesInput(output = apiRecords(450)): OpenAI.Responses.ResponseInpu
   ];
 }
 
-let fake: FakeProvider | undefined;
+let fake: FakeOpenAI | undefined;
 afterEach(async () => {
   await fake?.close();
   fake = undefined;
 });
 
-async function client(replies: Reply[]): Promise<OpenAI> {
-  fake = await startFakeProvider(replies);
+async function client(replies: OpenAIReply[]): Promise<OpenAI> {
+  fake = await startFakeOpenAI({ replies });
   return new OpenAI({ apiKey: 'test-key', baseURL: `${fake.url}/v1`, maxRetries: 0 });
 }
 
-const chatSent = (n: number) => fake!.requests[n]!.body as OpenAI.ChatCompletionCreateParams;
-const responsesSent = (n: number) => fake!.requests[n]!.body as OpenAI.Responses.ResponseCreateParams;
+/** The model asking for the original behind `hash` (a chat tool call or a Responses function call). */
+const retrieveCall = (hash: string, callId: string): OpenAIReply => ({
+  kind: 'tool_call',
+  name: 'headroom_retrieve',
+  arguments: JSON.stringify({ hash }),
+  callId,
+});
+
+const chatSent = (n: number) => fake!.requests[n]!.json<OpenAI.ChatCompletionCreateParams>();
+const responsesSent = (n: number) => fake!.requests[n]!.json<OpenAI.Responses.ResponseCreateParams>();
 
 describe('withHeadroom(OpenAI) chat completions', () => {
   it('sends a big tool message compressed, with a marker, keeping the failing test', async () => {
-    const wrapped = withHeadroom(await client([chatText('The discount test fails.')]));
+    const wrapped = withHeadroom(await client([{ kind: 'text', text: 'The discount test fails.' }]));
     const completion = await wrapped.chat.completions.create({
       model: 'gpt-4o',
       tools: TOOLS,
@@ -85,7 +85,7 @@ describe('withHeadroom(OpenAI) chat completions', () => {
   });
 
   it('compresses streaming calls and passes the chunks through', async () => {
-    const wrapped = withHeadroom(await client([chatTextStream('Streamed answer.')]));
+    const wrapped = withHeadroom(await client([{ kind: 'text', text: 'Streamed answer.' }]));
     const stream = await wrapped.chat.completions.create({
       model: 'gpt-4o',
       messages: chatConversation(),
@@ -102,8 +102,8 @@ describe('withHeadroom(OpenAI) chat completions', () => {
     const log = testLog();
     const wrapped = withHeadroom(
       await client([
-        chatToolCall('headroom_retrieve', { hash: contentHash(log) }, 'call_r1'),
-        chatText('invoice.test.ts:42 fails.'),
+        retrieveCall(contentHash(log), 'call_r1'),
+        { kind: 'text', text: 'invoice.test.ts:42 fails.' },
       ]),
     );
     const completion = await wrapped.chat.completions.create({
@@ -122,7 +122,7 @@ describe('withHeadroom(OpenAI) chat completions', () => {
   });
 
   it('keeps headroom in clones made with withOptions, around the caller’s own fetch', async () => {
-    const wrapped = withHeadroom(await client([chatText('ok')]));
+    const wrapped = withHeadroom(await client([{ kind: 'text', text: 'ok' }]));
     const seen: string[] = [];
     const clone = wrapped.withOptions({
       fetch: (input, init) => {
@@ -139,7 +139,7 @@ describe('withHeadroom(OpenAI) chat completions', () => {
 
 describe('withHeadroom(OpenAI) responses', () => {
   it('sends a big function_call_output compressed, keeping the items the user asked about', async () => {
-    const wrapped = withHeadroom(await client([responsesText('svc-1233 is failing.')]));
+    const wrapped = withHeadroom(await client([{ kind: 'text', text: 'svc-1233 is failing.' }]));
     const response = await wrapped.responses.create({ model: 'gpt-4o', input: responsesInput() });
 
     expect(response.output_text).toBe('svc-1233 is failing.');
@@ -155,11 +155,24 @@ describe('withHeadroom(OpenAI) responses', () => {
   });
 
   it('compresses streaming calls and passes the events through', async () => {
-    const wrapped = withHeadroom(await client([responsesTextStream('Streamed.')]));
+    const wrapped = withHeadroom(await client([{ kind: 'text', text: 'Streamed.' }]));
     const stream = await wrapped.responses.create({ model: 'gpt-4o', input: responsesInput(), stream: true });
     const types: string[] = [];
     for await (const event of stream) types.push(event.type);
-    expect(types).toEqual(['response.created', 'response.output_text.delta', 'response.completed']);
+    // Every event the provider streamed, in order ('Streamed.' arrives in three deltas).
+    expect(types).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.content_part.added',
+      'response.output_text.delta',
+      'response.output_text.delta',
+      'response.output_text.delta',
+      'response.output_text.done',
+      'response.content_part.done',
+      'response.output_item.done',
+      'response.completed',
+    ]);
     const input = responsesSent(0).input as OpenAI.Responses.ResponseInputItem[];
     expect((input[2] as { output: string }).output).toContain('headroom_retrieve hash=');
   });
@@ -168,8 +181,8 @@ describe('withHeadroom(OpenAI) responses', () => {
     const records = apiRecords(450);
     const wrapped = withHeadroom(
       await client([
-        responsesToolCall('headroom_retrieve', { hash: contentHash(records) }, 'call_r1'),
-        responsesText('All 450 checked.'),
+        retrieveCall(contentHash(records), 'call_r1'),
+        { kind: 'text', text: 'All 450 checked.' },
       ]),
     );
     const response = await wrapped.responses.create({ model: 'gpt-4o', input: responsesInput(records) });
@@ -184,10 +197,7 @@ describe('withHeadroom(OpenAI) responses', () => {
   it('continues from the provider’s stored response when the call used previous_response_id', async () => {
     const records = apiRecords(450);
     const wrapped = withHeadroom(
-      await client([
-        responsesToolCall('headroom_retrieve', { hash: contentHash(records) }, 'call_r2'),
-        responsesText('done'),
-      ]),
+      await client([retrieveCall(contentHash(records), 'call_r2'), { kind: 'text', text: 'done' }]),
     );
     await wrapped.responses.create({
       model: 'gpt-4o',

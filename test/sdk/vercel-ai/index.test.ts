@@ -54,6 +54,13 @@ const textStream = (value: string) =>
     finish('stop'),
   ]);
 
+const retrieveCallStream = (hash: string, id: string) =>
+  stream([
+    { type: 'stream-start', warnings: [] },
+    { type: 'tool-call', toolCallId: id, toolName: 'headroom_retrieve', input: JSON.stringify({ hash }) },
+    finish('tool-calls'),
+  ]);
+
 function conversation(
   output: { type: 'text'; value: string } | { type: 'json'; value: unknown },
 ): ModelMessage[] {
@@ -154,19 +161,7 @@ describe('headroomMiddleware', () => {
     const hash = contentHash(log);
     const mock = new MockLanguageModelV3({
       modelId: 'gpt-4o',
-      doStream: [
-        stream([
-          { type: 'stream-start', warnings: [] },
-          {
-            type: 'tool-call',
-            toolCallId: 'call_r9',
-            toolName: 'headroom_retrieve',
-            input: JSON.stringify({ hash }),
-          },
-          finish('tool-calls'),
-        ]),
-        textStream('found it'),
-      ],
+      doStream: [retrieveCallStream(hash, 'call_r9'), textStream('found it')],
     });
     const middleware = headroomMiddleware();
     const result = streamText({
@@ -186,19 +181,7 @@ describe('headroomMiddleware', () => {
     const log = testLog();
     const mock = new MockLanguageModelV3({
       modelId: 'gpt-4o',
-      doStream: [
-        stream([
-          { type: 'stream-start', warnings: [] },
-          {
-            type: 'tool-call',
-            toolCallId: 'call_r8',
-            toolName: 'headroom_retrieve',
-            input: JSON.stringify({ hash: contentHash(log) }),
-          },
-          finish('tool-calls'),
-        ]),
-        textStream('found it'),
-      ],
+      doStream: [retrieveCallStream(contentHash(log), 'call_r8'), textStream('found it')],
     });
     const result = streamText({
       model: wrapLanguageModel({ model: mock, middleware: headroomMiddleware() }),
