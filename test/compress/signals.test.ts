@@ -40,9 +40,9 @@ describe('isErrorText', () => {
   });
 
   it('leaves warnings to the warning pattern', () => {
-    expect(isErrorText('npm WARN deprecated glob@7.2.3: Glob versions prior to v9 are no longer supported')).toBe(
-      false,
-    );
+    expect(
+      isErrorText('npm WARN deprecated glob@7.2.3: Glob versions prior to v9 are no longer supported'),
+    ).toBe(false);
     expect(isErrorText('WARNING: disk usage above 80%')).toBe(false);
     expect(ERROR_PATTERN.test('warning: unused variable `x`')).toBe(false);
   });

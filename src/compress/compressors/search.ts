@@ -1,4 +1,11 @@
-import { formatCount, isErrorText, queryScorer, type TermMatcher, termMatcher } from '../signals.js';
+import {
+  ERROR_PATTERN,
+  formatCount,
+  isErrorText,
+  queryScorer,
+  type TermMatcher,
+  termMatcher,
+} from '../signals.js';
 import type { Budgets, Compressor, CompressorContext, LinePlan, Query } from '../types.js';
 import { countKept, countOf, fillShortGaps, MIN_OMITTED, queryHits } from './line-tools.js';
 
@@ -192,28 +199,45 @@ function commonDir(paths: readonly string[]): string {
   return prefix;
 }
 
+interface DropGroup {
+  readonly dir: string;
+  files: number;
+  matches: number;
+}
+
 /**
  * Dropped files grouped by directory below their common root, at the deepest level that still gives at
  * most `NAMED_DROPPED_GROUPS` groups (`cjs/middleware/`, `types/`), largest first.
  */
-function dropGroups(dropped: readonly FileGroup[], root: string): { dir: string; files: number; matches: number }[] {
-  const rel = dropped.map((f) => dirOf(f.path.slice(root.length)).split('/').slice(0, -1));
-  const deepest = Math.max(0, ...rel.map((parts) => parts.length));
-  const groupAt = (depth: number) => {
-    const groups = new Map<string, { dir: string; files: number; matches: number }>();
-    rel.forEach((parts, k) => {
-      const dir = parts.slice(0, depth).map((p) => `${p}/`).join('');
-      const g = groups.get(dir) ?? { dir, files: 0, matches: 0 };
+function dropGroups(dropped: readonly FileGroup[], root: string): DropGroup[] {
+  const dirs = dropped.map((f) => dirOf(f.path).slice(root.length));
+  const groupAt = (depth: number, limit: number): DropGroup[] | undefined => {
+    const groups = new Map<string, DropGroup>();
+    for (let k = 0; k < dirs.length; k++) {
+      const dir = dirs[k]!;
+      let end = 0;
+      for (let d = 0; d < depth; d++) {
+        const slash = dir.indexOf('/', end);
+        if (slash < 0) break;
+        end = slash + 1;
+      }
+      const key = dir.slice(0, end);
+      let g = groups.get(key);
+      if (!g) {
+        if (groups.size >= limit) return undefined;
+        g = { dir: key, files: 0, matches: 0 };
+        groups.set(key, g);
+      }
       g.files += 1;
       g.matches += dropped[k]!.matches.length;
-      groups.set(dir, g);
-    });
+    }
     return [...groups.values()];
   };
-  let best = groupAt(1);
-  for (let depth = 2; depth <= deepest; depth++) {
-    const next = groupAt(depth);
-    if (next.length > NAMED_DROPPED_GROUPS) break;
+  let best = groupAt(1, Number.POSITIVE_INFINITY)!;
+  for (let depth = 2; ; depth++) {
+    const next = groupAt(depth, NAMED_DROPPED_GROUPS);
+    // Deeper than every path, or too many groups: the level above is the answer.
+    if (!next || next.length === best.length) break;
     best = next;
   }
   return best.sort((a, b) => b.matches - a.matches);
@@ -312,16 +336,13 @@ function scoreMatches(
     for (let t = 0; t < weights.length; t++) if (matcher.mentions(lower, t)) s += weights[t]!;
     return s;
   };
-  // Search results repeat their lines (the same import in many files): judge each distinct content once.
-  const byContent = new Map<string, number>();
   for (const i of matchLines) {
-    const content = lines[i]!.slice(contentAt[i]!);
-    let s = byContent.get(content);
-    if (s === undefined) {
-      s = termScore(content) * 10 + (isErrorText(content) ? 2 : 0);
-      byContent.set(content, s);
-    }
-    score[i] = s;
+    const line = lines[i]!;
+    // Most lines hold neither a term nor an error word; only those that do are cut to their content.
+    const any = matcher.any?.test(line) === true;
+    if (!any && !ERROR_PATTERN.test(line)) continue;
+    const content = line.slice(contentAt[i]!);
+    score[i] = (any ? termScore(content) * 10 : 0) + (isErrorText(content) ? 2 : 0);
   }
   for (const file of files) {
     let best = 0;
@@ -335,7 +356,7 @@ function planSearch(lines: readonly string[], ctx: CompressorContext): LinePlan 
   const b = ctx.budgets;
   const n = lines.length;
   const parsed = parse(lines);
-  const { kinds, fileOf, contentAt, paths } = parsed;
+  const { kinds, fileOf, paths } = parsed;
   const files: FileGroup[] = paths.map((path, index) => ({ index, path, matches: [], score: 0 }));
   const matchLines: number[] = [];
   for (let i = 0; i < n; i++) {

@@ -137,13 +137,25 @@ function tscFlood(): string[] {
   const name = (i: number) => `Type${String.fromCharCode(65 + (i % 26), 97 + (Math.floor(i / 26) % 26))}`;
   const out: string[] = [];
   for (let i = 0; i < 1200; i++) {
-    const dir = ['src/_vendor/schema', 'src/lib', 'src/resources/admin', 'src/resources/beta'][Math.floor(i / 300)];
+    const dir = ['src/_vendor/schema', 'src/lib', 'src/resources/admin', 'src/resources/beta'][
+      Math.floor(i / 300)
+    ];
     out.push(
       `${dir}/file-${Math.floor(i / 4)}.ts(${(i % 4) + 1},10): error TS1484: '${name(i)}' is a type and must be imported using a type-only import when 'verbatimModuleSyntax' is enabled.`,
     );
-    if (i === 310) out.push("src/core/pagination.ts(334,3): error TS2322: Type 'string | undefined' is not assignable to type 'number'.", "  Type 'undefined' is not assignable to type 'number'.");
-    if (i === 640) out.push("src/core/streaming.ts(380,10): error TS2339: Property 'abort' does not exist on type 'Stream<unknown>'.");
-    if (i === 1100) out.push("src/resources/files.ts(277,14): error TS2820: Type '\"fine-tuning\"' is not assignable to type 'FilePurpose'.");
+    if (i === 310)
+      out.push(
+        "src/core/pagination.ts(334,3): error TS2322: Type 'string | undefined' is not assignable to type 'number'.",
+        "  Type 'undefined' is not assignable to type 'number'.",
+      );
+    if (i === 640)
+      out.push(
+        "src/core/streaming.ts(380,10): error TS2339: Property 'abort' does not exist on type 'Stream<unknown>'.",
+      );
+    if (i === 1100)
+      out.push(
+        "src/resources/files.ts(277,14): error TS2820: Type '\"fine-tuning\"' is not assignable to type 'FilePurpose'.",
+      );
   }
   return out;
 }

@@ -115,9 +115,9 @@ describe('searchCompressor.lines', () => {
       for (let m = 0; m < 6; m++) lines.push(`${path}:${10 + m}:export function helper${m}() {}`);
     }
     const out = rendered(lines, plan(lines));
-    expect(out.some((l) => /omitted: \d+ matches in \d+ files under node_modules\/pkg\/dist\/esm\/\]$/.test(l))).toBe(
-      true,
-    );
+    expect(
+      out.some((l) => /omitted: \d+ matches in \d+ files under node_modules\/pkg\/dist\/esm\/\]$/.test(l)),
+    ).toBe(true);
   });
 
   it('lets a rare term of the question protect its lines, and not a common one', () => {
