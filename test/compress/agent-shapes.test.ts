@@ -10,12 +10,6 @@ const NOTE = /^\[… .*\]$/;
 const MARKER = /^\[headroom: .*\]$/;
 const NUMBERED = /^( *\d+)\t/;
 
-/**
- * Cases where a compressor still drops a needed line; each `it.fails` turns red once it is fixed, so the
- * entry can go. Why each one is lost is in the lead's report.
- */
-const KNOWN_LOSSES: ReadonlySet<string> = new Set<string>([]);
-
 const cases = loadAgentCases();
 
 async function compressCase(c: AgentCase, text = readAgentFixture(c.file)) {
@@ -34,8 +28,7 @@ async function compressCase(c: AgentCase, text = readAgentFixture(c.file)) {
 const linesOf = (text: string): string[] => text.split('\n');
 
 describe.each(cases)('$name ($shape)', (c) => {
-  const needles = KNOWN_LOSSES.has(c.name) ? it.fails : it;
-  needles('keeps every needle, on its original line', async () => {
+  it('keeps every needle, on its original line', async () => {
     const { original, output } = await compressCase(c);
     const lost = c.needles.filter((n) => !needleKept(original, output, n));
     expect(lost).toEqual([]);
