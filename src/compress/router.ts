@@ -133,14 +133,22 @@ function attempt(
   };
 }
 
+/** True when a cut at `at` would split a surrogate pair: half an emoji is invalid text a provider may refuse. */
+const splitsPair = (text: string, at: number): boolean => {
+  const code = text.charCodeAt(at);
+  return code >= 0xdc00 && code <= 0xdfff;
+};
+
 /** Last resort under a hard character budget: the head and tail that fit, with a marker. */
 function headTail(text: string, budget: number, hint: string, hash: string): Attempt {
   const marker = retrievalMarker(`cut to ${formatCount(budget)} characters (head and tail)`, hash, hint);
   const room = Math.max(0, budget - marker.length - 64);
-  const headChars = Math.floor(room * 0.6);
+  const headCut = Math.floor(room * 0.6);
+  const headChars = splitsPair(text, headCut) ? headCut - 1 : headCut;
   const head = text.slice(0, text.lastIndexOf('\n', headChars) + 1 || headChars);
+  const tailFrom = text.length - (room - head.length);
   const tailStart =
-    text.indexOf('\n', text.length - (room - head.length)) + 1 || text.length - (room - head.length);
+    text.indexOf('\n', tailFrom) + 1 || (splitsPair(text, tailFrom) ? tailFrom + 1 : tailFrom);
   const omitted = tailStart - head.length;
   return {
     text: `${head}[… ${formatCount(omitted)} characters omitted …]\n${text.slice(tailStart)}${text.endsWith('\n') ? '' : '\n'}${marker}`,

@@ -42,9 +42,30 @@ async function loadEncoder(name: 'o200k' | 'cl100k'): Promise<Encoder> {
       : await import('gpt-tokenizer/encoding/cl100k_base');
   // Tool output may contain `<|endoftext|>` and friends; count them as text instead of throwing.
   const asText = { disallowedSpecial: new Set<string>() };
-  const encoder: Encoder = (text) => mod.countTokens(text, asText);
+  const encoder: Encoder = (text) => withoutLongRuns(text, (part) => mod.countTokens(part, asText));
   loaded.set(name, encoder);
   return encoder;
+}
+
+/**
+ * BPE merging is quadratic in the length of one pre-token, and a run without spaces (`aaaa…`, `====…`,
+ * a base64 blob) is one pre-token: 16 K such characters take ~0.5 s, 60 K take seconds. Such runs are
+ * counted in 1 KB slices, which changes the count by at most a token per slice.
+ */
+const HAS_LONG_RUN = /\S{2048}/;
+const LONG_RUN = /\S{2048,}/g;
+const SLICE = 1024;
+
+function withoutLongRuns(text: string, encode: Encoder): number {
+  if (!HAS_LONG_RUN.test(text)) return encode(text);
+  let total = 0;
+  let last = 0;
+  for (const m of text.matchAll(LONG_RUN)) {
+    total += encode(text.slice(last, m.index));
+    for (let i = 0; i < m[0].length; i += SLICE) total += encode(m[0].slice(i, i + SLICE));
+    last = m.index + m[0].length;
+  }
+  return total + encode(text.slice(last));
 }
 
 function sampled(encode: Encoder, text: string): number {

@@ -35,3 +35,12 @@ describe('tokenCounter', () => {
     expect(claude(text)).toBe(Math.ceil(openai(text) * CLAUDE_FACTOR));
   });
 });
+
+describe('tokenCounter on runs without spaces', () => {
+  it('counts a long run of one character close to the exact count (sliced, never one quadratic pass)', async () => {
+    const count = await tokenCounter('gpt-4o');
+    const run = `start ${'a'.repeat(6000)} end`;
+    const exact = countTokens(run, { disallowedSpecial: new Set() });
+    expect(Math.abs(count(run) - exact)).toBeLessThanOrEqual(8);
+  });
+});

@@ -262,7 +262,10 @@ const LEADING_STAMP =
 /** A short, readable example of a line for a note: leading timestamp dropped, cut to `max` characters. */
 export function sampleOf(line: string, max = 60): string {
   const text = line.replace(LEADING_STAMP, '').trim();
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  if (text.length <= max) return text;
+  // Never end on the first half of a surrogate pair: half an emoji is invalid text a provider may refuse.
+  const high = text.charCodeAt(max - 2);
+  return `${text.slice(0, high >= 0xd800 && high <= 0xdbff ? max - 2 : max - 1)}…`;
 }
 
 /** `3 lines`, `1 line`, `2 matches`: counted nouns the way every note writes them. */

@@ -196,5 +196,8 @@ export function topCounts(counts: ReadonlyMap<string, number>, limit: number, jo
 
 /** Cuts a value for a note: notes quote examples, they do not reproduce them. */
 export function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  if (text.length <= max) return text;
+  // Never end on the first half of a surrogate pair: half an emoji is invalid text a provider may refuse.
+  const high = text.charCodeAt(max - 2);
+  return `${text.slice(0, high >= 0xd800 && high <= 0xdbff ? max - 2 : max - 1)}…`;
 }
