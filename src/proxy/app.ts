@@ -9,7 +9,12 @@ import { tokenCounter } from '../tokens/count.js';
 import { type CompressFn, createBodyCompressor } from './compress-body.js';
 import { createUpstreamAgents } from './forward.js';
 import { createForwardHandler } from './handler.js';
-import { type ProxyOptions, type ResolvedProxyOptions, resolveProxyOptions } from './options.js';
+import {
+  type ProxyOptions,
+  type ResolvedProxyOptions,
+  resolveProxyOptions,
+  withoutCredentials,
+} from './options.js';
 import { createStatsCollector, type ProxyStats, toPrometheus } from './stats.js';
 import { packageVersion } from './version.js';
 
@@ -101,7 +106,10 @@ export function createProxyRuntime(input: ProxyOptions = {}, deps: ProxyDeps = {
       version: packageVersion(),
       pid: process.pid,
       optimize: options.optimize,
-      upstreams: { anthropic: options.anthropicUpstream.href, openai: options.openaiUpstream.href },
+      upstreams: {
+        anthropic: withoutCredentials(options.anthropicUpstream),
+        openai: withoutCredentials(options.openaiUpstream),
+      },
     }),
   );
   app.get('/stats', (c) => c.json(collector.snapshot()));

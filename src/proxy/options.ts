@@ -155,3 +155,11 @@ export function upstreamUrl(base: URL, pathAndQuery: string): URL {
   }
   return new URL(`${base.origin}${prefix}${pathAndQuery}`);
 }
+
+/** A URL as headroom shows it (health, messages): credentials embedded in it are never echoed. */
+export function withoutCredentials(url: string | URL): string {
+  const shown = new URL(url);
+  shown.username = '';
+  shown.password = '';
+  return shown.href;
+}

@@ -38,6 +38,13 @@ describe('proxy app (in-process)', () => {
     });
   });
 
+  it('never echoes credentials embedded in an upstream URL', async () => {
+    const app = createProxyApp({ stateDir: dir, anthropicUpstream: 'http://user:s3cret@127.0.0.1:1' });
+    const body = await (await app.request('/health')).text();
+    expect(body).not.toContain('s3cret');
+    expect(body).toContain('http://127.0.0.1:1/');
+  });
+
   it('forwards a model call and counts it in /stats and /metrics', async () => {
     await tokenCounter('gpt-4o');
     fake = await startFakeAnthropic({

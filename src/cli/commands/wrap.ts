@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import type { LedgerEntry } from '../../ledger/entry.js';
 import { ledgerPath } from '../../ledger/ledger.js';
 import { passthroughReasons, summarize } from '../../ledger/report.js';
+import { withoutCredentials } from '../../proxy/options.js';
 import type { RunningProxy } from '../../proxy/server.js';
 import { stateDir } from '../../state-dir.js';
 import {
@@ -139,8 +140,9 @@ export function reuseMismatch(
   for (const [provider, url] of wanted) {
     if (url === undefined) continue;
     const their = theirs[provider];
-    if (typeof their !== 'string' || their.replace(/\/+$/, '') !== url) {
-      return `its ${provider} upstream is ${typeof their === 'string' ? their : 'unknown'}, not ${url}`;
+    const shown = withoutCredentials(url).replace(/\/+$/, '');
+    if (typeof their !== 'string' || their.replace(/\/+$/, '') !== shown) {
+      return `its ${provider} upstream is ${typeof their === 'string' ? their : 'unknown'}, not ${shown}`;
     }
   }
   return undefined;
