@@ -84,13 +84,23 @@ export async function compressMessages<M>(
   }
   const rawCount = await tokenCounter(resolved.model);
   const fingerprint = optionsFingerprint(resolved);
+  // A big text is hashed once per call; its digest keys both its token count and its block decision.
+  const digests = new Map<string, string>();
+  const digestOf = (text: string): string => {
+    let digest = digests.get(text);
+    if (digest === undefined) {
+      digest = memoKey([text]);
+      digests.set(text, digest);
+    }
+    return digest;
+  };
   // Big blocks are counted once per call (and once per memo lifetime), not again for the totals.
   const local = new Map<string, number>();
   const count = (text: string): number => {
     if (text.length < COUNT_MEMO_MIN) return rawCount(text);
     let n = local.get(text);
     if (n !== undefined) return n;
-    const key = memo ? memoKey(['count', resolved.model, text]) : '';
+    const key = memo ? memoKey(['count', resolved.model, digestOf(text)]) : '';
     n = memo?.getCount(key) ?? rawCount(text);
     memo?.setCount(key, n);
     local.set(text, n);
@@ -121,14 +131,16 @@ export async function compressMessages<M>(
     }
     const query = extractQuery(slot.userText);
     const analysis = resolved.protectAnalysisContext && isAnalysisRequest(slot.userText);
-    const key = memoKey([
-      'block',
-      fingerprint,
-      slot.text,
-      query.terms.join('\u0000'),
-      String(analysis),
-      JSON.stringify(slot.hint),
-    ]);
+    const key = memo
+      ? memoKey([
+          'block',
+          fingerprint,
+          digestOf(slot.text),
+          query.terms.join('\u0000'),
+          String(analysis),
+          JSON.stringify(slot.hint),
+        ])
+      : '';
     let entry = memo?.get(key);
     if (!entry) {
       signal?.throwIfAborted();

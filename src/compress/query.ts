@@ -49,5 +49,3 @@ const ANALYSIS =
 export function isAnalysisRequest(text: string): boolean {
   return ANALYSIS.test(text.replace(INJECTED, ' '));
 }
-
-export const EMPTY_QUERY: Query = { terms: [], text: '' };

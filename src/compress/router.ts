@@ -101,6 +101,12 @@ interface Attempt {
   readonly transform: string;
 }
 
+/** The wrapper's head, the compressed body, and the retrieval marker on a line of its own. */
+function sealed(env: Envelope, body: string, summary: string, hash: string, hint: string): string {
+  const sep = body.endsWith('\n') ? '' : '\n';
+  return `${env.head}${body}${sep}${retrievalMarker(summary, hash, hint)}`;
+}
+
 function attempt(
   env: Envelope,
   compressor: Compressor,
@@ -114,11 +120,7 @@ function attempt(
       const summary = rewritten.lossy
         ? `${compressor.kind} compressed (${rewritten.transform})`
         : `${compressor.kind} re-encoded losslessly (${rewritten.transform})`;
-      const sep = rewritten.text.endsWith('\n') ? '' : '\n';
-      return {
-        text: `${env.head}${rewritten.text}${sep}${retrievalMarker(summary, hash, hint)}`,
-        transform: rewritten.transform,
-      };
+      return { text: sealed(env, rewritten.text, summary, hash, hint), transform: rewritten.transform };
     }
   }
   const planned = compressor.lines(env.lines, ctx);
@@ -126,11 +128,7 @@ function attempt(
   const plan = withAgentNotes(env, planned);
   const { body, kept } = renderPlan(env, plan);
   const summary = `kept ${formatCount(kept)} of ${formatCount(env.lines.length)} lines (${compressor.kind})`;
-  const sep = body.endsWith('\n') ? '' : '\n';
-  return {
-    text: `${env.head}${body}${sep}${retrievalMarker(summary, hash, hint)}`,
-    transform: plan.transform,
-  };
+  return { text: sealed(env, body, summary, hash, hint), transform: plan.transform };
 }
 
 /** True when a cut at `at` would split a surrogate pair: half an emoji is invalid text a provider may refuse. */
