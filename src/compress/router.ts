@@ -1,4 +1,4 @@
-import { logCompressor } from './compressors/log.js';
+import { logCompressor } from './compressors/log/index.js';
 import { detectCompressor } from './detect.js';
 import { contentHash } from './hash.js';
 import type { ResolvedOptions } from './options.js';

@@ -1,13 +1,13 @@
 import type { Compressor, ContentKind } from '../types.js';
-import { codeCompressor } from './code.js';
-import { csvCompressor } from './csv.js';
-import { diffCompressor } from './diff.js';
-import { htmlCompressor } from './html.js';
-import { jsonCompressor } from './json.js';
-import { listingCompressor } from './listing.js';
-import { logCompressor } from './log.js';
-import { proseCompressor } from './prose.js';
-import { searchCompressor } from './search.js';
+import { codeCompressor } from './code/index.js';
+import { csvCompressor } from './csv/index.js';
+import { diffCompressor } from './diff/index.js';
+import { htmlCompressor } from './html/index.js';
+import { jsonCompressor } from './json/index.js';
+import { listingCompressor } from './listing/index.js';
+import { logCompressor } from './log/index.js';
+import { proseCompressor } from './prose/index.js';
+import { searchCompressor } from './search/index.js';
 
 /** Detection order: the most specific shapes first, so a diff full of code is a diff, not code. */
 export const COMPRESSORS: readonly Compressor[] = [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { codeCompressor } from '../../../src/compress/compressors/code.js';
+import { codeCompressor } from '../../../src/compress/compressors/code/index.js';
 import type { CompressorContext, LinePlan } from '../../../src/compress/types.js';
 import { contextFor, keptLines, rendered } from './line-fixtures.js';
 import { workspaceModule } from './text-samples.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { csvCompressor } from '../../../src/compress/compressors/csv.js';
+import { csvCompressor } from '../../../src/compress/compressors/csv/index.js';
 import type { CompressorContext, LinePlan } from '../../../src/compress/types.js';
 import { contextFor, keptLines, rendered } from './line-fixtures.js';
 import { ordersCsv } from './text-samples.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diffCompressor } from '../../../src/compress/compressors/diff.js';
+import { diffCompressor } from '../../../src/compress/compressors/diff/index.js';
 import { contextFor, gitDiff, keptLines, rendered } from './line-fixtures.js';
 
 function plan(lines: readonly string[], question = '', budgets = {}) {

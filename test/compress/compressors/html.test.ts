@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { htmlCompressor } from '../../../src/compress/compressors/html.js';
+import { htmlCompressor } from '../../../src/compress/compressors/html/index.js';
 import type { CompressorContext, RewriteResult } from '../../../src/compress/types.js';
 import { contextFor, keptLines, rendered } from './line-fixtures.js';
 import { docsPage } from './text-samples.js';

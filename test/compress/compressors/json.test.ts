@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsonCompressor } from '../../../src/compress/compressors/json.js';
+import { jsonCompressor } from '../../../src/compress/compressors/json/index.js';
 import { extractQuery } from '../../../src/compress/query.js';
 import { DEFAULT_BUDGETS } from '../../../src/compress/resolve-options.js';
 import type { CompressorContext, LinePlan, RewriteResult } from '../../../src/compress/types.js';

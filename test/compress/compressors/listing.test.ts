@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { listingCompressor } from '../../../src/compress/compressors/listing.js';
+import { listingCompressor } from '../../../src/compress/compressors/listing/index.js';
 import type { CompressorContext, LinePlan } from '../../../src/compress/types.js';
 import { contextFor, keptLines, rendered } from './line-fixtures.js';
 import { findListing, lsLaListing } from './text-samples.js';

@@ -4,7 +4,7 @@ import {
   errorFile,
   errorRunNote,
   pickDiverse,
-} from '../../../src/compress/compressors/log-errors.js';
+} from '../../../src/compress/compressors/log/errors.js';
 
 describe('errorCode and errorFile', () => {
   it('read the code and file of the common compilers and linters', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { logCompressor } from '../../../src/compress/compressors/log.js';
+import { logCompressor } from '../../../src/compress/compressors/log/index.js';
 import { contextFor, keptLines, rendered, serverLog, vitestRun } from './line-fixtures.js';
 
 function plan(lines: readonly string[], question = '', budgets = {}) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { proseCompressor } from '../../../src/compress/compressors/prose.js';
+import { proseCompressor } from '../../../src/compress/compressors/prose/index.js';
 import type { CompressorContext, LinePlan } from '../../../src/compress/types.js';
 import { contextFor, keptLines, rendered } from './line-fixtures.js';
 import { changelog } from './text-samples.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { searchCompressor } from '../../../src/compress/compressors/search.js';
+import { searchCompressor } from '../../../src/compress/compressors/search/index.js';
 import { contextFor, grepOutput, keptLines, rendered } from './line-fixtures.js';
 
 function plan(lines: readonly string[], question = '') {

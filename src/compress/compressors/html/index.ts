@@ -1,6 +1,4 @@
-import type { BlockHint, Compressor, CompressorContext, LinePlan, RewriteResult } from '../types.js';
-import { classifyHtmlLines, type HtmlLineKind } from './html-lines.js';
-import { htmlToText } from './html-text.js';
+import type { BlockHint, Compressor, CompressorContext, LinePlan, RewriteResult } from '../../types.js';
 import {
   bump,
   countKept,
@@ -13,7 +11,9 @@ import {
   matchLines,
   omitsEnough,
   transformLabel,
-} from './text-tools.js';
+} from '../text-tools.js';
+import { classifyHtmlLines, type HtmlLineKind } from './lines.js';
+import { htmlToText } from './text.js';
 
 /** Omitted runs shorter than this stay: dropping a couple of tag lines is not worth a note. */
 const MIN_RUN = 3;

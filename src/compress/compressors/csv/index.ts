@@ -1,6 +1,5 @@
-import { formatCount, isErrorText } from '../signals.js';
-import type { BlockHint, Compressor, CompressorContext, LinePlan } from '../types.js';
-import { findDelimiter, numberOf, readTable, splitCells, type Table } from './csv-table.js';
+import { formatCount, isErrorText } from '../../signals.js';
+import type { BlockHint, Compressor, CompressorContext, LinePlan } from '../../types.js';
 import {
   bump,
   clip,
@@ -12,7 +11,8 @@ import {
   matchLines,
   topCounts,
   transformLabel,
-} from './text-tools.js';
+} from '../text-tools.js';
+import { findDelimiter, numberOf, readTable, splitCells, type Table } from './table.js';
 
 const HEAD_ROWS = 3;
 const TAIL_ROWS = 2;

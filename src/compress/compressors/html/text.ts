@@ -1,6 +1,6 @@
-import type { Query } from '../types.js';
-import { decodeEntities } from './html-entities.js';
-import { focusMask, lineScore, matchLines, termScore, termsIn } from './text-tools.js';
+import type { Query } from '../../types.js';
+import { focusMask, lineScore, matchLines, termScore, termsIn } from '../text-tools.js';
+import { decodeEntities } from './entities.js';
 
 /** Elements whose content is never readable text: skipped with everything inside them. */
 const SKIPPED = new Set([

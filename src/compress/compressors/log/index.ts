@@ -1,5 +1,5 @@
-import { isErrorText, termMatcher, WARNING_PATTERN } from '../signals.js';
-import type { BlockHint, Budgets, Compressor, CompressorContext, LinePlan, Query } from '../types.js';
+import { isErrorText, termMatcher, WARNING_PATTERN } from '../../signals.js';
+import type { BlockHint, Budgets, Compressor, CompressorContext, LinePlan, Query } from '../../types.js';
 import {
   countKept,
   fillShortGaps,
@@ -9,8 +9,8 @@ import {
   runDescriber,
   shapesOf,
   templatesOf,
-} from './line-tools.js';
-import { dirOf, errorCode, errorFile, errorRunNote, pickDiverse } from './log-errors.js';
+} from '../line-tools.js';
+import { dirOf, errorCode, errorFile, errorRunNote, pickDiverse } from './errors.js';
 
 /** Exception class names and panic headers, which the shared error words do not catch (`TypeError:`). */
 const EXCEPTION = /\b[A-Z]\w*(?:Error|Exception)\b/;

@@ -1,6 +1,5 @@
-import { formatCount } from '../signals.js';
-import type { Compressor, CompressorContext, LinePlan } from '../types.js';
-import { type Entry, looksLikeListing, parseListing } from './listing-parse.js';
+import { formatCount } from '../../signals.js';
+import type { Compressor, CompressorContext, LinePlan } from '../../types.js';
 import {
   bump,
   countKept,
@@ -12,7 +11,8 @@ import {
   omitsEnough,
   topCounts,
   transformLabel,
-} from './text-tools.js';
+} from '../text-tools.js';
+import { type Entry, looksLikeListing, parseListing } from './parse.js';
 
 const HEAD_ENTRIES = 5;
 const TAIL_ENTRIES = 3;

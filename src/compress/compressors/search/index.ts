@@ -5,9 +5,9 @@ import {
   queryScorer,
   type TermMatcher,
   termMatcher,
-} from '../signals.js';
-import type { Budgets, Compressor, CompressorContext, LinePlan, Query } from '../types.js';
-import { countKept, countOf, fillShortGaps, MIN_OMITTED, queryHits } from './line-tools.js';
+} from '../../signals.js';
+import type { Budgets, Compressor, CompressorContext, LinePlan, Query } from '../../types.js';
+import { countKept, countOf, fillShortGaps, MIN_OMITTED, queryHits } from '../line-tools.js';
 
 /** `path:12:content` (grep -rn, rg -n, git grep -n); the path holds no spaces or colons (a drive letter aside). */
 const NUMBERED = /^((?:[A-Za-z]:)?[^\s:]+):(\d+):/;

@@ -1,6 +1,4 @@
-import type { BlockHint, Compressor, CompressorContext, LinePlan } from '../types.js';
-import { BARE_OPENER, CODE_WORDS, ERROR_HANDLING, IMPORT, readHead } from './code-shapes.js';
-import { buildTree, dialectOf, headerEnd, type Scan, scanSource, type Tree } from './code-structure.js';
+import type { BlockHint, Compressor, CompressorContext, LinePlan } from '../../types.js';
 import {
   countKept,
   countOf,
@@ -13,7 +11,9 @@ import {
   matchLines,
   omitsEnough,
   transformLabel,
-} from './text-tools.js';
+} from '../text-tools.js';
+import { BARE_OPENER, CODE_WORDS, ERROR_HANDLING, IMPORT, readHead } from './shapes.js';
+import { buildTree, dialectOf, headerEnd, type Scan, scanSource, type Tree } from './structure.js';
 
 /** Bodies this short are kept whole: eliding them would save less than the note costs. */
 const SHORT_BODY = 6;

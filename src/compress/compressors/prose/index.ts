@@ -1,5 +1,4 @@
-import type { BlockHint, Compressor, CompressorContext, LinePlan } from '../types.js';
-import { headingText, type Outline, outlineOf } from './prose-outline.js';
+import type { BlockHint, Compressor, CompressorContext, LinePlan } from '../../types.js';
 import {
   bump,
   clip,
@@ -13,7 +12,8 @@ import {
   matchLines,
   omitsEnough,
   transformLabel,
-} from './text-tools.js';
+} from '../text-tools.js';
+import { headingText, type Outline, outlineOf } from './outline.js';
 
 /**
  * A term found in more of the lines than this (`change` in a changelog) protects none of them; lines with

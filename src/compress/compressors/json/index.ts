@@ -1,7 +1,7 @@
-import type { BlockHint, Compressor, CompressorContext, LinePlan, RewriteResult } from '../types.js';
-import { planJsonLines } from './json/line-plan.js';
-import { parseJsonBlock } from './json/parse-cache.js';
-import { rewriteJson } from './json/rewrite.js';
+import type { BlockHint, Compressor, CompressorContext, LinePlan, RewriteResult } from '../../types.js';
+import { planJsonLines } from './line-plan.js';
+import { parseJsonBlock } from './parse-cache.js';
+import { rewriteJson } from './rewrite.js';
 
 /**
  * JSON tool output: big arrays, and big objects of like entries (a lockfile's `packages`, an `exports`

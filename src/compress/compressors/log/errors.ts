@@ -1,5 +1,5 @@
-import { formatCount } from '../signals.js';
-import { countOf } from './line-tools.js';
+import { formatCount } from '../../signals.js';
+import { countOf } from '../line-tools.js';
 
 /**
  * The code a diagnostic carries, in the common tools' formats: tsc `error TS2322:`, rustc `error[E0308]:`,

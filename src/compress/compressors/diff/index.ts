@@ -1,6 +1,6 @@
-import { formatCount, isErrorText, queryScorer } from '../signals.js';
-import type { Compressor, CompressorContext, LinePlan } from '../types.js';
-import { countKept, countOf, fillShortGaps, MIN_OMITTED, queryHits } from './line-tools.js';
+import { formatCount, isErrorText, queryScorer } from '../../signals.js';
+import type { Compressor, CompressorContext, LinePlan } from '../../types.js';
+import { countKept, countOf, fillShortGaps, MIN_OMITTED, queryHits } from '../line-tools.js';
 
 const OTHER = 0;
 const COMMIT = 1;
