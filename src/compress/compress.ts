@@ -3,7 +3,7 @@ import { tokenCounter } from '../tokens/count.js';
 import { memoKey } from './hash.js';
 import type { BlockMemo, MemoEntry } from './memo.js';
 import type { CompressOptions } from './options.js';
-import { extractQuery, isAnalysisRequest } from './query.js';
+import { extractQuery, isAnalysisRequest, isReadAllRequest } from './query.js';
 import { optionsFingerprint, resolveOptions } from './resolve-options.js';
 import type { BlockDecision, CoreResult } from './result.js';
 import { compressBlock } from './router.js';
@@ -130,7 +130,8 @@ export async function compressMessages<M>(
       continue;
     }
     const query = extractQuery(slot.userText);
-    const analysis = resolved.protectAnalysisContext && isAnalysisRequest(slot.userText);
+    const readAll = resolved.protectAnalysisContext && isReadAllRequest(slot.userText);
+    const analysis = readAll || (resolved.protectAnalysisContext && isAnalysisRequest(slot.userText));
     const key = memo
       ? memoKey([
           'block',
@@ -138,13 +139,14 @@ export async function compressMessages<M>(
           digestOf(slot.text),
           query.terms.join('\u0000'),
           String(analysis),
+          String(readAll),
           JSON.stringify(slot.hint),
         ])
       : '';
     let entry = memo?.get(key);
     if (!entry) {
       signal?.throwIfAborted();
-      entry = compressBlock({ text: slot.text, hint: slot.hint, query, analysis }, resolved, count);
+      entry = compressBlock({ text: slot.text, hint: slot.hint, query, analysis, readAll }, resolved, count);
       memo?.set(key, entry);
       if (slot.text.length >= YIELD_AFTER_CHARS) await yieldToEventLoop();
     }

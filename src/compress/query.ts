@@ -46,6 +46,19 @@ export function extractQuery(text: string): Query {
 const ANALYSIS =
   /\b(?:analy[sz]e|analysis|review|explain|debug|audit|understand|walk me through|refactor)\b/i;
 
+/**
+ * Words that mean the answer reproduces the content itself: porting, translating, rewriting, converting or
+ * copying it, or asking for it exactly, verbatim, in full. `port` counts only as a verb (`port this`,
+ * `port it to Go`, `porting`), not the noun in `which port does it listen on`.
+ */
+const READ_ALL =
+  /\b(?:port(?:ing|ed)?\s+(?:this|that|it|the|these|those|them|to|over|from|\w+\.\w+)|porting|translat(?:e|es|ing|ion)|rewrit(?:e|es|ing)|convert(?:s|ing)?|cop(?:y|ies|ying)|reproduc(?:e|es|ing)|exact(?:ly)?|verbatim|full|entire(?:ly)?|word for word|byte for byte)\b/i;
+
 export function isAnalysisRequest(text: string): boolean {
   return ANALYSIS.test(text.replace(INJECTED, ' '));
+}
+
+/** The user wants content whole (a port, a translation, a verbatim copy): code is never compressed, nor a file read. */
+export function isReadAllRequest(text: string): boolean {
+  return READ_ALL.test(text.replace(INJECTED, ' '));
 }

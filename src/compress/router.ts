@@ -35,6 +35,8 @@ export interface BlockInput {
   readonly query: Query;
   /** The user asked to analyze/review code: code stays whole. */
   readonly analysis: boolean;
+  /** The user asked for content whole (port, translate, verbatim…): code and file reads stay whole. */
+  readonly readAll?: boolean;
 }
 
 /** A compression must save at least this fraction, or the exact original is worth more. */
@@ -181,6 +183,8 @@ export function compressBlock(
     if (!compressor) return unchanged('unknown-kind', tokensBefore);
     const kind = compressor.kind;
     if (kind === 'code' && input.analysis) return unchanged('analysis-context', tokensBefore, kind);
+    if (input.readAll && (input.hint.filePath !== undefined || env.wrapper === 'line-numbered'))
+      return unchanged('read-all-context', tokensBefore, kind);
     if (input.hint.readRange) return unchanged('exact-read', tokensBefore, kind);
     if (kind === 'code' && env.wrapper === 'line-numbered') return unchanged('code-read', tokensBefore, kind);
 

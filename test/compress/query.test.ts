@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractQuery, isAnalysisRequest } from '../../src/compress/query.js';
+import { extractQuery, isAnalysisRequest, isReadAllRequest } from '../../src/compress/query.js';
 
 describe('extractQuery', () => {
   it('keeps identifiers, versions and paths and drops filler words', () => {
@@ -32,5 +32,28 @@ describe('isAnalysisRequest', () => {
     expect(isAnalysisRequest('Please review this function')).toBe(true);
     expect(isAnalysisRequest('explain what parseConfig does')).toBe(true);
     expect(isAnalysisRequest('list the files')).toBe(false);
+  });
+});
+
+describe('isReadAllRequest', () => {
+  it('spots requests that reproduce the content: port, translate, convert, copy, verbatim, entire', () => {
+    for (const q of [
+      'Port this module to TypeScript with identical behaviour',
+      'porting fileinput.py to Rust',
+      'translate it to Go',
+      'rewrite this in Kotlin',
+      'convert the CSV to JSON',
+      'copy the config exactly',
+      'reproduce the function',
+      'show the entire file',
+      'print it verbatim',
+      'the full text please',
+    ])
+      expect(isReadAllRequest(q), q).toBe(true);
+  });
+
+  it('does not take the noun port, or an ordinary question, as one', () => {
+    expect(isReadAllRequest('which port does the server listen on?')).toBe(false);
+    expect(isReadAllRequest('where is the hook for compressed files?')).toBe(false);
   });
 });
