@@ -11,13 +11,23 @@ const STOP_WORDS = new Set(
 /** Instructions the agents inject into user turns; they are not the user's question. */
 const INJECTED = /<system-reminder>[\s\S]*?<\/system-reminder>|<command-[a-z-]+>[\s\S]*?<\/command-[a-z-]+>/g;
 
+/** At most this many entities: a question names a few things; a pasted text is not a list of them. */
+const MAX_ENTITIES = 16;
+/** A token that names something by its shape: a digit, an inner separator (`a/b`, `a.b`, `a-b`), or inner capitals. */
+const NAMING_SHAPE = /\d|[^\s][/._@:#-][^\s]|\p{Ll}\p{Lu}|\p{Lu}{2}/u;
+const CAPITALIZED = /^\p{Lu}\p{Ll}/u;
+/** What may end a sentence, so the capital that follows is no sign of a name. */
+const SENTENCE_END = /[.?!:;\n]\s*$|^\s*$/;
+
 /**
  * Terms from the user's question that should protect matching lines and items: identifiers, numbers and
- * versions, paths, quoted phrases. Lower-cased, de-duplicated, in first-seen order (deterministic).
+ * versions, paths, quoted phrases. Lower-cased, de-duplicated, in first-seen order (deterministic). The
+ * entities among them are the things the question names (see `Query.entities`).
  */
 export function extractQuery(text: string): Query {
   const clean = text.replace(INJECTED, ' ');
   const terms: string[] = [];
+  const entities: string[] = [];
   const seen = new Set<string>();
   const add = (raw: string) => {
     const term = raw.toLowerCase();
@@ -25,21 +35,55 @@ export function extractQuery(text: string): Query {
     seen.add(term);
     terms.push(term);
   };
-  for (const m of clean.matchAll(/["'`]([^"'`\n]{2,80})["'`]/g)) add(m[1]!);
+  const name = (raw: string) => {
+    const entity = raw.toLowerCase();
+    if (entities.length < MAX_ENTITIES && !entities.includes(entity)) entities.push(entity);
+  };
+  for (const m of clean.matchAll(/["'`]([^"'`\n]{2,80})["'`]/g)) {
+    add(m[1]!);
+    name(m[1]!);
+  }
+  // Capitalised words in a row, not opening a sentence, name one thing together (`Acme Widgets`).
+  let proper: string[] = [];
+  const endProper = () => {
+    if (proper.length > 1) name(proper.join(' '));
+    else if (proper.length === 1) name(proper[0]!);
+    proper = [];
+  };
+  let prevEnd = 0;
   for (const m of clean.matchAll(/[\p{L}\p{N}_$@./:#-]+/gu)) {
+    const gap = clean.slice(prevEnd, m.index);
+    const sentenceStart = SENTENCE_END.test(clean.slice(Math.max(0, prevEnd - 1), m.index));
+    prevEnd = m.index + m[0].length;
     const token = m[0].replace(/^[./:#-]+|[./:#-]+$/g, '');
+    if (proper.length > 0 && gap !== ' ') endProper();
     if (token.length === 0) continue;
     const isNumeric = /\d/.test(token);
-    if (!isNumeric && token.length < 3) continue;
-    if (STOP_WORDS.has(token.toLowerCase())) continue;
+    if (!isNumeric && token.length < 3) {
+      endProper();
+      continue;
+    }
+    if (STOP_WORDS.has(token.toLowerCase())) {
+      endProper();
+      continue;
+    }
     add(token);
+    if (NAMING_SHAPE.test(token)) {
+      endProper();
+      name(token);
+    } else if (CAPITALIZED.test(token) && !sentenceStart) proper.push(token);
+    else endProper();
     // `src/foo/bar.ts` should also match lines that name just `bar.ts`.
     if (token.includes('/')) {
       const base = token.slice(token.lastIndexOf('/') + 1);
-      if (base.length >= 3) add(base);
+      if (base.length >= 3) {
+        add(base);
+        name(base);
+      }
     }
   }
-  return { terms, text: clean.trim() };
+  endProper();
+  return { terms, text: clean.trim(), entities };
 }
 
 /** Words that mean the user wants code read closely, so code is not compressed. */

@@ -7,6 +7,12 @@ export interface Query {
   readonly terms: readonly string[];
   /** The raw question text, for compressors that want phrases. */
   readonly text: string;
+  /**
+   * The terms that name things (ids, numbers and years, versions, paths, dotted or dashed names,
+   * camelCase, quoted phrases, proper names like `Acme Widgets`), lower-cased: each gets its own rows,
+   * items, lines or hits before any ranking fills the rest. May hold phrases that are not in `terms`.
+   */
+  readonly entities: readonly string[];
 }
 
 /** How much each compressor may keep; resolved from options and the savings profile. */

@@ -20,6 +20,23 @@ describe('extractQuery', () => {
     expect(q.terms).toContain('claude-3-opus');
   });
 
+  it('names the entities: ids, years, versions, paths, dotted and camelCase names, proper names', () => {
+    expect(extractQuery('Compare Acme Widgets north sales with store 1042 in 2019').entities).toEqual([
+      'acme widgets',
+      '1042',
+      '2019',
+    ]);
+    expect(
+      extractQuery('Why does getUserById fail in src/api/users.ts since version 2.3.1?').entities,
+    ).toEqual(['getuserbyid', 'src/api/users.ts', 'users.ts', '2.3.1']);
+    expect(extractQuery('What does Math.min return for "not a number"?').entities).toEqual([
+      'not a number',
+      'math.min',
+    ]);
+    // A capital that opens a sentence is no name.
+    expect(extractQuery('Compare the sales. Totals please').entities).toEqual([]);
+  });
+
   it('keeps quoted phrases whole', () => {
     expect(extractQuery('find "connection reset by peer" in the logs').terms).toContain(
       'connection reset by peer',

@@ -1,5 +1,6 @@
 import { formatCount, isErrorText } from '../../signals.js';
 import type { BlockHint, Compressor, CompressorContext, LinePlan } from '../../types.js';
+import { namedFirst } from '../named-first.js';
 import {
   bump,
   clip,
@@ -214,6 +215,9 @@ function planCsv(lines: readonly string[], ctx: CompressorContext): LinePlan | u
   };
   for (let r = 0; r < HEAD_ROWS; r++) take(r);
   for (let r = rows - TAIL_ROWS; r < rows; r++) take(r);
+  // Rows of each entity the question names come before rows ranked by how many of its words they hold.
+  for (const r of namedFirst(texts, ctx.query, Math.floor((budget - taken) / 2), (r) => chosen[r] === 1))
+    take(r);
   const matches = matchLines(texts, ctx.query);
   const focused = focusMask(matches, MAX_TERM_SHARE);
   if (focused !== 0) {

@@ -1,4 +1,5 @@
 import type { Query } from '../../types.js';
+import { namedFirst } from '../named-first.js';
 import type { ItemSet } from './item-set.js';
 
 /** Items the question points at, best first. */
@@ -74,11 +75,17 @@ export function queryRanking(items: ItemSet, query: Query, maxItems: number): Qu
     }
   }
 
-  const named = [...namedRarity.keys()].sort(
+  const exact = [...namedRarity.keys()].sort(
     (a, b) => (namedRarity.get(a) ?? 0) - (namedRarity.get(b) ?? 0) || a - b,
   );
+  // Then each entity the question names gets its items, before the ranking of all its words.
+  const byEntity = namedFirst(items.texts, query, Math.floor(maxItems / 2) - exact.length, (i) =>
+    namedRarity.has(i),
+  );
+  const named = [...exact, ...byEntity];
+  const isNamed = new Set(named);
   const matches: number[] = [];
-  for (let i = 0; i < n; i += 1) if ((best[i] ?? 0) > 0 && !namedRarity.has(i)) matches.push(i);
+  for (let i = 0; i < n; i += 1) if ((best[i] ?? 0) > 0 && !isNamed.has(i)) matches.push(i);
   matches.sort((a, b) => (best[b] ?? 0) - (best[a] ?? 0) || (total[b] ?? 0) - (total[a] ?? 0) || a - b);
   return { named, matches };
 }

@@ -1,5 +1,6 @@
 import { formatCount } from '../../signals.js';
 import type { Compressor, CompressorContext, LinePlan } from '../../types.js';
+import { namedFirst } from '../named-first.js';
 import {
   bump,
   countKept,
@@ -192,6 +193,14 @@ function planListing(lines: readonly string[], ctx: CompressorContext): LinePlan
     if (lineScore(matches, i, focused) > 0) keep[i] = true;
   }
   if (positions.length <= ctx.budgets.maxRows) return undefined;
+  // Entities too common to be focus terms (`2024` in a dated tree) still get a few entries each.
+  const named = namedFirst(
+    lines,
+    ctx.query,
+    Math.floor(ctx.budgets.maxRows / 2),
+    (i) => keep[i]! || !isEntry(entries[i]!),
+  );
+  for (const i of named) keep[i] = true;
   for (const i of positions.slice(0, HEAD_ENTRIES)) keep[i] = true;
   for (const i of positions.slice(-TAIL_ENTRIES)) keep[i] = true;
   for (const i of largest(entries, positions)) keep[i] = true;

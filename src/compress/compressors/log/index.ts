@@ -10,6 +10,7 @@ import {
   shapesOf,
   templatesOf,
 } from '../line-tools.js';
+import { namedFirst } from '../named-first.js';
 import { dirOf, errorCode, errorFile, errorRunNote, pickDiverse } from './errors.js';
 
 /** Exception class names and panic headers, which the shared error words do not catch (`TypeError:`). */
@@ -467,6 +468,9 @@ function planLog(lines: readonly string[], ctx: CompressorContext): LinePlan | u
     }
   }
   keepTraces(sel, lines, findTraces(flags), chosen, templates, b.maxStackTraces);
+  // Lines of each entity the question names (an id, a version, a path) before lines of its common words.
+  for (const i of namedFirst(lines, ctx.query, Math.floor(b.maxLogLines / 4), (i) => sel.keep[i]!))
+    sel.line(i);
   for (const i of queryHits(lines, ctx.query, b.maxLogLines, b.maxLogLines)) sel.line(i);
   keepSummaries(sel, flags, templates);
   keepEdgesAndWarnings(sel, flags, templates, b.maxLogLines);

@@ -8,6 +8,7 @@ import {
 } from '../../signals.js';
 import type { Budgets, Compressor, CompressorContext, LinePlan, Query } from '../../types.js';
 import { countKept, countOf, fillShortGaps, MIN_OMITTED, queryHits } from '../line-tools.js';
+import { namedFirst } from '../named-first.js';
 
 /** `path:12:content` (grep -rn, rg -n, git grep -n); the path holds no spaces or colons (a drive letter aside). */
 const NUMBERED = /^((?:[A-Za-z]:)?[^\s:]+):(\d+):/;
@@ -374,13 +375,19 @@ function planSearch(lines: readonly string[], ctx: CompressorContext): LinePlan 
 
   // What the user asked for survives whatever the budgets say; a term in most matches is the pattern
   // itself, and terms common enough to flood the budget yield to rarer ones.
+  // Each entity the question names gets its own hits first, from the same budget.
+  const matchTexts = matchLines.map((i) => lines[i]!);
+  const named = namedFirst(matchTexts, ctx.query, Math.ceil(b.maxSearchMatches / 2));
   const protectedLines = new Set(
-    queryHits(
-      matchLines.map((i) => lines[i]!),
-      ctx.query,
-      Math.max(b.maxSearchMatches, Math.floor(totalMatches / 2)),
-      b.maxSearchMatches,
-    ).map((k) => matchLines[k]!),
+    [
+      ...named,
+      ...queryHits(
+        matchTexts,
+        ctx.query,
+        Math.max(b.maxSearchMatches, Math.floor(totalMatches / 2)),
+        b.maxSearchMatches - named.length,
+      ),
+    ].map((k) => matchLines[k]!),
   );
   const score = scoreMatches(lines, parsed, matchLines, files, ctx.query);
   const keep = new Array<boolean>(n).fill(false);

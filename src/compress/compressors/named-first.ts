@@ -1,0 +1,77 @@
+import { queryScorer, termMatcher } from '../signals.js';
+import type { Query } from '../types.js';
+
+/** An entity in more than this share of the texts (`src` in a listing of `src/`) names none of them. */
+const MAX_ENTITY_SHARE = 0.5;
+/** An entity in this few texts always names them, however short the input. */
+const FEW = 3;
+
+/**
+ * The texts for the entities the question names, to keep before any ranking fills the rest of a budget
+ * (`Query.entities`: ids, years, versions, paths, names). Per entity, the texts that mention it, those
+ * naming the most entities first (then the most query terms, then input order); the entities take turns,
+ * one text each, so 45 rows of one store cannot crowd out the two rows of the store and year asked
+ * about. Stops at `budget` texts (callers give it part of their own budget, so ranking still has room);
+ * `skip` marks texts the caller keeps anyway.
+ */
+export function namedFirst(
+  texts: readonly string[],
+  query: Query,
+  budget: number,
+  skip: (i: number) => boolean = () => false,
+): number[] {
+  if (query.entities.length === 0 || budget <= 0) return [];
+  const matcher = termMatcher({ terms: query.entities, text: query.text, entities: [] });
+  const limit = Math.max(FEW, texts.length * MAX_ENTITY_SHARE);
+  const lists: (number[] | undefined)[] = query.entities.map(() => []);
+  const named = new Map<number, number>();
+  for (let i = 0; i < texts.length; i++) {
+    const text = texts[i]!;
+    if (!matcher.any?.test(text)) continue;
+    const lower = text.toLowerCase();
+    let count = 0;
+    for (let e = 0; e < lists.length; e++) {
+      if (!matcher.mentions(lower, e)) continue;
+      count += 1;
+      const list = lists[e];
+      if (list === undefined) continue;
+      if (list.length >= limit) lists[e] = undefined;
+      else list.push(i);
+    }
+    if (count > 0) named.set(i, count);
+  }
+  const scoreText = queryScorer(query);
+  const scores = new Map<number, number>();
+  const score = (i: number) => {
+    let s = scores.get(i);
+    if (s === undefined) {
+      s = scoreText(texts[i]!);
+      scores.set(i, s);
+    }
+    return s;
+  };
+  const queues = lists
+    .filter((list): list is number[] => list !== undefined && list.length > 0)
+    .map((list) => list.sort((a, b) => named.get(b)! - named.get(a)! || score(b) - score(a) || a - b));
+  const picked: number[] = [];
+  const chosen = new Set<number>();
+  const heads = queues.map(() => 0);
+  // An entity one of whose texts the caller keeps anyway has had its first turn.
+  const served = queues.map((queue) => queue.some(skip));
+  let progress = true;
+  for (let round = 0; picked.length < budget && progress; round++) {
+    progress = round === 0;
+    for (let q = 0; q < queues.length && picked.length < budget; q++) {
+      if (round === 0 && served[q]) continue;
+      const queue = queues[q]!;
+      let h = heads[q]!;
+      while (h < queue.length && (chosen.has(queue[h]!) || skip(queue[h]!))) h += 1;
+      heads[q] = h + 1;
+      if (h >= queue.length) continue;
+      chosen.add(queue[h]!);
+      picked.push(queue[h]!);
+      progress = true;
+    }
+  }
+  return picked;
+}
