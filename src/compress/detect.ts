@@ -9,6 +9,7 @@ const EXTENSION_KINDS: Readonly<Record<string, ContentKind>> = {
   out: 'log',
   csv: 'csv',
   tsv: 'csv',
+  sql: 'sql',
   html: 'html',
   htm: 'html',
   xhtml: 'html',
@@ -20,10 +21,16 @@ const EXTENSION_KINDS: Readonly<Record<string, ContentKind>> = {
 };
 
 const CODE_EXTENSIONS =
-  /^(?:[cm]?[jt]sx?|py|pyi|go|rs|java|kt|kts|scala|swift|c|h|cc|cpp|cxx|hpp|hh|cs|rb|php|lua|sh|bash|zsh|fish|ps1|pl|pm|r|jl|dart|ex|exs|erl|hs|ml|mli|clj|vue|svelte|sql|zig|nim|groovy|gradle|tf|proto)$/;
+  /^(?:[cm]?[jt]sx?|py|pyi|go|rs|java|kt|kts|scala|swift|c|h|cc|cpp|cxx|hpp|hh|cs|rb|php|lua|sh|bash|zsh|fish|ps1|pl|pm|r|jl|dart|ex|exs|erl|hs|ml|mli|clj|vue|svelte|zig|nim|groovy|gradle|tf|proto)$/;
+
+/** Files whose name says what they hold, before their extension does (`package-lock.json` is no plain JSON). */
+const FILE_KINDS =
+  /(?:^|\/)(?:yarn\.lock|package-lock\.json|npm-shrinkwrap\.json|Cargo\.lock|poetry\.lock|pnpm-lock\.yaml)$/;
 
 /** Commands whose output kind is known before reading it; the first match wins. */
 const COMMAND_KINDS: ReadonlyArray<readonly [RegExp, ContentKind]> = [
+  [/\bgit\s+(?:blame|annotate)\b/, 'blame'],
+  [/\b(?:sqlite3\b[^|]*\.dump|pg_dump|mysqldump)\b/, 'sql'],
   [/\b(?:git\s+(?:diff|show|log\s[^|]*-p|format-patch|stash\s+show)|diff\s+-[a-zA-Z]*u)/, 'diff'],
   [/(?:^|[|;&\s])(?:grep|egrep|rg|ag|ack|git\s+grep)\s/, 'search'],
   [/(?:^|[|;&\s])(?:find|fd|ls|tree|du|git\s+ls-files)(?:\s|$)/, 'listing'],
@@ -51,6 +58,7 @@ function fileInCommand(command: string): string | undefined {
 function hintedKind(hint: BlockHint): { kind: ContentKind; strong: boolean } | undefined {
   const path = hint.filePath ?? (hint.command ? fileInCommand(hint.command) : undefined);
   if (path) {
+    if (FILE_KINDS.test(path)) return { kind: 'lockfile', strong: true };
     const ext = extensionOf(path);
     if (ext) {
       const kind = EXTENSION_KINDS[ext] ?? (CODE_EXTENSIONS.test(ext) ? 'code' : undefined);

@@ -1,5 +1,17 @@
 /** What a block of tool output holds, as the router decides it. */
-export type ContentKind = 'json' | 'log' | 'search' | 'diff' | 'code' | 'listing' | 'csv' | 'html' | 'prose';
+export type ContentKind =
+  | 'json'
+  | 'log'
+  | 'search'
+  | 'diff'
+  | 'code'
+  | 'listing'
+  | 'csv'
+  | 'html'
+  | 'prose'
+  | 'lockfile'
+  | 'sql'
+  | 'blame';
 
 /** Words and identifiers from the user's last question before a block; they protect matching lines and items. */
 export interface Query {
