@@ -411,6 +411,44 @@ function keepTraces(
   for (const t of traces) keepTrace(t);
 }
 
+/** Distinct error codes beyond this many are left to the run notes; a log never has that many that matter. */
+const MAX_CODES = 64;
+
+/**
+ * One verbatim instance of every distinct error code, whatever the budgets chose: the one `TS2554`
+ * among 72 `TS4114` is the error that matters, and a note's `TS2554 ×1` does not say what it was.
+ * Uncoded error lines get the same for each message shape, up to `maxErrors` of them.
+ */
+function keepEachCode(
+  sel: Selection,
+  lines: readonly string[],
+  flags: Uint8Array,
+  facts: ErrorFacts,
+  templates: Int32Array,
+  maxErrors: number,
+): void {
+  const shown = new Set<string>();
+  for (let i = 0; i < lines.length; i++) {
+    if (!sel.keep[i] || !(flags[i]! & ERROR)) continue;
+    shown.add(facts.codes[i] ?? `#${templates[i]}`);
+  }
+  let codes = 0;
+  let shapes = 0;
+  for (let i = 0; i < lines.length; i++) {
+    if (!(flags[i]! & ERROR) || sel.keep[i]) continue;
+    const code = facts.codes[i];
+    // An indented error line without a code elaborates the one above it.
+    if (code === undefined && /^\s/.test(lines[i]!)) continue;
+    const key = code ?? `#${templates[i]}`;
+    if (shown.has(key)) continue;
+    if (code !== undefined ? codes >= MAX_CODES : shapes >= maxErrors) continue;
+    if (code !== undefined) codes += 1;
+    else shapes += 1;
+    shown.add(key);
+    keepWithFollowers(sel, lines, flags, facts, i);
+  }
+}
+
 /** The first and last line of each kind of summary (`Tests: …`, `added 312 packages`, exit codes). */
 function keepSummaries(sel: Selection, flags: Uint8Array, templates: Int32Array): void {
   const first = new Map<number, number>();
@@ -467,6 +505,7 @@ function planLog(lines: readonly string[], ctx: CompressorContext): LinePlan | u
       names += 1;
     }
   }
+  keepEachCode(sel, lines, flags, facts, templates, b.maxErrors);
   keepTraces(sel, lines, findTraces(flags), chosen, templates, b.maxStackTraces);
   // Lines of each entity the question names (an id, a version, a path) before lines of its common words.
   for (const i of namedFirst(lines, ctx.query, Math.floor(b.maxLogLines / 4), (i) => sel.keep[i]!))
