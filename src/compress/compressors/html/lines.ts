@@ -29,6 +29,12 @@ const STRUCTURE = new Set([
   'table',
   'script',
   'style',
+  // What the page loads and asks for.
+  'link',
+  'input',
+  'select',
+  'textarea',
+  'button',
 ]);
 
 const TAG_NAME = /\/?([a-zA-Z][\w:-]*)/y;

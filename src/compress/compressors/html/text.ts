@@ -56,6 +56,42 @@ const BLOCKS = new Set([
 
 const TAG = /<(\/?)([a-zA-Z][\w:-]*)((?:"[^"]*"|'[^']*'|[^'">])*)>/y;
 const HREF = /\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/i;
+/** Form fields: what a page asks for, by name and id. */
+const FIELDS = new Set(['form', 'input', 'select', 'textarea', 'button']);
+/** Elements whose id is worth keeping beside headings and fields: the page's addressable sections. */
+const ID_HOLDERS = new Set(['section', 'article', 'main', 'aside', 'dialog', 'details', 'table']);
+/** Attributes that say what a field or form is; written as they stand in the page. */
+const FIELD_ATTRIBUTES = ['type', 'name', 'id', 'action', 'method', 'for'];
+
+/** The value of attribute `name` exactly as written in the tag (entities not decoded), or undefined. */
+function attribute(attrs: string, name: string): string | undefined {
+  const m = new RegExp(`(?:^|\\s)${name}\\s*=\\s*(?:"([^"]*)"|'([^']*)'|([^\\s>]+))`, 'i').exec(attrs);
+  return m ? (m[1] ?? m[2] ?? m[3]) : undefined;
+}
+
+/** `[script: book.js]`, `[link stylesheet: css/a.css]`: what the page loads, never dropped as chrome. */
+function resourceOf(name: string, attrs: string): string | undefined {
+  if (name === 'script') {
+    const src = attribute(attrs, 'src');
+    return src ? `[script: ${src}]` : undefined;
+  }
+  if (name === 'link') {
+    const href = attribute(attrs, 'href');
+    if (!href) return undefined;
+    const rel = attribute(attrs, 'rel');
+    return `[link${rel ? ` ${rel}` : ''}: ${href}]`;
+  }
+  return undefined;
+}
+
+/** `[input search: name=searchbar id=mdbook-searchbar]`, `[form: action=/login method=post]`. */
+function fieldOf(name: string, attrs: string): string | undefined {
+  const parts = FIELD_ATTRIBUTES.flatMap((a) => {
+    const v = attribute(attrs, a);
+    return v === undefined || v === '' ? [] : [`${a}=${v}`];
+  });
+  return parts.length > 0 ? `[${name}: ${parts.join(' ')}]` : undefined;
+}
 
 /** A question word found in more of the page's blocks than this (`guide` in a docs site) names none of them. */
 const MAX_TERM_SHARE = 0.1;
@@ -125,6 +161,12 @@ function readBlocks(html: string): { blocks: Block[]; links: Link[] } {
   const emit = (text: string, heading: boolean) => {
     blocks.push({ text, heading, boilerplate: boilerplate > 0 });
   };
+  // What the page loads and asks for stays wherever it sits, navigation and footers included.
+  const emitStructure = (text: string) => {
+    flush();
+    blocks.push({ text, heading: false, boilerplate: false });
+  };
+  let headingId: string | undefined;
   const flush = () => {
     const text = block.replace(/\s+/g, ' ').trim();
     if (text.length > 0) emit(`${prefix}${text}`, prefix.startsWith('#'));
@@ -173,6 +215,15 @@ function readBlocks(html: string): { blocks: Block[]; links: Link[] } {
     const closing = m[1] === '/';
     const name = m[2]!.toLowerCase();
     const attrs = m[3]!;
+    if (!closing) {
+      const structure =
+        resourceOf(name, attrs) ??
+        (FIELDS.has(name) ? fieldOf(name, attrs) : undefined) ??
+        (ID_HOLDERS.has(name) && attribute(attrs, 'id')
+          ? `[${name}: id=${attribute(attrs, 'id')}]`
+          : undefined);
+      if (structure !== undefined && pre === 0) emitStructure(structure);
+    }
     if (!closing && SKIPPED.has(name) && !attrs.trimEnd().endsWith('/')) {
       const end = new RegExp(`</${name}\\s*>`, 'gi');
       end.lastIndex = i;
@@ -239,7 +290,10 @@ function readBlocks(html: string): { blocks: Block[]; links: Link[] } {
     if (name === 'table' && closing && cells) endRow();
     const heading = /^h([1-6])$/.exec(name);
     if (heading) {
+      // A heading's id is its anchor (`lints.html#broken_intra_doc_links`): written after its text.
+      if (closing && headingId !== undefined && block.trim().length > 0) block += ` {#${headingId}}`;
       flush();
+      headingId = closing ? undefined : attribute(attrs, 'id');
       if (!closing) prefix = `${'#'.repeat(Number(heading[1]))} `;
       continue;
     }
