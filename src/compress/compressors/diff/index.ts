@@ -1,6 +1,7 @@
 import { formatCount, isErrorText, queryScorer } from '../../signals.js';
 import type { Compressor, CompressorContext, LinePlan } from '../../types.js';
 import { countKept, countOf, fillShortGaps, MIN_OMITTED, queryHits } from '../line-tools.js';
+import { enclosingHeaders } from './enclosing.js';
 
 const OTHER = 0;
 const COMMIT = 1;
@@ -321,6 +322,48 @@ function keepOutsideFiles(
   }
 }
 
+/** The most lines kept to show what encloses kept lines that the question does not name. */
+const ENCLOSING_SHARE = 0.25;
+
+/**
+ * The declaration and block headers around kept lines (see `enclosingHeaders`): always for lines the
+ * question names, for other kept changes while a quarter of the changed-line budget lasts.
+ */
+function keepEnclosingUnits(
+  lines: readonly string[],
+  kinds: Uint8Array,
+  files: readonly FileDiff[],
+  shownHunks: ReadonlyMap<FileDiff, Hunk[]>,
+  keep: boolean[],
+  hitLines: ReadonlySet<number>,
+  maxChanged: number,
+): void {
+  let room = Math.max(20, Math.floor(maxChanged * ENCLOSING_SHARE));
+  const visit = (h: Hunk, named: boolean) => {
+    // Each side of the hunk as its own text: context with the added lines, or with the removed ones.
+    for (const removedSide of [false, true]) {
+      const index: number[] = [];
+      for (let i = h.header + 1; i < h.end; i++) {
+        const k = kinds[i];
+        if (k === CONTEXT || k === (removedSide ? REMOVED : ADDED)) index.push(i);
+      }
+      const side = index.map((i) => lines[i]!.slice(1));
+      index.forEach((i, at) => {
+        if (!keep[i] || kinds[i] !== (removedSide ? REMOVED : ADDED) || hitLines.has(i) !== named) return;
+        for (const k of enclosingHeaders(side, at)) {
+          const line = index[k]!;
+          if (keep[line]) continue;
+          if (!named && room <= 0) return;
+          keep[line] = true;
+          room -= 1;
+        }
+      });
+    }
+  };
+  for (const named of [true, false])
+    for (const f of files) for (const h of shownHunks.get(f) ?? []) visit(h, named);
+}
+
 function planDiff(lines: readonly string[], ctx: CompressorContext): LinePlan | undefined {
   const n = lines.length;
   const b = ctx.budgets;
@@ -418,6 +461,7 @@ function planDiff(lines: readonly string[], ctx: CompressorContext): LinePlan | 
     }
   });
 
+  keepEnclosingUnits(lines, kinds, shownFiles, shownHunks, keep, hitLines, b.maxDiffChangedLines);
   keepOutsideFiles(lines, kinds, keep, scoreText);
 
   // A note for one or two context lines costs about what the lines do.
