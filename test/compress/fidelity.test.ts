@@ -224,3 +224,35 @@ describe('class 9: what an HTML page loads', () => {
       expect(out.text).toContain(needle);
   });
 });
+
+describe('new kinds under a wrapper', () => {
+  /** Claude Code's `Read` shape: each line prefixed by its number and a tab. */
+  const numbered = (text: string) =>
+    text
+      .replace(/\n$/, '')
+      .split('\n')
+      .map((line, i) => `${String(i + 1).padStart(6)}\t${line}`)
+      .join('\n');
+  /** The original lines a compressed text shows, prefixes taken off. */
+  const shownLines = (text: string) =>
+    text
+      .split('\n')
+      .filter((l) => !l.startsWith('[… ') && !l.startsWith('[headroom: '))
+      .map((l) => l.replace(/^ *\d+\t/, ''))
+      .filter((l) => l !== '');
+
+  for (const [file, question, filePath] of [
+    ['yarn.lock', 'Which version of error-ex is locked?', '/srv/app/yarn.lock'],
+    ['package-lock.json', 'What does node_modules/http-errors depend on?', '/srv/app/package-lock.json'],
+    ['sqlite-dump.sql', 'What did store 1042 sell in 2019?', '/srv/dump.sql'],
+  ] as const) {
+    it(`keeps the same lines of ${file} raw and as a Claude Read`, async () => {
+      const raw = fixture(file);
+      const plain = await run(question, raw, { tool: 'Read', filePath });
+      const read = await run(question, numbered(raw), { tool: 'Read', filePath });
+      expect(read.kind).toBe(plain.kind);
+      expect(read.action).toBe('compressed');
+      expect(shownLines(read.text)).toEqual(shownLines(plain.text));
+    });
+  }
+});

@@ -24,21 +24,33 @@ export function namedFirst(
   const matcher = termMatcher({ terms: query.entities, text: query.text, entities: [] });
   const limit = Math.max(FEW, texts.length * MAX_ENTITY_SHARE);
   const lists: (number[] | undefined)[] = query.entities.map(() => []);
-  const named = new Map<number, number>();
+  const masks = new Map<number, number>();
   for (let i = 0; i < texts.length; i++) {
     const text = texts[i]!;
     if (!matcher.any?.test(text)) continue;
     const lower = text.toLowerCase();
-    let count = 0;
+    let mask = 0;
     for (let e = 0; e < lists.length; e++) {
       if (!matcher.mentions(lower, e)) continue;
-      count += 1;
+      mask |= 1 << e;
       const list = lists[e];
       if (list === undefined) continue;
       if (list.length >= limit) lists[e] = undefined;
       else list.push(i);
     }
-    if (count > 0) named.set(i, count);
+    if (mask !== 0) masks.set(i, mask);
+  }
+  // How many of the selective entities a text names; one most texts hold says nothing about which.
+  let selective = 0;
+  lists.forEach((list, e) => {
+    if (list !== undefined) selective |= 1 << e;
+  });
+  const named = new Map<number, number>();
+  for (const [i, mask] of masks) {
+    let bits = (mask & selective) >>> 0;
+    let count = 0;
+    for (; bits !== 0; bits &= bits - 1) count += 1;
+    named.set(i, count);
   }
   const scoreText = queryScorer(query);
   const scores = new Map<number, number>();
