@@ -78,9 +78,17 @@ function shapeResult(c: CorpusCase, result: Result, texts: readonly (string | un
   };
 }
 
-/** The path a `Read` of the output names: the case's file, so only the content can say what it is. */
-function readPath(c: CorpusCase): string {
-  return `/work/project/${c.file}`;
+/** The file a command prints (`cat a.json`, `head -n 2500 yarn.lock`), which an agent could `Read` instead. */
+const PRINTED_FILE = /^(?:cat|head|tail)\s+(?:-\S+\s+(?:\d+\s+)?)*([^\s|;&<>]+)$/;
+
+/**
+ * The path the `Read` names: the file the command prints, else the output saved as a `.txt` file (as
+ * Claude Code saves big tool outputs), so only the content can say what it is.
+ */
+export function readPath(c: CorpusCase): string {
+  const printed = PRINTED_FILE.exec(c.command)?.[1];
+  if (printed) return printed.startsWith('/') ? printed : `/work/project/${printed}`;
+  return `/work/project/tool-results/${c.file}`;
 }
 
 /** Compresses one corpus case in every shape and checks that every needle survived in each. */

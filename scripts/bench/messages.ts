@@ -91,7 +91,11 @@ export function anthropicConversation(question: string, command: string, output:
 }
 
 /** Claude Code's turn: the question, a `Read` of the file, and its line-numbered result. */
-export function claudeReadConversation(question: string, filePath: string, output: string): AnthropicMessage[] {
+export function claudeReadConversation(
+  question: string,
+  filePath: string,
+  output: string,
+): AnthropicMessage[] {
   return [
     { role: 'user', content: [{ type: 'text', text: question }] },
     {

@@ -142,7 +142,8 @@ export function renderReport(
     for (const shape of SHAPES) {
       const s = r.shapes[shape];
       if (s.broken) out.push(`\nBROKEN ${r.name} (${shape}): ${s.broken}`);
-      for (const n of s.lostNeedles) out.push(`\nLOST ${r.name} (${shape}, ${s.action}): ${JSON.stringify(n)}`);
+      for (const n of s.lostNeedles)
+        out.push(`\nLOST ${r.name} (${shape}, ${s.action}): ${JSON.stringify(n)}`);
     }
   }
   return `${out.join('\n')}\n`;
