@@ -2,24 +2,36 @@
  * `npm run bench`: savings, kept needles and speed of `compress()` on the real-output corpus
  * (test/fixtures/corpus), then latency on synthetic JSON dumps of ~10K, ~100K and ~500K tokens.
  *
- * Each corpus case becomes an agent turn (question → bash tool call → tool output) in OpenAI chat shape
- * and in Anthropic shape. Every needle of the case must still be in the compressed tool output, verbatim,
- * in both shapes. Each case runs in its own child process, so one that crashes is reported and the rest
- * still run. A lost needle, an altered conversation or a crash makes the run exit 1.
+ * Each corpus case becomes an agent turn (question → tool call → tool output) in three shapes: raw (a bash
+ * result, in OpenAI chat and Anthropic shape), Claude Code's line-numbered `Read` result, and Codex's exec
+ * output under its header. Every needle of the case must still be in the compressed tool output, verbatim,
+ * in every shape. The report gives savings and needles per case, per kind and per shape. Each case runs in
+ * its own child process, so one that crashes is reported and the rest still run. A lost needle, an altered
+ * conversation or a crash makes the run exit 1.
  *
- * Usage: tsx scripts/bench.ts [--json] [--only name,name] [--runs N] [--no-latency]
+ * `--heldout` scores the held-out set (test/fixtures/heldout) instead of the tuning corpus.
+ *
+ * Usage: tsx scripts/bench.ts [--json] [--heldout] [--only name,name] [--runs N] [--no-latency]
  */
 import { fileURLToPath } from 'node:url';
-import { benchCase, type CaseResult, type CompressFn, crashedCase, MODEL } from './bench/corpus-case.js';
+import {
+  benchCase,
+  type CaseResult,
+  type CompressFn,
+  crashedCase,
+  failed,
+  MODEL,
+} from './bench/corpus-case.js';
 import { runIsolated } from './bench/isolate.js';
 import { benchLatency, crashedLatency, LATENCY_SIZES, type LatencyResult } from './bench/latency.js';
-import { renderReport, totalsByKind, totalsOf } from './bench/print.js';
-import { type CorpusCase, loadCases } from './corpus/cases.js';
+import { renderReport, targetMisses, totalsByKind, totalsByShape } from './bench/print.js';
+import { CORPUS_DIR, type CorpusCase, HELDOUT_DIR, loadCases } from './corpus/cases.js';
 
 const SELF = fileURLToPath(import.meta.url);
 
 interface Args {
   readonly json: boolean;
+  readonly heldout: boolean;
   readonly only: ReadonlySet<string> | undefined;
   readonly runs: number;
   readonly latency: boolean;
@@ -40,6 +52,7 @@ function parseArgs(argv: readonly string[]): Args {
   const childLatency = value('--child-latency');
   return {
     json: argv.includes('--json'),
+    heldout: argv.includes('--heldout'),
     only: only === undefined ? undefined : new Set(only.split(',')),
     runs,
     latency: !argv.includes('--no-latency'),
@@ -74,7 +87,13 @@ async function runParent(args: Args, cases: readonly CorpusCase[]): Promise<void
   const results: CaseResult[] = [];
   for (const c of cases) {
     if (args.only && !args.only.has(c.name)) continue;
-    const run = await runIsolated<CaseResult>(SELF, ['--child-case', c.name, '--runs', String(args.runs)]);
+    const run = await runIsolated<CaseResult>(SELF, [
+      '--child-case',
+      c.name,
+      '--runs',
+      String(args.runs),
+      ...(args.heldout ? ['--heldout'] : []),
+    ]);
     results.push(run.ok ? run.value : crashedCase(c, run.reason));
     if (!args.json) process.stderr.write(`.${run.ok ? '' : `[${c.name} crashed]`}`);
   }
@@ -89,21 +108,23 @@ async function runParent(args: Args, cases: readonly CorpusCase[]): Promise<void
   if (args.json) {
     const report = {
       model: MODEL,
+      set: args.heldout ? 'held-out' : 'tuning',
       runs: args.runs,
       cases: results,
-      totals: totalsOf(results),
+      perShape: totalsByShape(results),
       perKind: totalsByKind(results),
+      targetMisses: Object.fromEntries(results.map((r) => [r.name, targetMisses(r)])),
       latency,
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } else {
-    process.stdout.write(renderReport(results, latency, args.runs));
+    const label = args.heldout ? 'Held-out set' : 'Tuning corpus';
+    process.stdout.write(renderReport(results, latency, args.runs, label));
   }
-  const failed = results.some((r) => r.lostNeedles.length > 0 || r.broken.length > 0);
-  if (failed || latency.some((l) => l.crashed !== undefined)) process.exitCode = 1;
+  if (results.some(failed) || latency.some((l) => l.crashed !== undefined)) process.exitCode = 1;
 }
 
 const args = parseArgs(process.argv.slice(2));
-const cases = await loadCases();
+const cases = await loadCases(args.heldout ? HELDOUT_DIR : CORPUS_DIR);
 if (args.childCase !== undefined || args.childLatency !== undefined) await runChild(args, cases);
 else await runParent(args, cases);

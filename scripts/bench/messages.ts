@@ -32,6 +32,34 @@ export interface AnthropicMessage {
 export const OPENAI_CALL_ID = 'call_bench_0001';
 export const ANTHROPIC_CALL_ID = 'toolu_bench_0001';
 
+/** A Responses-API input item, as Codex sends it. */
+export type ResponsesItem = Readonly<Record<string, unknown>>;
+
+/**
+ * A file as Claude Code's `Read` returns it (2.1.197): every line prefixed with its number and a tab, no
+ * padding; a final newline ends the last line rather than opening an empty one.
+ */
+export function claudeReadText(text: string): string {
+  const lines = text.split('\n');
+  if (lines.length > 1 && lines.at(-1) === '') lines.pop();
+  return lines.map((line, i) => `${i + 1}\t${line}`).join('\n');
+}
+
+/**
+ * A command's output as Codex 0.169 returns it in a `function_call_output`: its header, then the output
+ * (whole, as under `wrap codex`, which lifts Codex's own cut).
+ */
+export function codexExecText(output: string, exitCode: number): string {
+  const header = [
+    'Chunk ID: 5e1c0a',
+    'Wall time: 0.8412 seconds',
+    `Process exited with code ${exitCode}`,
+    `Original token count: ${Math.ceil(output.length / 4)}`,
+    'Output:',
+  ];
+  return `${header.join('\n')}\n${output}`;
+}
+
 export function openAIConversation(question: string, command: string, output: string): OpenAIMessage[] {
   return [
     { role: 'system', content: 'You are a coding agent. Use the bash tool to inspect the workspace.' },
@@ -60,6 +88,54 @@ export function anthropicConversation(question: string, command: string, output:
     },
     { role: 'user', content: [{ type: 'tool_result', tool_use_id: ANTHROPIC_CALL_ID, content: output }] },
   ];
+}
+
+/** Claude Code's turn: the question, a `Read` of the file, and its line-numbered result. */
+export function claudeReadConversation(
+  question: string,
+  filePath: string,
+  output: string,
+): AnthropicMessage[] {
+  return [
+    { role: 'user', content: [{ type: 'text', text: question }] },
+    {
+      role: 'assistant',
+      content: [{ type: 'tool_use', id: ANTHROPIC_CALL_ID, name: 'Read', input: { file_path: filePath } }],
+    },
+    {
+      role: 'user',
+      content: [{ type: 'tool_result', tool_use_id: ANTHROPIC_CALL_ID, content: claudeReadText(output) }],
+    },
+  ];
+}
+
+/** Codex's Responses input: the question, an `exec_command` call, and its output under Codex's header. */
+export function codexConversation(
+  question: string,
+  command: string,
+  output: string,
+  exitCode: number,
+): ResponsesItem[] {
+  return [
+    { type: 'message', role: 'user', content: [{ type: 'input_text', text: question }] },
+    {
+      type: 'function_call',
+      name: 'exec_command',
+      arguments: JSON.stringify({ cmd: command }),
+      call_id: OPENAI_CALL_ID,
+    },
+    { type: 'function_call_output', call_id: OPENAI_CALL_ID, output: codexExecText(output, exitCode) },
+  ];
+}
+
+/** The `function_call_output` text after compression, or undefined when the items were altered. */
+export function codexToolOutput(items: readonly ResponsesItem[]): string | undefined {
+  if (items.length !== 3) return undefined;
+  const call = items[1];
+  const result = items[2];
+  if (call?.type !== 'function_call' || call.call_id !== OPENAI_CALL_ID) return undefined;
+  if (result?.type !== 'function_call_output' || result.call_id !== OPENAI_CALL_ID) return undefined;
+  return contentText(result.output);
 }
 
 /** Tool content may come back as a string or as an array of text parts; both read as one text. */

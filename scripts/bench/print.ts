@@ -1,4 +1,4 @@
-import { type CaseResult, MODEL } from './corpus-case.js';
+import { type CaseResult, MODEL, SHAPES, type Shape } from './corpus-case.js';
 import type { LatencyResult } from './latency.js';
 import { fmtInt, fmtMs, fmtPct, renderTable, savingsPercent } from './report.js';
 
@@ -9,12 +9,17 @@ export interface Totals {
   readonly savingsPercent: number;
   readonly needles: number;
   readonly needlesKept: number;
-  readonly medianMsSum: number;
 }
 
-export function totalsOf(results: readonly CaseResult[]): Totals {
-  const tokensBefore = results.reduce((s, r) => s + r.tokensBefore, 0);
-  const tokensAfter = results.reduce((s, r) => s + r.tokensAfter, 0);
+/** Outputs at least this big must save the target share in every shape, where the content is compressible. */
+export const BIG_OUTPUT_TOKENS = 10_000;
+export const BIG_OUTPUT_TARGET = 80;
+/** A wrapped shape may save at most this many points less than the same content raw. */
+export const SHAPE_GAP_POINTS = 5;
+
+export function totalsOf(results: readonly CaseResult[], shape: Shape): Totals {
+  const tokensBefore = results.reduce((s, r) => s + r.shapes[shape].tokensBefore, 0);
+  const tokensAfter = results.reduce((s, r) => s + r.shapes[shape].tokensAfter, 0);
   const needles = results.reduce((s, r) => s + r.needles, 0);
   return {
     cases: results.length,
@@ -22,29 +27,57 @@ export function totalsOf(results: readonly CaseResult[]): Totals {
     tokensAfter,
     savingsPercent: savingsPercent(tokensBefore, tokensAfter),
     needles,
-    needlesKept: needles - results.reduce((s, r) => s + r.lostNeedles.length, 0),
-    medianMsSum: results.reduce((s, r) => s + r.medianMs, 0),
+    needlesKept: needles - results.reduce((s, r) => s + r.shapes[shape].lostNeedles.length, 0),
   };
 }
 
-export function totalsByKind(results: readonly CaseResult[]): Record<string, Totals> {
+export function totalsByShape(results: readonly CaseResult[]): Record<Shape, Totals> {
+  return Object.fromEntries(SHAPES.map((s) => [s, totalsOf(results, s)])) as Record<Shape, Totals>;
+}
+
+export function totalsByKind(results: readonly CaseResult[]): Record<string, Record<Shape, Totals>> {
   const kinds = [...new Set(results.map((r) => r.kind))];
-  return Object.fromEntries(kinds.map((k) => [k, totalsOf(results.filter((r) => r.kind === k))]));
+  return Object.fromEntries(kinds.map((k) => [k, totalsByShape(results.filter((r) => r.kind === k))]));
+}
+
+/** Where a case misses a target: a big output under 80% in some shape, or a shape 5+ points under raw. */
+export function targetMisses(r: CaseResult): string[] {
+  const misses: string[] = [];
+  const raw = r.shapes.raw;
+  for (const shape of SHAPES) {
+    const s = r.shapes[shape];
+    if (s.tokensBefore >= BIG_OUTPUT_TOKENS && s.savingsPercent < BIG_OUTPUT_TARGET)
+      misses.push(`${shape} saves ${fmtPct(s.savingsPercent)} of ${fmtInt(s.tokensBefore)} tokens`);
+    if (shape !== 'raw' && s.savingsPercent < raw.savingsPercent - SHAPE_GAP_POINTS)
+      misses.push(`${shape} saves ${fmtPct(s.savingsPercent)} vs ${fmtPct(raw.savingsPercent)} raw`);
+  }
+  return misses;
+}
+
+function shapeCells(r: CaseResult, shape: Shape): string[] {
+  const s = r.shapes[shape];
+  const detected = s.detectedKind === r.kind ? '=' : `${s.detectedKind ?? '-'}`;
+  return [detected, fmtPct(s.savingsPercent), `${r.needles - s.lostNeedles.length}/${r.needles}`];
 }
 
 function caseRow(r: CaseResult): string[] {
-  const detected = r.detectedKind === r.kind ? '=' : `${r.detectedKind ?? '-'} (${r.action})`;
   return [
     r.name,
     r.kind,
-    detected,
-    fmtInt(r.tokensBefore),
-    fmtInt(r.tokensAfter),
-    fmtPct(r.savingsPercent),
-    `${r.needles - r.lostNeedles.length}/${r.needles}`,
+    fmtInt(r.shapes.raw.tokensBefore),
+    ...SHAPES.flatMap((s) => shapeCells(r, s)),
     fmtMs(r.medianMs),
-    fmtMs(r.coldMs),
-    r.transform || r.action,
+  ];
+}
+
+const SHAPE_HEADERS = SHAPES.flatMap((s) => [s, 'saved', 'needles']);
+
+function totalsRow(label: string, cases: number, t: Record<Shape, Totals>): string[] {
+  return [
+    label,
+    String(cases),
+    fmtInt(t.raw.tokensBefore),
+    ...SHAPES.flatMap((s) => [fmtPct(t[s].savingsPercent), `${t[s].needlesKept}/${t[s].needles}`]),
   ];
 }
 
@@ -64,52 +97,32 @@ function latencyRow(l: LatencyResult): string[] {
   ];
 }
 
-/** The human report: per-case table, totals, per-kind totals, latency table, then every failure spelled out. */
+/**
+ * The human report: per-case table (detected kind, savings and needles in each shape; `=` when the
+ * detected kind is the case's), totals per kind and shape, target misses, latency, every failure spelled out.
+ */
 export function renderReport(
   results: readonly CaseResult[],
   latency: readonly LatencyResult[],
   runs: number,
+  label: string,
 ): string {
   const out: string[] = [];
   out.push(
-    `Corpus: ${results.length} real tool outputs, model ${MODEL}; ms = median of ${runs} runs, cold = first run\n`,
+    `${label}: ${results.length} real tool outputs, model ${MODEL}; tokens = the tool output raw; ms = median of ${runs} raw runs\n`,
   );
+  out.push(renderTable(['case', 'kind', 'tokens', ...SHAPE_HEADERS, 'ms'], results.map(caseRow)));
+  const kindHeaders = ['kind', 'cases', 'tokens', ...SHAPES.flatMap((s) => [`${s} saved`, 'needles'])];
+  const rows = Object.entries(totalsByKind(results)).map(([kind, t]) =>
+    totalsRow(kind, results.filter((r) => r.kind === kind).length, t),
+  );
+  rows.push(totalsRow('all', results.length, totalsByShape(results)));
+  out.push(`\n${renderTable(kindHeaders, rows)}`);
+  const misses = results.flatMap((r) => targetMisses(r).map((m) => `  ${r.name}: ${m}`));
   out.push(
-    renderTable(
-      [
-        'case',
-        'kind',
-        'detected',
-        'tokens before',
-        '→ after',
-        'savings',
-        'needles',
-        'ms',
-        'cold ms',
-        'transform',
-      ],
-      results.map(caseRow),
-    ),
+    `\nTargets (≥${BIG_OUTPUT_TARGET}% saved in every shape over ${fmtInt(BIG_OUTPUT_TOKENS)} tokens; no shape more than ${SHAPE_GAP_POINTS} points under raw): ${misses.length === 0 ? 'all met' : `${misses.length} misses`}`,
   );
-  const all = totalsOf(results);
-  out.push(
-    `\nTotal: ${fmtInt(all.tokensBefore)} → ${fmtInt(all.tokensAfter)} tokens, ${fmtPct(all.savingsPercent)} saved; ` +
-      `needles kept ${all.needlesKept}/${all.needles}; ${fmtMs(all.medianMsSum)} ms for all cases\n`,
-  );
-  out.push(
-    renderTable(
-      ['kind', 'cases', 'tokens before', '→ after', 'savings', 'needles', 'ms'],
-      Object.entries(totalsByKind(results)).map(([kind, t]) => [
-        kind,
-        String(t.cases),
-        fmtInt(t.tokensBefore),
-        fmtInt(t.tokensAfter),
-        fmtPct(t.savingsPercent),
-        `${t.needlesKept}/${t.needles}`,
-        fmtMs(t.medianMsSum),
-      ]),
-    ),
-  );
+  out.push(...misses);
   if (latency.length > 0) {
     out.push(
       '\nLatency on synthetic JSON arrays of order records (p50/p95 over the runs, first run included):\n',
@@ -122,11 +135,15 @@ export function renderReport(
     );
   }
   for (const r of results) {
-    for (const b of r.broken) out.push(`\nBROKEN ${r.name}: ${b}`);
-    if (r.action === 'crashed') continue;
-    for (const n of r.lostNeedles) {
-      const where = r.keptOpenAI === r.keptAnthropic ? 'both shapes' : 'one shape';
-      out.push(`\nLOST ${r.name} (${where}): ${JSON.stringify(n)}`);
+    if (r.crashed !== undefined) {
+      out.push(`\nCRASHED ${r.name}: ${r.crashed}`);
+      continue;
+    }
+    for (const shape of SHAPES) {
+      const s = r.shapes[shape];
+      if (s.broken) out.push(`\nBROKEN ${r.name} (${shape}): ${s.broken}`);
+      for (const n of s.lostNeedles)
+        out.push(`\nLOST ${r.name} (${shape}, ${s.action}): ${JSON.stringify(n)}`);
     }
   }
   return `${out.join('\n')}\n`;

@@ -2,11 +2,22 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ContentKind } from '../../src/compress/types.js';
 
-/** Where the corpus lives: one `<name>.txt` per case plus `cases.json`. */
+/** Where the tuning corpus lives: one `<name>.txt` per case plus `cases.json`. */
 export const CORPUS_DIR = path.resolve(import.meta.dirname, '../../test/fixtures/corpus');
+/**
+ * The held-out set, in the same format: never looked at while tuning a compressor, scored apart
+ * (`npm run bench -- --heldout`) so its numbers say how the tuning generalises.
+ */
+export const HELDOUT_DIR = path.resolve(import.meta.dirname, '../../test/fixtures/heldout');
 
-/** Every kind the router can assign; a case names the one its output should be detected as. */
-export const CONTENT_KINDS: readonly ContentKind[] = [
+/**
+ * What a case's output is, as a reader would call it: every kind the router assigns, and the kinds of
+ * output the corpus covers before the router has a compressor of their own (lockfiles, SQL dumps,
+ * `git blame`), so the bench shows how they are routed today.
+ */
+export type CorpusKind = ContentKind | 'lockfile' | 'sql' | 'blame';
+
+export const CORPUS_KINDS: readonly CorpusKind[] = [
   'json',
   'log',
   'search',
@@ -16,6 +27,9 @@ export const CONTENT_KINDS: readonly ContentKind[] = [
   'csv',
   'html',
   'prose',
+  'lockfile',
+  'sql',
+  'blame',
 ];
 
 /** One real tool output and what an agent needs from it. */
@@ -23,7 +37,7 @@ export interface CorpusCase {
   readonly name: string;
   /** File name inside the corpus directory, holding the raw output byte for byte. */
   readonly file: string;
-  readonly kind: ContentKind;
+  readonly kind: CorpusKind;
   /** The command that produced the output, as the agent typed it. */
   readonly command: string;
   /** The user's question the agent was answering when it ran the command. */
@@ -32,8 +46,8 @@ export interface CorpusCase {
   readonly needles: readonly string[];
 }
 
-function isKind(value: unknown): value is ContentKind {
-  return typeof value === 'string' && (CONTENT_KINDS as readonly string[]).includes(value);
+function isKind(value: unknown): value is CorpusKind {
+  return typeof value === 'string' && (CORPUS_KINDS as readonly string[]).includes(value);
 }
 
 function isNonEmptyString(value: unknown): value is string {
@@ -49,7 +63,7 @@ export function caseProblems(entry: unknown): string[] {
     if (!isNonEmptyString(e[field])) problems.push(`\`${field}\` must be a non-empty string`);
   }
   if (!isKind(e.kind))
-    problems.push(`\`kind\` must be one of ${CONTENT_KINDS.join(', ')}, got ${String(e.kind)}`);
+    problems.push(`\`kind\` must be one of ${CORPUS_KINDS.join(', ')}, got ${String(e.kind)}`);
   const needles = e.needles;
   if (!Array.isArray(needles) || needles.length < 1 || needles.length > 4) {
     problems.push('`needles` must be an array of 1 to 4 strings');

@@ -48,6 +48,9 @@ const MIN_GAIN = 0.1;
 const AGENT_NOTE =
   /chars truncated|characters truncated|tokens truncated|output truncated|Total output lines:/i;
 
+/** Files that hold a tool's saved output rather than source. */
+const SAVED_OUTPUT = /\.(?:txt|log|out)$/i;
+
 function looksBinary(text: string): boolean {
   const sample = text.slice(0, 8192);
   let control = 0;
@@ -186,7 +189,10 @@ export function compressBlock(
     if (input.readAll && (input.hint.filePath !== undefined || env.wrapper === 'line-numbered'))
       return unchanged('read-all-context', tokensBefore, kind);
     if (input.hint.readRange) return unchanged('exact-read', tokensBefore, kind);
-    if (kind === 'code' && env.wrapper === 'line-numbered') return unchanged('code-read', tokensBefore, kind);
+    // A source file the agent reads is likely one it will edit: it stays whole. Code found inside a saved
+    // tool output (`…/tool-results/x.txt`) is judged as that output is anywhere else.
+    if (kind === 'code' && env.wrapper === 'line-numbered' && !SAVED_OUTPUT.test(input.hint.filePath ?? ''))
+      return unchanged('code-read', tokensBefore, kind);
 
     const hash = contentHash(text);
     const codexBudget = env.wrapper === 'codex-exec' ? budget : undefined;

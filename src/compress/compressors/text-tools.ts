@@ -177,7 +177,10 @@ export function countOf(n: number, noun: string, plural = `${noun}s`): string {
 export function extensionOf(path: string): string {
   const base = path.slice(path.lastIndexOf('/') + 1);
   const dot = base.lastIndexOf('.');
-  return dot > 0 ? base.slice(dot).toLowerCase() : '';
+  const ext = dot > 0 ? base.slice(dot).toLowerCase() : '';
+  // `.txt` says nothing about what a text is: agents save any tool output so (Claude Code's
+  // tool-results/<id>.txt), so such a file is judged by its content, as the same output bare would be.
+  return ext === '.txt' ? '' : ext;
 }
 
 /** Adds one to a value's count. */

@@ -9,7 +9,8 @@ const PREFIX = /^( *\d+)(\t|→)/;
 /** Recognises line-numbered output: nearly every line carries a prefix and the numbers ascend by one. */
 export function parseLineNumbered(text: string): Envelope | undefined {
   const { lines, eols } = splitLines(text);
-  if (lines.length < 3) return undefined;
+  // One or two lines count only as a whole file read from its start (a minified JSON or JS file is one line).
+  if (lines.length < 3 && !lines.every((line, i) => line.startsWith(`${i + 1}\t`))) return undefined;
   const prefixes: string[] = [];
   const bodies: string[] = [];
   const numbers: number[] = [];

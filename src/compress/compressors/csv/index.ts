@@ -25,6 +25,8 @@ const SUMMARY_COLUMNS = 12;
 const MAX_DISTINCT = 1000;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
+const PATH_CELL = /^(?:~|\.{1,2})?\/\S|^[A-Za-z]:\\/;
+
 function detectCsv(text: string, hint: BlockHint): boolean {
   if (hint.filePath) {
     const ext = extensionOf(hint.filePath);
@@ -35,9 +37,13 @@ function detectCsv(text: string, hint: BlockHint): boolean {
   const lines = text.slice(0, 20_000).split('\n', 60);
   const found = findDelimiter(lines);
   if (!found) return false;
-  // A header names columns: at least one of its cells is not a number.
+  // A header names columns: at least one of its cells is not a number, and none is a path (`du`'s
+  // `size<TAB>/path` lines are a listing, not a table).
   const header = lines.find((l) => l.trim().length > 0) ?? '';
-  return splitCells(header, found.delimiter).some((c) => c.length > 0 && Number.isNaN(numberOf(c)));
+  const cells = splitCells(header, found.delimiter);
+  return (
+    cells.some((c) => c.length > 0 && Number.isNaN(numberOf(c))) && !cells.some((c) => PATH_CELL.test(c))
+  );
 }
 
 function rowText(lines: readonly string[], table: Table, row: number): string {

@@ -25,7 +25,7 @@ const WHOLE_SECTION_LINES = 60;
 const WHOLE_SECTION_SHARE = 0.05;
 const MAX_SCORE = 6;
 
-const PROSE_EXTENSIONS = /^\.(?:md|markdown|mdx|rst|txt|adoc|asciidoc|org|textile)$/;
+const PROSE_EXTENSIONS = /^\.(?:md|markdown|mdx|rst|adoc|asciidoc|org|textile)$/;
 const WORDY = /^\s*(?:[-*+>]\s+|\d+[.)]\s+|#{1,6}\s+)?[\p{L}"'“(`*[]\S*(?:\s+\S+){3,}/u;
 const CODE_SIGNS =
   /[;{}]\s*$|^\s*(?:import|export|const|let|var|function|def|class|return|if\s*\(|for\s*\()\b|=>|\(\)\s*\{/;

@@ -21,6 +21,11 @@ const PATHISH = /[/\\]|\.\w{1,10}$/;
 const BARE_NAME = /^[A-Za-z][\w-]*$/;
 /** Compiler diagnostics share the `path:line:` shape but are logs, not search results (read after the line number). */
 const DIAGNOSTIC_REST = /^\d+(?::| -) (?:error|warning|note)\b/;
+/**
+ * `path(12,5): error TS…` (a compiler's location, not a path) and `path::test_name PASSED` (a test id):
+ * build and test output, not search hits, whatever wraps it.
+ */
+const TOOL_LOCATION = /\(\d+,\d+\)$/;
 
 const BLANK = 0;
 const MATCH = 1;
@@ -85,7 +90,7 @@ function parse(lines: readonly string[]): Parsed {
       continue;
     }
     const u = UNNUMBERED.exec(line);
-    if (u && plausiblePath(u[1]!, false)) {
+    if (u && plausiblePath(u[1]!, false) && !TOOL_LOCATION.test(u[1]!) && line[u[0].length] !== ':') {
       kinds[i] = MATCH;
       fileOf[i] = fileFor(u[1]!);
       contentAt[i] = u[0].length;
