@@ -227,6 +227,9 @@ export function checkLedger(file: string, entries: number, skipped: number): Che
   return { name: 'ledger', status: 'pass', message: `${formatInt(entries)} entries (${file})` };
 }
 
+const UNREACHABLE_HELP =
+  'the provider could not be reached, so those requests failed (502): check the upstream URL, the network and any HTTP(S)_PROXY';
+
 const REASON_HELP: Readonly<Record<string, string>> = {
   'nothing-to-compress':
     'no tool output was large enough to compress (blocks under ~250 tokens pass through)',
@@ -234,8 +237,7 @@ const REASON_HELP: Readonly<Record<string, string>> = {
   timeout: 'compression hit its deadline; the original request went out',
   'compression-error': 'compression failed and the original went out; please report it with the log',
   'unparseable-body': 'request bodies were not JSON headroom could read',
-  [UPSTREAM_UNREACHABLE]:
-    'the provider could not be reached, so those requests failed (502): check the upstream URL, the network and any HTTP(S)_PROXY',
+  [UPSTREAM_UNREACHABLE]: UNREACHABLE_HELP,
 };
 
 /** "Why am I not saving?": recent sessions' savings and the commonest reasons requests went through unchanged. */
@@ -276,6 +278,17 @@ export function checkSavings(entries: readonly LedgerEntry[], sessions = 5): Che
     );
   }
   const totals = all.totals();
+  const unreachable = totals.passthroughReasons[UPSTREAM_UNREACHABLE] ?? 0;
+  if (unreachable > 0) {
+    // Not a savings problem: those requests never reached the provider at all.
+    return {
+      name: 'savings',
+      status: 'warn',
+      message: `${countOf(unreachable, 'recent request')} could not reach the provider`,
+      fix: UNREACHABLE_HELP,
+      details,
+    };
+  }
   if (totals.savedPercent < 1) {
     const top = reasons[0];
     return {
