@@ -40,12 +40,21 @@ export function isAgentName(value: string): value is AgentName {
  */
 export const CODEX_TOOL_OUTPUT_TOKEN_LIMIT = 200_000;
 
+/**
+ * Claude Code's Read token cap when `wrap claude` lifts it (`CLAUDE_CODE_FILE_READ_MAX_OUTPUT_TOKENS`,
+ * no upper clamp in 2.1.197): past what its 256 KB byte cap lets through, so whole files reach the proxy,
+ * which holds each to Claude Code's own default budget.
+ */
+export const CLAUDE_READ_TOKEN_CAP = 1_000_000;
+
 export interface LaunchOptions {
   /** `http://127.0.0.1:PORT`, without `/v1`. */
   readonly proxyUrl: string;
   readonly env: NodeJS.ProcessEnv;
   /** Lift Codex's own output cap (the proxy then holds outputs to its budget). */
   readonly codexBudget: boolean;
+  /** Lift Claude Code's Read cap (the proxy then holds Reads to its budget). */
+  readonly claudeBudget?: boolean;
   /** Text of the user's Codex config.toml, to see whether they set the cap themselves. */
   readonly codexConfig?: string | undefined;
 }
@@ -121,6 +130,11 @@ export function planLaunch(
       if (env.ENABLE_TOOL_SEARCH === undefined) {
         env.ENABLE_TOOL_SEARCH = 'true';
         injected.push('ENABLE_TOOL_SEARCH=true');
+      }
+      // A cap the user set is theirs: Claude Code then cuts Reads itself and headroom leaves its pages alone.
+      if (options.claudeBudget === true && env.CLAUDE_CODE_FILE_READ_MAX_OUTPUT_TOKENS === undefined) {
+        env.CLAUDE_CODE_FILE_READ_MAX_OUTPUT_TOKENS = String(CLAUDE_READ_TOKEN_CAP);
+        injected.push(`CLAUDE_CODE_FILE_READ_MAX_OUTPUT_TOKENS=${CLAUDE_READ_TOKEN_CAP}`);
       }
       break;
     case 'codex': {

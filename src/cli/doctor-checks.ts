@@ -1,7 +1,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { LedgerEntry } from '../ledger/entry.js';
-import { passthroughReasons, summarize } from '../ledger/report.js';
+import { Savings, UPSTREAM_UNREACHABLE } from '../ledger/savings.js';
 import type { AgentInfo } from './agents.js';
 import { countOf, formatInt, formatPercent } from './format.js';
 import type { ProxyHealth } from './health.js';
@@ -227,6 +227,9 @@ export function checkLedger(file: string, entries: number, skipped: number): Che
   return { name: 'ledger', status: 'pass', message: `${formatInt(entries)} entries (${file})` };
 }
 
+const UNREACHABLE_HELP =
+  'the provider could not be reached, so those requests failed (502): check the upstream URL, the network and any HTTP(S)_PROXY';
+
 const REASON_HELP: Readonly<Record<string, string>> = {
   'nothing-to-compress':
     'no tool output was large enough to compress (blocks under ~250 tokens pass through)',
@@ -234,6 +237,7 @@ const REASON_HELP: Readonly<Record<string, string>> = {
   timeout: 'compression hit its deadline; the original request went out',
   'compression-error': 'compression failed and the original went out; please report it with the log',
   'unparseable-body': 'request bodies were not JSON headroom could read',
+  [UPSTREAM_UNREACHABLE]: UNREACHABLE_HELP,
 };
 
 /** "Why am I not saving?": recent sessions' savings and the commonest reasons requests went through unchanged. */
@@ -246,37 +250,45 @@ export function checkSavings(entries: readonly LedgerEntry[], sessions = 5): Che
       fix: 'run an agent through headroom: `headroom wrap claude`',
     };
   }
-  const bySession = new Map<string, LedgerEntry[]>();
+  const bySession = new Map<string, { savings: Savings; agents: Set<string>; last: string }>();
   for (const entry of entries) {
-    const list = bySession.get(entry.session) ?? [];
-    list.push(entry);
-    bySession.set(entry.session, list);
+    let session = bySession.get(entry.session);
+    if (session === undefined) {
+      session = { savings: new Savings(), agents: new Set(), last: '' };
+      bySession.set(entry.session, session);
+    }
+    session.savings.add(entry);
+    session.agents.add(entry.agent);
+    if (entry.ts > session.last) session.last = entry.ts;
   }
   const recent = [...bySession]
-    .map(([session, list]) => ({
-      session,
-      list,
-      last:
-        list
-          .map((e) => e.ts)
-          .sort()
-          .at(-1) ?? '',
-    }))
-    .sort((a, b) => (a.last < b.last ? 1 : a.last > b.last ? -1 : 0))
+    .sort(([, a], [, b]) => (a.last < b.last ? 1 : a.last > b.last ? -1 : 0))
     .slice(0, sessions);
-  const details = recent.map(({ session, list }) => {
-    const t = summarize(list);
-    const agent = [...new Set(list.map((e) => e.agent))].join(',');
-    return `${session} (${agent}): ${countOf(t.requests, 'request')}, saved ${formatInt(t.tokensSaved)} tokens (${formatPercent(t.savedPercent)})`;
+  const details = recent.map(([session, { savings, agents }]) => {
+    const t = savings.totals();
+    return `${session} (${[...agents].join(',')}): ${countOf(t.requests, 'request')}, saved ${formatInt(t.tokensSaved)} tokens (${formatPercent(t.savedPercent)})`;
   });
-  const recentEntries = recent.flatMap((r) => r.list);
-  const reasons = passthroughReasons(recentEntries).slice(0, 3);
+  const recentSessions = new Set(recent.map(([session]) => session));
+  const all = new Savings();
+  for (const entry of entries) if (recentSessions.has(entry.session)) all.add(entry);
+  const reasons = all.reasons().slice(0, 3);
   for (const r of reasons) {
     details.push(
       `unchanged: ${r.reason} ×${r.count}${REASON_HELP[r.reason] ? ` — ${REASON_HELP[r.reason]}` : ''}`,
     );
   }
-  const totals = summarize(recentEntries);
+  const totals = all.totals();
+  const unreachable = totals.passthroughReasons[UPSTREAM_UNREACHABLE] ?? 0;
+  if (unreachable > 0) {
+    // Not a savings problem: those requests never reached the provider at all.
+    return {
+      name: 'savings',
+      status: 'warn',
+      message: `${countOf(unreachable, 'recent request')} could not reach the provider`,
+      fix: UNREACHABLE_HELP,
+      details,
+    };
+  }
   if (totals.savedPercent < 1) {
     const top = reasons[0];
     return {

@@ -1,20 +1,24 @@
 import type { ChalkInstance } from 'chalk';
 import { PRICING_SNAPSHOT_DATE } from '../ledger/pricing.js';
-import type { ReasonCount, Totals } from '../ledger/report.js';
+import { type Totals, UPSTREAM_UNREACHABLE } from '../ledger/savings.js';
 import { countOf, formatInt, formatPercent, formatUsd } from './format.js';
 
 export interface SummaryInput {
   readonly agent: string;
   readonly totals: Totals;
-  readonly models: readonly string[];
-  readonly reasons: readonly ReasonCount[];
   readonly optimize: boolean;
   readonly ledger: string;
   readonly log?: string | undefined;
+  /** Where requests go, named when the upstream could not be reached. */
+  readonly upstreams?: readonly string[];
   readonly color: ChalkInstance;
 }
 
-/** What `wrap` prints after the agent exits: one headline of net savings, stated against what it measures. */
+/**
+ * What `wrap` (and `proxy` on exit) prints: one headline of net savings over whole requests (system
+ * prompt, tools and messages), the provider's own usage beside it so it can be held against the bill, and
+ * why requests went out unchanged, an unreachable upstream first and on its own line.
+ */
 export function renderSummary(input: SummaryInput): string {
   const { totals, color } = input;
   const label = (text: string): string => color.dim(text.padEnd(14));
@@ -26,24 +30,50 @@ export function renderSummary(input: SummaryInput): string {
     lines.push(`  ${label('requests')}${formatInt(totals.requests)}${mode}`);
     lines.push(
       `  ${label('input tokens')}${formatInt(totals.tokensBefore)} → ${formatInt(totals.tokensAfter)}  ` +
-        `saved ${color.green(formatInt(totals.tokensSaved))} (${formatPercent(totals.savedPercent)})`,
+        `saved ${color.green(formatInt(totals.tokensSaved))} (${formatPercent(totals.savedPercent)})` +
+        color.dim('  whole requests: system, tools, messages'),
     );
-    const priced = totals.unpricedModels.length < input.models.length;
+    lines.push(`  ${label('provider')}${providerUsage(totals)}`);
+    const priced = totals.unpricedModels.length < totals.models.length;
     const money = priced
-      ? `${formatUsd(totals.moneySaved)} at API list price (${input.models.join(', ')}; prices of ${PRICING_SNAPSHOT_DATE})`
+      ? `${formatUsd(totals.moneySaved)} at API list price (${totals.models.join(', ')}; prices of ${PRICING_SNAPSHOT_DATE})`
       : '';
     const unpriced = totals.unpricedModels.map((m) => `no price for ${m}`).join(', ');
     lines.push(`  ${label('money saved')}${[money, unpriced].filter((s) => s !== '').join('; ')}`);
-    lines.push(`  ${label('cache reads')}${formatInt(totals.cacheReadTokens)} tokens`);
-    if (totals.passthroughs > 0) {
-      const top = input.reasons
+    const unreachable = totals.passthroughReasons[UPSTREAM_UNREACHABLE] ?? 0;
+    if (unreachable > 0) {
+      const where = input.upstreams?.length ? ` (${input.upstreams.join(', ')})` : '';
+      lines.push(
+        `  ${label('unreachable')}${color.red(`${countOf(unreachable, 'request')} failed: the provider could not be reached${where}`)}`,
+      );
+    }
+    const others = Object.entries(totals.passthroughReasons).filter(([r]) => r !== UPSTREAM_UNREACHABLE);
+    if (others.length > 0) {
+      const count = others.reduce((sum, [, n]) => sum + n, 0);
+      const top = others
         .slice(0, 3)
-        .map((r) => `${r.reason} ×${r.count}`)
+        .map(([reason, n]) => `${reason} ×${n}`)
         .join(', ');
-      lines.push(`  ${label('unchanged')}${countOf(totals.passthroughs, 'request')} (${top})`);
+      lines.push(`  ${label('unchanged')}${countOf(count, 'request')} (${top})`);
     }
   }
   lines.push(`  ${label('ledger')}${input.ledger}`);
   if (input.log !== undefined) lines.push(`  ${label('log')}${input.log}`);
   return lines.join('\n');
+}
+
+/** The provider's own report, summed: what the bill is made of. */
+function providerUsage(totals: Totals): string {
+  if (totals.reportedRequests === 0) return 'no usage reported';
+  const parts = [
+    `input ${formatInt(totals.inputTokens)}`,
+    `cache read ${formatInt(totals.cacheReadTokens)}`,
+    `cache write ${formatInt(totals.cacheWriteTokens)}`,
+    `output ${formatInt(totals.outputTokens)}`,
+  ];
+  const of =
+    totals.reportedRequests < totals.requests
+      ? ` (reported on ${formatInt(totals.reportedRequests)} of ${formatInt(totals.requests)} requests)`
+      : '';
+  return `${parts.join(' · ')} tokens${of}`;
 }

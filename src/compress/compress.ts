@@ -47,6 +47,44 @@ function countAll(value: unknown, count: (text: string) => number): number {
   return total;
 }
 
+/**
+ * A token counter for one call: big texts are hashed once and counted once per call (and once per memo
+ * lifetime), not again for the totals.
+ */
+async function counterFor(model: string, memo: BlockMemo | undefined) {
+  const rawCount = await tokenCounter(model);
+  const digests = new Map<string, string>();
+  const digestOf = (text: string): string => {
+    let digest = digests.get(text);
+    if (digest === undefined) {
+      digest = memoKey([text]);
+      digests.set(text, digest);
+    }
+    return digest;
+  };
+  const local = new Map<string, number>();
+  const count = (text: string): number => {
+    if (text.length < COUNT_MEMO_MIN) return rawCount(text);
+    let n = local.get(text);
+    if (n !== undefined) return n;
+    const key = memo ? memoKey(['count', model, digestOf(text)]) : '';
+    n = memo?.getCount(key) ?? rawCount(text);
+    memo?.setCount(key, n);
+    local.set(text, n);
+    return n;
+  };
+  return { count, digestOf };
+}
+
+/**
+ * Tokens of the text in any part of a request (a system prompt, tool definitions), counted as
+ * `compressMessages` counts messages, so a shell can state whole requests. Ids and binary data are skipped.
+ */
+export async function countRequestTokens(value: unknown, model: string, memo?: BlockMemo): Promise<number> {
+  const { count } = await counterFor(model, memo);
+  return countAll(value, count);
+}
+
 function decision(messageIndex: number, location: string, e: MemoEntry): BlockDecision {
   return {
     messageIndex,
@@ -82,30 +120,8 @@ export async function compressMessages<M>(
       },
     );
   }
-  const rawCount = await tokenCounter(resolved.model);
   const fingerprint = optionsFingerprint(resolved);
-  // A big text is hashed once per call; its digest keys both its token count and its block decision.
-  const digests = new Map<string, string>();
-  const digestOf = (text: string): string => {
-    let digest = digests.get(text);
-    if (digest === undefined) {
-      digest = memoKey([text]);
-      digests.set(text, digest);
-    }
-    return digest;
-  };
-  // Big blocks are counted once per call (and once per memo lifetime), not again for the totals.
-  const local = new Map<string, number>();
-  const count = (text: string): number => {
-    if (text.length < COUNT_MEMO_MIN) return rawCount(text);
-    let n = local.get(text);
-    if (n !== undefined) return n;
-    const key = memo ? memoKey(['count', resolved.model, digestOf(text)]) : '';
-    n = memo?.getCount(key) ?? rawCount(text);
-    memo?.setCount(key, n);
-    local.set(text, n);
-    return n;
-  };
+  const { count, digestOf } = await counterFor(resolved.model, memo);
 
   const shape = detectShape(messages);
   const slots = collectSlots(shape, messages, resolved.compressUserMessages, resolved.compressSystemMessages);
@@ -132,6 +148,7 @@ export async function compressMessages<M>(
     const query = extractQuery(slot.userText);
     const readAll = resolved.protectAnalysisContext && isReadAllRequest(slot.userText);
     const analysis = readAll || (resolved.protectAnalysisContext && isAnalysisRequest(slot.userText));
+    const persisted = resolved.claudeBudget ? resolved.persistedOutputs?.get(slot.text) : undefined;
     const key = memo
       ? memoKey([
           'block',
@@ -142,12 +159,17 @@ export async function compressMessages<M>(
           String(analysis),
           String(readAll),
           JSON.stringify(slot.hint),
+          persisted === undefined ? '' : digestOf(persisted),
         ])
       : '';
     let entry = memo?.get(key);
     if (!entry) {
       signal?.throwIfAborted();
-      entry = compressBlock({ text: slot.text, hint: slot.hint, query, analysis, readAll }, resolved, count);
+      entry = compressBlock(
+        { text: slot.text, hint: slot.hint, query, analysis, readAll, persisted },
+        resolved,
+        count,
+      );
       memo?.set(key, entry);
       if (slot.text.length >= YIELD_AFTER_CHARS) await yieldToEventLoop();
     }
@@ -156,7 +178,7 @@ export async function compressMessages<M>(
     out = setAtPath(out, slot.path, entry.text);
     saved += entry.tokensBefore - entry.tokensAfter;
     if (entry.transform) transforms.push(entry.transform);
-    if (entry.hash) originals.set(entry.hash, slot.text);
+    if (entry.hash) originals.set(entry.hash, persisted ?? slot.text);
   }
 
   signal?.throwIfAborted();

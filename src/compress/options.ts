@@ -39,6 +39,25 @@ export interface CompressOptions {
    * undefined means no budget beyond normal compression.
    */
   readonly toolOutputBudget?: number;
+  /**
+   * Claude Code budget mode (see `headroom wrap claude`): each `Read` result is held to `readTokens`
+   * and each saved Bash output given in `persistedOutputs` is shown within `bashChars`. Undefined: off.
+   */
+  readonly claudeBudget?: ClaudeBudget;
+  /**
+   * Whole outputs behind Claude Code's `<persisted-output>` previews, keyed by the preview text exactly
+   * as sent. A shell that can safely read them (the proxy, next to the agent) supplies them; the core
+   * never reads files. Used only with `claudeBudget`.
+   */
+  readonly persistedOutputs?: ReadonlyMap<string, string>;
+}
+
+/** Claude Code's own limits, which budget mode never exceeds. */
+export interface ClaudeBudget {
+  /** Tokens per `Read` result (Claude Code's default cap is 25,000). */
+  readonly readTokens: number;
+  /** Characters per Bash output (Claude Code sends outputs up to 30,000 inline). */
+  readonly bashChars: number;
 }
 
 /** Options after validation, with profile defaults filled in. */
@@ -52,5 +71,7 @@ export interface ResolvedOptions {
   readonly savingsProfile: SavingsProfile;
   readonly retrievalHint: string;
   readonly toolOutputBudget: number | undefined;
+  readonly claudeBudget: ClaudeBudget | undefined;
+  readonly persistedOutputs: ReadonlyMap<string, string> | undefined;
   readonly budgets: Budgets;
 }

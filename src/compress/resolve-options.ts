@@ -1,5 +1,5 @@
 import { describeValue, HeadroomError } from '../errors.js';
-import type { ResolvedOptions, SavingsProfile } from './options.js';
+import type { ClaudeBudget, ResolvedOptions, SavingsProfile } from './options.js';
 import type { Budgets } from './types.js';
 
 /** The `default` profile's budgets; tests build their compressor contexts from these too. */
@@ -58,7 +58,13 @@ const KNOWN = new Set<string>([
   'kompressModel',
   'retrievalHint',
   'toolOutputBudget',
+  'claudeBudget',
+  'persistedOutputs',
 ]);
+
+/** Below these, budget mode has no room for the errors, summaries and markers it must keep. */
+export const MIN_READ_BUDGET_TOKENS = 1_000;
+export const MIN_BASH_BUDGET_CHARS = 1_000;
 
 function invalid(name: string, expected: string, value: unknown): HeadroomError {
   return new HeadroomError(
@@ -130,6 +136,8 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   }
   return {
     model: o.model,
+    claudeBudget: claudeBudget(o.claudeBudget),
+    persistedOutputs: persistedOutputs(o.persistedOutputs),
     compressUserMessages: bool(o, 'compressUserMessages', false),
     compressSystemMessages: bool(o, 'compressSystemMessages', false),
     protectRecent: nonNegativeInt(o, 'protectRecent', 0),
@@ -142,6 +150,27 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   };
 }
 
+function claudeBudget(value: unknown): ClaudeBudget | undefined {
+  if (value === undefined) return undefined;
+  const expected = `{ readTokens ≥ ${MIN_READ_BUDGET_TOKENS}, bashChars ≥ ${MIN_BASH_BUDGET_CHARS} } (integers)`;
+  if (typeof value !== 'object' || value === null) throw invalid('claudeBudget', expected, value);
+  const { readTokens, bashChars } = value as Record<string, unknown>;
+  const atLeast = (v: unknown, min: number): v is number => Number.isInteger(v) && (v as number) >= min;
+  if (!atLeast(readTokens, MIN_READ_BUDGET_TOKENS) || !atLeast(bashChars, MIN_BASH_BUDGET_CHARS))
+    throw invalid('claudeBudget', expected, value);
+  return { readTokens, bashChars };
+}
+
+function persistedOutputs(value: unknown): ReadonlyMap<string, string> | undefined {
+  if (value === undefined) return undefined;
+  if (!(value instanceof Map)) throw invalid('persistedOutputs', 'a Map from preview text to output', value);
+  for (const [k, v] of value) {
+    if (typeof k !== 'string' || typeof v !== 'string')
+      throw invalid('persistedOutputs', 'a Map of strings to strings', value);
+  }
+  return value as ReadonlyMap<string, string>;
+}
+
 /** A stable string of everything in the options that changes a block's compressed form (for memo keys). */
 export function optionsFingerprint(o: ResolvedOptions): string {
   return JSON.stringify([
@@ -151,6 +180,7 @@ export function optionsFingerprint(o: ResolvedOptions): string {
     o.savingsProfile,
     o.retrievalHint,
     o.toolOutputBudget ?? null,
+    o.claudeBudget ?? null,
     o.budgets,
   ]);
 }

@@ -37,6 +37,8 @@ export interface BlockInput {
   readonly analysis: boolean;
   /** The user asked for content whole (port, translate, verbatim…): code and file reads stay whole. */
   readonly readAll?: boolean;
+  /** The whole output behind an agent's `<persisted-output>` preview, when the shell could read it. */
+  readonly persisted?: string | undefined;
 }
 
 /** A compression must save at least this fraction, or the exact original is worth more. */
@@ -104,6 +106,8 @@ function withAgentNotes(env: Envelope, plan: LinePlan): LinePlan {
 interface Attempt {
   readonly text: string;
   readonly transform: string;
+  /** Content hash its marker names (the original is stored under it); none when nothing is retrievable. */
+  readonly hash?: string;
 }
 
 /** The wrapper's head, the compressed body, and the retrieval marker on a line of its own. */
@@ -125,7 +129,7 @@ function attempt(
       const summary = rewritten.lossy
         ? `${compressor.kind} compressed (${rewritten.transform})`
         : `${compressor.kind} re-encoded losslessly (${rewritten.transform})`;
-      return { text: sealed(env, rewritten.text, summary, hash, hint), transform: rewritten.transform };
+      return { text: sealed(env, rewritten.text, summary, hash, hint), transform: rewritten.transform, hash };
     }
   }
   const planned = compressor.lines(env.lines, ctx);
@@ -133,7 +137,7 @@ function attempt(
   const plan = withAgentNotes(env, planned);
   const { body, kept } = renderPlan(env, plan);
   const summary = `kept ${formatCount(kept)} of ${formatCount(env.lines.length)} lines (${compressor.kind})`;
-  return { text: sealed(env, body, summary, hash, hint), transform: plan.transform };
+  return { text: sealed(env, body, summary, hash, hint), transform: plan.transform, hash };
 }
 
 /** True when a cut at `at` would split a surrogate pair: half an emoji is invalid text a provider may refuse. */
@@ -156,7 +160,148 @@ function headTail(text: string, budget: number, hint: string, hash: string): Att
   return {
     text: `${head}[… ${formatCount(omitted)} characters omitted …]\n${text.slice(tailStart)}${text.endsWith('\n') ? '' : '\n'}${marker}`,
     transform: `cut:chars ${formatCount(text.length)}→${formatCount(budget)}`,
+    hash,
   };
+}
+
+/** Smaller and smaller budgets, tried in turn until a result fits its limit. */
+const BUDGET_STEPS = [1, 0.5, 0.25, 0.1, 0.04];
+
+/** A hard ceiling a block's result must stay under, in the unit its agent counts. */
+interface Limit {
+  readonly max: number;
+  measure(text: string): number;
+  /** What to send when compression cannot get under the ceiling; undefined leaves the block as it was. */
+  fallback(): Attempt | undefined;
+}
+
+/** The strongest compression that fits `limit` (or the plain one when there is none). */
+function fitted(
+  env: Envelope,
+  compressor: Compressor,
+  input: BlockInput,
+  options: ResolvedOptions,
+  countTokens: (t: string) => number,
+  hash: string,
+  limit: Limit | undefined,
+): Attempt | undefined {
+  let best: Attempt | undefined;
+  for (const factor of limit === undefined ? [1] : BUDGET_STEPS) {
+    const ctx: CompressorContext = {
+      query: input.query,
+      budgets: factor === 1 ? options.budgets : scaleBudgets(options.budgets, factor),
+      hint: input.hint,
+      countTokens,
+    };
+    best = attempt(env, compressor, ctx, options.retrievalHint, hash);
+    if (!best || limit === undefined || limit.measure(best.text) <= limit.max) break;
+  }
+  if (limit !== undefined && (!best || limit.measure(best.text) > limit.max)) return limit.fallback();
+  return best;
+}
+
+/** Claude Code's `Read` tool: whole files, line-numbered. */
+const isClaudeRead = (input: BlockInput): boolean => input.hint.toolName === 'Read' && !input.hint.readRange;
+
+/**
+ * The ceiling for this block, or undefined when none applies: Codex exec outputs in characters (Codex's
+ * own cut), Claude Code's whole-file Reads in tokens (Claude Code's own cap). A Read Claude Code already
+ * cut itself (its PARTIAL-view reminder is the envelope's head) has met its cap and gets none.
+ */
+function limitFor(
+  env: Envelope,
+  input: BlockInput,
+  options: ResolvedOptions,
+  countTokens: (t: string) => number,
+): Limit | undefined {
+  const { text } = input;
+  const codex = options.toolOutputBudget;
+  if (codex !== undefined && env.wrapper === 'codex-exec' && text.length > codex) {
+    return {
+      max: codex,
+      measure: (t) => t.length,
+      fallback: () => headTail(text, codex, options.retrievalHint, contentHash(text)),
+    };
+  }
+  const read = options.claudeBudget?.readTokens;
+  if (read !== undefined && isClaudeRead(input) && env.wrapper === 'line-numbered' && env.head === '') {
+    if (countTokens(text) <= read) return undefined;
+    return { max: read, measure: countTokens, fallback: () => firstPage(env, read, countTokens, input) };
+  }
+  return undefined;
+}
+
+/** Claude Code's first page of an over-cap Read is about this share of its cap. */
+const FIRST_PAGE_SHARE = 0.85;
+
+/**
+ * What Claude Code itself sends for a Read over its cap: the first lines that fit about 85% of the
+ * budget, under a reminder that says which lines these are, where the file is and where to go on from.
+ */
+function firstPage(
+  env: Envelope,
+  budget: number,
+  countTokens: (t: string) => number,
+  input: BlockInput,
+): Attempt {
+  const total = env.lines.length;
+  const page = (n: number): string => {
+    const out: string[] = [];
+    for (let i = 0; i < n; i++) out.push(env.prefixes[i]!, env.lines[i]!, i < n - 1 ? env.eols[i]! : '');
+    return out.join('');
+  };
+  const target = Math.floor(budget * FIRST_PAGE_SHARE);
+  let lo = 0;
+  let hi = total;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (countTokens(page(mid)) <= target) lo = mid;
+    else hi = mid - 1;
+  }
+  const shown = Math.max(1, lo);
+  const last = env.numbers[shown - 1]!;
+  const where =
+    input.hint.filePath === undefined ? 'The file' : `The whole file is at ${input.hint.filePath}`;
+  const note =
+    `<system-reminder>[Truncated: PARTIAL view — showing lines ${env.numbers[0]}-${last} of ${env.numbers[total - 1]} total ` +
+    `(over the ${formatCount(budget)}-token budget). ${where}: call Read with offset=${last + 1} limit=${shown} for the next page, ` +
+    'or Grep to find a specific section. Do NOT answer from this page alone if the answer may be further in the file.]' +
+    '</system-reminder>\n\n';
+  return {
+    text: `${note}${page(shown)}`,
+    transform: `read:first-page ${formatCount(total)}→${formatCount(shown)} lines`,
+  };
+}
+
+/**
+ * A saved Bash output (the whole text behind Claude Code's `<persisted-output>` preview) shown within
+ * `bashChars`: whole when it fits, else compressed until it does. When it cannot fit, the preview goes
+ * as Claude Code sent it.
+ */
+function expandPreview(
+  input: BlockInput,
+  whole: string,
+  bashChars: number,
+  options: ResolvedOptions,
+  countTokens: (t: string) => number,
+  tokensBefore: number,
+): BlockOutcome {
+  const done = (best: Attempt, kind: ContentKind | undefined): BlockOutcome => ({
+    ...outcome(best, kind, tokensBefore, countTokens),
+    action: 'expanded',
+  });
+  if (whole.length <= bashChars)
+    return done({ text: whole, transform: `bash:whole ${formatCount(whole.length)} chars` }, undefined);
+  if (looksBinary(whole)) return unchanged('binary', tokensBefore);
+  const env = openEnvelope(whole);
+  const compressor =
+    detectCompressor(env.content, input.hint) ?? (env.lines.length > 40 ? logCompressor : undefined);
+  if (!compressor) return unchanged('over-budget', tokensBefore);
+  const hash = contentHash(whole);
+  const limit: Limit = { max: bashChars, measure: (t) => t.length, fallback: () => undefined };
+  const best = fitted(env, compressor, input, options, countTokens, hash, limit);
+  if (!best) return unchanged('over-budget', tokensBefore, compressor.kind);
+  return done(best, compressor.kind);
 }
 
 /**
@@ -172,59 +317,64 @@ export function compressBlock(
   const tokensBefore = countTokens(text);
   try {
     if (text.length === 0) return unchanged('empty', tokensBefore);
+    if (isAgentPreview(text)) {
+      const bashChars = options.claudeBudget?.bashChars;
+      if (bashChars === undefined || input.persisted === undefined)
+        return unchanged('agent-preview', tokensBefore);
+      return expandPreview(input, input.persisted, bashChars, options, countTokens, tokensBefore);
+    }
     const budget = options.toolOutputBudget;
     if (tokensBefore < options.minTokensToCompress && !(budget !== undefined && text.length > budget)) {
       return unchanged('below-min-tokens', tokensBefore);
     }
-    if (isAgentPreview(text)) return unchanged('agent-preview', tokensBefore);
     // A retrieved original compressed again would send the model round in circles.
     if (input.hint.toolName === RETRIEVE_TOOL) return unchanged('retrieval-answer', tokensBefore);
     if (looksBinary(text)) return unchanged('binary', tokensBefore);
     const env = openEnvelope(text);
+    const limit = limitFor(env, input, options, countTokens);
     const compressor =
       detectCompressor(env.content, input.hint) ?? (env.lines.length > 40 ? logCompressor : undefined);
-    if (!compressor) return unchanged('unknown-kind', tokensBefore);
-    const kind = compressor.kind;
-    if (kind === 'code' && input.analysis) return unchanged('analysis-context', tokensBefore, kind);
+    const kind = compressor?.kind;
+    // Whatever keeps a block whole by design, a block over its agent's own ceiling gets that agent's cut.
+    const whole = (action: string): BlockOutcome => {
+      const cut = limit?.fallback();
+      return cut ? outcome(cut, kind, tokensBefore, countTokens) : unchanged(action, tokensBefore, kind);
+    };
+    if (!compressor) return whole('unknown-kind');
+    if (kind === 'code' && input.analysis) return whole('analysis-context');
     if (input.readAll && (input.hint.filePath !== undefined || env.wrapper === 'line-numbered'))
-      return unchanged('read-all-context', tokensBefore, kind);
+      return whole('read-all-context');
     if (input.hint.readRange) return unchanged('exact-read', tokensBefore, kind);
     // A source file the agent reads is likely one it will edit: it stays whole. Code found inside a saved
     // tool output (`…/tool-results/x.txt`) is judged as that output is anywhere else.
     if (kind === 'code' && env.wrapper === 'line-numbered' && !SAVED_OUTPUT.test(input.hint.filePath ?? ''))
-      return unchanged('code-read', tokensBefore, kind);
+      return whole('code-read');
 
     const hash = contentHash(text);
-    const codexBudget = env.wrapper === 'codex-exec' ? budget : undefined;
-    let best: Attempt | undefined;
-    for (const factor of codexBudget === undefined ? [1] : [1, 0.5, 0.25, 0.1]) {
-      const ctx: CompressorContext = {
-        query: input.query,
-        budgets: factor === 1 ? options.budgets : scaleBudgets(options.budgets, factor),
-        hint: input.hint,
-        countTokens,
-      };
-      best = attempt(env, compressor, ctx, options.retrievalHint, hash);
-      if (!best || codexBudget === undefined || best.text.length <= codexBudget) break;
-    }
-    if (codexBudget !== undefined && text.length > codexBudget && (!best || best.text.length > codexBudget)) {
-      best = headTail(text, codexBudget, options.retrievalHint, hash);
-    }
+    const best = fitted(env, compressor, input, options, countTokens, hash, limit);
     if (!best) return unchanged('nothing-to-drop', tokensBefore, kind);
-    const tokensAfter = countTokens(best.text);
-    const mustFit = codexBudget !== undefined && text.length > codexBudget;
-    if (!mustFit && tokensAfter > tokensBefore * (1 - MIN_GAIN))
+    const result = outcome(best, kind, tokensBefore, countTokens);
+    if (limit === undefined && result.tokensAfter > tokensBefore * (1 - MIN_GAIN))
       return unchanged('no-gain', tokensBefore, kind);
-    return {
-      text: best.text,
-      kind,
-      transform: best.transform,
-      hash,
-      action: 'compressed',
-      tokensBefore,
-      tokensAfter,
-    };
+    return result;
   } catch {
     return unchanged('compressor-error', tokensBefore);
   }
+}
+
+function outcome(
+  best: Attempt,
+  kind: ContentKind | undefined,
+  tokensBefore: number,
+  countTokens: (t: string) => number,
+): BlockOutcome {
+  return {
+    text: best.text,
+    kind,
+    transform: best.transform,
+    hash: best.hash,
+    action: 'compressed',
+    tokensBefore,
+    tokensAfter: countTokens(best.text),
+  };
 }

@@ -1,3 +1,15 @@
+/**
+ * The provider's own token report, normalised across APIs: `inputTokens` are input tokens NOT served from
+ * the prompt cache (Anthropic's `input_tokens`; OpenAI's `prompt_tokens`/`input_tokens` minus
+ * `cached_tokens`), so input + cache read + cache write is the whole prompt on every provider.
+ */
+export interface Usage {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cacheReadTokens: number;
+  readonly cacheWriteTokens: number;
+}
+
 /** One proxied request, as appended to the savings ledger. Never holds content or secrets. */
 export interface LedgerEntry {
   /** ISO time the request arrived. */
@@ -11,7 +23,10 @@ export interface LedgerEntry {
   /** Request path, without query string. */
   readonly path: string;
   readonly status: number;
-  /** Input tokens headroom counted before and after compression (its own tokenizer). */
+  /**
+   * Input tokens of the whole request (system prompt, tool definitions and messages) before and after
+   * compression, as headroom's own tokenizer counts them.
+   */
   readonly tokensBefore: number;
   readonly tokensAfter: number;
   readonly tokensSaved: number;
@@ -20,12 +35,7 @@ export interface LedgerEntry {
   readonly passthroughReason?: string;
   readonly compressionMs: number;
   /** The provider's own usage report, when the response carried one. */
-  readonly usage?: {
-    readonly inputTokens: number;
-    readonly outputTokens: number;
-    readonly cacheReadTokens: number;
-    readonly cacheWriteTokens: number;
-  };
+  readonly usage?: Usage;
   /** Total request latency as the client saw it, ms. */
   readonly latencyMs: number;
 }

@@ -2,7 +2,7 @@ import { type FileHandle, mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { stateDir } from '../state-dir.js';
-import type { LedgerEntry } from './entry.js';
+import type { LedgerEntry, Usage } from './entry.js';
 
 /** Where the savings ledger lives: one JSON object per line, appended by every proxy. */
 export function ledgerPath(dir: string = stateDir()): string {
@@ -112,7 +112,7 @@ type Json = Record<string, unknown>;
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 const isText = (v: unknown): v is string => typeof v === 'string';
 
-function parseUsage(value: unknown): LedgerEntry['usage'] | null {
+function parseUsage(value: unknown): Usage | undefined | null {
   if (value === undefined) return undefined;
   if (typeof value !== 'object' || value === null) return null;
   const u = value as Json;

@@ -1,4 +1,4 @@
-import type { LedgerEntry } from './entry.js';
+import type { LedgerEntry, Usage } from './entry.js';
 import { type ModelPrice, PRICES, PRICING_SNAPSHOT_DATE } from './pricing-snapshot.js';
 
 export type { ModelPrice } from './pricing-snapshot.js';
@@ -30,7 +30,7 @@ export function priceFor(model: string): ModelPrice | undefined {
  * provider's own usage report weights the three prices; without one, the plain input price applies.
  * `usage.inputTokens` is uncached input only (the ledger's convention for both providers).
  */
-export function effectiveInputPrice(price: ModelPrice, usage: LedgerEntry['usage']): number {
+export function effectiveInputPrice(price: ModelPrice, usage: Usage | undefined): number {
   if (usage === undefined) return price.input;
   const total = usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens;
   if (total <= 0) return price.input;

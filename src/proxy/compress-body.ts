@@ -1,11 +1,12 @@
 import { performance } from 'node:perf_hooks';
-import type { compressMessages } from '../compress/compress.js';
+import { type compressMessages, countRequestTokens } from '../compress/compress.js';
 import type { BlockMemo } from '../compress/memo.js';
 import type { CompressOptions } from '../compress/options.js';
 import { HeadroomError } from '../errors.js';
 import type { FileStore } from '../store/file-store.js';
 import { diffJson, spliceJson } from './json-splice.js';
 import type { ResolvedProxyOptions } from './options.js';
+import { createPersistedOutputs } from './persisted-output.js';
 import type { Provider } from './providers/provider.js';
 
 /** What goes upstream for one model call, and what the ledger says about it. */
@@ -74,6 +75,11 @@ export function createBodyCompressor(deps: BodyCompressorDeps) {
   );
   // Markers name the file the agent's own Read/Bash tool can open (design note §4).
   const { retrievalHint } = store;
+  // Claude budget mode: saved Bash outputs next to the agent, read safely and handed to the core.
+  const persisted =
+    options.compress.claudeBudget && options.claudeConfigDir
+      ? createPersistedOutputs(options.claudeConfigDir)
+      : undefined;
 
   return async function compressBody(
     raw: Uint8Array,
@@ -118,8 +124,11 @@ export function createBodyCompressor(deps: BodyCompressorDeps) {
       }
     }
 
+    const persistedOutputs =
+      provider.name === 'anthropic' ? await persisted?.resolve(target.messages) : undefined;
     const compressOptions: CompressOptions = {
       ...options.compress,
+      ...(persistedOutputs ? { persistedOutputs } : {}),
       model,
       // The proxy never touches instructions: system prompts are followed word for word and cached.
       compressSystemMessages: false,
@@ -136,11 +145,19 @@ export function createBodyCompressor(deps: BodyCompressorDeps) {
       const compressionMs = performance.now() - started;
       return pass(failureReason(error), { compressionMs });
     }
+    // Whole requests are counted: system prompt and tool definitions go out as they came, but are billed.
+    const rest = await countRequestTokens(
+      { ...fields, [target.field]: undefined, model: undefined },
+      model,
+      memo,
+    );
+    result = { ...result, tokensBefore: result.tokensBefore + rest, tokensAfter: result.tokensAfter + rest };
     const compressionMs = performance.now() - started;
     // The core yields between big blocks; a single huge block can still overrun, so check after the fact too.
     if (compressionMs > options.compressionTimeoutMs) return pass('timeout', { compressionMs });
     const counted = { tokensBefore: result.tokensBefore, tokensAfter: result.tokensBefore, compressionMs };
-    if (result.tokensSaved <= 0) return pass('nothing-to-compress', counted);
+    // A saved Bash output shown in view adds tokens yet is a change to send (Claude budget mode).
+    if (result.transformsApplied.length === 0) return pass('nothing-to-compress', counted);
 
     const changes = diffJson(target.messages, result.messages, [target.field]);
     if (changes.length === 0) return pass('nothing-to-compress', counted);

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Context } from 'hono';
 import type { LedgerEntry } from '../ledger/entry.js';
+import { UPSTREAM_UNREACHABLE } from '../ledger/savings.js';
 import { guessAgent } from './agent.js';
 import type { ProxyEnv } from './app.js';
 import type { BodyCompressor, BodyOutcome } from './compress-body.js';
@@ -124,6 +125,15 @@ export function createForwardHandler(ctx: ForwardContext) {
         return new Response(null, { status: 502 });
       }
       const code = (error as NodeJS.ErrnoException).code ?? 'error';
+      // Nothing reached the provider, so nothing was saved; the reason says why, not "nothing-to-compress".
+      if (outcome)
+        outcome = {
+          ...outcome,
+          tokensAfter: outcome.tokensBefore,
+          tokensSaved: 0,
+          transforms: [],
+          passthroughReason: UPSTREAM_UNREACHABLE,
+        };
       finish(502, undefined);
       return new Response(provider.errorBody(`headroom could not reach ${base.origin}: ${code}`), {
         status: 502,

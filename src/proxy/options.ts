@@ -26,6 +26,11 @@ export interface ProxyOptions {
   readonly ledger?: boolean;
   /** Compression options (e.g. `savingsProfile`); `model` comes from each request. */
   readonly compress?: Partial<CompressOptions>;
+  /**
+   * Claude Code's config dir (`CLAUDE_CONFIG_DIR` or `~/.claude`). With `compress.claudeBudget`, the
+   * Bash outputs it saved under its tool-results folders are shown whole-in-view instead of as previews.
+   */
+  readonly claudeConfigDir?: string;
   /** Longest a request may wait for compression before it goes out unchanged. Default 2000 ms. */
   readonly compressionTimeoutMs?: number;
   /** Retrieval file store bounds. Defaults: 256 MB, 7 days. */
@@ -49,6 +54,7 @@ export interface ResolvedProxyOptions {
   readonly stateDir: string;
   readonly ledger: boolean;
   readonly compress: Partial<CompressOptions>;
+  readonly claudeConfigDir: string | undefined;
   readonly compressionTimeoutMs: number;
   readonly storeMaxBytes: number;
   readonly storeTtlMs: number;
@@ -129,6 +135,7 @@ export function resolveProxyOptions(options: ProxyOptions = {}): ResolvedProxyOp
     stateDir: optionalString('stateDir', options.stateDir) ?? defaultStateDir(env),
     ledger: optionalBoolean('ledger', options.ledger, true),
     compress,
+    claudeConfigDir: optionalString('claudeConfigDir', options.claudeConfigDir),
     compressionTimeoutMs: positive(
       'compressionTimeoutMs',
       options.compressionTimeoutMs,

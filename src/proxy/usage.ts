@@ -1,17 +1,8 @@
 import type { Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import type { Usage } from '../ledger/entry.js';
 
-/**
- * The provider's own token report, normalised across APIs: `inputTokens` are input tokens NOT served from
- * the prompt cache (Anthropic's `input_tokens`; OpenAI's `prompt_tokens`/`input_tokens` minus
- * `cached_tokens`), so input + cache read + cache write is the whole prompt on every provider.
- */
-export interface Usage {
-  readonly inputTokens: number;
-  readonly outputTokens: number;
-  readonly cacheReadTokens: number;
-  readonly cacheWriteTokens: number;
-}
+export type { Usage } from '../ledger/entry.js';
 
 /** Watches a response body as it streams past; never holds or alters the bytes the client gets. */
 export interface UsageReader {

@@ -126,5 +126,12 @@ describe('doctor checks', () => {
     expect(poor.status).toBe('warn');
     expect(poor.fix).toMatch(/large enough/);
     expect(poor.details).toContainEqual(expect.stringMatching(/^unchanged: nothing-to-compress ×2/));
+    const dead = checkSavings([
+      entry(),
+      entry({ ...idle, status: 502, passthroughReason: 'upstream-unreachable' }),
+    ]);
+    expect(dead.status).toBe('warn');
+    expect(dead.message).toBe('1 recent request could not reach the provider');
+    expect(dead.fix).toMatch(/check the upstream URL/);
   });
 });

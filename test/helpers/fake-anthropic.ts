@@ -81,6 +81,27 @@ function usageFor(req: RecordedRequest, override: Partial<AnthropicUsage> | unde
 
 type Block = Record<string, unknown>;
 
+function textsOf(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(textsOf);
+  if (typeof value === 'object' && value !== null) return Object.values(value).flatMap(textsOf);
+  return [];
+}
+
+/**
+ * `count_tokens` as the real API answers it, closely enough for Claude Code's Read cap: about 3 characters
+ * a token over the text of the messages (Claude Code sends a file's raw text as one user message). A
+ * constant or a count of the JSON bytes would hide the cap (design note §10).
+ */
+function countLikeTheApi(req: RecordedRequest): number {
+  try {
+    const chars = textsOf(req.json<{ messages?: unknown }>().messages).reduce((n, t) => n + t.length, 0);
+    return Math.ceil(chars / 3);
+  } catch {
+    return Math.ceil(req.body.length / 3);
+  }
+}
+
 function contentOf(reply: Extract<AnthropicReply, { kind: 'text' | 'tool_use' }>): Block[] {
   if (reply.kind === 'tool_use') {
     const blocks: Block[] = [];
@@ -199,7 +220,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
       });
     }
     if (req.method === 'POST' && req.path === '/v1/messages/count_tokens') {
-      return json(200, { input_tokens: Math.ceil(req.body.length / 4) });
+      return json(200, { input_tokens: countLikeTheApi(req) });
     }
     if (req.method !== 'POST' || req.path !== '/v1/messages') {
       return json(404, {

@@ -2,7 +2,7 @@
  * Stand-in agents for `wrap` tests: small Node scripts named `claude`, `codex` and `aider`, put on PATH
  * in a temp dir. Each records the argv and routing environment it was given (to STANDIN_REPORT), then
  * does what STANDIN_MODE says: `request` sends one model call with a large tool output through the
- * URL it was pointed at and prints the reply; `wait` waits for a signal and records it; `exit:N`
+ * URL it was pointed at and prints the reply (then STANDIN_SAY, if set); `wait` waits for a signal and records it; `exit:N`
  * exits with N. Real agents are tested separately.
  */
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
@@ -20,7 +20,7 @@ const pick = (keys) => Object.fromEntries(keys.map((k) => [k, process.env[k]]));
 const state = {
   name,
   args,
-  env: pick(['ANTHROPIC_BASE_URL', 'ANTHROPIC_API_KEY', 'ENABLE_TOOL_SEARCH', 'OPENAI_API_BASE', 'OPENAI_BASE_URL', 'OPENAI_API_KEY', 'NO_PROXY', 'no_proxy', 'HTTPS_PROXY']),
+  env: pick(['ANTHROPIC_BASE_URL', 'ANTHROPIC_API_KEY', 'ENABLE_TOOL_SEARCH', 'OPENAI_API_BASE', 'OPENAI_BASE_URL', 'OPENAI_API_KEY', 'NO_PROXY', 'no_proxy', 'HTTPS_PROXY', 'CLAUDE_CODE_FILE_READ_MAX_OUTPUT_TOKENS']),
   stdoutIsTTY: Boolean(process.stdout.isTTY),
   signals: [],
 };
@@ -79,6 +79,7 @@ if (mode === 'request') {
   request().then((text) => {
     process.stdout.write('agent says: ' + text + '\n');
     process.stderr.write('agent stderr line\n');
+    if (process.env.STANDIN_SAY) process.stdout.write(process.env.STANDIN_SAY + '\n');
   }, (error) => {
     process.stderr.write(String(error && error.stack || error) + '\n');
     process.exit(3);

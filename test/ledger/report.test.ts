@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildReport, dayKey, passthroughReasons, summarize, weekKey } from '../../src/ledger/report.js';
+import { buildReport, dayKey, weekKey } from '../../src/ledger/report.js';
+import { Savings, summarize } from '../../src/ledger/savings.js';
 import { entry } from '../helpers/ledger-entries.js';
 
 describe('summarize', () => {
@@ -125,15 +126,18 @@ describe('date keys', () => {
   });
 });
 
-describe('passthroughReasons', () => {
+describe('Savings', () => {
   it('lists the reasons requests went through unchanged, commonest first', () => {
-    const reasons = passthroughReasons([
+    const savings = new Savings();
+    for (const e of [
       entry({ passthroughReason: 'timeout' }),
       entry({ passthroughReason: 'nothing-to-compress' }),
       entry({ passthroughReason: 'nothing-to-compress' }),
       entry(),
-    ]);
-    expect(reasons).toEqual([
+    ])
+      savings.add(e);
+    expect(savings.totals().passthroughReasons).toEqual({ 'nothing-to-compress': 2, timeout: 1 });
+    expect(savings.reasons()).toEqual([
       { reason: 'nothing-to-compress', count: 2 },
       { reason: 'timeout', count: 1 },
     ]);

@@ -68,7 +68,7 @@ describe('proxy app (in-process)', () => {
       requests: 1,
       passthroughs: 1,
       passthroughReasons: { 'nothing-to-compress': 1 },
-      usage: { cacheReadTokens: 70 },
+      cacheReadTokens: 70,
       byProvider: { anthropic: { requests: 1 } },
       byModel: { 'claude-opus-4-1': { requests: 1 } },
     });

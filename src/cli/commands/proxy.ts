@@ -1,35 +1,29 @@
 import type { Command } from 'commander';
-import type { LedgerEntry } from '../../ledger/entry.js';
 import { ledgerPath } from '../../ledger/ledger.js';
-import { passthroughReasons, summarize } from '../../ledger/report.js';
 import { stateDir } from '../../state-dir.js';
 import type { CliContext, SetExitCode } from '../context.js';
 import { DEFAULT_PORT } from '../health.js';
 import { createLogger } from '../logger.js';
-import { parsePort, parseUpstream } from '../options.js';
+import { parsePort } from '../options.js';
+import { type SharedProxyFlags, upstreamsFrom, withSharedProxyFlags } from '../proxy-flags.js';
+import { requestLine } from '../request-line.js';
 import { renderSummary } from '../summary.js';
-import { requestLine } from './wrap.js';
 
-interface ProxyFlags {
+interface ProxyFlags extends SharedProxyFlags {
   readonly port: string;
   readonly host: string;
-  readonly optimize: boolean;
-  readonly anthropicUpstream?: string;
-  readonly openaiUpstream?: string;
   readonly quiet?: boolean;
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
 
 export function registerProxy(program: Command, ctx: CliContext, setExit: SetExitCode): void {
-  program
+  const command = program
     .command('proxy')
     .description('run the headroom proxy in the foreground (one line per request; Ctrl-C stops it)')
     .option('--port <port>', 'port to listen on', String(DEFAULT_PORT))
-    .option('--host <host>', 'address to bind', '127.0.0.1')
-    .option('--no-optimize', 'forward requests without compressing them (to compare)')
-    .option('--anthropic-upstream <url>', 'where Anthropic requests go (default: the public API)')
-    .option('--openai-upstream <url>', 'where OpenAI requests go (default: the public API)')
+    .option('--host <host>', 'address to bind', '127.0.0.1');
+  withSharedProxyFlags(command, 'the public API')
     .option('-q, --quiet', 'no line per request')
     .addHelpText(
       'after',
@@ -50,15 +44,13 @@ Examples:
 async function runProxy(flags: ProxyFlags, ctx: CliContext): Promise<number> {
   const logger = createLogger({ env: ctx.env, streams: ctx.streams });
   const port = parsePort(flags.port);
-  const anthropic = flags.anthropicUpstream ?? ctx.env.HEADROOM_ANTHROPIC_UPSTREAM;
-  const openai = flags.openaiUpstream ?? ctx.env.HEADROOM_OPENAI_UPSTREAM;
+  const upstreams = upstreamsFrom(flags, ctx.env);
   if (!LOOPBACK_HOSTS.has(flags.host)) {
     logger.warn(
       `listening on ${flags.host}: anyone who can reach it can send requests with your clients' keys.`,
     );
   }
   const dir = stateDir(ctx.env);
-  const entries: LedgerEntry[] = [];
   const { launchProxy } = await import('../proxy-runner.js');
   const proxy = await launchProxy({
     port,
@@ -67,13 +59,9 @@ async function runProxy(flags: ProxyFlags, ctx: CliContext): Promise<number> {
     session: 'proxy',
     stateDir: dir,
     env: ctx.env,
-    ...(anthropic ? { anthropicUpstream: parseUpstream(anthropic, '--anthropic-upstream') } : {}),
-    ...(openai ? { openaiUpstream: parseUpstream(openai, '--openai-upstream') } : {}),
+    ...upstreams,
     log: (line) => logger.info(line),
-    onRequest: (entry) => {
-      entries.push(entry);
-      if (flags.quiet !== true) logger.info(requestLine(entry));
-    },
+    ...(flags.quiet === true ? {} : { onRequest: (entry) => logger.info(requestLine(entry)) }),
   });
   logger.info(
     `headroom proxy on ${proxy.url} (optimization ${flags.optimize ? 'on' : 'off'}); ledger ${ledgerPath(dir)}. Ctrl-C stops it.`,
@@ -93,9 +81,7 @@ async function runProxy(flags: ProxyFlags, ctx: CliContext): Promise<number> {
   logger.info(
     renderSummary({
       agent: 'proxy',
-      totals: summarize(entries),
-      models: [...new Set(entries.map((e) => e.model))].sort(),
-      reasons: passthroughReasons(entries),
+      totals: proxy.stats(),
       optimize: flags.optimize,
       ledger: ledgerPath(dir),
       color: logger.color,

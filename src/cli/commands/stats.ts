@@ -64,7 +64,8 @@ export function registerStats(program: Command, ctx: CliContext, setExit: SetExi
     .addHelpText(
       'after',
       `
-Token figures are net input tokens (anything headroom added is already subtracted). Money is the
+Token figures are net input tokens of whole requests (system prompt, tools and messages; anything
+headroom added is already subtracted); Input, Cache Read and Cache Write are the provider's own report. Money is the
 API list-price equivalent of the saved tokens (pricing snapshot ${PRICING_SNAPSHOT_DATE}); subscription plans bill differently.
 
 Examples:
@@ -146,7 +147,17 @@ function printTable(report: Report, logger: Logger, compactFlag: boolean): void 
   const narrow = logger.columns !== undefined && logger.columns < WIDE_COLUMNS;
   const compact = compactFlag || narrow;
   const second = report.groupBy === 'agent' ? 'Models' : 'Agents';
-  const full = ['Requests', 'Tokens Before', 'Tokens After', 'Saved', 'Saved %', '$ Saved', 'Cache Read'];
+  const full = [
+    'Requests',
+    'Tokens Before',
+    'Tokens After',
+    'Saved',
+    'Saved %',
+    '$ Saved',
+    'Input',
+    'Cache Read',
+    'Cache Write',
+  ];
   const headers = compact
     ? [KEY_HEADER[report.groupBy], 'Requests', 'Saved', 'Saved %', '$ Saved']
     : [KEY_HEADER[report.groupBy], second, ...full];
@@ -164,7 +175,9 @@ function printTable(report: Report, logger: Logger, compactFlag: boolean): void 
           formatInt(t.tokensSaved),
           formatPercent(t.savedPercent),
           money(t),
+          formatInt(t.inputTokens),
           formatInt(t.cacheReadTokens),
+          formatInt(t.cacheWriteTokens),
         ];
   const rows: string[][] = [];
   for (const row of report.rows) {
@@ -177,6 +190,11 @@ function printTable(report: Report, logger: Logger, compactFlag: boolean): void 
   logger.out(logger.color.bold(`headroom savings by ${report.groupBy} (net input tokens)`));
   logger.out(renderTable({ headers, align, rows, footerFrom, color: logger.color }));
   const notes = [
+    ...(compact
+      ? []
+      : [
+          'Tokens Before/After: whole requests (system prompt, tools, messages) as headroom counts them; Input, Cache Read, Cache Write: what the provider reported.',
+        ]),
     `$ Saved: API list-price equivalent of the saved tokens (pricing snapshot ${PRICING_SNAPSHOT_DATE}); subscriptions bill differently.`,
   ];
   if (report.totals.unpricedModels.length > 0) {

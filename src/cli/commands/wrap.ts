@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { constants as osConstants } from 'node:os';
-import path from 'node:path';
 import type { Command } from 'commander';
-import type { LedgerEntry } from '../../ledger/entry.js';
 import { ledgerPath } from '../../ledger/ledger.js';
-import { passthroughReasons, summarize } from '../../ledger/report.js';
-import { withoutCredentials } from '../../proxy/options.js';
-import type { RunningProxy } from '../../proxy/server.js';
+import {
+  DEFAULT_ANTHROPIC_UPSTREAM,
+  DEFAULT_OPENAI_UPSTREAM,
+  withoutCredentials,
+} from '../../proxy/options.js';
 import { stateDir } from '../../state-dir.js';
 import {
   AGENTS,
@@ -15,38 +14,26 @@ import {
   isAgentName,
   planLaunch,
   readCodexConfig,
-  userUpstreams,
 } from '../agents.js';
 import type { CliContext, SetExitCode } from '../context.js';
-import { formatInt, formatPercent } from '../format.js';
-import { DEFAULT_PORT, type ProxyHealth, probeHealth } from '../health.js';
-import { fileLineLog, type LineLog, streamLineLog } from '../line-log.js';
+import { DEFAULT_PORT } from '../health.js';
 import { createLogger, type Logger } from '../logger.js';
-import { parsePort, parsePositiveInt, parseUpstream } from '../options.js';
+import { withSharedProxyFlags } from '../proxy-flags.js';
 import { renderSummary } from '../summary.js';
-
-/** Codex keeps about this many characters of a command's output by itself; the budget matches it. */
-export const DEFAULT_TOOL_OUTPUT_BUDGET = 10_000;
-/** The compressor needs room for the header, errors and markers; smaller budgets are refused. */
-const MIN_TOOL_OUTPUT_BUDGET = 1_000;
-
-interface WrapFlags {
-  readonly port?: string;
-  readonly reuse?: boolean;
-  readonly optimize: boolean;
-  readonly verbose?: boolean;
-  readonly logFile?: string;
-  readonly anthropicUpstream?: string;
-  readonly openaiUpstream?: string;
-  readonly codexBudget: boolean;
-  readonly toolOutputBudget?: string;
-  readonly summary: boolean;
-}
-
-const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+import { openProxySession, type ProxySession } from '../wrap/proxy-session.js';
+import { resumeWatcher } from '../wrap/resume-hint.js';
+import {
+  DEFAULT_BASH_BUDGET,
+  DEFAULT_READ_BUDGET,
+  DEFAULT_TOOL_OUTPUT_BUDGET,
+  type WrapFlags,
+  type WrapSettings,
+  wrapSettings,
+} from '../wrap/settings.js';
+import { superviseAgent } from '../wrap/supervise.js';
 
 export function registerWrap(program: Command, ctx: CliContext, setExit: SetExitCode): void {
-  program
+  const command = program
     .command('wrap')
     .description('run a coding agent through a local headroom proxy, then print what it saved')
     .argument('<agent>', 'claude, codex or aider')
@@ -55,18 +42,22 @@ export function registerWrap(program: Command, ctx: CliContext, setExit: SetExit
     .option(
       '--reuse',
       `attach to a healthy, compatible \`headroom proxy\` on --port (default ${DEFAULT_PORT}) instead of starting one`,
-    )
-    .option('--no-optimize', 'forward requests without compressing them (to compare)')
+    );
+  withSharedProxyFlags(command, '$ANTHROPIC_BASE_URL or the public API')
     .option('--verbose', "log one savings line per request (to the log file, never into the agent's screen)")
     .option(
       '--log-file <path>',
       'proxy log file (default: <state dir>/logs/<session>.log; "-" writes to stderr)',
     )
     .option(
-      '--anthropic-upstream <url>',
-      'where Anthropic requests go (default: $ANTHROPIC_BASE_URL or the public API)',
+      '--read-budget <tokens>',
+      `claude: tokens per Read result, Claude Code's own cap (default ${DEFAULT_READ_BUDGET})`,
     )
-    .option('--openai-upstream <url>', 'where OpenAI requests go (default: the public API)')
+    .option(
+      '--bash-budget <chars>',
+      `claude: characters per saved Bash output shown whole-in-view (default ${DEFAULT_BASH_BUDGET})`,
+    )
+    .option('--no-claude-budget', "claude: keep Claude Code's own Read cap and Bash previews")
     .option(
       '--tool-output-budget <chars>',
       `codex: characters kept per command output (default ${DEFAULT_TOOL_OUTPUT_BUDGET})`,
@@ -93,66 +84,10 @@ Examples:
     });
 }
 
-function sessionId(agent: AgentName): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${agent}-${stamp}-${randomUUID().slice(0, 8)}`;
-}
-
-/** One line per request for the verbose log; never content, never secrets. */
-export function requestLine(entry: LedgerEntry): string {
-  const saved = entry.tokensBefore > 0 ? (entry.tokensSaved / entry.tokensBefore) * 100 : 0;
-  const what = entry.passthroughReason ?? entry.transforms.join(', ');
-  return (
-    `${entry.ts} ${entry.provider} ${entry.model} ${entry.path} ${entry.status} ` +
-    `${formatInt(entry.tokensBefore)}→${formatInt(entry.tokensAfter)} (-${formatPercent(saved)})` +
-    `${what === '' ? '' : ` ${what}`}`
-  );
-}
-
-type Upstreams = { anthropicUpstream?: string; openaiUpstream?: string };
-
-function upstreamsFor(agent: AgentName, flags: WrapFlags, env: NodeJS.ProcessEnv): Upstreams {
-  const user = userUpstreams(agent, env);
-  const anthropic = flags.anthropicUpstream ?? env.HEADROOM_ANTHROPIC_UPSTREAM ?? user.anthropic;
-  const openai = flags.openaiUpstream ?? env.HEADROOM_OPENAI_UPSTREAM ?? user.openai;
-  return {
-    ...(anthropic ? { anthropicUpstream: parseUpstream(anthropic, '--anthropic-upstream') } : {}),
-    ...(openai ? { openaiUpstream: parseUpstream(openai, '--openai-upstream') } : {}),
-  };
-}
-
-/** Why a running proxy cannot serve this session, or undefined when it can. */
-export function reuseMismatch(
-  health: ProxyHealth,
-  optimize: boolean,
-  upstreams: Upstreams,
-): string | undefined {
-  if (health.optimize !== undefined && health.optimize !== optimize) {
-    return `it runs with optimization ${health.optimize ? 'on' : 'off'}`;
-  }
-  const theirs = (
-    typeof health.upstreams === 'object' && health.upstreams !== null ? health.upstreams : {}
-  ) as Record<string, unknown>;
-  const wanted: [string, string | undefined][] = [
-    ['anthropic', upstreams.anthropicUpstream],
-    ['openai', upstreams.openaiUpstream],
-  ];
-  for (const [provider, url] of wanted) {
-    if (url === undefined) continue;
-    const their = theirs[provider];
-    const shown = withoutCredentials(url).replace(/\/+$/, '');
-    if (typeof their !== 'string' || their.replace(/\/+$/, '') !== shown) {
-      return `its ${provider} upstream is ${typeof their === 'string' ? their : 'unknown'}, not ${shown}`;
-    }
-  }
-  return undefined;
-}
-
-function exitCodeFor(signal: string): number {
-  const number = (osConstants.signals as Record<string, number | undefined>)[signal];
-  return 128 + (number ?? 1);
-}
-
+/**
+ * `headroom wrap <agent>`: check the agent and flags, start (or reuse) a proxy, launch the agent pointed
+ * at it, wait for it, then say what it saved and how to resume through headroom.
+ */
 async function wrap(agentArg: string, rawArgs: string[], flags: WrapFlags, ctx: CliContext): Promise<number> {
   const logger = createLogger({ env: ctx.env, streams: ctx.streams });
   if (!isAgentName(agentArg)) {
@@ -160,180 +95,90 @@ async function wrap(agentArg: string, rawArgs: string[], flags: WrapFlags, ctx: 
     return 2;
   }
   const agent = agentArg;
-  const agentArgs = rawArgs[0] === '--' ? rawArgs.slice(1) : rawArgs;
-  const port = flags.port === undefined ? undefined : parsePort(flags.port);
-  const budget =
-    flags.toolOutputBudget === undefined
-      ? DEFAULT_TOOL_OUTPUT_BUDGET
-      : parsePositiveInt(flags.toolOutputBudget, '--tool-output-budget', MIN_TOOL_OUTPUT_BUDGET);
-  const upstreams = upstreamsFor(agent, flags, ctx.env);
-
-  const info = AGENTS[agent];
-  const executable = await findExecutable(info.command, ctx.env);
+  const settings = wrapSettings(agent, rawArgs, flags, ctx.env);
+  const executable = await findExecutable(AGENTS[agent].command, ctx.env);
   if (executable === undefined) {
-    logger.error(`${info.label} (\`${info.command}\`) is not on your PATH. Install it with: ${info.install}`);
+    logger.error(
+      `${AGENTS[agent].label} (\`${AGENTS[agent].command}\`) is not on your PATH. Install it with: ${AGENTS[agent].install}`,
+    );
     return 127;
   }
 
   const session = sessionId(agent);
   const dir = stateDir(ctx.env);
-  const log: LineLog =
-    flags.logFile === '-'
-      ? streamLineLog(ctx.streams.stderr, 'stderr')
-      : fileLineLog(flags.logFile ?? path.join(dir, 'logs', `${session}.log`));
-  const entries: LedgerEntry[] = [];
-  const codexBudget = agent === 'codex' && flags.codexBudget;
-
-  // Spinners only where someone watches a terminal; ora and execa load only for wrap.
-  const spinner = logger.interactive
-    ? (await import('ora')).default({ text: 'starting headroom proxy', stream: ctx.streams.stderr }).start()
-    : undefined;
-  let proxy: RunningProxy | undefined;
-  let proxyUrl: string;
-  try {
-    const reused =
-      flags.reuse === true
-        ? await findReusable(port ?? DEFAULT_PORT, flags.optimize, upstreams, logger)
-        : undefined;
-    if (reused !== undefined) {
-      proxyUrl = reused;
-    } else {
-      // Loaded here so commands that need no proxy start without the compressor and server.
-      const { launchProxy } = await import('../proxy-runner.js');
-      proxy = await launchProxy({
-        ...(port === undefined || flags.reuse === true ? {} : { port }),
-        host: '127.0.0.1',
-        optimize: flags.optimize,
-        session,
-        agent,
-        stateDir: dir,
-        env: ctx.env,
-        ...upstreams,
-        ...(codexBudget ? { compress: { toolOutputBudget: budget } } : {}),
-        log: (line) => log.write(line),
-        onRequest: (entry) => {
-          entries.push(entry);
-          if (flags.verbose === true) log.write(requestLine(entry));
-        },
-      });
-      proxyUrl = proxy.url.replace(/\/+$/, '');
-    }
-  } catch (error) {
-    spinner?.stop();
-    throw error;
-  }
-  spinner?.stop();
+  const proxy = await withSpinner(logger, ctx, () =>
+    openProxySession(agent, session, dir, settings, flags, ctx, logger),
+  );
+  const plan = await launchPlan(agent, settings, proxy.url, ctx);
   if (flags.verbose === true) {
-    log.write(
-      `${new Date().toISOString()} session ${session}: ${agent} via ${proxyUrl}${proxy ? '' : ' (reused)'}`,
-    );
+    proxy.log.write(`${new Date().toISOString()} session ${session}: ${agent} via ${proxy.url}`);
+    proxy.log.write(`injected: ${plan.injected.join('; ')}`);
   }
 
-  const plan = planLaunch(agent, agentArgs, {
-    proxyUrl,
-    env: ctx.env,
-    codexBudget,
-    codexConfig: agent === 'codex' ? await readCodexConfig(ctx.env) : undefined,
-  });
-  if (flags.verbose === true) log.write(`injected: ${plan.injected.join('; ')}`);
+  const resume = resumeWatcher(agent);
+  const exitCode = await superviseAgent(executable, plan.args, plan.env, ctx, logger, resume);
+  const stats = await proxy.close();
 
-  const exitCode = await runAgent(executable, plan.args, plan.env, ctx, logger);
-
-  if (proxy !== undefined)
-    await proxy.stop().catch((error: unknown) => log.write(`proxy stop failed: ${String(error)}`));
-  if (flags.summary) {
-    if (proxy === undefined) {
-      logger.info(
-        `headroom: requests went through the shared proxy at ${proxyUrl}; see \`headroom stats --by session\` for its savings.`,
-      );
-    } else {
-      const totals = summarize(entries);
-      logger.info(
-        renderSummary({
-          agent,
-          totals,
-          models: [...new Set(entries.map((e) => e.model))].sort(),
-          reasons: passthroughReasons(entries),
-          optimize: flags.optimize,
-          ledger: ledgerPath(dir),
-          log: log.used ? log.target : undefined,
-          color: logger.color,
-        }),
-      );
-    }
-  }
+  if (flags.summary) logger.info(sessionSummary(agent, flags, settings, proxy, stats, dir, logger));
+  const wrapped = resume.wrapped();
+  if (wrapped !== undefined) logger.info(`headroom: to resume through headroom, run: ${wrapped}`);
   return exitCode;
 }
 
-async function findReusable(
-  port: number,
-  optimize: boolean,
-  upstreams: Upstreams,
-  logger: Logger,
-): Promise<string | undefined> {
-  const url = `http://127.0.0.1:${port}`;
-  const health = await probeHealth(url);
-  if (health === undefined) return undefined;
-  const mismatch = reuseMismatch(health, optimize, upstreams);
-  if (mismatch === undefined) return url;
-  logger.info(`headroom: not reusing the proxy on port ${port} (${mismatch}); starting a new one.`);
-  return undefined;
+function sessionId(agent: AgentName): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${agent}-${stamp}-${randomUUID().slice(0, 8)}`;
 }
 
-/**
- * Runs the agent and returns the exit code headroom should exit with. On a terminal the agent inherits
- * it; otherwise it gets its own pipes, forwarded here, because Codex's Rust binary crashes writing to an
- * inherited non-blocking pipe.
- */
-async function runAgent(
-  executable: string,
-  args: readonly string[],
-  env: Readonly<Record<string, string>>,
-  ctx: CliContext,
-  logger: Logger,
-): Promise<number> {
-  const stdoutTTY = ctx.streams.stdout.isTTY === true;
-  const stderrTTY = ctx.streams.stderr.isTTY === true;
-  const { execa } = await import('execa');
-  const child = execa(executable, args, {
-    env,
-    extendEnv: false,
-    stdin: 'inherit',
-    stdout: stdoutTTY ? 'inherit' : 'pipe',
-    stderr: stderrTTY ? 'inherit' : 'pipe',
-    buffer: false,
-    reject: false,
-    cleanup: true,
-    forceKillAfterDelay: 10_000,
-  });
-  child.stdout?.pipe(ctx.streams.stdout, { end: false });
-  child.stderr?.pipe(ctx.streams.stderr, { end: false });
-
-  // Ctrl-C at a terminal reaches the whole foreground process group, agent included; sending it again
-  // would count as a second press (Claude Code exits on two). Signals sent to headroom alone are passed on.
-  const terminalSigint = ctx.stdin.isTTY === true;
-  let forwarded: string | undefined;
-  const handlers = FORWARDED_SIGNALS.map((signal) => {
-    const handler = (): void => {
-      if (signal === 'SIGINT' && terminalSigint) return;
-      forwarded ??= signal;
-      child.kill(signal);
-    };
-    process.on(signal, handler);
-    return [signal, handler] as const;
-  });
+/** Spinners only where someone watches a terminal; ora loads only for wrap. */
+async function withSpinner<T>(logger: Logger, ctx: CliContext, work: () => Promise<T>): Promise<T> {
+  const spinner = logger.interactive
+    ? (await import('ora')).default({ text: 'starting headroom proxy', stream: ctx.streams.stderr }).start()
+    : undefined;
   try {
-    const result = await child;
-    if (result.signal !== undefined) return exitCodeFor(result.signal);
-    if (result.exitCode === undefined) {
-      logger.error(`could not start ${executable}: ${result.shortMessage}`);
-      return 126;
-    }
-    // An agent that exits 0 after being told to stop still stopped because of the signal.
-    if (result.exitCode === 0 && forwarded !== undefined && forwarded !== 'SIGHUP')
-      return exitCodeFor(forwarded);
-    return result.exitCode;
+    return await work();
   } finally {
-    for (const [signal, handler] of handlers) process.off(signal, handler);
+    spinner?.stop();
   }
+}
+
+async function launchPlan(agent: AgentName, settings: WrapSettings, proxyUrl: string, ctx: CliContext) {
+  return planLaunch(agent, settings.agentArgs, {
+    proxyUrl,
+    env: ctx.env,
+    codexBudget: settings.codexBudget,
+    claudeBudget: settings.claudeConfigDir !== undefined,
+    codexConfig: agent === 'codex' ? await readCodexConfig(ctx.env) : undefined,
+  });
+}
+
+function sessionSummary(
+  agent: AgentName,
+  flags: WrapFlags,
+  settings: WrapSettings,
+  proxy: ProxySession,
+  stats: Awaited<ReturnType<ProxySession['close']>>,
+  dir: string,
+  logger: Logger,
+): string {
+  if (stats === undefined) {
+    return `headroom: requests went through the shared proxy at ${proxy.url}; see \`headroom stats --by session\` for its savings.`;
+  }
+  return renderSummary({
+    agent,
+    totals: stats,
+    optimize: flags.optimize,
+    ledger: ledgerPath(dir),
+    log: proxy.log.used ? proxy.log.target : undefined,
+    upstreams: upstreamNames(agent, settings),
+    color: logger.color,
+  });
+}
+
+/** Where this agent's requests go, as the summary names them when they could not get there. */
+function upstreamNames(agent: AgentName, settings: WrapSettings): string[] {
+  const { anthropicUpstream, openaiUpstream } = settings.upstreams;
+  const anthropic = withoutCredentials(anthropicUpstream ?? DEFAULT_ANTHROPIC_UPSTREAM);
+  const openai = withoutCredentials(openaiUpstream ?? DEFAULT_OPENAI_UPSTREAM);
+  return agent === 'claude' ? [anthropic] : agent === 'codex' ? [openai] : [anthropic, openai];
 }

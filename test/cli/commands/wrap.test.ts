@@ -257,4 +257,52 @@ describe('headroom wrap', () => {
     );
     expect(result.stderr).toContain('optimization off');
   });
+
+  it('lifts Claude Code’s Read cap unless the user set it, or under --no-claude-budget', async () => {
+    expect((await runCli(['wrap', 'claude'], { env })).exitCode).toBe(0);
+    expect((await report()).env.CLAUDE_CODE_FILE_READ_MAX_OUTPUT_TOKENS).toBe('1000000');
+    const own = { ...env, CLAUDE_CODE_FILE_READ_MAX_OUTPUT_TOKENS: '40000' };
+    expect((await runCli(['wrap', 'claude'], { env: own })).exitCode).toBe(0);
+    expect((await report()).env.CLAUDE_CODE_FILE_READ_MAX_OUTPUT_TOKENS).toBe('40000');
+    expect((await runCli(['wrap', '--no-claude-budget', 'claude'], { env })).exitCode).toBe(0);
+    expect((await report()).env.CLAUDE_CODE_FILE_READ_MAX_OUTPUT_TOKENS).toBeUndefined();
+    const tiny = await runCli(['wrap', '--read-budget', '10', 'claude'], { env });
+    expect(tiny.exitCode).toBe(2);
+    expect(tiny.stderr).toContain('--read-budget');
+  });
+
+  it('prints the wrapped form of the resume command the agent printed', async () => {
+    const id = '3f1c9a52-7d0e-4b8a-9c61-2e5f0a7b8c9d';
+    const result = await runCli(['wrap', 'claude'], {
+      env: { ...env, STANDIN_SAY: `Resume this session with:\n\u001b[1mclaude --resume ${id}\u001b[22m` },
+    });
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toContain(`headroom wrap claude --resume ${id}`);
+    const codex = await runCli(['wrap', 'codex', 'exec', 'hi'], {
+      env: { ...env, STANDIN_SAY: `To continue this session, run codex resume ${id}` },
+    });
+    expect(codex.stderr).toContain(`headroom wrap codex resume ${id}`);
+    expect((await runCli(['wrap', 'claude'], { env })).stderr).not.toContain('to resume through headroom');
+  });
+
+  it('says the provider was unreachable, in the summary and the request line, never "nothing-to-compress"', async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const server = net.createServer();
+      server.listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as net.AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const upstream = `http://127.0.0.1:${closed}`;
+    const log = path.join(work, 'wrap.log');
+    const result = await runCli(['wrap', '--verbose', '--log-file', log, 'claude'], {
+      env: { ...env, HEADROOM_ANTHROPIC_UPSTREAM: upstream, STANDIN_TOOL_OUTPUT: '' },
+    });
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toContain(
+      `unreachable   1 request failed: the provider could not be reached (${upstream}/)`,
+    );
+    expect(result.stderr).not.toContain('nothing-to-compress');
+    expect(await readFile(log, 'utf8')).toMatch(/\/v1\/messages 502 [\d,]+→[\d,]+ upstream-unreachable/);
+  });
 });

@@ -1,0 +1,108 @@
+import path from 'node:path';
+import { withoutCredentials } from '../../proxy/options.js';
+import type { ProxyStats } from '../../proxy/stats.js';
+import type { AgentName } from '../agents.js';
+import type { CliContext } from '../context.js';
+import { DEFAULT_PORT, type ProxyHealth, probeHealth } from '../health.js';
+import { fileLineLog, type LineLog, streamLineLog } from '../line-log.js';
+import type { Logger } from '../logger.js';
+import type { Upstreams } from '../proxy-flags.js';
+import { requestLine } from '../request-line.js';
+import type { WrapFlags, WrapSettings } from './settings.js';
+
+/** The proxy a wrapped agent talks to: started for this session, or a compatible one reused. */
+export interface ProxySession {
+  /** `http://127.0.0.1:PORT`, without a trailing slash. */
+  readonly url: string;
+  readonly log: LineLog;
+  /** Stops a proxy this session started and returns its totals; undefined for a reused proxy. */
+  close(): Promise<ProxyStats | undefined>;
+}
+
+/** Why a running proxy cannot serve this session, or undefined when it can. */
+export function reuseMismatch(
+  health: ProxyHealth,
+  optimize: boolean,
+  upstreams: Upstreams,
+): string | undefined {
+  if (health.optimize !== undefined && health.optimize !== optimize) {
+    return `it runs with optimization ${health.optimize ? 'on' : 'off'}`;
+  }
+  const theirs = (
+    typeof health.upstreams === 'object' && health.upstreams !== null ? health.upstreams : {}
+  ) as Record<string, unknown>;
+  const wanted: [string, string | undefined][] = [
+    ['anthropic', upstreams.anthropicUpstream],
+    ['openai', upstreams.openaiUpstream],
+  ];
+  for (const [provider, url] of wanted) {
+    if (url === undefined) continue;
+    const their = theirs[provider];
+    const shown = withoutCredentials(url).replace(/\/+$/, '');
+    if (typeof their !== 'string' || their.replace(/\/+$/, '') !== shown) {
+      return `its ${provider} upstream is ${typeof their === 'string' ? their : 'unknown'}, not ${shown}`;
+    }
+  }
+  return undefined;
+}
+
+async function findReusable(
+  port: number,
+  optimize: boolean,
+  upstreams: Upstreams,
+  logger: Logger,
+): Promise<string | undefined> {
+  const url = `http://127.0.0.1:${port}`;
+  const health = await probeHealth(url);
+  if (health === undefined) return undefined;
+  const mismatch = reuseMismatch(health, optimize, upstreams);
+  if (mismatch === undefined) return url;
+  logger.info(`headroom: not reusing the proxy on port ${port} (${mismatch}); starting a new one.`);
+  return undefined;
+}
+
+/** Starts this session's proxy on a free (or pinned) port, or attaches to a compatible one with `--reuse`. */
+export async function openProxySession(
+  agent: AgentName,
+  session: string,
+  stateDir: string,
+  settings: WrapSettings,
+  flags: WrapFlags,
+  ctx: CliContext,
+  logger: Logger,
+): Promise<ProxySession> {
+  const log: LineLog =
+    flags.logFile === '-'
+      ? streamLineLog(ctx.streams.stderr, 'stderr')
+      : fileLineLog(flags.logFile ?? path.join(stateDir, 'logs', `${session}.log`));
+  const { port, upstreams } = settings;
+  const reused =
+    flags.reuse === true
+      ? await findReusable(port ?? DEFAULT_PORT, flags.optimize, upstreams, logger)
+      : undefined;
+  if (reused !== undefined) return { url: reused, log, close: async () => undefined };
+  // Loaded here so commands that need no proxy start without the compressor and server.
+  const { launchProxy } = await import('../proxy-runner.js');
+  const proxy = await launchProxy({
+    ...(port === undefined || flags.reuse === true ? {} : { port }),
+    host: '127.0.0.1',
+    optimize: flags.optimize,
+    session,
+    agent,
+    stateDir,
+    env: ctx.env,
+    ...upstreams,
+    compress: settings.compress,
+    ...(settings.claudeConfigDir === undefined ? {} : { claudeConfigDir: settings.claudeConfigDir }),
+    log: (line) => log.write(line),
+    ...(flags.verbose === true ? { onRequest: (entry) => log.write(requestLine(entry)) } : {}),
+  });
+  return {
+    url: proxy.url.replace(/\/+$/, ''),
+    log,
+    async close() {
+      await proxy.stop().catch((error: unknown) => log.write(`proxy stop failed: ${String(error)}`));
+      return proxy.stats();
+    },
+  };
+}

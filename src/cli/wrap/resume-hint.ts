@@ -1,0 +1,35 @@
+import type { AgentName } from '../agents.js';
+
+/**
+ * How each agent tells the user to come back to a session as it exits: Claude Code prints
+ * `claude --resume <id>`, Codex `codex resume <id>`.
+ */
+const HINTS: Partial<Record<AgentName, RegExp>> = {
+  claude: /\bclaude (--resume|-r) ([0-9a-fA-F-]{8,})/g,
+  codex: /\bcodex (resume) ([0-9a-fA-F-]{8,})/g,
+};
+
+/** Only the end of the output is kept to look in: the hint is among the last lines an agent prints. */
+const TAIL_CHARS = 4096;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: terminal colour codes around the hint
+const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
+
+/** Watches what the agent prints (when headroom forwards it) for its resume hint. */
+export function resumeWatcher(agent: AgentName) {
+  let tail = '';
+  return {
+    push(chunk: Buffer | string): void {
+      tail = (tail + chunk.toString()).slice(-TAIL_CHARS);
+    },
+    /** The same command through headroom, when the agent printed one. */
+    wrapped(): string | undefined {
+      const pattern = HINTS[agent];
+      if (pattern === undefined) return undefined;
+      const last = [...tail.replace(ANSI, '').matchAll(pattern)].at(-1);
+      if (last === undefined) return undefined;
+      return `headroom wrap ${agent} ${last[1]} ${last[2]}`;
+    },
+  };
+}
+
+export type ResumeWatcher = ReturnType<typeof resumeWatcher>;
