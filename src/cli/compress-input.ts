@@ -1,4 +1,8 @@
 import type { SavingsProfile } from '../compress/options.js';
+import { formatInt, formatPercent } from './format.js';
+
+/** The model whose tokenizer counts tokens when the caller names none. */
+export const DEFAULT_COUNT_MODEL = 'claude-sonnet-4-6';
 
 const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
 
@@ -132,4 +136,15 @@ export async function compressInput(
     ratio: tokensBefore > 0 ? tokensSaved / tokensBefore : 0,
     transformsApplied: result.transformsApplied,
   };
+}
+
+/** One line saying what compression did: `headroom: 12,000 → 3,000 tokens (saved 9,000, 75.0%) · …`. */
+export function compressReport(result: CompressedInput): string {
+  return (
+    `headroom: ${formatInt(result.tokensBefore)} → ${formatInt(result.tokensAfter)} tokens ` +
+    `(saved ${formatInt(result.tokensSaved)}, ${formatPercent(result.ratio * 100)})` +
+    (result.transformsApplied.length > 0
+      ? ` · ${result.transformsApplied.join(', ')}`
+      : ' · nothing to compress')
+  );
 }

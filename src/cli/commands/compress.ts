@@ -2,9 +2,8 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { SavingsProfile } from '../../compress/options.js';
 import { stateDir } from '../../state-dir.js';
-import { classifyInput, compressInput } from '../compress-input.js';
+import { classifyInput, compressInput, compressReport, DEFAULT_COUNT_MODEL } from '../compress-input.js';
 import type { CliContext, SetExitCode } from '../context.js';
-import { formatInt, formatPercent } from '../format.js';
 import { createLogger } from '../logger.js';
 import { parseChoice, parsePositiveInt } from '../options.js';
 
@@ -25,7 +24,7 @@ export function registerCompress(program: Command, ctx: CliContext, setExit: Set
       '--query <text>',
       'the question the output is meant to answer (protects the lines and items it names)',
     )
-    .option('--model <model>', 'model to count tokens for', 'claude-sonnet-4-6')
+    .option('--model <model>', 'model to count tokens for', DEFAULT_COUNT_MODEL)
     .option('--profile <profile>', 'savings profile: default | agent-90', 'default')
     .option('--min-tokens <n>', 'blocks under this many tokens pass through (default 250)')
     .option('-j, --json', 'print a JSON result on stdout')
@@ -65,20 +64,14 @@ async function runCompress(file: string | undefined, flags: CompressFlags, ctx: 
   }
   const text = await readInput(file, ctx);
   const input = classifyInput(text);
-  const { output, tokensBefore, tokensAfter, tokensSaved, ratio, transformsApplied } = await compressInput(
-    input,
-    {
-      query: flags.query,
-      model: flags.model,
-      profile,
-      ...(minTokens === undefined ? {} : { minTokens }),
-      stateDir: stateDir(ctx.env),
-    },
-  );
-  const report =
-    `headroom: ${formatInt(tokensBefore)} → ${formatInt(tokensAfter)} tokens ` +
-    `(saved ${formatInt(tokensSaved)}, ${formatPercent(ratio * 100)})` +
-    (transformsApplied.length > 0 ? ` · ${transformsApplied.join(', ')}` : ' · nothing to compress');
+  const result = await compressInput(input, {
+    query: flags.query,
+    model: flags.model,
+    profile,
+    ...(minTokens === undefined ? {} : { minTokens }),
+    stateDir: stateDir(ctx.env),
+  });
+  const { output, tokensBefore, tokensAfter, tokensSaved, ratio, transformsApplied } = result;
   if (json) {
     logger.printJson({
       input: input.kind === 'raw' ? 'tool-output' : 'messages',
@@ -94,6 +87,6 @@ async function runCompress(file: string | undefined, flags: CompressFlags, ctx: 
   }
   if (typeof output === 'string') logger.data(output.endsWith('\n') ? output : `${output}\n`);
   else logger.data(`${JSON.stringify(output, null, 2)}\n`);
-  ctx.streams.stderr.write(`${report}\n`);
+  ctx.streams.stderr.write(`${compressReport(result)}\n`);
   return 0;
 }
