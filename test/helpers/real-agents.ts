@@ -84,6 +84,14 @@ export function functionCallOutput(request: RecordedRequest): string {
   return item.output;
 }
 
+/** The text items of a `function_call_output` given as a list (how Codex sends an MCP tool's result). */
+export function functionCallOutputItems(request: RecordedRequest): string[] {
+  const input = request.json<{ input: Json[] }>().input;
+  const item = input.find((i) => i.type === 'function_call_output');
+  if (!Array.isArray(item?.output)) throw new Error('no list function_call_output in the request');
+  return (item.output as Json[]).map((part) => (typeof part.text === 'string' ? part.text : ''));
+}
+
 export interface RetrievalMarker {
   readonly hash: string;
   /** The file the marker names, which must hold the original tool output. */
