@@ -2,6 +2,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { LedgerEntry } from '../ledger/entry.js';
 import { Savings, UPSTREAM_UNREACHABLE } from '../ledger/savings.js';
+import type { ServerEntry } from '../mcp/install.js';
 import type { AgentInfo } from './agents.js';
 import { countOf, formatInt, formatPercent } from './format.js';
 import type { ProxyHealth } from './health.js';
@@ -307,5 +308,37 @@ export function checkSavings(entries: readonly LedgerEntry[], sessions = 5): Che
     status: 'pass',
     message: `recent sessions saved ${formatPercent(totals.savedPercent)} of input tokens`,
     details,
+  };
+}
+
+/** The MCP server as one agent's configuration holds it. */
+export interface McpInstall {
+  readonly agent: string;
+  readonly label: string;
+  readonly entry: ServerEntry | undefined;
+  /** Whether the entry starts this install of headroom with this state directory. */
+  readonly current: boolean;
+}
+
+/** Where `headroom mcp` is registered; an entry pointing elsewhere (an old install, another state dir) warns. */
+export function checkMcp(installs: readonly McpInstall[]): CheckResult {
+  const stale = installs.filter((i) => i.entry !== undefined && !i.current);
+  if (stale.length > 0) {
+    const what = stale.map((i) => `${i.label} starts \`${[i.entry!.command, ...i.entry!.args].join(' ')}\``);
+    return {
+      name: 'MCP server',
+      status: 'warn',
+      message: `${what.join('; ')}, not this headroom or not its state directory`,
+      fix: stale.map((i) => `\`headroom mcp install ${i.agent}\``).join(' and '),
+    };
+  }
+  const installed = installs.filter((i) => i.entry !== undefined).map((i) => i.label);
+  return {
+    name: 'MCP server',
+    status: 'pass',
+    message:
+      installed.length > 0
+        ? `installed in ${installed.join(' and ')}`
+        : 'not installed (optional: `headroom mcp install claude|codex` gives agents headroom_retrieve)',
   };
 }

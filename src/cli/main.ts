@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { HeadroomError } from '../errors.js';
 import { registerCompress } from './commands/compress.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerMcp } from './commands/mcp.js';
 import { registerProxy } from './commands/proxy.js';
 import { registerStats } from './commands/stats.js';
 import { registerWrap } from './commands/wrap.js';
@@ -48,6 +49,7 @@ Examples:
   registerStats(program, ctx, setExit);
   registerDoctor(program, ctx, setExit);
   registerCompress(program, ctx, setExit);
+  registerMcp(program, ctx, setExit);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

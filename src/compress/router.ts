@@ -327,8 +327,11 @@ export function compressBlock(
     if (tokensBefore < options.minTokensToCompress && !(budget !== undefined && text.length > budget)) {
       return unchanged('below-min-tokens', tokensBefore);
     }
-    // A retrieved original compressed again would send the model round in circles.
-    if (input.hint.toolName === RETRIEVE_TOOL) return unchanged('retrieval-answer', tokensBefore);
+    // A retrieved original compressed again would send the model round in circles. MCP clients prefix
+    // the tool's name with the server's (`mcp__headroom__headroom_retrieve` in Claude Code and Codex).
+    const tool = input.hint.toolName;
+    if (tool === RETRIEVE_TOOL || tool?.endsWith(`__${RETRIEVE_TOOL}`))
+      return unchanged('retrieval-answer', tokensBefore);
     if (looksBinary(text)) return unchanged('binary', tokensBefore);
     const env = openEnvelope(text);
     const limit = limitFor(env, input, options, countTokens);

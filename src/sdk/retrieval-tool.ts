@@ -71,6 +71,15 @@ function positiveInt(value: unknown): number | undefined {
   return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
+/** A hash as a model passes it back: models sometimes copy the marker's `hash=` prefix or change the case. */
+export function normalizeHash(raw: string): string | undefined {
+  const hash = raw
+    .trim()
+    .replace(/^hash\s*=\s*/i, '')
+    .toLowerCase();
+  return /^[0-9a-f]{6,64}$/.test(hash) ? hash : undefined;
+}
+
 /** Reads a call's input, given as an object (Anthropic, AI SDK) or a JSON string (OpenAI). */
 function parseInput(input: unknown): RetrieveInput | undefined {
   let value = input;
@@ -83,13 +92,8 @@ function parseInput(input: unknown): RetrieveInput | undefined {
   }
   if (typeof value !== 'object' || value === null) return undefined;
   const raw = (value as Record<string, unknown>).hash;
-  if (typeof raw !== 'string') return undefined;
-  // Models sometimes copy the marker's `hash=` prefix or change the case.
-  const hash = raw
-    .trim()
-    .replace(/^hash\s*=\s*/i, '')
-    .toLowerCase();
-  if (!/^[0-9a-f]{6,64}$/.test(hash)) return undefined;
+  const hash = typeof raw === 'string' ? normalizeHash(raw) : undefined;
+  if (hash === undefined) return undefined;
   const o = value as Record<string, unknown>;
   return { hash, offset: positiveInt(o.offset) ?? 1, limit: positiveInt(o.limit) };
 }

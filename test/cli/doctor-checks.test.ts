@@ -9,6 +9,7 @@ import {
   checkHttpProxy,
   checkKeys,
   checkLedger,
+  checkMcp,
   checkNode,
   checkProxy,
   checkSavings,
@@ -133,5 +134,28 @@ describe('doctor checks', () => {
     expect(dead.status).toBe('warn');
     expect(dead.message).toBe('1 recent request could not reach the provider');
     expect(dead.fix).toMatch(/check the upstream URL/);
+  });
+});
+
+describe('checkMcp', () => {
+  const server = { command: 'headroom', args: ['mcp'], env: {} };
+  it('passes whether or not the server is installed, and says where it is', () => {
+    const none = checkMcp([
+      { agent: 'claude', label: 'Claude Code', entry: undefined, current: false },
+      { agent: 'codex', label: 'Codex CLI', entry: undefined, current: false },
+    ]);
+    expect(none).toMatchObject({ status: 'pass', message: expect.stringMatching(/^not installed/) });
+    const both = checkMcp([
+      { agent: 'claude', label: 'Claude Code', entry: server, current: true },
+      { agent: 'codex', label: 'Codex CLI', entry: server, current: true },
+    ]);
+    expect(both).toMatchObject({ status: 'pass', message: 'installed in Claude Code and Codex CLI' });
+  });
+
+  it('warns about an entry that starts another headroom, with the command that fixes it', () => {
+    const result = checkMcp([
+      { agent: 'codex', label: 'Codex CLI', entry: { ...server, command: 'old-headroom' }, current: false },
+    ]);
+    expect(result).toMatchObject({ status: 'warn', fix: '`headroom mcp install codex`' });
   });
 });

@@ -28,6 +28,8 @@ export type OpenAIReply =
       /** The call's id (chat `tool_calls[].id`, Responses `call_id`); default a fresh one. */
       readonly callId?: string;
       readonly name: string;
+      /** Responses only: the namespace of a namespaced tool (Codex puts MCP tools in `mcp__<server>`). */
+      readonly namespace?: string;
       readonly arguments: string;
       readonly usage?: OpenAIUsageOverride;
     }
@@ -177,6 +179,7 @@ function responseItem(reply: Ok) {
     type: 'function_call',
     id: fakeId('fc'),
     call_id: reply.callId ?? fakeId('call'),
+    ...(reply.namespace === undefined ? {} : { namespace: reply.namespace }),
     name: reply.name,
     arguments: reply.arguments,
     status: 'completed',

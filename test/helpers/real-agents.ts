@@ -53,6 +53,22 @@ export function lastToolResult(request: RecordedRequest): string {
   const content = messages.at(-1)?.content;
   const block = Array.isArray(content) ? content.find((b) => b.type === 'tool_result') : undefined;
   if (block === undefined) throw new Error('no tool_result in the last message');
+  return toolResultText(block);
+}
+
+/** The text of the `tool_result` answering the last call of `tool` in an Anthropic request. */
+export function toolResultOf(request: RecordedRequest, tool: string): string {
+  const blocks = request
+    .json<{ messages: { content: Json[] | string }[] }>()
+    .messages.flatMap((m) => (Array.isArray(m.content) ? m.content : []));
+  const call = blocks.findLast((b) => b.type === 'tool_use' && b.name === tool);
+  if (call === undefined) throw new Error(`no call of ${tool}`);
+  const result = blocks.find((b) => b.type === 'tool_result' && b.tool_use_id === call.id);
+  if (result === undefined) throw new Error(`no tool_result for the call of ${tool}`);
+  return toolResultText(result);
+}
+
+function toolResultText(block: Json): string {
   if (typeof block.content === 'string') return block.content;
   if (Array.isArray(block.content)) {
     return (block.content as Json[]).map((part) => (typeof part.text === 'string' ? part.text : '')).join('');
@@ -66,6 +82,14 @@ export function functionCallOutput(request: RecordedRequest): string {
   const item = input.find((i) => i.type === 'function_call_output');
   if (typeof item?.output !== 'string') throw new Error('no string function_call_output in the request');
   return item.output;
+}
+
+/** The text items of a `function_call_output` given as a list (how Codex sends an MCP tool's result). */
+export function functionCallOutputItems(request: RecordedRequest): string[] {
+  const input = request.json<{ input: Json[] }>().input;
+  const item = input.find((i) => i.type === 'function_call_output');
+  if (!Array.isArray(item?.output)) throw new Error('no list function_call_output in the request');
+  return (item.output as Json[]).map((part) => (typeof part.text === 'string' ? part.text : ''));
 }
 
 export interface RetrievalMarker {

@@ -12,11 +12,13 @@ import {
   checkHttpProxy,
   checkKeys,
   checkLedger,
+  checkMcp,
   checkNode,
   checkProxy,
   checkSavings,
   checkStateDir,
   checkTokenizer,
+  type McpInstall,
 } from '../doctor-checks.js';
 import { DEFAULT_PORT, probeHealth } from '../health.js';
 import { createLogger, type Logger } from '../logger.js';
@@ -73,7 +75,8 @@ export async function runChecks(env: NodeJS.ProcessEnv): Promise<CheckResult[]> 
     return checkProxy(DEFAULT_PORT, health, inUse, inUse ? await findPortOwner(DEFAULT_PORT) : undefined);
   })();
   const ledger = readLedger(dir).catch(() => ({ entries: [], skipped: 0 }));
-  const [agentResults, proxyResult, baseUrls, stateResult, tokenizer, { entries, skipped }] =
+  const mcp = mcpInstalls(env);
+  const [agentResults, proxyResult, baseUrls, stateResult, tokenizer, { entries, skipped }, mcpResult] =
     await Promise.all([
       Promise.all(agents),
       proxy,
@@ -81,6 +84,7 @@ export async function runChecks(env: NodeJS.ProcessEnv): Promise<CheckResult[]> 
       checkStateDir(dir),
       checkTokenizer(async () => (await tokenCounter('gpt-4o'))('headroom doctor checks the tokenizer')),
       ledger,
+      mcp,
     ]);
   return [
     checkNode(process.version),
@@ -93,7 +97,21 @@ export async function runChecks(env: NodeJS.ProcessEnv): Promise<CheckResult[]> 
     tokenizer,
     checkLedger(ledgerPath(dir), entries.length, skipped),
     checkSavings(entries),
+    checkMcp(mcpResult),
   ];
+}
+
+/** What Claude Code's and Codex's configurations hold for the MCP server; an agent not installed is left out. */
+async function mcpInstalls(env: NodeJS.ProcessEnv): Promise<McpInstall[]> {
+  const { MCP_AGENTS, mcpStatus, sameEntry, wantedEntry } = await import('../../mcp/install.js');
+  const wanted = await wantedEntry(env);
+  return Promise.all(
+    MCP_AGENTS.map(async (agent) => {
+      const { entry } = await mcpStatus(agent, env).catch(() => ({ entry: undefined }));
+      const current = entry !== undefined && sameEntry(entry, wanted);
+      return { agent, label: AGENTS[agent].label, entry, current };
+    }),
+  );
 }
 
 function print(results: readonly CheckResult[], logger: Logger): void {

@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { classifyInput, rawConversation } from '../../../src/cli/commands/compress.js';
+import { classifyInput, rawConversation } from '../../../src/cli/compress-input.js';
 import { run } from '../../../src/cli/main.js';
 import { memoryContext } from '../../helpers/cli.js';
 import { apiRecords, testLog } from '../../helpers/outputs.js';

@@ -1,0 +1,41 @@
+import type { Readable, Writable } from 'node:stream';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { packageVersion } from '../proxy/version.js';
+import { registerCompressTool } from './compress-tool.js';
+import { registerRetrieveTool } from './retrieve-tool.js';
+import { registerStatsTool } from './stats-tool.js';
+
+/** Largest JSON-RPC message read from the client: a whole tool output of several megabytes fits. */
+const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The headroom MCP server: compress, retrieve and stats over one state directory, the one the proxy
+ * writes its originals and ledger to, so markers from `wrap` and `proxy` can be redeemed here.
+ */
+export function createMcpServer(stateDir: string): McpServer {
+  const server = new McpServer({ name: 'headroom', version: packageVersion() });
+  registerCompressTool(server, stateDir);
+  registerRetrieveTool(server, stateDir);
+  registerStatsTool(server, stateDir);
+  return server;
+}
+
+/** Serves over stdin/stdout until the client closes stdin. */
+export async function serveStdio(
+  server: McpServer,
+  stdin: NodeJS.ReadableStream,
+  stdout: NodeJS.WritableStream,
+): Promise<void> {
+  const transport = new StdioServerTransport(stdin as Readable, stdout as Writable, {
+    maxBufferSize: MAX_MESSAGE_BYTES,
+  });
+  const closed = new Promise<void>((resolve) => {
+    transport.onclose = resolve;
+  });
+  await server.connect(transport);
+  const end = () => void server.close();
+  stdin.once('end', end);
+  stdin.once('close', end);
+  await closed;
+}

@@ -1,0 +1,66 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { parseDay } from '../cli/options.js';
+import { ledgerPath, readLedger } from '../ledger/ledger.js';
+import { PRICING_SNAPSHOT_DATE } from '../ledger/pricing.js';
+import { buildReport, type GroupBy } from '../ledger/report.js';
+import { guarded, textResult } from './tool-result.js';
+
+export const STATS_TOOL_NAME = 'headroom_stats';
+
+const DESCRIPTION =
+  'Tokens and money headroom saved, as `headroom stats --json` reports them. period: daily (default), ' +
+  'weekly, monthly or session; since/until: YYYY-MM-DD, inclusive.';
+
+const PERIODS = ['daily', 'weekly', 'monthly', 'session'] as const;
+const GROUP_OF: Record<(typeof PERIODS)[number], GroupBy> = {
+  daily: 'day',
+  weekly: 'week',
+  monthly: 'month',
+  session: 'session',
+};
+
+const inputSchema = {
+  period: z.enum(PERIODS).optional(),
+  since: z.string().optional(),
+  until: z.string().optional(),
+  agent: z.string().optional(),
+};
+
+interface StatsArgs {
+  readonly period?: (typeof PERIODS)[number] | undefined;
+  readonly since?: string | undefined;
+  readonly until?: string | undefined;
+  readonly agent?: string | undefined;
+}
+
+/** The ledger's report, built by the function `headroom stats` uses, in the shape `stats --json` prints. */
+export async function stats(args: StatsArgs, stateDir: string): Promise<CallToolResult> {
+  const groupBy = GROUP_OF[args.period ?? 'daily'];
+  const since = args.since === undefined ? undefined : parseDay(args.since, 'since');
+  const until = args.until === undefined ? undefined : parseDay(args.until, 'until');
+  const { entries, skipped } = await readLedger(stateDir);
+  const report = buildReport(entries, { groupBy, since, until, agent: args.agent, order: 'asc' });
+  const json = {
+    groupBy,
+    since: since ?? null,
+    until: until ?? null,
+    timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+    agent: args.agent ?? null,
+    pricingDate: PRICING_SNAPSHOT_DATE,
+    ledger: ledgerPath(stateDir),
+    skippedLines: skipped,
+    rows: report.rows,
+    totals: report.totals,
+  };
+  return textResult(JSON.stringify(json));
+}
+
+export function registerStatsTool(server: McpServer, stateDir: string): void {
+  server.registerTool(
+    STATS_TOOL_NAME,
+    { description: DESCRIPTION, inputSchema, annotations: { readOnlyHint: true } },
+    (args) => guarded(() => stats(args, stateDir)),
+  );
+}
