@@ -8,12 +8,7 @@ import {
 import type { ChatResult } from '@langchain/core/outputs';
 import { RETRIEVE_TOOL } from '../../compress/resolve-options.js';
 import { HeadroomError } from '../../errors.js';
-import {
-  createSession,
-  type HeadroomSdkOptions,
-  type Session,
-  type WithHeadroom,
-} from '../common.js';
+import { createSession, type HeadroomSdkOptions, type Session, type WithHeadroom } from '../common.js';
 import { OPENAI_CHAT_RETRIEVE_TOOL } from '../retrieval-tool.js';
 import { checkRequestShape, SAMPLE_TOOL_OUTPUT } from '../validate-setup.js';
 import { answerCalls, fromChatShape, retrievalCalls, retrievalResult, toChatShape } from './messages.js';
