@@ -18,8 +18,8 @@ export interface SetupProbes {
   readonly countSample: () => Promise<number>;
   /** The directory originals are written to (doctor's state-dir check), or undefined when they stay in memory. */
   readonly stateDir?: string;
-  /** A dry request: is the provider's request shape recognised, without sending anything. */
-  readonly shape: () => Promise<SetupCheck>;
+  /** A dry request (one per route for the middleware): is the request shape recognised, nothing sent. */
+  readonly shape: () => Promise<SetupCheck | readonly SetupCheck[]>;
   /** Upstreams that must answer (middleware and proxy users). */
   readonly upstreams?: readonly URL[];
 }
@@ -60,20 +60,20 @@ export async function checkUpstream(url: URL, timeoutMs = UPSTREAM_TIMEOUT_MS): 
 
 /** The checks `doctor` runs that apply to a library user, plus the adapter's dry request and upstreams. */
 export async function runSetupChecks(probes: SetupProbes): Promise<SetupReport> {
-  const shape = probes.shape().catch(
-    (error: unknown): SetupCheck => ({
-      name: 'request shape',
-      status: 'fail',
-      message: `the dry request failed: ${error instanceof Error ? error.message : String(error)}`,
-      fix: 'please report this with the message above; requests still go out unchanged (fail-open)',
-    }),
-  );
-  const checks = await Promise.all([
-    checkTokenizer(probes.countSample),
-    probes.stateDir === undefined ? IN_MEMORY : checkStateDir(probes.stateDir),
-    shape,
-    ...(probes.upstreams ?? []).map((url) => checkUpstream(url)),
-  ]);
+  const shape = probes.shape().catch((error: unknown): SetupCheck | readonly SetupCheck[] => ({
+    name: 'request shape',
+    status: 'fail',
+    message: `the dry request failed: ${error instanceof Error ? error.message : String(error)}`,
+    fix: 'please report this with the message above; requests still go out unchanged (fail-open)',
+  }));
+  const checks = (
+    await Promise.all([
+      checkTokenizer(probes.countSample),
+      probes.stateDir === undefined ? IN_MEMORY : checkStateDir(probes.stateDir),
+      shape,
+      ...(probes.upstreams ?? []).map((url) => checkUpstream(url)),
+    ])
+  ).flat();
   return { ok: checks.every((c) => c.status !== 'fail'), checks };
 }
 
