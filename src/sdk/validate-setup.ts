@@ -84,8 +84,6 @@ export const SAMPLE_TOOL_OUTPUT = `${Array.from({ length: 2000 }, (_, i) =>
 
 /** What one adapter found in a dry request, for `checkRequestShape`. */
 export interface DryRequestFindings {
-  /** Where model calls go, when the adapter picks requests by URL; `intercepted` false means headroom skips them. */
-  readonly url?: { readonly href: string; readonly intercepted: boolean };
   /** The conversation as headroom reads it, or undefined when the request's shape is not recognised. */
   readonly items: readonly unknown[] | undefined;
   /** What headroom compresses, e.g. "POST …/v1/messages with a `messages` array". */
@@ -99,17 +97,9 @@ export interface DryRequestFindings {
   }>;
 }
 
-/** The "request shape" check: the dry request is picked up, read, and (for the sample) compressed. */
+/** The "request shape" check: the dry request is read as headroom reads it and (for the sample) compressed. */
 export async function checkRequestShape(found: DryRequestFindings): Promise<SetupCheck> {
   const name = 'request shape';
-  if (found.url && !found.url.intercepted) {
-    return {
-      name,
-      status: 'fail',
-      message: `model calls go to ${withoutCredentials(found.url.href)}, which headroom does not compress`,
-      fix: `headroom compresses ${found.expected}; keep the SDK's standard path after your base URL`,
-    };
-  }
   if (found.items === undefined) {
     return {
       name,
@@ -136,16 +126,12 @@ export async function checkRequestShape(found: DryRequestFindings): Promise<Setu
   };
 }
 
-/** The dry request of an SDK wrapped at the HTTP layer: the URL its calls go to, and the body's shape. */
-export function wireDryRequest(
-  protocol: WireProtocol,
-  url: () => { readonly href: string; readonly intercepted: boolean },
-): DryRequest {
+/** The dry request of an SDK wrapped at the HTTP layer: the body's shape in that API. */
+export function wireDryRequest(protocol: WireProtocol): DryRequest {
   return (request, session) => {
     const body = request === undefined ? protocol.sample : request;
     const model = isJson(body) && typeof body.model === 'string' ? body.model : '';
     return checkRequestShape({
-      url: url(),
       items: isJson(body) ? protocol.items(body) : undefined,
       expected: protocol.expected,
       own: request !== undefined,

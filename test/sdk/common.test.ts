@@ -4,10 +4,7 @@ import { createSession } from '../../src/sdk/common.js';
 import { wireDryRequest } from '../../src/sdk/validate-setup.js';
 import { openaiChatProtocol } from '../../src/sdk/wire/openai-chat.js';
 
-const dry = wireDryRequest(openaiChatProtocol, () => ({
-  href: 'http://127.0.0.1:9/v1/chat/completions',
-  intercepted: true,
-}));
+const dry = wireDryRequest(openaiChatProtocol);
 
 describe('createSession', () => {
   it('rejects invalid options when the client is wrapped, not on its first request', () => {

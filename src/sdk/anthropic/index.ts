@@ -38,13 +38,7 @@ export function withHeadroom<T extends Anthropic>(
       },
     );
   }
-  const session = createSession(
-    options,
-    wireDryRequest(anthropicProtocol, () => {
-      const href = client.buildURL('/v1/messages', null);
-      return { href, intercepted: isMessagesCreate(href, 'POST') };
-    }),
-  );
+  const session = createSession(options, wireDryRequest(anthropicProtocol));
   const compressing: Middleware = async function headroomMiddleware(request, next) {
     if (typeof request.body !== 'string' || !isMessagesCreate(request.url, request.method))
       return next(request);

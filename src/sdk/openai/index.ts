@@ -52,15 +52,10 @@ function compressingFetch(inner: Fetch, session: Session): Fetch {
  */
 export function withHeadroom<T extends OpenAI>(client: T, options: HeadroomSdkOptions = {}): WithHeadroom<T> {
   // The dry request follows the body it is given: `input` is the Responses API, anything else chat.
-  const dry = (protocol: WireProtocol, path: string) =>
-    wireDryRequest(protocol, () => {
-      const href = client.buildURL(path, null);
-      return { href, intercepted: protocolFor(href) === protocol };
-    });
+  const responses = wireDryRequest(responsesProtocol);
+  const chat = wireDryRequest(openaiChatProtocol);
   const session = createSession(options, (request, s) =>
-    isJson(request) && 'input' in request
-      ? dry(responsesProtocol, '/responses')(request, s)
-      : dry(openaiChatProtocol, '/chat/completions')(request, s),
+    isJson(request) && 'input' in request ? responses(request, s) : chat(request, s),
   );
   // The SDK keeps its fetch private; the clone headroom makes uses the same one underneath.
   const own = (client as unknown as { fetch?: Fetch }).fetch ?? globalThis.fetch;
