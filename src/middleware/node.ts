@@ -9,14 +9,15 @@ export interface HeadroomRequest extends IncomingMessage {
   rawBody?: Buffer;
 }
 
-/** Connect-style middleware, the form Express (`app.use`) and Fastify (`@fastify/express`) accept. */
+/** Connect-style middleware, the form Express and Connect (`app.use`) and `node:http` handlers accept. */
 export type NodeMiddleware = ((
   req: IncomingMessage,
   res: ServerResponse,
   next: (error?: unknown) => void,
 ) => void) & { readonly headroom: MiddlewareHandle };
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
+/** Every byte of a request body. */
+export function readBody(req: NodeJS.ReadableStream): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -36,8 +37,8 @@ const toBytes = (chunk: unknown, encoding: unknown): Uint8Array | undefined =>
       : undefined;
 
 /**
- * Node middleware (`(req, res, next)`) for Express, Connect and Fastify (through `@fastify/express` or
- * `@fastify/middie`) apps that relay model calls. Mount it before any body parser: for a POST to one
+ * Node middleware (`(req, res, next)`) for Express and Connect apps that relay model calls (Fastify
+ * parses bodies itself: use `headroomFastify`). Mount it before any body parser: for a POST to one
  * of `routes` it reads the body, compresses it exactly as the proxy does (the same JSON splice, the same
  * fail-open, the same ledger entry) and leaves `req.rawBody` (the bytes to forward) and `req.body` (them
  * parsed, like `express.json()`). Responses are only watched for the provider's usage. Other routes are
