@@ -7,6 +7,7 @@ import { createMemoryStore, type RetrievalStore, type RetrievalStoreLimits } fro
 import { tokenCounter } from '../tokens/count.js';
 import { answerRetrieval, type RetrievalSource } from './retrieval-tool.js';
 import { runSetupChecks, type SetupCheck, type SetupReport } from './validate-setup.js';
+import type { RetrievalCall } from './wire/protocol.js';
 
 /** How a wrapped client handles the `headroom_retrieve` tool. */
 export interface RetrievalOptions {
@@ -106,6 +107,15 @@ export interface Session {
   probe(items: readonly unknown[], model: string): Promise<CompressedItems>;
   /** Tokens of a text headroom adds to a request, for honest totals. */
   countAdded(text: string, model: string): Promise<number>;
+  /**
+   * Fills in the originals for the `headroom_retrieve` calls of a conversation, through the adapter's own
+   * `answerCalls`: the conversation answered, the calls' ids, and the tokens the answers add.
+   */
+  fillRetrievals<T>(
+    items: T,
+    answerCalls: (items: T, answer: (call: RetrievalCall) => string) => T,
+    model: string,
+  ): Promise<{ readonly items: T; readonly ids: string[]; readonly tokens: number }>;
   /** One call: its tokens as built and as sent. */
   record(model: string, entry: { tokensBefore: number; tokensAfter: number; compressed: boolean }): void;
   /** One call sent as it was because compression failed. */
@@ -234,6 +244,17 @@ export function createSession(options: HeadroomSdkOptions, dryRequest: DryReques
     async countAdded(text, model) {
       const count = await tokenCounter(tokenizerModel(model));
       return count(text);
+    },
+    async fillRetrievals(items, answerCalls, model) {
+      const answers: string[] = [];
+      const ids: string[] = [];
+      const answered = answerCalls(items, (call) => {
+        const answer = handle.answerRetrieval(call.input);
+        answers.push(answer);
+        ids.push(call.id);
+        return answer;
+      });
+      return { items: answered, ids, tokens: await session.countAdded(answers.join(''), model) };
     },
     record(model, entry) {
       add(model, 1, entry.tokensBefore, entry.tokensAfter);

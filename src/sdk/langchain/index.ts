@@ -20,8 +20,14 @@ export { OPENAI_CHAT_RETRIEVE_TOOL } from '../retrieval-tool.js';
 type Model = BaseChatModel;
 type Options = Model['ParsedCallOptions'] & { readonly tools?: readonly unknown[] };
 type Generate = Model['_generate'];
-type StreamChunks = Model['_streamResponseChunks'];
-type StreamEvents = Model['_streamChatModelEvents'];
+type RunManager = Parameters<Generate>[2];
+/** `_streamResponseChunks` and `_streamChatModelEvents`: messages in, an async stream of chunks or events out. */
+type StreamMethod = (
+  this: Model,
+  messages: BaseMessage[],
+  options: Options,
+  runManager?: RunManager,
+) => AsyncGenerator<unknown>;
 
 /**
  * Message arrays headroom built. A provider's own `_generate` may call its `_streamResponseChunks` (or
@@ -63,16 +69,12 @@ async function prepare(
     const result = await session.compress(adapted.messages, id);
     let out: readonly BaseMessage[] = fromChatShape(cleared, adapted, result.items);
     let tokensAfter = result.tokensAfter;
-    const ids: string[] = [];
+    let ids: string[] = [];
     if (cleared !== messages) {
-      const answers: string[] = [];
-      out = answerCalls(out, (call) => {
-        const answer = session.handle.answerRetrieval(call.input);
-        answers.push(answer);
-        ids.push(call.id);
-        return answer;
-      });
-      tokensAfter += await session.countAdded(answers.join(''), id);
+      const filled = await session.fillRetrievals(out, answerCalls, id);
+      out = filled.items;
+      ids = filled.ids;
+      tokensAfter += filled.tokens;
     }
     const tools = toolsOf(model, options);
     const needsTool =
@@ -145,35 +147,20 @@ function install<T extends Model>(model: T, session: Session): WithHeadroom<T> {
     },
   );
   // Models without streaming of their own must keep LangChain's default, which it recognises by identity.
-  if (model._streamResponseChunks !== BaseChatModel.prototype._streamResponseChunks) {
-    const stream = model._streamResponseChunks as StreamChunks;
+  for (const name of ['_streamResponseChunks', '_streamChatModelEvents'] as const) {
+    if (model[name] === BaseChatModel.prototype[name]) continue;
+    const inner = model[name] as unknown as StreamMethod;
     define(
-      '_streamResponseChunks',
+      name,
       async function* headroomStream(
         this: Model,
         messages: BaseMessage[],
         options: Options,
-        runManager?: Parameters<StreamChunks>[2],
+        runManager?: RunManager,
       ) {
-        if (prepared.has(messages)) return yield* stream.call(this, messages, options, runManager);
+        if (prepared.has(messages)) return yield* inner.call(this, messages, options, runManager);
         const call = await prepare(this, messages, options, session);
-        yield* stream.call(this, call.messages, call.options, runManager);
-      },
-    );
-  }
-  if (model._streamChatModelEvents !== BaseChatModel.prototype._streamChatModelEvents) {
-    const events = model._streamChatModelEvents as StreamEvents;
-    define(
-      '_streamChatModelEvents',
-      async function* headroomEvents(
-        this: Model,
-        messages: BaseMessage[],
-        options: Options,
-        runManager?: Parameters<StreamEvents>[2],
-      ) {
-        if (prepared.has(messages)) return yield* events.call(this, messages, options, runManager);
-        const call = await prepare(this, messages, options, session);
-        yield* events.call(this, call.messages, call.options, runManager);
+        yield* inner.call(this, call.messages, call.options, runManager);
       },
     );
   }

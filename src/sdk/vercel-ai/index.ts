@@ -58,16 +58,12 @@ async function transform(params: CallOptions, modelId: string, session: Session)
     const result = await session.compress(adapted.messages, modelId);
     let prompt = fromChatShape(cleared, adapted, result.items);
     let tokensAfter = result.tokensAfter;
-    const ids: string[] = [];
+    let ids: string[] = [];
     if (cleared !== params.prompt) {
-      const answers: string[] = [];
-      prompt = answerPromptCalls(prompt, (call) => {
-        const answer = session.handle.answerRetrieval(call.input);
-        answers.push(answer);
-        ids.push(call.id);
-        return answer;
-      });
-      tokensAfter += await session.countAdded(answers.join(''), modelId);
+      const filled = await session.fillRetrievals(prompt, answerPromptCalls, modelId);
+      prompt = filled.items;
+      ids = filled.ids;
+      tokensAfter += filled.tokens;
     }
     const tools = params.tools ?? [];
     const needsTool =
