@@ -6,6 +6,8 @@ import { describeValue, HeadroomError } from '../errors.js';
 import { createMemoryStore, type RetrievalStore, type RetrievalStoreLimits } from '../store/memory-store.js';
 import { tokenCounter } from '../tokens/count.js';
 import { answerRetrieval, type RetrievalSource } from './retrieval-tool.js';
+import { runSetupChecks, type SetupCheck, type SetupReport } from './validate-setup.js';
+import type { RetrievalCall } from './wire/protocol.js';
 
 /** How a wrapped client handles the `headroom_retrieve` tool. */
 export interface RetrievalOptions {
@@ -65,7 +67,23 @@ export interface HeadroomHandle {
   answerRetrieval(input: unknown): string;
   /** `headroom_retrieve`: compare tool call names against it. */
   readonly toolName: typeof RETRIEVE_TOOL;
+  /**
+   * Checks, without sending anything to the provider, what this client needs: the tokenizer loads, the
+   * store of originals works, and a request is recognised (a sample with a big tool output, or yours).
+   */
+  validateSetup(options?: ValidateSetupOptions): Promise<SetupReport>;
 }
+
+export interface ValidateSetupOptions {
+  /**
+   * A request as you send it (the body of `messages.create` / `chat.completions.create` /
+   * `responses.create`, LangChain messages, an AI SDK prompt); it is only read. Default: a sample.
+   */
+  readonly request?: unknown;
+}
+
+/** An adapter's dry request: is `request` (or the adapter's sample, when undefined) recognised? */
+export type DryRequest = (request: unknown, session: Session) => Promise<SetupCheck>;
 
 /** A client that went through `withHeadroom`: the SDK's own type plus `headroom`. */
 export type WithHeadroom<T> = T & { readonly headroom: HeadroomHandle };
@@ -85,8 +103,19 @@ export interface Session {
   readonly maxRounds: number;
   /** Compresses a conversation (messages, input items, or an adapter's shape of them). */
   compress(items: readonly unknown[], model: string): Promise<CompressedItems>;
+  /** Compresses like `compress`, for a dry request: nothing stored, memoised or counted. */
+  probe(items: readonly unknown[], model: string): Promise<CompressedItems>;
   /** Tokens of a text headroom adds to a request, for honest totals. */
   countAdded(text: string, model: string): Promise<number>;
+  /**
+   * Fills in the originals for the `headroom_retrieve` calls of a conversation, through the adapter's own
+   * `answerCalls`: the conversation answered, the calls' ids, and the tokens the answers add.
+   */
+  fillRetrievals<T>(
+    items: T,
+    answerCalls: (items: T, answer: (call: RetrievalCall) => string) => T,
+    model: string,
+  ): Promise<{ readonly items: T; readonly ids: string[]; readonly tokens: number }>;
   /** One call: its tokens as built and as sent. */
   record(model: string, entry: { tokensBefore: number; tokensAfter: number; compressed: boolean }): void;
   /** One call sent as it was because compression failed. */
@@ -133,8 +162,15 @@ function totals(s: MutableStats): ModelStats {
   };
 }
 
+const compressed = (result: Awaited<ReturnType<typeof compressMessages>>): CompressedItems => ({
+  items: result.messages as unknown[],
+  compressed: result.originals.size > 0,
+  tokensBefore: result.tokensBefore,
+  tokensAfter: result.tokensAfter,
+});
+
 /** Validates options where they enter (at wrap time, not on the first request) and builds the session. */
-export function createSession(options: HeadroomSdkOptions = {}): Session {
+export function createSession(options: HeadroomSdkOptions, dryRequest: DryRequest): Session {
   const { retrieval = {}, model: modelOverride, ...compressOptions } = options;
   resolveOptions({ ...compressOptions, model: modelOverride ?? FALLBACK_MODEL });
   const retrievalOn = retrieval !== false;
@@ -182,9 +218,14 @@ export function createSession(options: HeadroomSdkOptions = {}): Session {
       return undefined;
     },
     answerRetrieval: (input) => answerRetrieval(input, sources, maxChars),
+    validateSetup: (setup = {}) =>
+      runSetupChecks({
+        countSample: async () => (await tokenCounter(tokenizerModel('')))('headroom validates its setup'),
+        shape: () => dryRequest(setup.request, session),
+      }),
   };
 
-  return {
+  const session: Session = {
     handle,
     retrieval: retrievalOn,
     maxRounds,
@@ -195,16 +236,25 @@ export function createSession(options: HeadroomSdkOptions = {}): Session {
         memo,
       );
       for (const [hash, original] of result.originals) store.put(hash, original);
-      return {
-        items: result.messages as unknown[],
-        compressed: result.originals.size > 0,
-        tokensBefore: result.tokensBefore,
-        tokensAfter: result.tokensAfter,
-      };
+      return compressed(result);
+    },
+    async probe(items, model) {
+      return compressed(await compressMessages(items, { ...compressOptions, model: tokenizerModel(model) }));
     },
     async countAdded(text, model) {
       const count = await tokenCounter(tokenizerModel(model));
       return count(text);
+    },
+    async fillRetrievals(items, answerCalls, model) {
+      const answers: string[] = [];
+      const ids: string[] = [];
+      const answered = answerCalls(items, (call) => {
+        const answer = handle.answerRetrieval(call.input);
+        answers.push(answer);
+        ids.push(call.id);
+        return answer;
+      });
+      return { items: answered, ids, tokens: await session.countAdded(answers.join(''), model) };
     },
     record(model, entry) {
       add(model, 1, entry.tokensBefore, entry.tokensAfter);
@@ -229,6 +279,7 @@ export function createSession(options: HeadroomSdkOptions = {}): Session {
       }
     },
   };
+  return session;
 }
 
 /**

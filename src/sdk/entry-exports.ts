@@ -1,6 +1,6 @@
 /**
- * What every SDK entry point (`headroom/anthropic`, `headroom/openai`, `headroom/vercel-ai`) exports
- * besides its own wrapper, kept in one place so the three cannot drift apart.
+ * What every SDK entry point (`headroom/anthropic`, `headroom/openai`, `headroom/vercel-ai`, `headroom/langchain`) exports
+ * besides its own wrapper, kept in one place so they cannot drift apart.
  */
 export { RETRIEVE_TOOL } from '../compress/resolve-options.js';
 export type {
@@ -9,4 +9,6 @@ export type {
   HeadroomStats,
   ModelStats,
   RetrievalOptions,
+  ValidateSetupOptions,
 } from './common.js';
+export type { SetupCheck, SetupReport } from './validate-setup.js';

@@ -1,5 +1,5 @@
 import type { Session } from './common.js';
-import { isJson, type Json, type RetrievalCall, type WireProtocol } from './wire/protocol.js';
+import { isJson, type Json, type WireProtocol } from './wire/protocol.js';
 
 /** An HTTP request as the SDK is about to send it. */
 export interface WireRequest {
@@ -51,16 +51,10 @@ async function prepare(
       ({ tokensBefore, tokensAfter, compressed } = result);
       let out: readonly unknown[] = result.items;
       if (cleared !== items) {
-        const answers: string[] = [];
-        const calls: RetrievalCall[] = [];
-        out = protocol.answerCalls(out, (call) => {
-          const answer = session.handle.answerRetrieval(call.input);
-          answers.push(answer);
-          calls.push(call);
-          return answer;
-        });
-        answeredIds = calls.map((c) => c.id);
-        tokensAfter += await session.countAdded(answers.join(''), model);
+        const filled = await session.fillRetrievals(out, protocol.answerCalls, model);
+        out = filled.items;
+        answeredIds = filled.ids;
+        tokensAfter += filled.tokens;
       }
       if (out !== items) next = protocol.withItems(body, out);
     }

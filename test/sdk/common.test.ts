@@ -1,27 +1,31 @@
 import { describe, expect, it } from 'vitest';
 import { HeadroomError } from '../../src/errors.js';
 import { createSession } from '../../src/sdk/common.js';
+import { wireDryRequest } from '../../src/sdk/validate-setup.js';
+import { openaiChatProtocol } from '../../src/sdk/wire/openai-chat.js';
+
+const dry = wireDryRequest(openaiChatProtocol);
 
 describe('createSession', () => {
   it('rejects invalid options when the client is wrapped, not on its first request', () => {
-    expect(() => createSession({ protectRecent: -1 })).toThrow(
+    expect(() => createSession({ protectRecent: -1 }, dry)).toThrow(
       'Expected the `protectRecent` option to be a non-negative integer, got `-1` (number).',
     );
-    expect(() => createSession({ retrieval: { maxRounds: 0 } })).toThrow(HeadroomError);
-    expect(() => createSession({ retrieval: { maxChars: 1.5 } })).toThrow(
+    expect(() => createSession({ retrieval: { maxRounds: 0 } }, dry)).toThrow(HeadroomError);
+    expect(() => createSession({ retrieval: { maxChars: 1.5 } }, dry)).toThrow(
       'Expected the `retrieval.maxChars` option to be a positive integer, got `1.5` (number).',
     );
   });
 
   it('counts each retrieval call once, however often the conversation re-sends it', () => {
-    const session = createSession();
+    const session = createSession({}, dry);
     session.recordRetrievals(['a', 'b']);
     session.recordRetrievals(['a']);
     expect(session.handle.stats().retrievals).toBe(2);
   });
 
   it('keeps totals per model, net of what headroom added', () => {
-    const session = createSession();
+    const session = createSession({}, dry);
     session.record('m1', { tokensBefore: 1000, tokensAfter: 100, compressed: true });
     session.record('m2', { tokensBefore: 50, tokensAfter: 150, compressed: false });
     session.recordAdded('m1', 40);
@@ -42,9 +46,10 @@ describe('createSession', () => {
   });
 
   it('answers from the sources it was given after its own store', () => {
-    const session = createSession({
-      retrieval: { sources: [{ retrieve: (h) => (h === 'abcdef123456' ? 'from source' : undefined) }] },
-    });
+    const session = createSession(
+      { retrieval: { sources: [{ retrieve: (h) => (h === 'abcdef123456' ? 'from source' : undefined) }] } },
+      dry,
+    );
     expect(session.handle.retrieve('abcdef123456')).toBe('from source');
     expect(session.handle.answerRetrieval({ hash: 'abcdef123456' })).toBe('from source');
   });

@@ -3,6 +3,7 @@ import type { ClientOptions, Middleware } from '@anthropic-ai/sdk';
 import { HeadroomError } from '../../errors.js';
 import { attachHandle, createSession, type HeadroomSdkOptions, type WithHeadroom } from '../common.js';
 import { sendWithHeadroom } from '../pipeline.js';
+import { wireDryRequest } from '../validate-setup.js';
 import { anthropicProtocol } from '../wire/anthropic.js';
 
 export type { WithHeadroom } from '../common.js';
@@ -37,7 +38,7 @@ export function withHeadroom<T extends Anthropic>(
       },
     );
   }
-  const session = createSession(options);
+  const session = createSession(options, wireDryRequest(anthropicProtocol));
   const compressing: Middleware = async function headroomMiddleware(request, next) {
     if (typeof request.body !== 'string' || !isMessagesCreate(request.url, request.method))
       return next(request);

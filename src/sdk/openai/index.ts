@@ -8,8 +8,9 @@ import {
   type WithHeadroom,
 } from '../common.js';
 import { sendWithHeadroom } from '../pipeline.js';
+import { wireDryRequest } from '../validate-setup.js';
 import { openaiChatProtocol } from '../wire/openai-chat.js';
-import type { WireProtocol } from '../wire/protocol.js';
+import { isJson, type WireProtocol } from '../wire/protocol.js';
 import { responsesProtocol } from '../wire/responses.js';
 
 export type { WithHeadroom } from '../common.js';
@@ -50,7 +51,12 @@ function compressingFetch(inner: Fetch, session: Session): Fetch {
  * console.log(client.headroom.stats().tokensSaved);
  */
 export function withHeadroom<T extends OpenAI>(client: T, options: HeadroomSdkOptions = {}): WithHeadroom<T> {
-  const session = createSession(options);
+  // The dry request follows the body it is given: `input` is the Responses API, anything else chat.
+  const responses = wireDryRequest(responsesProtocol);
+  const chat = wireDryRequest(openaiChatProtocol);
+  const session = createSession(options, (request, s) =>
+    isJson(request) && 'input' in request ? responses(request, s) : chat(request, s),
+  );
   // The SDK keeps its fetch private; the clone headroom makes uses the same one underneath.
   const own = (client as unknown as { fetch?: Fetch }).fetch ?? globalThis.fetch;
   const wrappers = new WeakSet<Fetch>();

@@ -2,7 +2,8 @@ import { jsonSchema, type LanguageModelMiddleware, type Tool, tool } from 'ai';
 import { RETRIEVE_TOOL } from '../../compress/resolve-options.js';
 import { createSession, type HeadroomHandle, type HeadroomSdkOptions, type Session } from '../common.js';
 import { VERCEL_RETRIEVE_TOOL } from '../retrieval-tool.js';
-import type { RetrievalCall } from '../wire/protocol.js';
+import { checkRequestShape, SAMPLE_TOOL_OUTPUT } from '../validate-setup.js';
+import { isJson, type RetrievalCall } from '../wire/protocol.js';
 import { answerPromptCalls, type CallOptions, fromChatShape, type Prompt, toChatShape } from './prompt.js';
 
 export * from '../entry-exports.js';
@@ -14,6 +15,41 @@ type AssistantPart = Extract<Prompt[number], { role: 'assistant' }>['content'][n
 /** `headroomMiddleware()`'s result: an AI SDK middleware that also reports its savings. */
 export type HeadroomMiddleware = LanguageModelMiddleware & { readonly headroom: HeadroomHandle };
 
+const SAMPLE_PROMPT: Prompt = [
+  { role: 'user', content: [{ type: 'text', text: 'Which job failed?' }] },
+  {
+    role: 'assistant',
+    content: [{ type: 'tool-call', toolCallId: 'call_dry', toolName: 'shell', input: {} }],
+  },
+  {
+    role: 'tool',
+    content: [
+      {
+        type: 'tool-result',
+        toolCallId: 'call_dry',
+        toolName: 'shell',
+        output: { type: 'text', value: SAMPLE_TOOL_OUTPUT },
+      },
+    ],
+  },
+];
+
+/** An AI SDK prompt as `toChatShape` reads it (the dry request of `validateSetup`). */
+function isPrompt(value: unknown): value is Prompt {
+  return (
+    Array.isArray(value) &&
+    value.every(
+      (m) =>
+        isJson(m) &&
+        (m.role === 'system'
+          ? typeof m.content === 'string'
+          : ['user', 'assistant', 'tool'].includes(String(m.role)) &&
+            Array.isArray(m.content) &&
+            m.content.every(isJson)),
+    )
+  );
+}
+
 /** Compresses a call's prompt, answers retrieval calls in it, and adds the retrieval tool when needed. */
 async function transform(params: CallOptions, modelId: string, session: Session): Promise<CallOptions> {
   try {
@@ -22,16 +58,12 @@ async function transform(params: CallOptions, modelId: string, session: Session)
     const result = await session.compress(adapted.messages, modelId);
     let prompt = fromChatShape(cleared, adapted, result.items);
     let tokensAfter = result.tokensAfter;
-    const ids: string[] = [];
+    let ids: string[] = [];
     if (cleared !== params.prompt) {
-      const answers: string[] = [];
-      prompt = answerPromptCalls(prompt, (call) => {
-        const answer = session.handle.answerRetrieval(call.input);
-        answers.push(answer);
-        ids.push(call.id);
-        return answer;
-      });
-      tokensAfter += await session.countAdded(answers.join(''), modelId);
+      const filled = await session.fillRetrievals(prompt, answerPromptCalls, modelId);
+      prompt = filled.items;
+      ids = filled.ids;
+      tokensAfter += filled.tokens;
     }
     const tools = params.tools ?? [];
     const needsTool =
@@ -127,7 +159,15 @@ async function generateWithRetrieval(
  * console.log(middleware.headroom.stats().tokensSaved);
  */
 export function headroomMiddleware(options: HeadroomSdkOptions = {}): HeadroomMiddleware {
-  const session = createSession(options);
+  const session = createSession(options, async (request, s) => {
+    const prompt = request === undefined ? SAMPLE_PROMPT : request;
+    return checkRequestShape({
+      items: isPrompt(prompt) ? toChatShape(prompt).messages : undefined,
+      expected: 'an AI SDK prompt: an array of system, user, assistant and tool messages',
+      own: request !== undefined,
+      compress: (items) => s.probe(items, ''),
+    });
+  });
   return {
     specificationVersion: 'v3',
     headroom: session.handle,

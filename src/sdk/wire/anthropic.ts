@@ -1,5 +1,6 @@
 import { RETRIEVE_TOOL } from '../../compress/resolve-options.js';
 import { ANTHROPIC_RETRIEVE_TOOL } from '../retrieval-tool.js';
+import { SAMPLE_TOOL_OUTPUT } from '../validate-setup.js';
 import {
   appendRetrieveTool,
   declaresTools,
@@ -67,6 +68,19 @@ function answeredTurn(
 /** Anthropic Messages API (`POST /v1/messages`). */
 export const anthropicProtocol: WireProtocol = {
   retrieveTool: ANTHROPIC_RETRIEVE_TOOL,
+  sample: {
+    model: 'claude-sonnet-4-6',
+    max_tokens: 1024,
+    messages: [
+      { role: 'user', content: 'Which job failed?' },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_dry', name: 'Bash', input: {} }] },
+      {
+        role: 'user',
+        content: [{ type: 'tool_result', tool_use_id: 'toolu_dry', content: SAMPLE_TOOL_OUTPUT }],
+      },
+    ],
+  },
+  expected: 'a POST to …/v1/messages whose body has a `messages` array',
   items: (body) => (Array.isArray(body.messages) ? body.messages : undefined),
   withItems: (body, items) => ({ ...body, messages: items }),
   hasTools: declaresTools,

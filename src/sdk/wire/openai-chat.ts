@@ -1,5 +1,6 @@
 import { RETRIEVE_TOOL } from '../../compress/resolve-options.js';
 import { OPENAI_CHAT_RETRIEVE_TOOL } from '../retrieval-tool.js';
+import { SAMPLE_TOOL_OUTPUT } from '../validate-setup.js';
 import {
   appendRetrieveTool,
   declaresTools,
@@ -30,6 +31,19 @@ const toolMessage = (id: string, text: string): Json => ({ role: 'tool', tool_ca
 /** OpenAI Chat Completions (`POST /chat/completions`). */
 export const openaiChatProtocol: WireProtocol = {
   retrieveTool: OPENAI_CHAT_RETRIEVE_TOOL,
+  sample: {
+    model: 'gpt-4o',
+    messages: [
+      { role: 'user', content: 'Which job failed?' },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'call_dry', type: 'function', function: { name: 'shell', arguments: '{}' } }],
+      },
+      { role: 'tool', tool_call_id: 'call_dry', content: SAMPLE_TOOL_OUTPUT },
+    ],
+  },
+  expected: 'a POST to …/chat/completions whose body has a `messages` array',
   items: (body) => (Array.isArray(body.messages) ? body.messages : undefined),
   withItems: (body, items) => ({ ...body, messages: items }),
   hasTools: declaresTools,

@@ -16,6 +16,10 @@ export interface RetrievalCall {
 export interface WireProtocol {
   /** headroom's tool definition in this API's format (what `withRetrieveTool` appends). */
   readonly retrieveTool: Json;
+  /** A request with one big tool output, for `validateSetup()`'s dry request. */
+  readonly sample: Json;
+  /** What this API's model calls look like, for a dry request's fix. */
+  readonly expected: string;
   /** The conversation array of a request (`messages` or `input`), or undefined when there is none. */
   items(body: Json): readonly unknown[] | undefined;
   withItems(body: Json, items: readonly unknown[]): Json;

@@ -1,5 +1,6 @@
 import { RETRIEVE_TOOL } from '../../compress/resolve-options.js';
 import { RESPONSES_RETRIEVE_TOOL } from '../retrieval-tool.js';
+import { SAMPLE_TOOL_OUTPUT } from '../validate-setup.js';
 import {
   appendRetrieveTool,
   declaresTools,
@@ -39,6 +40,15 @@ function asItems(input: unknown): unknown[] {
 /** OpenAI Responses API (`POST /responses`). */
 export const responsesProtocol: WireProtocol = {
   retrieveTool: RESPONSES_RETRIEVE_TOOL,
+  sample: {
+    model: 'gpt-4o',
+    input: [
+      { role: 'user', content: 'Which job failed?' },
+      { type: 'function_call', call_id: 'call_dry', name: 'shell', arguments: '{}' },
+      { type: 'function_call_output', call_id: 'call_dry', output: SAMPLE_TOOL_OUTPUT },
+    ],
+  },
+  expected: 'a POST to …/responses whose body has an `input` array',
   items: (body) => (Array.isArray(body.input) ? body.input : undefined),
   withItems: (body, items) => ({ ...body, input: items }),
   hasTools: declaresTools,

@@ -1,0 +1,57 @@
+import type { MiddlewareHandler } from 'hono';
+import { createMiddlewareRuntime, type HeadroomMiddlewareOptions, type MiddlewareHandle } from './runtime.js';
+
+/** `headroomHono()`'s result: a Hono middleware that also reports its savings. */
+export type HeadroomHonoMiddleware = MiddlewareHandler & { readonly headroom: MiddlewareHandle };
+
+/**
+ * Hono middleware for apps that relay model calls: the body of a POST to one of `routes` is compressed
+ * exactly as the proxy compresses it (the same JSON splice, the same fail-open, the same ledger entry)
+ * before the app's handler reads it with `c.req.arrayBuffer()`, `c.req.json()` or `c.req.raw`. The
+ * response streams back untouched; it is only watched for the provider's usage. Other routes are left alone.
+ *
+ * @example
+ * const app = new Hono();
+ * app.use(headroomHono({ routes: { '/llm/v1/messages': 'anthropic' } }));
+ * app.post('/llm/v1/messages', (c) => fetch('https://api.anthropic.com/v1/messages', {
+ *   method: 'POST', headers: c.req.raw.headers, body: c.req.raw.body, duplex: 'half',
+ * }));
+ */
+export function headroomHono(options: HeadroomMiddlewareOptions = {}): HeadroomHonoMiddleware {
+  const runtime = createMiddlewareRuntime(options);
+  const middleware: MiddlewareHandler = async (c, next) => {
+    const route = runtime.routeFor(c.req.method, c.req.path);
+    if (!route) return next();
+    const request = c.req.raw;
+    const raw = new Uint8Array(await request.arrayBuffer());
+    const call = await runtime.start(route, raw, request.headers);
+    const headers = new Headers(request.headers);
+    if (call.body !== raw && headers.has('content-length'))
+      headers.set('content-length', String(call.body.byteLength));
+    // Only the body changes; method, URL, headers and the abort signal stay the caller's.
+    c.req.raw = new Request(request, { body: call.body, headers });
+    await next();
+    const response = c.res;
+    if (!response.body) {
+      call.done(response.status);
+      return;
+    }
+    const reader = call.usage(
+      response.headers.get('content-type') ?? undefined,
+      response.headers.get('content-encoding') ?? undefined,
+    );
+    const watched = response.body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          reader.push(chunk);
+          controller.enqueue(chunk);
+        },
+        flush() {
+          call.done(response.status);
+        },
+      }),
+    );
+    c.res = new Response(watched, response);
+  };
+  return Object.assign(middleware, { headroom: runtime.handle });
+}
