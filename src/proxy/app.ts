@@ -74,10 +74,6 @@ export function createProxyRuntime(input: ProxyOptions = {}, deps: ProxyDeps = {
     } catch {
       // A caller's hook must not break the proxy.
     }
-    log?.(
-      `${entry.provider} ${entry.path} ${entry.status} ${entry.model} tokens ${entry.tokensBefore}→${entry.tokensAfter}` +
-        ` ${entry.passthroughReason ?? 'compressed'} ${Math.round(entry.latencyMs)}ms`,
-    );
     if (options.ledger) ledger.append(entry);
   }
 

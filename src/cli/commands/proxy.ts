@@ -5,10 +5,10 @@ import { passthroughReasons, summarize } from '../../ledger/report.js';
 import { stateDir } from '../../state-dir.js';
 import type { CliContext, SetExitCode } from '../context.js';
 import { DEFAULT_PORT } from '../health.js';
+import { requestLine } from '../line-log.js';
 import { createLogger } from '../logger.js';
 import { parsePort, parseUpstream } from '../options.js';
 import { renderSummary } from '../summary.js';
-import { requestLine } from './wrap.js';
 
 interface ProxyFlags {
   readonly port: string;

@@ -18,9 +18,8 @@ import {
   userUpstreams,
 } from '../agents.js';
 import type { CliContext, SetExitCode } from '../context.js';
-import { formatInt, formatPercent } from '../format.js';
 import { DEFAULT_PORT, type ProxyHealth, probeHealth } from '../health.js';
-import { fileLineLog, type LineLog, streamLineLog } from '../line-log.js';
+import { fileLineLog, type LineLog, requestLine, streamLineLog } from '../line-log.js';
 import { createLogger, type Logger } from '../logger.js';
 import { parsePort, parsePositiveInt, parseUpstream } from '../options.js';
 import { renderSummary } from '../summary.js';
@@ -96,17 +95,6 @@ Examples:
 function sessionId(agent: AgentName): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${agent}-${stamp}-${randomUUID().slice(0, 8)}`;
-}
-
-/** One line per request for the verbose log; never content, never secrets. */
-export function requestLine(entry: LedgerEntry): string {
-  const saved = entry.tokensBefore > 0 ? (entry.tokensSaved / entry.tokensBefore) * 100 : 0;
-  const what = entry.passthroughReason ?? entry.transforms.join(', ');
-  return (
-    `${entry.ts} ${entry.provider} ${entry.model} ${entry.path} ${entry.status} ` +
-    `${formatInt(entry.tokensBefore)}→${formatInt(entry.tokensAfter)} (-${formatPercent(saved)})` +
-    `${what === '' ? '' : ` ${what}`}`
-  );
 }
 
 type Upstreams = { anthropicUpstream?: string; openaiUpstream?: string };
