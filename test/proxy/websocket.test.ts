@@ -164,6 +164,24 @@ describe('Responses over WebSocket through the proxy', () => {
     expect(entry!.passthroughReason).toBe('nothing-to-compress');
   });
 
+  it('sends the frame as it came when compression fails, and records why', async () => {
+    h = await startHarness({
+      openai: { websocket: 'accept', replies: [{ kind: 'text', text: 'ok' }] },
+      deps: {
+        compress: () => {
+          throw new Error('compressor bug');
+        },
+      },
+    });
+    await connect(h.proxy.url);
+    const frame = createFrame();
+    sockets[0]!.send(frame);
+    const [entry] = await h.waitForEntries(1);
+    expect(h.openai.frames[0]!.toString('utf8')).toBe(frame);
+    expect(entry!.passthroughReason).toBe('compression-error');
+    expect(entry!.status).toBe(200);
+  });
+
   it('answers 426 when the upstream refuses the upgrade, so the client uses HTTP', async () => {
     const h = await setup({ websocket: 404 });
     expect(await refusedStatus(h.proxy.url)).toBe(426);

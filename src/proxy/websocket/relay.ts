@@ -77,6 +77,8 @@ export function attachSocketRelay(server: Server, deps: SocketRelayDeps): Socket
       lines.push(`${name}: ${value}`);
   });
   const open = new Set<WebSocket>();
+  /** Upstream sockets still waiting for the upstream's answer to the handshake. */
+  const handshakes = new Set<WebSocket>();
 
   function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
@@ -89,14 +91,17 @@ export function attachSocketRelay(server: Server, deps: SocketRelayDeps): Socket
       ?.split(',')
       .map((p) => p.trim())
       .filter((p) => p !== '');
-    const upstream = new WebSocket(target, offered ?? [], {
+    const upstream: WebSocket = new WebSocket(target, offered ?? [], {
       headers: relayedHeaders(req.headers) as Record<string, string>,
       perMessageDeflate: false,
       handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
       followRedirects: false,
     });
+    handshakes.add(upstream);
     let decided = false;
+    // Stays attached for the socket's life: a late error is dropped here, never thrown at the process.
     const refuse = (why: string): void => {
+      handshakes.delete(upstream);
       if (decided) return;
       decided = true;
       deps.log?.(`websocket upgrade refused upstream (${why}); the client falls back to HTTP`);
@@ -104,9 +109,10 @@ export function attachSocketRelay(server: Server, deps: SocketRelayDeps): Socket
       refuseUpgrade(socket, `the upstream refused the WebSocket upgrade (${why}); use HTTP`);
     };
     upstream.once('unexpected-response', (_request, response) => refuse(`HTTP ${response.statusCode}`));
-    upstream.once('error', (error) => refuse((error as NodeJS.ErrnoException).code ?? 'error'));
+    upstream.on('error', (error) => refuse((error as NodeJS.ErrnoException).code ?? 'error'));
     // The client may give up while the upstream is still answering.
     socket.once('close', () => {
+      handshakes.delete(upstream);
       if (!decided) {
         decided = true;
         upstream.terminate();
@@ -120,10 +126,16 @@ export function attachSocketRelay(server: Server, deps: SocketRelayDeps): Socket
       accepted.set(req, { protocol: upstream.protocol, headers });
     });
     upstream.once('open', () => {
+      handshakes.delete(upstream);
       if (decided) return;
       decided = true;
-      upstream.removeAllListeners('error');
-      clients.handleUpgrade(req, socket, head, (client) => relay(req, client, upstream));
+      let relayed = false;
+      clients.handleUpgrade(req, socket, head, (client) => {
+        relayed = true;
+        relay(req, client, upstream);
+      });
+      // The client's socket was already gone: ws dropped it without a callback.
+      if (!relayed) upstream.terminate();
     });
   }
 
@@ -167,7 +179,12 @@ export function attachSocketRelay(server: Server, deps: SocketRelayDeps): Socket
           send(upstream, raw, isBinary);
           return;
         }
-        const outcome = await deps.compress(raw, openaiProvider);
+        // The body compressor turns its own faults into passthroughs; anything else sends the frame as it came.
+        const outcome = await deps.compress(raw, openaiProvider).catch(() => undefined);
+        if (outcome === undefined) {
+          send(upstream, raw, false);
+          return;
+        }
         let settled!: () => void;
         deps.track(
           new Promise<void>((resolve) => {
@@ -220,6 +237,7 @@ export function attachSocketRelay(server: Server, deps: SocketRelayDeps): Socket
   return {
     close() {
       server.off('upgrade', onUpgrade);
+      for (const upstream of handshakes) upstream.terminate();
       for (const client of open) client.close(1001, 'headroom proxy stopping');
       clients.close();
     },

@@ -104,13 +104,14 @@ describe('headroom wrap', () => {
     const result = await runCli(['wrap', 'codex', 'exec', '--skip-git-repo-check', 'why?'], { env });
     expect(result.exitCode).toBe(0);
     const seen = await report();
-    expect(seen.args.slice(0, 4)).toEqual([
+    expect(seen.args.slice(0, 5)).toEqual([
+      '--no-daemon',
       '-c',
       expect.stringMatching(/^openai_base_url="http:\/\/127\.0\.0\.1:\d+\/v1"$/),
       '-c',
       'tool_output_token_limit=200000',
     ]);
-    expect(seen.args.slice(4)).toEqual(['exec', '--skip-git-repo-check', 'why?']);
+    expect(seen.args.slice(5)).toEqual(['exec', '--skip-git-repo-check', 'why?']);
     expect(openai.modelRequests()).toHaveLength(1);
     expect(result.stdout).toContain('agent says: the discount test fails');
   });
