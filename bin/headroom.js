@@ -1,5 +1,12 @@
 #!/usr/bin/env node
-import { run } from '../dist/cli/main.js';
+import { existsSync } from 'node:fs';
+
+// The published package ships dist/ (built by `prepack`), so nothing runs at install. A fresh clone has
+// no dist/ until `npm run build`; there the CLI runs from src/ through tsx, a dev dependency.
+const built = new URL('../dist/cli/main.js', import.meta.url);
+const { run } = existsSync(built)
+  ? await import(built.href)
+  : await (await import('tsx/esm/api')).tsImport('../src/cli/main.ts', import.meta.url);
 
 const code = await run(process.argv.slice(2));
 // Exit once output is flushed, so idle keep-alive sockets cannot hold the process open.

@@ -208,9 +208,12 @@ export const RECIPES: readonly CaptureRecipe[] = [
     tool: 'exec_command',
     input: { cmd: "npm query '.prod'", ...EXEC },
     cwd: 'main',
-    question:
-      'List the production dependencies; which version of get-port is installed and under what license?',
-    needles: ['Process exited with code 0', '"name": "get-port",', '"description": "Get an available port",'],
+    question: 'List the production dependencies; which version of execa is installed and under what license?',
+    needles: [
+      'Process exited with code 0',
+      '"name": "execa",',
+      '"description": "Process execution for humans",',
+    ],
   },
   {
     name: 'codex-npm-ls-json',

@@ -138,6 +138,14 @@ export function planLaunch(
       }
       break;
     case 'codex': {
+      // Codex's interactive UI runs sessions in a shared background server unless told otherwise; `-c`
+      // overrides cannot reach that server, so with them it runs its own server in-process anyway and
+      // warns that it does. Saying so with `--no-daemon` (accepted before any subcommand) avoids the
+      // warning and changes nothing else. Not with `--remote`: that session runs elsewhere.
+      if (!userArgs.some((a) => a === '--no-daemon' || a === '--remote' || a.startsWith('--remote='))) {
+        args.push('--no-daemon');
+        injected.push('--no-daemon');
+      }
       // Codex ignores OPENAI_BASE_URL; a `-c` override before the subcommand routes it and leaves the
       // user's own arguments exactly as given.
       args.push('-c', `openai_base_url="${options.proxyUrl}/v1"`);

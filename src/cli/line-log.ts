@@ -1,5 +1,25 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import type { LedgerEntry } from '../ledger/entry.js';
+import { formatInt, formatPercent } from './format.js';
+
+/**
+ * The one line per model call that `headroom proxy` prints and `wrap --verbose` logs; never content,
+ * never secrets. A call that saved nothing shows its size alone (no `-0.0%`), then why it went out as is.
+ */
+export function requestLine(entry: LedgerEntry): string {
+  const head = `${entry.ts} ${entry.provider} ${entry.model} ${entry.path} ${entry.status}`;
+  const what = entry.passthroughReason ?? entry.transforms.join(', ');
+  const tail = what === '' ? '' : ` ${what}`;
+  if (entry.tokensSaved === 0 || entry.tokensBefore <= 0) {
+    return `${head} ${formatInt(entry.tokensBefore)} tokens${tail}`;
+  }
+  // A view of a saved output can add tokens (Claude budget mode): that shows as +.
+  const percent = (Math.abs(entry.tokensSaved) / entry.tokensBefore) * 100;
+  const shown = percent < 0.05 ? '<0.1%' : formatPercent(percent);
+  const sign = entry.tokensSaved > 0 ? '-' : '+';
+  return `${head} ${formatInt(entry.tokensBefore)}→${formatInt(entry.tokensAfter)} tokens (${sign}${shown})${tail}`;
+}
 
 /** Where wrap writes the proxy's lines: a file (created on first write) or a stream such as stderr. */
 export interface LineLog {

@@ -8,6 +8,7 @@ import { registerProxy } from './commands/proxy.js';
 import { registerStats } from './commands/stats.js';
 import { registerWrap } from './commands/wrap.js';
 import { type CliContext, processContext } from './context.js';
+import { describeFailure } from './failure.js';
 import { createLogger } from './logger.js';
 
 /** package.json sits two levels up from both src/cli and dist/cli. */
@@ -21,6 +22,18 @@ const EXIT_CODES: Partial<Record<HeadroomError['code'], number>> = {
   INVALID_OPTION: 2,
   AGENT_NOT_FOUND: 127,
 };
+
+/** Commander's codes for a command line it could not parse: usage errors, exit 2 like INVALID_OPTION. */
+const USAGE_ERRORS = new Set([
+  'commander.unknownOption',
+  'commander.unknownCommand',
+  'commander.missingArgument',
+  'commander.optionMissingArgument',
+  'commander.missingMandatoryOptionValue',
+  'commander.conflictingOption',
+  'commander.invalidArgument',
+  'commander.excessArguments',
+]);
 
 export function createProgram(ctx: CliContext, setExit: (code: number) => void): Command {
   const program = new Command('headroom')
@@ -64,13 +77,9 @@ export async function run(argv: readonly string[], ctx: CliContext = processCont
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
-    const logger = createLogger({ env: ctx.env, streams: ctx.streams });
-    if (error instanceof HeadroomError) {
-      logger.error(error.fix === undefined ? error.message : `${error.message} ${error.fix}`);
-      return EXIT_CODES[error.code] ?? 1;
-    }
-    logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    return 1;
+    // Commander has already printed its own one-line message (or the help, or the version).
+    if (error instanceof CommanderError) return USAGE_ERRORS.has(error.code) ? 2 : error.exitCode;
+    createLogger({ env: ctx.env, streams: ctx.streams }).error(describeFailure(error, ctx.env));
+    return error instanceof HeadroomError ? (EXIT_CODES[error.code] ?? 1) : 1;
   }
 }

@@ -6,7 +6,7 @@ import type { LedgerEntry } from '../ledger/entry.js';
 import { createLedgerWriter } from '../ledger/ledger.js';
 import { createFileStore, type FileStore } from '../store/file-store.js';
 import { tokenCounter } from '../tokens/count.js';
-import { type CompressFn, createBodyCompressor } from './compress-body.js';
+import { type BodyCompressor, type CompressFn, createBodyCompressor } from './compress-body.js';
 import { createUpstreamAgents } from './forward.js';
 import { createForwardHandler } from './handler.js';
 import {
@@ -23,6 +23,12 @@ export interface ProxyRuntime {
   readonly app: Hono<ProxyEnv>;
   readonly options: ResolvedProxyOptions;
   readonly store: FileStore;
+  /** The body compression of model calls, for transports other than HTTP (the Responses WebSocket). */
+  readonly compressBody: BodyCompressor;
+  /** Counts one finished model call: stats, `onRequest`, ledger. */
+  complete(entry: LedgerEntry): void;
+  /** Makes `flush()` wait for `done`, a promise that settles when a call has been counted. */
+  track(done: Promise<void>): void;
   stats(): ProxyStats;
   /** Resolves once every request in flight has ended and its ledger line is on disk. */
   flush(): Promise<void>;
@@ -66,6 +72,10 @@ export function createProxyRuntime(input: ProxyOptions = {}, deps: ProxyDeps = {
   );
   /** Requests whose response has not ended yet. */
   const inflight = new Set<Promise<void>>();
+  function track(done: Promise<void>): void {
+    inflight.add(done);
+    done.then(() => inflight.delete(done));
+  }
 
   function complete(entry: LedgerEntry): void {
     collector.record(entry);
@@ -74,10 +84,6 @@ export function createProxyRuntime(input: ProxyOptions = {}, deps: ProxyDeps = {
     } catch {
       // A caller's hook must not break the proxy.
     }
-    log?.(
-      `${entry.provider} ${entry.path} ${entry.status} ${entry.model} tokens ${entry.tokensBefore}→${entry.tokensAfter}` +
-        ` ${entry.passthroughReason ?? 'compressed'} ${Math.round(entry.latencyMs)}ms`,
-    );
     if (options.ledger) ledger.append(entry);
   }
 
@@ -134,10 +140,7 @@ export function createProxyRuntime(input: ProxyOptions = {}, deps: ProxyDeps = {
       compressBody,
       complete,
       recordOther: collector.recordOther,
-      track: (done) => {
-        inflight.add(done);
-        done.then(() => inflight.delete(done));
-      },
+      track,
     }),
   );
 
@@ -145,6 +148,9 @@ export function createProxyRuntime(input: ProxyOptions = {}, deps: ProxyDeps = {
     app,
     options,
     store,
+    compressBody,
+    complete,
+    track,
     stats: () => collector.snapshot(),
     async flush() {
       while (inflight.size > 0) await Promise.all([...inflight]);

@@ -37,7 +37,7 @@ export interface ProxyOptions {
   readonly store?: { readonly maxBytes?: number; readonly ttlMs?: number };
   /** Called after each model call completes (response fully streamed), with its ledger entry. */
   readonly onRequest?: (entry: LedgerEntry) => void;
-  /** One line per model call, without content or secrets. */
+  /** Faults inside the proxy (a failed ledger write…), one line each, without content or secrets; per-call lines come from `onRequest`. */
   readonly log?: (line: string) => void;
   /** Environment to read upstream overrides and the state dir from. Default `process.env`. */
   readonly env?: NodeJS.ProcessEnv;

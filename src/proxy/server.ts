@@ -5,6 +5,7 @@ import { HeadroomError } from '../errors.js';
 import { createProxyRuntime, type ProxyDeps } from './app.js';
 import type { ProxyOptions } from './options.js';
 import type { ProxyStats } from './stats.js';
+import { attachSocketRelay } from './websocket/relay.js';
 
 /** A proxy listening on a port. */
 export interface RunningProxy {
@@ -63,6 +64,15 @@ export async function startProxy(options: ProxyOptions = {}, deps: ProxyDeps = {
   // Model calls can stream for many minutes; only idle keep-alive connections are timed out.
   server.requestTimeout = 0;
   server.timeout = 0;
+  const sockets = attachSocketRelay(server, {
+    upstream: runtime.options.openaiUpstream,
+    compress: (raw, provider) => runtime.compressBody(raw, provider, '/v1/responses', undefined),
+    complete: runtime.complete,
+    track: runtime.track,
+    session: runtime.options.session,
+    agent: runtime.options.agent,
+    log: runtime.options.log,
+  });
   const address = await listen(server, runtime.options.port, runtime.options.host);
   const host = runtime.options.host;
   let stopping: Promise<void> | undefined;
@@ -74,6 +84,7 @@ export async function startProxy(options: ProxyOptions = {}, deps: ProxyDeps = {
     stop() {
       stopping ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        sockets.close();
         server.closeAllConnections();
         await closed;
         await runtime.close();

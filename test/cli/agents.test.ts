@@ -54,6 +54,7 @@ describe('planLaunch for Codex', () => {
       codexBudget: true,
     });
     expect(plan.args).toEqual([
+      '--no-daemon',
       '-c',
       `openai_base_url="${proxyUrl}/v1"`,
       '-c',
@@ -67,7 +68,7 @@ describe('planLaunch for Codex', () => {
 
   it("leaves Codex's own output cap alone with --no-codex-budget or when the user set it", () => {
     const off = planLaunch('codex', ['exec', 'x'], { proxyUrl, env: {}, codexBudget: false });
-    expect(off.args).toEqual(['-c', `openai_base_url="${proxyUrl}/v1"`, 'exec', 'x']);
+    expect(off.args).toEqual(['--no-daemon', '-c', `openai_base_url="${proxyUrl}/v1"`, 'exec', 'x']);
     const userArg = planLaunch('codex', ['-c', 'tool_output_token_limit=5000', 'exec', 'x'], {
       proxyUrl,
       env: {},
@@ -82,7 +83,22 @@ describe('planLaunch for Codex', () => {
       codexBudget: true,
       codexConfig: 'model = "gpt-5"\ntool_output_token_limit = 20000\n',
     });
-    expect(userConfig.args).toEqual(['-c', `openai_base_url="${proxyUrl}/v1"`, 'exec', 'x']);
+    expect(userConfig.args).toEqual(['--no-daemon', '-c', `openai_base_url="${proxyUrl}/v1"`, 'exec', 'x']);
+  });
+
+  it('says --no-daemon (the in-process server `-c` needs anyway, without the warning) unless the user chose', () => {
+    const own = planLaunch('codex', ['--no-daemon', 'resume', '--last'], {
+      proxyUrl,
+      env: {},
+      codexBudget: false,
+    });
+    expect(own.args.filter((a) => a === '--no-daemon')).toHaveLength(1);
+    const remote = planLaunch('codex', ['--remote', 'ws://127.0.0.1:4500'], {
+      proxyUrl,
+      env: {},
+      codexBudget: false,
+    });
+    expect(remote.args).not.toContain('--no-daemon');
   });
 });
 

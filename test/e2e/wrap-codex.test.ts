@@ -10,7 +10,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, runCli } from '../helpers/cli.js';
-import { type FakeOpenAI, type OpenAIReply, startFakeOpenAI } from '../helpers/fake-openai.js';
+import {
+  type FakeOpenAI,
+  type FakeOpenAIOptions,
+  type OpenAIReply,
+  startFakeOpenAI,
+} from '../helpers/fake-openai.js';
 import { bigTestLog } from '../helpers/proxy-harness.js';
 import {
   functionCallOutput,
@@ -70,10 +75,15 @@ function runTests(log: string, extra: Record<string, unknown> = {}): OpenAIReply
   };
 }
 
-async function wrapCodex(replies: OpenAIReply[], wrapFlags: string[] = []) {
+async function wrapCodex(
+  replies: OpenAIReply[],
+  wrapFlags: string[] = [],
+  websocket?: FakeOpenAIOptions['websocket'],
+) {
   fake = await startFakeOpenAI({
     replies,
     fallback: { kind: 'error', status: 500, message: 'the script ran out', type: 'server_error' },
+    ...(websocket === undefined ? {} : { websocket }),
   });
   // A fresh Codex home per run: no session history carried from one run to the next.
   const codexHome = await offlineCodexHome(path.join(scratch, `codex-home-${++runs}`));
@@ -121,6 +131,48 @@ describe('headroom wrap codex, with the real Codex CLI', () => {
       expect(summary!.requests).toBe(2);
       expect(summary!.saved).toBeGreaterThan(0);
     }
+  }, 60_000);
+
+  it('speaks Codex’s Responses WebSocket when the upstream does, compressing the command output on it', async () => {
+    const { run, calls } = await wrapCodex(
+      [runTests('npm-test.log'), { kind: 'text', text: FINAL }],
+      [],
+      'accept',
+    );
+    expect(run.exitCode, run.stderr.slice(-2000)).toBe(0);
+    expect(run.stdout).toContain(FINAL);
+    expect(run.stderr).not.toContain('failed to connect to Responses WebSocket');
+    expect(fake!.upgrades.length).toBeGreaterThan(0);
+    // Codex's own handshake headers reach the upstream.
+    expect(fake!.upgrades[0]!['openai-beta']).toMatch(/^responses_websockets=/);
+    expect(fake!.upgrades[0]!['user-agent']).toMatch(/^codex_exec\//);
+    // Every model call went over the socket; none fell back to HTTP.
+    expect(calls.map((c) => c.method)).toEqual(['WEBSOCKET', 'WEBSOCKET']);
+    const sent = functionCallOutput(calls[1]!);
+    expect(sent).toMatch(HEADER);
+    expect(sent.length).toBeLessThanOrEqual(BUDGET);
+    expect(sent).toContain(ASSERTION);
+    expect(sent).not.toMatch(CODEX_CUT);
+    const original = await readFile(retrievalMarker(sent)!.file, 'utf8');
+    expect(original.endsWith(`\nOutput:\n${TEST_LOG}`)).toBe(true);
+    // Codex's warm-up frame is a call too: three in the ledger, usage read from response.completed.
+    const summary = summarySaved(run.stderr);
+    expect(summary, run.stderr.slice(-1000)).toBeDefined();
+    expect(summary!.requests).toBe(3);
+    expect(summary!.saved).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('falls back to HTTP at once when the upstream refuses the WebSocket upgrade', async () => {
+    const { run, calls } = await wrapCodex(
+      [runTests('npm-test.log'), { kind: 'text', text: FINAL }],
+      [],
+      404,
+    );
+    expect(run.exitCode, run.stderr.slice(-2000)).toBe(0);
+    expect(run.stdout).toContain(FINAL);
+    expect(fake!.upgrades).toHaveLength(1);
+    expect(calls.map((c) => c.method)).toEqual(['POST', 'POST']);
+    expect(functionCallOutput(calls[1]!)).toContain(ASSERTION);
   }, 60_000);
 
   it('holds a 200 KB output to the budget when the call asks Codex for all of it', async () => {

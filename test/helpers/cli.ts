@@ -2,7 +2,7 @@
  * Running the real CLI in tests. Integration tests run `node bin/headroom.js`, which loads the built
  * `dist/`: that is what users run, and it starts in a fraction of the time tsx needs. `ensureBuilt()`
  * rebuilds `dist/` (under a lock, so parallel test files build once) when any file in `src/` is newer
- * than it; after `npm install` (which builds through `prepare`) nothing needs doing.
+ * than it (a fresh clone has no `dist/` until then; the bin runs `src/` through tsx meanwhile).
  * In-process tests call `run()` from src/cli/main.ts with `memoryContext()` instead.
  */
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';

@@ -1,3 +1,6 @@
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
 import {
   type Delivery,
   type FakeServer,
@@ -7,6 +10,7 @@ import {
   type RecordedRequest,
   replyFramer,
   SSE_HEADERS,
+  sha256,
   sse,
   startFakeServer,
 } from './fake-server.js';
@@ -50,12 +54,37 @@ export type OpenAIReply =
 export interface FakeOpenAIOptions extends Delivery {
   readonly replies?: readonly OpenAIReply[];
   readonly fallback?: OpenAIReply;
+  /**
+   * The Responses WebSocket transport (`GET /v1/responses` with `Upgrade: websocket`): `accept` speaks it
+   * (each `response.create` frame is recorded as a model request and answered from the same script, one
+   * event per text frame); a number refuses the upgrade with that status. Default: no upgrade handler.
+   */
+  readonly websocket?: 'accept' | number;
 }
 
 export interface FakeOpenAI extends FakeServer {
   push(...replies: OpenAIReply[]): void;
-  /** Chat-completions and Responses requests only. */
+  /** Chat-completions and Responses requests only: WebSocket `response.create` frames included, warm-ups (`generate: false`) not. */
   modelRequests(): RecordedRequest[];
+  /** The headers of each WebSocket upgrade the fake received, accepted or not. */
+  readonly upgrades: IncomingHttpHeaders[];
+  /** Every frame the fake received over WebSocket, exact bytes, in order. */
+  readonly frames: Buffer[];
+}
+
+/** A WebSocket frame recorded like an HTTP request, so the same readers serve both transports. */
+function frameRequest(url: string, headers: IncomingHttpHeaders, body: Buffer): RecordedRequest {
+  return {
+    method: 'WEBSOCKET',
+    url,
+    path: url.split('?')[0]!,
+    headers,
+    rawHeaders: [],
+    body,
+    sha256: sha256(body),
+    json: <T>() => JSON.parse(body.toString('utf8')) as T,
+    outcome: Promise.resolve('finished'),
+  };
 }
 
 const CREATED = 1_760_000_000;
@@ -366,14 +395,91 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     return framed(200, SSE_HEADERS, sse(responsesEvents(reply, model, c)));
   });
 
+  const upgrades: IncomingHttpHeaders[] = [];
+  const frames: Buffer[] = [];
+  if (options.websocket !== undefined) {
+    const sockets = new WebSocketServer({ noServer: true });
+    server.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      upgrades.push(req.headers);
+      const url = req.url ?? '/';
+      if (options.websocket !== 'accept' || url.split('?')[0] !== '/v1/responses') {
+        const status = typeof options.websocket === 'number' ? options.websocket : 404;
+        socket.end(`HTTP/1.1 ${status} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+        return;
+      }
+      sockets.handleUpgrade(req, socket, head, (ws) => {
+        ws.on('message', (data: Buffer) => {
+          frames.push(data);
+          const request = frameRequest(url, req.headers, data);
+          let frame: { type?: unknown; model?: unknown; generate?: unknown };
+          try {
+            frame = request.json();
+          } catch {
+            return;
+          }
+          if (frame.type !== 'response.create') return;
+          if (frame.generate === false) {
+            // Codex's warm-up: a response with no output, answered without using up the script.
+            for (const event of warmUpEvents(frame, request)) ws.send(JSON.stringify(event));
+            return;
+          }
+          server.requests.push(request);
+          for (const event of socketEvents(script.shift() ?? fallback, frame, request)) {
+            ws.send(JSON.stringify(event));
+          }
+        });
+      });
+    });
+  }
+
   return {
     ...server,
+    upgrades,
+    frames,
     push: (...replies) => {
       script.push(...replies);
     },
     modelRequests: () =>
       server.requests.filter(
-        (r) => r.method === 'POST' && (r.path === '/v1/chat/completions' || r.path === '/v1/responses'),
+        (r) =>
+          (r.method === 'POST' && (r.path === '/v1/chat/completions' || r.path === '/v1/responses')) ||
+          (r.method === 'WEBSOCKET' && r.path === '/v1/responses'),
       ),
   };
+}
+
+/** The answer to a `generate: false` frame: created, then completed with no output. */
+function warmUpEvents(frame: { model?: unknown }, req: RecordedRequest): unknown[] {
+  const model = typeof frame.model === 'string' ? frame.model : 'gpt-5';
+  const id = fakeId('resp');
+  const usage = responsesUsage({ ...counts(req, undefined), output: 0 });
+  return [
+    {
+      type: 'response.created',
+      sequence_number: 0,
+      response: responseObject(id, model, 'in_progress', [], null),
+    },
+    {
+      type: 'response.completed',
+      sequence_number: 1,
+      response: responseObject(id, model, 'completed', [], usage),
+    },
+  ];
+}
+
+/** A scripted reply as Responses WebSocket events: the SSE events' payloads, or one `error` event. */
+function socketEvents(reply: OpenAIReply, frame: { model?: unknown }, req: RecordedRequest): unknown[] {
+  if (reply.kind === 'text' || reply.kind === 'tool_call') {
+    const model = typeof frame.model === 'string' ? frame.model : 'gpt-5';
+    return responsesEvents(reply, model, counts(req, reply.usage)).map((e) => e.data);
+  }
+  // The start of a response whose end never comes.
+  if (reply.kind === 'hang')
+    return responsesEvents({ kind: 'partial', text: reply.text }, 'gpt-5', counts(req, undefined)).map(
+      (e) => e.data,
+    );
+  const status = reply.kind === 'error' ? reply.status : 500;
+  const message = reply.kind === 'error' ? reply.message : `the fake has no WebSocket form of ${reply.kind}`;
+  const type = reply.kind === 'error' ? (reply.type ?? 'invalid_request_error') : 'server_error';
+  return [{ type: 'error', status, error: { type, code: null, message, param: null } }];
 }

@@ -44,6 +44,8 @@ export interface FakeServer {
   readonly url: string;
   readonly port: number;
   readonly requests: RecordedRequest[];
+  /** The node server, for fakes that also answer upgrades. */
+  readonly http: Server;
   close(): Promise<void>;
 }
 
@@ -119,6 +121,7 @@ export async function startFakeServer(handler: Handler): Promise<FakeServer> {
     url: `http://127.0.0.1:${port}`,
     port,
     requests,
+    http: server,
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

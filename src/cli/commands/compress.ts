@@ -4,6 +4,7 @@ import type { SavingsProfile } from '../../compress/options.js';
 import { stateDir } from '../../state-dir.js';
 import { classifyInput, compressInput, compressReport, DEFAULT_COUNT_MODEL } from '../compress-input.js';
 import type { CliContext, SetExitCode } from '../context.js';
+import { atPath } from '../failure.js';
 import { createLogger } from '../logger.js';
 import { parseChoice, parsePositiveInt } from '../options.js';
 
@@ -46,7 +47,7 @@ Examples:
 }
 
 async function readInput(file: string | undefined, ctx: CliContext): Promise<string> {
-  if (file !== undefined && file !== '-') return readFile(file, 'utf8');
+  if (file !== undefined && file !== '-') return atPath(file, readFile(file, 'utf8'));
   const chunks: Buffer[] = [];
   for await (const chunk of ctx.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   return Buffer.concat(chunks).toString('utf8');

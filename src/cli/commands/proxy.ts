@@ -3,10 +3,11 @@ import { ledgerPath } from '../../ledger/ledger.js';
 import { stateDir } from '../../state-dir.js';
 import type { CliContext, SetExitCode } from '../context.js';
 import { DEFAULT_PORT } from '../health.js';
+import { requestLine } from '../line-log.js';
 import { createLogger } from '../logger.js';
 import { parsePort } from '../options.js';
 import { type SharedProxyFlags, upstreamsFrom, withSharedProxyFlags } from '../proxy-flags.js';
-import { requestLine } from '../request-line.js';
+
 import { renderSummary } from '../summary.js';
 
 interface ProxyFlags extends SharedProxyFlags {

@@ -11,6 +11,7 @@ import {
 } from '../../ledger/report.js';
 import { stateDir } from '../../state-dir.js';
 import type { CliContext, SetExitCode } from '../context.js';
+import { atPath } from '../failure.js';
 import { formatInt, formatMoney, formatPercent } from '../format.js';
 import { createLogger, type Logger } from '../logger.js';
 import { parseChoice, parseDay, parseTimeZone } from '../options.js';
@@ -95,7 +96,7 @@ async function stats(report: string | undefined, flags: StatsFlags, ctx: CliCont
   const order: SortOrder = parseChoice(flags.order, ['asc', 'desc'] as const, '--order');
   const dir = stateDir(ctx.env);
   const ledger = ledgerPath(dir);
-  const { entries, skipped } = await readLedger(dir);
+  const { entries, skipped } = await atPath(ledger, readLedger(dir));
   if (skipped > 0) {
     // On stderr even in JSON mode: stdout stays pure data, and the user still learns lines were dropped.
     ctx.streams.stderr.write(

@@ -4,10 +4,10 @@ import type { ProxyStats } from '../../proxy/stats.js';
 import type { AgentName } from '../agents.js';
 import type { CliContext } from '../context.js';
 import { DEFAULT_PORT, type ProxyHealth, probeHealth } from '../health.js';
-import { fileLineLog, type LineLog, streamLineLog } from '../line-log.js';
+import { fileLineLog, type LineLog, requestLine, streamLineLog } from '../line-log.js';
 import type { Logger } from '../logger.js';
 import type { Upstreams } from '../proxy-flags.js';
-import { requestLine } from '../request-line.js';
+
 import type { WrapFlags, WrapSettings } from './settings.js';
 
 /** The proxy a wrapped agent talks to: started for this session, or a compatible one reused. */

@@ -93,11 +93,43 @@ describe('headroom proxy', () => {
     for (let i = 0; i < 100 && !stderr().includes('/v1/messages 200'); i++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    expect(stderr()).toMatch(/anthropic claude-sonnet-4-6 \/v1\/messages 200/);
+    const lines = stderr()
+      .split('\n')
+      .filter((line) => line.includes('/v1/messages'));
+    expect(lines).toHaveLength(1);
+    // Nothing to compress in "hi": the size alone and the reason, no `(-0.0%)`.
+    expect(lines[0]).toMatch(
+      /anthropic claude-sonnet-4-6 \/v1\/messages 200 \d+ tokens nothing-to-compress$/,
+    );
     child.kill('SIGINT');
     const result = await child;
     expect(result.exitCode).toBe(0);
     expect(stderr()).toMatch(/requests\s+1/);
+  });
+
+  it('prints no request lines with -q', async () => {
+    const port = await getPort({ host: '127.0.0.1' });
+    const { child, stderr } = await startCliProxy(['--port', String(port), '-q']);
+    const response = await fetch(`http://127.0.0.1:${port}/v1/messages`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-api-key': 'sk-ant-test',
+        'anthropic-version': '2023-06-01',
+      },
+      body: JSON.stringify({
+        model: 'claude-sonnet-4-6',
+        max_tokens: 10,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    });
+    await response.text();
+    // The summary counts the request once it has ended; stop only after the upstream has answered it.
+    expect(anthropic.messageRequests()).toHaveLength(1);
+    child.kill('SIGINT');
+    await child;
+    expect(stderr()).toMatch(/requests\s+1/);
+    expect(stderr()).not.toContain('/v1/messages');
   });
 
   it('names the process holding its port and exits 1', async () => {

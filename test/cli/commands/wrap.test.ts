@@ -104,13 +104,14 @@ describe('headroom wrap', () => {
     const result = await runCli(['wrap', 'codex', 'exec', '--skip-git-repo-check', 'why?'], { env });
     expect(result.exitCode).toBe(0);
     const seen = await report();
-    expect(seen.args.slice(0, 4)).toEqual([
+    expect(seen.args.slice(0, 5)).toEqual([
+      '--no-daemon',
       '-c',
       expect.stringMatching(/^openai_base_url="http:\/\/127\.0\.0\.1:\d+\/v1"$/),
       '-c',
       'tool_output_token_limit=200000',
     ]);
-    expect(seen.args.slice(4)).toEqual(['exec', '--skip-git-repo-check', 'why?']);
+    expect(seen.args.slice(5)).toEqual(['exec', '--skip-git-repo-check', 'why?']);
     expect(openai.modelRequests()).toHaveLength(1);
     expect(result.stdout).toContain('agent says: the discount test fails');
   });
@@ -244,9 +245,22 @@ describe('headroom wrap', () => {
     const result = await runCli(['wrap', '--verbose', '--log-file', log, 'claude'], { env });
     expect(result.exitCode).toBe(0);
     const text = await readFile(log, 'utf8');
-    expect(text).toMatch(/anthropic claude-sonnet-4-6 \/v1\/messages 200 [\d,]+→[\d,]+/);
+    const lines = text.split('\n').filter((line) => line.includes('/v1/messages'));
+    // Each request once, however many parts of headroom see it.
+    expect(lines).toHaveLength(anthropic.messageRequests().length);
+    expect(lines[0]).toMatch(
+      /anthropic claude-sonnet-4-6 \/v1\/messages 200 [\d,]+→[\d,]+ tokens \(-\d+\.\d%\)/,
+    );
     expect(result.stderr).not.toMatch(/\/v1\/messages 200/);
     expect(result.stderr).toContain(`log           ${log}`);
+  });
+
+  it('writes no per-request lines without --verbose', async () => {
+    const log = path.join(work, 'quiet.log');
+    const result = await runCli(['wrap', '--log-file', log, 'claude'], { env });
+    expect(result.exitCode).toBe(0);
+    await expect(readFile(log, 'utf8')).rejects.toThrow(/ENOENT/);
+    expect(result.stderr).not.toContain(`log           ${log}`);
   });
 
   it('measures without compressing under --no-optimize', async () => {

@@ -1,0 +1,47 @@
+import { HeadroomError } from '../errors.js';
+
+/** What the common system errors mean, in the words `ls` and `cat` use. */
+const SYSTEM_ERRORS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'not a directory',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device',
+  EMFILE: 'too many open files',
+  ECONNREFUSED: 'connection refused',
+};
+
+/**
+ * One line for a failure, never a stack trace: a HeadroomError with its fix, a system error with the path
+ * it concerns, anything else by its message. `HEADROOM_DEBUG=1` adds the stack for bug reports.
+ */
+export function describeFailure(error: unknown, env: NodeJS.ProcessEnv): string {
+  if (error instanceof HeadroomError)
+    return error.fix === undefined ? error.message : `${error.message} ${error.fix}`;
+  const debug = env.HEADROOM_DEBUG !== undefined && env.HEADROOM_DEBUG !== '' && env.HEADROOM_DEBUG !== '0';
+  if (!(error instanceof Error)) return String(error);
+  const stack = debug && error.stack !== undefined ? `\n${error.stack}` : '';
+  const { code, path, syscall } = error as NodeJS.ErrnoException;
+  if (code !== undefined && (path !== undefined || code in SYSTEM_ERRORS)) {
+    const what = SYSTEM_ERRORS[code] ?? code;
+    return `cannot ${syscall ?? 'open'}${path === undefined ? '' : ` ${path}`}: ${what}.${stack}`;
+  }
+  const firstLine = error.message.split('\n', 1)[0] ?? '';
+  return `${firstLine === '' ? error.name : firstLine} (unexpected; HEADROOM_DEBUG=1 shows where).${stack}`;
+}
+
+/**
+ * Names `path` on a system error that lacks it: reading a directory fails with EISDIR from `read`, which
+ * says nothing about which file was meant.
+ */
+export async function atPath<T>(path: string, work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    const errno = error as NodeJS.ErrnoException;
+    if (error instanceof Error && errno.code !== undefined && errno.path === undefined) errno.path = path;
+    throw error;
+  }
+}

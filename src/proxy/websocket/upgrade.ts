@@ -1,0 +1,64 @@
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+/**
+ * Handshake headers the two ends of each hop negotiate for themselves (key, accept, version, extensions,
+ * subprotocol), headers that describe one connection, and `host`: none of them is passed across.
+ */
+const HOP_HEADERS = new Set([
+  'connection',
+  'upgrade',
+  'keep-alive',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'host',
+  'content-length',
+  'sec-websocket-key',
+  'sec-websocket-accept',
+  'sec-websocket-version',
+  'sec-websocket-extensions',
+  'sec-websocket-protocol',
+]);
+
+/** The headers that cross the proxy in either direction: credentials and the agent's own headers pass untouched. */
+export function relayedHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || HOP_HEADERS.has(name) || name.startsWith('proxy-')) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+/** The upstream's address for a socket: its http(s) base with the path the client asked for, as ws(s). */
+export function socketUrl(upstream: URL): URL {
+  const url = new URL(upstream);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  return url;
+}
+
+export function isWebSocketUpgrade(req: IncomingMessage): boolean {
+  return (req.headers.upgrade ?? '').toLowerCase() === 'websocket';
+}
+
+/**
+ * Answers an upgrade with 426 and closes the socket. Codex takes 426 as "use HTTP" and falls back to
+ * `POST /v1/responses` at once, where other statuses cost it seconds of retries (design note §10).
+ */
+export function refuseUpgrade(socket: Duplex, why: string): void {
+  const body = JSON.stringify({ error: { message: why, type: 'upgrade_required' } });
+  socket.end(
+    'HTTP/1.1 426 Upgrade Required\r\nConnection: close\r\nContent-Type: application/json\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
+/** Close codes a peer may send (RFC 6455 §7.4): the reserved ones are mapped to what they stand for. */
+export function sendableCloseCode(code: number): number {
+  if (code === 1005) return 1000;
+  if (code === 1006 || code === 1015) return 1011;
+  if ((code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999))
+    return code;
+  return 1011;
+}

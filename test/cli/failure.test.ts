@@ -1,0 +1,94 @@
+/**
+ * Every command's bad-input path ends in one `error:` line and a non-zero exit, never a stack trace.
+ * In-process through `run()`, plus the real binary once, which is what users see.
+ */
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeFailure } from '../../src/cli/failure.js';
+import { run } from '../../src/cli/main.js';
+import { HeadroomError } from '../../src/errors.js';
+import { cleanEnv, memoryContext } from '../helpers/cli.js';
+
+let scratch: string;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  scratch = await mkdtemp(path.join(tmpdir(), 'hr-failure-'));
+  env = cleanEnv({ HOME: scratch, HEADROOM_HOME: path.join(scratch, 'state'), PATH: '/nonexistent' });
+});
+
+afterAll(async () => {
+  await rm(scratch, { recursive: true, force: true });
+});
+
+async function fails(args: string[], overrides: Record<string, string> = {}) {
+  const io = memoryContext({ ...env, ...overrides });
+  const code = await run(args, io.ctx);
+  return { code, stderr: io.stderr(), stdout: io.stdout() };
+}
+
+function expectOneLine(stderr: string): void {
+  // Commander's "did you mean" suggestion is the one second line allowed.
+  const lines = stderr
+    .trimEnd()
+    .split('\n')
+    .filter((line) => !line.startsWith('(Did you mean'));
+  expect(lines, stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^error: /);
+  expect(stderr).not.toMatch(/\n\s+at /);
+}
+
+describe('bad input, every command', () => {
+  const cases: [string, string[], number, RegExp][] = [
+    [
+      'compress: missing file',
+      ['compress', '/no/such/file'],
+      1,
+      /cannot open \/no\/such\/file: no such file/,
+    ],
+    ['compress: a directory', ['compress', '/'], 1, /cannot read \/: is a directory/],
+    ['compress: bad profile', ['compress', '--profile', 'max', '/'], 2, /--profile/],
+    ['stats: bad date', ['stats', '--since', 'yesterday'], 2, /--since/],
+    ['stats: unknown flag', ['stats', '--period', 'week'], 2, /unknown option '--period'/],
+    ['doctor: unknown flag', ['doctor', '--fix'], 2, /unknown option '--fix'/],
+    ['proxy: bad port', ['proxy', '--port', 'http'], 2, /--port/],
+    ['proxy: bad upstream', ['proxy', '--openai-upstream', 'ftp://x'], 2, /--openai-upstream/],
+    ['wrap: unknown agent', ['wrap', 'cursor'], 2, /unknown agent `cursor`/],
+    ['wrap: agent not installed', ['wrap', 'codex'], 127, /not on your PATH/],
+    ['wrap: budget too small', ['wrap', '--tool-output-budget', '5', 'codex'], 2, /--tool-output-budget/],
+    ['an unknown command', ['compres', 'x'], 2, /unknown command 'compres'/],
+  ];
+  for (const [name, args, code, message] of cases) {
+    it(name, async () => {
+      const result = await fails(args);
+      expect(result.code).toBe(code);
+      expectOneLine(result.stderr);
+      expect(result.stderr).toMatch(message);
+      expect(result.stdout).toBe('');
+    });
+  }
+
+  it('stats: a ledger that cannot be read names it', async () => {
+    const state = path.join(scratch, 'broken');
+    await mkdir(path.join(state, 'ledger.jsonl'), { recursive: true });
+    const result = await fails(['stats'], { HEADROOM_HOME: state });
+    expect(result.code).toBe(1);
+    expectOneLine(result.stderr);
+    expect(result.stderr).toContain(`cannot read ${path.join(state, 'ledger.jsonl')}: is a directory`);
+  });
+});
+
+describe('describeFailure', () => {
+  it('gives a HeadroomError with its fix', () => {
+    const error = new HeadroomError('PORT_IN_USE', 'Port 1 is taken.', { fix: 'Pick another.' });
+    expect(describeFailure(error, {})).toBe('Port 1 is taken. Pick another.');
+  });
+
+  it('gives an unexpected error by its first line, and its stack only with HEADROOM_DEBUG', () => {
+    const error = new TypeError('x is undefined\nmore detail');
+    expect(describeFailure(error, {})).toBe('x is undefined (unexpected; HEADROOM_DEBUG=1 shows where).');
+    expect(describeFailure(error, { HEADROOM_DEBUG: '1' })).toContain('\n    at ');
+  });
+});

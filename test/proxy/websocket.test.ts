@@ -1,0 +1,220 @@
+/**
+ * The Responses WebSocket transport through the proxy, against a fake upstream that speaks it on loopback:
+ * the upgrade is relayed, `response.create` input is compressed as over HTTP, everything else passes
+ * byte for byte, usage reaches the ledger, and a refused upgrade becomes 426.
+ */
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { FakeOpenAIOptions } from '../helpers/fake-openai.js';
+import { bigTestLog, type Harness, startHarness } from '../helpers/proxy-harness.js';
+
+let h: Harness | undefined;
+const sockets: WebSocket[] = [];
+afterEach(async () => {
+  for (const socket of sockets.splice(0)) socket.terminate();
+  await h?.close();
+  h = undefined;
+});
+
+const LOG = bigTestLog(1500);
+const HEADERS = { authorization: 'Bearer sk-proj-socket', 'openai-beta': 'responses_websockets=2026-02-06' };
+
+/** Codex's first turn after a command ran: the call, then its output (header and a long test log). */
+function createFrame(extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    type: 'response.create',
+    model: 'gpt-5',
+    instructions: 'You are Codex.',
+    input: [
+      { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Which test fails and why?' }] },
+      { type: 'function_call', call_id: 'call_1', name: 'exec_command', arguments: '{"cmd":"npm test"}' },
+      {
+        type: 'function_call_output',
+        call_id: 'call_1',
+        output: `Chunk ID: 1\nWall time: 2.0 seconds\nProcess exited with code 1\nOriginal token count: 30000\nOutput:\n${LOG}`,
+      },
+    ],
+    tools: [],
+    stream: true,
+    ...extra,
+  });
+}
+
+async function setup(openai: FakeOpenAIOptions) {
+  h = await startHarness({ openai });
+  return h;
+}
+
+/** Opens a client socket on the proxy and collects what it receives. */
+async function connect(url: string) {
+  const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/v1/responses`, { headers: HEADERS });
+  sockets.push(socket);
+  const received: { data: Buffer; binary: boolean }[] = [];
+  socket.on('message', (data: Buffer, binary) => received.push({ data, binary }));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  return { socket, received };
+}
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+  if (!check()) throw new Error(`timed out waiting for ${what}`);
+}
+
+/** The status the proxy answers a refused upgrade with, as a WebSocket client sees it. */
+function refusedStatus(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/v1/responses`, { headers: HEADERS });
+    socket.once('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      res.resume();
+      socket.terminate();
+    });
+    socket.once('open', () => reject(new Error('the upgrade was accepted')));
+    socket.once('error', () => undefined);
+  });
+}
+
+describe('Responses over WebSocket through the proxy', () => {
+  it('compresses response.create input, relays the events, and counts usage from response.completed', async () => {
+    const h = await setup({
+      websocket: 'accept',
+      replies: [{ kind: 'text', text: 'The rounding test fails.' }],
+    });
+    const { received } = await connect(h.proxy.url);
+    const frame = createFrame();
+    sockets[0]!.send(frame);
+    const [entry] = await h.waitForEntries(1);
+
+    const upstream = h.openai.modelRequests();
+    expect(upstream).toHaveLength(1);
+    expect(upstream[0]!.headers.authorization).toBe('Bearer sk-proj-socket');
+    expect(upstream[0]!.headers['openai-beta']).toBe('responses_websockets=2026-02-06');
+    const sent = upstream[0]!.json<{ input: { output?: string }[]; instructions: string }>();
+    const output = sent.input[2]!.output!;
+    expect(output.length).toBeLessThan(LOG.length / 3);
+    expect(output).toContain('Error: expected 10.05 to equal 10.06');
+    expect(output).toMatch(/hash=[0-9a-f]{12}/);
+    // Only the tool output changed: every other byte of the frame is the client's.
+    const original = JSON.parse(frame) as { input: { output?: string }[] };
+    original.input[2]!.output = output;
+    expect(upstream[0]!.body.toString('utf8')).toBe(JSON.stringify(original));
+
+    await until(() => received.some((m) => m.data.includes('"response.completed"')), 'response.completed');
+    const types = received.map((m) => (JSON.parse(m.data.toString('utf8')) as { type: string }).type);
+    expect(types[0]).toBe('response.created');
+    expect(types.at(-1)).toBe('response.completed');
+    expect(received.every((m) => !m.binary)).toBe(true);
+
+    expect(entry).toMatchObject({
+      provider: 'openai',
+      model: 'gpt-5',
+      path: '/v1/responses',
+      status: 200,
+    });
+    expect(entry!.tokensSaved).toBeGreaterThan(entry!.tokensBefore / 2);
+    // The fake reports a quarter of the bytes it received as input tokens: what went upstream, compressed.
+    expect(entry!.usage?.inputTokens).toBe(Math.ceil(upstream[0]!.body.length / 4));
+    expect(entry!.usage?.outputTokens).toBe(9);
+  });
+
+  it('relays other frames byte for byte, in order, text and binary', async () => {
+    const h = await setup({ websocket: 'accept', replies: [{ kind: 'text', text: 'ok' }] });
+    await connect(h.proxy.url);
+    const other = Buffer.from('{"type":"response.cancel" , "response_id":"resp_1"}');
+    const binary = Buffer.from([0, 1, 2, 0xff, 0xfe]);
+    const notJson = Buffer.from('not json "response.create"');
+    sockets[0]!.send(createFrame());
+    sockets[0]!.send(other);
+    sockets[0]!.send(binary, { binary: true });
+    sockets[0]!.send(notJson);
+    await until(() => h.openai.frames.length === 4, 'four frames upstream');
+    const frames = h.openai.frames;
+    expect(JSON.parse(frames[0]!.toString('utf8')).type).toBe('response.create');
+    expect(frames[1]!.equals(other)).toBe(true);
+    expect(frames[2]!.equals(binary)).toBe(true);
+    expect(frames[3]!.equals(notJson)).toBe(true);
+  });
+
+  it('counts an error event with its status and passes it to the client', async () => {
+    const h = await setup({
+      websocket: 'accept',
+      replies: [
+        { kind: 'error', status: 400, message: 'Invalid value for input', type: 'invalid_request_error' },
+      ],
+    });
+    const { received } = await connect(h.proxy.url);
+    sockets[0]!.send(createFrame());
+    const [entry] = await h.waitForEntries(1);
+    expect(entry!.status).toBe(400);
+    await until(() => received.length === 1, 'the error event');
+    expect(received[0]!.data.toString('utf8')).toContain('Invalid value for input');
+  });
+
+  it('passes a frame it cannot compress through unchanged and records why', async () => {
+    const h = await setup({ websocket: 'accept', replies: [{ kind: 'text', text: 'ok' }] });
+    await connect(h.proxy.url);
+    const frame = JSON.stringify({ type: 'response.create', model: 'gpt-5', input: 'just a string' });
+    sockets[0]!.send(frame);
+    const [entry] = await h.waitForEntries(1);
+    expect(h.openai.frames[0]!.toString('utf8')).toBe(frame);
+    expect(entry!.passthroughReason).toBe('nothing-to-compress');
+  });
+
+  it('sends the frame as it came when compression fails, and records why', async () => {
+    h = await startHarness({
+      openai: { websocket: 'accept', replies: [{ kind: 'text', text: 'ok' }] },
+      deps: {
+        compress: () => {
+          throw new Error('compressor bug');
+        },
+      },
+    });
+    await connect(h.proxy.url);
+    const frame = createFrame();
+    sockets[0]!.send(frame);
+    const [entry] = await h.waitForEntries(1);
+    expect(h.openai.frames[0]!.toString('utf8')).toBe(frame);
+    expect(entry!.passthroughReason).toBe('compression-error');
+    expect(entry!.status).toBe(200);
+  });
+
+  it('answers 426 when the upstream refuses the upgrade, so the client uses HTTP', async () => {
+    const h = await setup({ websocket: 404 });
+    expect(await refusedStatus(h.proxy.url)).toBe(426);
+    expect(h.openai.upgrades).toHaveLength(1);
+    expect(h.openai.upgrades[0]!.authorization).toBe('Bearer sk-proj-socket');
+  });
+
+  it('answers 426 when the upstream cannot be reached', async () => {
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    h = await startHarness({ proxy: { openaiUpstream: `http://127.0.0.1:${port}` } });
+    expect(await refusedStatus(h.proxy.url)).toBe(426);
+  });
+
+  it('counts a response cut short when the client leaves (499)', async () => {
+    const h = await setup({ websocket: 'accept', replies: [{ kind: 'hang', text: 'never ends' }] });
+    const { socket, received } = await connect(h.proxy.url);
+    socket.send(createFrame());
+    await until(() => received.length > 0, 'the start of the response');
+    socket.close(1000);
+    const [entry] = await h.waitForEntries(1);
+    expect(entry!.status).toBe(499);
+    expect(entry!.usage).toBeUndefined();
+    expect(entry!.tokensSaved).toBeGreaterThan(0);
+  });
+
+  it('closes open sockets with 1001 when the proxy stops', async () => {
+    const h = await setup({ websocket: 'accept' });
+    const { socket } = await connect(h.proxy.url);
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    await h.proxy.stop();
+    expect(await closed).toBe(1001);
+  });
+});
