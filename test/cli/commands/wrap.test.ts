@@ -317,6 +317,6 @@ describe('headroom wrap', () => {
       `unreachable   1 request failed: the provider could not be reached (${upstream}/)`,
     );
     expect(result.stderr).not.toContain('nothing-to-compress');
-    expect(await readFile(log, 'utf8')).toMatch(/\/v1\/messages 502 [\d,]+→[\d,]+ upstream-unreachable/);
+    expect(await readFile(log, 'utf8')).toMatch(/\/v1\/messages 502 [\d,]+ tokens upstream-unreachable/);
   });
 });
