@@ -10,14 +10,15 @@ import {
 } from '../cli/compress-input.js';
 import { formatInt } from '../cli/format.js';
 import type { SavingsProfile } from '../compress/options.js';
+import { RETRIEVE_TOOL } from '../compress/resolve-options.js';
 import { HeadroomError } from '../errors.js';
 import { guarded, textResult } from './tool-result.js';
 
-export const COMPRESS_TOOL_NAME = 'headroom_compress';
+const COMPRESS_TOOL_NAME = 'headroom_compress';
 
 const DESCRIPTION =
   'Shrink a large tool output (text) or a chat messages array before reading it. Kept lines stay ' +
-  'verbatim; omitted ones are marked and retrievable with headroom_retrieve. question protects what it ' +
+  `verbatim; omitted ones are marked and retrievable with ${RETRIEVE_TOOL}. question protects what it ` +
   'names; budget is a target in tokens.';
 
 const inputSchema = {

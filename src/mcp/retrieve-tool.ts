@@ -2,12 +2,11 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { formatInt } from '../cli/format.js';
+import { RETRIEVE_TOOL } from '../compress/resolve-options.js';
 import { HeadroomError } from '../errors.js';
 import { normalizeHash } from '../sdk/retrieval-tool.js';
 import { ccrDir, DEFAULT_STORE_TTL_MS, readOriginal } from '../store/file-store.js';
 import { guarded, textResult } from './tool-result.js';
-
-export const RETRIEVE_TOOL_NAME = 'headroom_retrieve';
 
 const DESCRIPTION =
   'Get back text headroom omitted: pass the hash from a `[headroom: … hash=…]` marker. Returns the ' +
@@ -123,7 +122,7 @@ export async function retrieve(args: RetrieveArgs, stateDir: string): Promise<Ca
 
 export function registerRetrieveTool(server: McpServer, stateDir: string): void {
   server.registerTool(
-    RETRIEVE_TOOL_NAME,
+    RETRIEVE_TOOL,
     { description: DESCRIPTION, inputSchema, annotations: { readOnlyHint: true } },
     (args) => guarded(() => retrieve(args, stateDir)),
   );

@@ -21,11 +21,15 @@ export function createMcpServer(stateDir: string): McpServer {
   return server;
 }
 
-/** Serves over stdin/stdout until the client closes stdin. */
+/**
+ * Serves over stdin/stdout until the client closes stdin. A line that is not JSON-RPC is reported through
+ * `onError` and skipped; the server keeps answering.
+ */
 export async function serveStdio(
   server: McpServer,
   stdin: NodeJS.ReadableStream,
   stdout: NodeJS.WritableStream,
+  onError: (error: Error) => void,
 ): Promise<void> {
   const transport = new StdioServerTransport(stdin as Readable, stdout as Writable, {
     maxBufferSize: MAX_MESSAGE_BYTES,
@@ -34,6 +38,7 @@ export async function serveStdio(
     transport.onclose = resolve;
   });
   await server.connect(transport);
+  server.server.onerror = onError;
   const end = () => void server.close();
   stdin.once('end', end);
   stdin.once('close', end);

@@ -7,7 +7,7 @@ import { PRICING_SNAPSHOT_DATE } from '../ledger/pricing.js';
 import { buildReport, type GroupBy } from '../ledger/report.js';
 import { guarded, textResult } from './tool-result.js';
 
-export const STATS_TOOL_NAME = 'headroom_stats';
+const STATS_TOOL_NAME = 'headroom_stats';
 
 const DESCRIPTION =
   'Tokens and money headroom saved, as `headroom stats --json` reports them. period: daily (default), ' +

@@ -2,12 +2,13 @@
  * `headroom mcp install|uninstall claude|codex` against the real agents' own `mcp` commands, in a scratch
  * HOME, CLAUDE config and CODEX_HOME. Claude Code is pointed at a closed loopback port, so nothing leaves.
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.js';
-import { memoryContext } from '../helpers/cli.js';
+import { wantedEntry } from '../../src/mcp/install.js';
+import { BIN, memoryContext } from '../helpers/cli.js';
 import { AGENT_BIN_DIR, offlineCodexHome } from '../helpers/real-agents.js';
 
 let scratch: string;
@@ -137,6 +138,35 @@ describe('headroom mcp install/uninstall codex', () => {
     expect((await readFile(file, 'utf8')).trimEnd()).toBe(original.trimEnd());
     expect((await cli('mcp', 'uninstall', 'codex')).stdout).toContain('not installed');
   }, 60_000);
+});
+
+describe('the entry mcp install registers', () => {
+  it('starts `headroom mcp` when the headroom on PATH is this install, else this Node and script', async () => {
+    const bin = path.join(scratch, 'global-bin');
+    await mkdir(bin, { recursive: true });
+    await symlink(BIN, path.join(bin, 'headroom'));
+    expect(await wantedEntry({ PATH: bin, HOME: scratch })).toEqual({
+      command: 'headroom',
+      args: ['mcp'],
+      env: {},
+    });
+    expect(await wantedEntry({ PATH: '/nowhere', HOME: scratch })).toEqual({
+      command: process.execPath,
+      args: [BIN, 'mcp'],
+      env: {},
+    });
+  });
+
+  it('pins a state directory chosen by variable, since agents pass few variables to MCP servers', async () => {
+    const base = { PATH: '/nowhere', HOME: scratch };
+    expect((await wantedEntry({ ...base, HEADROOM_HOME: 'rel/hr' })).env).toEqual({
+      HEADROOM_HOME: path.resolve('rel/hr'),
+    });
+    expect((await wantedEntry({ ...base, XDG_STATE_HOME: '/state' })).env).toEqual({
+      XDG_STATE_HOME: '/state',
+    });
+    expect((await wantedEntry({ ...base, XDG_STATE_HOME: 'relative' })).env).toEqual({});
+  });
 });
 
 describe('headroom mcp install errors', () => {

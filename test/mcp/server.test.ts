@@ -205,6 +205,28 @@ describe('headroom mcp over stdio', () => {
 });
 
 describe('headroom mcp as a process', () => {
+  it('skips a line that is not JSON-RPC, says so on stderr, and answers the next request', async () => {
+    const child = spawn(process.execPath, [BIN, 'mcp'], {
+      env: { HEADROOM_HOME: home, PATH: path.dirname(process.execPath) },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.stdin.write('this is not json\n{"jsonrpc":"2.0","id":7,"method":"ping"}\n');
+    await expect.poll(() => stdout, { timeout: 10_000 }).toContain('"id":7');
+    expect(JSON.parse(stdout.trim())).toEqual({ jsonrpc: '2.0', id: 7, result: {} });
+    expect(stderr).toContain('error: mcp:');
+    child.stdin.end();
+    expect(await exited).toBe(0);
+  });
+
   it('exits 0 when the client closes its stdin', async () => {
     const child = spawn(process.execPath, [BIN, 'mcp'], {
       env: { HEADROOM_HOME: home, PATH: path.dirname(process.execPath) },

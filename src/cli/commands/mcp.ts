@@ -29,8 +29,12 @@ Examples:
     .description('serve MCP over stdin/stdout (what the agents start; the default)')
     .action(async () => {
       const { createMcpServer, serveStdio } = await import('../../mcp/server.js');
-      // stdout carries the protocol; nothing else may be written to it.
-      await serveStdio(createMcpServer(stateDir(ctx.env)), ctx.stdin, ctx.streams.stdout);
+      // stdout carries the protocol; nothing else may be written to it. Errors go to stderr, which the
+      // agents keep in their MCP logs.
+      const logger = createLogger({ env: ctx.env, streams: ctx.streams });
+      await serveStdio(createMcpServer(stateDir(ctx.env)), ctx.stdin, ctx.streams.stdout, (error) =>
+        logger.error(`mcp: ${error.message}`),
+      );
       setExit(0);
     });
   for (const verb of ['install', 'uninstall'] as const) {
