@@ -11,6 +11,17 @@ const SYSTEM_ERRORS: Readonly<Record<string, string>> = {
   ENOSPC: 'no space left on device',
   EMFILE: 'too many open files',
   ECONNREFUSED: 'connection refused',
+  EADDRNOTAVAIL: 'address not available on this machine',
+  EADDRINUSE: 'address already in use',
+  ENOTFOUND: 'host not found',
+};
+
+/** System call names as a user would say them. */
+const VERBS: Readonly<Record<string, string>> = {
+  getaddrinfo: 'resolve',
+  scandir: 'list',
+  stat: 'read',
+  lstat: 'read',
 };
 
 /**
@@ -23,10 +34,17 @@ export function describeFailure(error: unknown, env: NodeJS.ProcessEnv): string 
   const debug = env.HEADROOM_DEBUG !== undefined && env.HEADROOM_DEBUG !== '' && env.HEADROOM_DEBUG !== '0';
   if (!(error instanceof Error)) return String(error);
   const stack = debug && error.stack !== undefined ? `\n${error.stack}` : '';
-  const { code, path, syscall } = error as NodeJS.ErrnoException;
+  const { code, path, syscall, address, port, hostname } = error as NodeJS.ErrnoException & {
+    address?: string;
+    port?: number;
+    hostname?: string;
+  };
   if (code !== undefined && (path !== undefined || code in SYSTEM_ERRORS)) {
     const what = SYSTEM_ERRORS[code] ?? code;
-    return `cannot ${syscall ?? 'open'}${path === undefined ? '' : ` ${path}`}: ${what}.${stack}`;
+    // A file, an address (`listen 10.0.0.9:8787`) or a host name, whichever the error concerns.
+    const target =
+      path ?? (address === undefined ? hostname : port === undefined ? address : `${address}:${port}`);
+    return `cannot ${VERBS[syscall ?? ''] ?? syscall ?? 'open'}${target === undefined ? '' : ` ${target}`}: ${what}.${stack}`;
   }
   const firstLine = error.message.split('\n', 1)[0] ?? '';
   return `${firstLine === '' ? error.name : firstLine} (unexpected; HEADROOM_DEBUG=1 shows where).${stack}`;

@@ -86,6 +86,24 @@ describe('describeFailure', () => {
     expect(describeFailure(error, {})).toBe('Port 1 is taken. Pick another.');
   });
 
+  it('names the address or host of a network error', () => {
+    const listen = Object.assign(new Error('listen EADDRNOTAVAIL'), {
+      code: 'EADDRNOTAVAIL',
+      syscall: 'listen',
+      address: '10.0.0.9',
+      port: 8787,
+    });
+    expect(describeFailure(listen, {})).toBe(
+      'cannot listen 10.0.0.9:8787: address not available on this machine.',
+    );
+    const lookup = Object.assign(new Error('getaddrinfo ENOTFOUND'), {
+      code: 'ENOTFOUND',
+      syscall: 'getaddrinfo',
+      hostname: 'nowhere.invalid',
+    });
+    expect(describeFailure(lookup, {})).toBe('cannot resolve nowhere.invalid: host not found.');
+  });
+
   it('gives an unexpected error by its first line, and its stack only with HEADROOM_DEBUG', () => {
     const error = new TypeError('x is undefined\nmore detail');
     expect(describeFailure(error, {})).toBe('x is undefined (unexpected; HEADROOM_DEBUG=1 shows where).');

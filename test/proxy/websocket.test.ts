@@ -3,6 +3,7 @@
  * the upgrade is relayed, `response.create` input is compressed as over HTTP, everything else passes
  * byte for byte, usage reaches the ledger, and a refused upgrade becomes 426.
  */
+import { request } from 'node:http';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -187,6 +188,27 @@ describe('Responses over WebSocket through the proxy', () => {
     expect(await refusedStatus(h.proxy.url)).toBe(426);
     expect(h.openai.upgrades).toHaveLength(1);
     expect(h.openai.upgrades[0]!.authorization).toBe('Bearer sk-proj-socket');
+  });
+
+  it('serves a request asking for another upgrade (h2c) as plain HTTP/1.1', async () => {
+    const h = await setup({});
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = request(`${h.proxy.url}/health`, {
+        headers: {
+          connection: 'Upgrade, HTTP2-Settings',
+          upgrade: 'h2c',
+          'http2-settings': 'AAMAAABkAAQCAAAAAAIAAAAA',
+        },
+      });
+      req.on('response', (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (c: Buffer) => parts.push(c));
+        res.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(JSON.parse(body)).toMatchObject({ status: 'ok', service: 'headroom' });
   });
 
   it('answers 426 when the upstream cannot be reached', async () => {

@@ -14,6 +14,7 @@ import {
   refuseUpgrade,
   relayedHeaders,
   sendableCloseCode,
+  serveWithoutUpgrade,
   socketUrl,
 } from './upgrade.js';
 
@@ -83,7 +84,7 @@ export function attachSocketRelay(server: Server, deps: SocketRelayDeps): Socket
   function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
     if (!isWebSocketUpgrade(req)) {
-      refuseUpgrade(socket, 'headroom relays only WebSocket upgrades; use HTTP');
+      serveWithoutUpgrade(server, req, socket);
       return;
     }
     const target = socketUrl(upstreamUrl(deps.upstream, req.url ?? '/'));

@@ -1,4 +1,5 @@
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { type IncomingHttpHeaders, type IncomingMessage, type Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 
 /**
@@ -40,6 +41,28 @@ export function socketUrl(upstream: URL): URL {
 
 export function isWebSocketUpgrade(req: IncomingMessage): boolean {
   return (req.headers.upgrade ?? '').toLowerCase() === 'websocket';
+}
+
+/**
+ * Serves a request that asked for some other upgrade (curl's `--http2` sends `Upgrade: h2c`) as the plain
+ * HTTP/1.1 request it also is, as the server would without an upgrade listener. Node hands such requests
+ * over without parsing a body, so only body-less ones can be served; the rest get 426.
+ */
+export function serveWithoutUpgrade(server: Server, req: IncomingMessage, socket: Duplex): void {
+  const length = Number(req.headers['content-length'] ?? 0);
+  if (req.headers['transfer-encoding'] !== undefined || length > 0) {
+    refuseUpgrade(socket, 'headroom does not upgrade this connection; send the request without `Upgrade`');
+    return;
+  }
+  const res = new ServerResponse(req);
+  res.shouldKeepAlive = false;
+  res.assignSocket(socket as Socket);
+  res.once('finish', () => {
+    res.detachSocket(socket as Socket);
+    socket.end();
+  });
+  req.push(null);
+  server.emit('request', req, res);
 }
 
 /**

@@ -69,25 +69,30 @@ async function startCliProxy(args: string[]): Promise<{ child: Running; stderr: 
   return { child: child as Running, stderr: () => stderr };
 }
 
+/** A small Anthropic call with nothing to compress, sent to the proxy on `port`. */
+function sayHi(port: number): Promise<Response> {
+  return fetch(`http://127.0.0.1:${port}/v1/messages`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-api-key': 'sk-ant-test',
+      'anthropic-version': '2023-06-01',
+    },
+    body: JSON.stringify({
+      model: 'claude-sonnet-4-6',
+      max_tokens: 10,
+      messages: [{ role: 'user', content: 'hi' }],
+    }),
+  });
+}
+
 describe('headroom proxy', () => {
   it('serves in the foreground, logs one line per request, and stops cleanly on Ctrl-C', async () => {
     const port = await getPort({ host: '127.0.0.1' });
     const { child, stderr } = await startCliProxy(['--port', String(port)]);
     const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { service: string };
     expect(health.service).toBe('headroom');
-    const response = await fetch(`http://127.0.0.1:${port}/v1/messages`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-api-key': 'sk-ant-test',
-        'anthropic-version': '2023-06-01',
-      },
-      body: JSON.stringify({
-        model: 'claude-sonnet-4-6',
-        max_tokens: 10,
-        messages: [{ role: 'user', content: 'hi' }],
-      }),
-    });
+    const response = await sayHi(port);
     expect(response.status).toBe(200);
     await response.text();
     for (let i = 0; i < 100 && !stderr().includes('/v1/messages 200'); i++) {
@@ -110,19 +115,7 @@ describe('headroom proxy', () => {
   it('prints no request lines with -q', async () => {
     const port = await getPort({ host: '127.0.0.1' });
     const { child, stderr } = await startCliProxy(['--port', String(port), '-q']);
-    const response = await fetch(`http://127.0.0.1:${port}/v1/messages`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-api-key': 'sk-ant-test',
-        'anthropic-version': '2023-06-01',
-      },
-      body: JSON.stringify({
-        model: 'claude-sonnet-4-6',
-        max_tokens: 10,
-        messages: [{ role: 'user', content: 'hi' }],
-      }),
-    });
+    const response = await sayHi(port);
     await response.text();
     // The summary counts the request once it has ended; stop only after the upstream has answered it.
     expect(anthropic.messageRequests()).toHaveLength(1);
