@@ -95,6 +95,18 @@ describe('withHeadroom(ChatOpenAI)', () => {
     expect(model.headroom.stats().requests).toBe(1);
   });
 
+  it('streamEvents (ChatOpenAI streams its own events): the request was compressed once', async () => {
+    const model = withHeadroom(await chatOpenAI([{ kind: 'text', text: 'ok events' }]));
+    let text = '';
+    for await (const event of model.streamEvents(conversation())) {
+      if (event.event === 'content-block-delta' && event.delta.type === 'text-delta')
+        text += event.delta.text;
+    }
+    expect(text).toBe('ok events');
+    expect(String(chatSent(0).messages[2]!.content)).toMatch(MARKER);
+    expect(model.headroom.stats().requests).toBe(1);
+  });
+
   it('batch: every conversation is compressed', async () => {
     const model = withHeadroom(
       await chatOpenAI([
