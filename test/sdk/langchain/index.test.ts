@@ -83,7 +83,7 @@ describe('withHeadroom(ChatOpenAI)', () => {
     expect('headroom' in base).toBe(false);
   });
 
-  it('stream: the streamed answer arrives in chunks, the request was compressed', async () => {
+  it('stream: the answer streams back, the request was compressed', async () => {
     const model = withHeadroom(await chatOpenAI([{ kind: 'text', text: 'The discount test fails.' }]));
     let text = '';
     for await (const chunk of await model.stream(conversation())) text += chunk.text;
