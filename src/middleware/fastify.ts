@@ -18,6 +18,7 @@ interface FastifyRequestLike {
 }
 interface FastifyReplyLike {
   readonly statusCode: number;
+  readonly raw: { once(event: 'close', listener: () => void): unknown };
   getHeader(name: string): unknown;
 }
 interface FastifyLike {
@@ -28,10 +29,6 @@ interface FastifyLike {
   addHook(
     name: 'onSend',
     hook: (req: FastifyRequestLike, reply: FastifyReplyLike, payload: unknown) => Promise<unknown>,
-  ): unknown;
-  addHook(
-    name: 'onResponse',
-    hook: (req: FastifyRequestLike, reply: FastifyReplyLike) => Promise<void>,
   ): unknown;
 }
 
@@ -54,7 +51,7 @@ export function headroomFastify(options: HeadroomMiddlewareOptions = {}): Headro
   const runtime = createMiddlewareRuntime(options);
   const calls = new WeakMap<FastifyRequestLike, ModelCall>();
   const plugin = async (app: FastifyLike): Promise<void> => {
-    app.addHook('preParsing', async (request, _reply, payload) => {
+    app.addHook('preParsing', async (request, reply, payload) => {
       const route = runtime.routeFor(request.method, new URL(request.url, 'http://app').pathname);
       const declared = Number(request.headers['content-length']);
       // Over the route's limit Fastify answers 413 itself; the body is left for it to refuse unread.
@@ -62,6 +59,8 @@ export function headroomFastify(options: HeadroomMiddlewareOptions = {}): Headro
       const raw = await readBody(payload);
       const call = await runtime.start(route, raw, { get: (name) => request.headers[name]?.toString() });
       calls.set(request, call);
+      // `close` comes after the last byte and when the client leaves early (Fastify's onResponse misses the latter).
+      reply.raw.once('close', () => call.done(reply.statusCode));
       const body = Buffer.from(call.body.buffer, call.body.byteOffset, call.body.byteLength);
       request.rawBody = body;
       request.headers['content-length'] = String(body.byteLength);
@@ -88,9 +87,6 @@ export function headroomFastify(options: HeadroomMiddlewareOptions = {}): Headro
       // Errors end both streams; Fastify sees the watched one end as it would have seen the payload end.
       pipeline(payload, watched, () => {});
       return watched;
-    });
-    app.addHook('onResponse', async (request, reply) => {
-      calls.get(request)?.done(reply.statusCode);
     });
   };
   // Fastify's `skip-override`: the hooks apply to the whole app, not only to routes registered inside the plugin.

@@ -40,17 +40,24 @@ export function headroomHono(options: HeadroomMiddlewareOptions = {}): HeadroomH
       response.headers.get('content-type') ?? undefined,
       response.headers.get('content-encoding') ?? undefined,
     );
-    const watched = response.body.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, controller) {
-          reader.push(chunk);
-          controller.enqueue(chunk);
-        },
-        flush() {
+    const body = response.body.getReader();
+    // Pulled chunk by chunk, so a client that leaves mid-stream still closes the ledger entry (`cancel`).
+    const watched = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const { done, value } = await body.read();
+        if (done) {
+          controller.close();
           call.done(response.status);
-        },
-      }),
-    );
+          return;
+        }
+        reader.push(value);
+        controller.enqueue(value);
+      },
+      cancel(reason) {
+        call.done(response.status);
+        return body.cancel(reason);
+      },
+    });
     c.res = new Response(watched, response);
   };
   return Object.assign(middleware, { headroom: runtime.handle });

@@ -36,9 +36,10 @@ export interface HeadroomMiddlewareOptions
     | 'compressionTimeoutMs'
     | 'store'
     | 'onRequest'
-    | 'log'
     | 'env'
   > {
+  /** Told when a ledger line could not be written (never content or secrets). */
+  readonly log?: (line: string) => void;
   /**
    * The app's routes that relay model calls (the path as the app sees it, POST only) and the API each
    * speaks. Every other route is left alone. Default: `/v1/messages`, `/v1/chat/completions`, `/v1/responses`.

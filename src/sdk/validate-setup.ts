@@ -53,7 +53,7 @@ export async function checkUpstream(url: URL, timeoutMs = UPSTREAM_TIMEOUT_MS): 
       name,
       status: 'fail',
       message: `${shown} does not answer (${cause})`,
-      fix: 'start the provider or gateway there, or correct the upstream URL (an HTTPS_PROXY without NO_PROXY can also swallow it)',
+      fix: 'start the provider or gateway there, or correct the URL in `upstreams`',
     };
   }
 }

@@ -25,10 +25,14 @@ async function startApp(entries: LedgerEntry[]) {
   h = await startHarness();
   const upstream = h.anthropic.url;
   const plugin = headroomFastify({ stateDir: h.stateDir, onRequest: (e) => entries.push(e) });
-  app = Fastify({ bodyLimit: 32 * 1024 * 1024 });
+  app = Fastify({ bodyLimit: 32 * 1024 * 1024, forceCloseConnections: true });
   await app.register(plugin);
   app.post('/v1/messages', async (request, reply) => {
+    // A relay stops its upstream call when its client leaves.
+    const left = new AbortController();
+    reply.raw.once('close', () => left.abort());
     const res = await fetch(`${upstream}/v1/messages`, {
+      signal: left.signal,
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': String(request.headers['x-api-key']) },
       body: (request as { rawBody?: Buffer }).rawBody ?? JSON.stringify(request.body),
@@ -79,6 +83,23 @@ describe('headroomFastify in a real Fastify app relaying to a fake provider', ()
       body: JSON.stringify({ text: bigTestLog(300) }),
     });
     expect(await notes.json()).toEqual({ got: { text: bigTestLog(300) } });
+  });
+
+  it('a client that leaves mid-stream still gets its ledger entry', async () => {
+    const entries: LedgerEntry[] = [];
+    const { url, h } = await startApp(entries);
+    h.anthropic.push({ kind: 'hang', text: 'An answer the provider never finishes.' });
+    const controller = new AbortController();
+    const res = await fetch(`${url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': 'k' },
+      body: JSON.stringify({ ...params(), stream: true }),
+      signal: controller.signal,
+    });
+    await res.body!.getReader().read();
+    controller.abort();
+    await vi.waitFor(() => expect(entries).toHaveLength(1));
+    expect(entries[0]!.tokensSaved).toBeGreaterThan(10_000);
   });
 
   it('fails open: a body that is not JSON reaches the provider byte for byte', async () => {

@@ -141,6 +141,26 @@ describe('headroomHono in a real Hono app relaying to a fake provider', () => {
     expect(middleware.headroom.stats().tokensSaved).toBeGreaterThan(10_000);
   });
 
+  it('a client that leaves mid-stream still gets its ledger entry, and the upstream call is cancelled', async () => {
+    const entries: LedgerEntry[] = [];
+    const { url, h } = await startApp(entries);
+    h.anthropic.push({ kind: 'hang', text: 'This answer never ends because the provider hangs on purpose.' });
+    const controller = new AbortController();
+    const res = await fetch(`${url}/llm/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': 'k', 'anthropic-version': '2023-06-01' },
+      body: body(bigTestLog(), true),
+      signal: controller.signal,
+    });
+    const reader = res.body!.getReader();
+    await reader.read();
+    controller.abort();
+    await vi.waitFor(() => expect(entries).toHaveLength(1));
+    expect(entries[0]).toMatchObject({ status: 200, path: '/v1/messages' });
+    expect(entries[0]!.tokensSaved).toBeGreaterThan(10_000);
+    expect(await h.anthropic.messageRequests()[0]!.outcome).toBe('aborted');
+  });
+
   it('leaves other routes alone and fails open: bad JSON and encoded bodies go out byte for byte', async () => {
     const entries: LedgerEntry[] = [];
     const { url, h } = await startApp(entries);

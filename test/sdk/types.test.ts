@@ -1,5 +1,8 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { APIPromise as AnthropicPromise } from '@anthropic-ai/sdk/core/api-promise';
+import { ChatAnthropic } from '@langchain/anthropic';
+import type { AIMessageChunk } from '@langchain/core/messages';
+import { ChatOpenAI } from '@langchain/openai';
 import type { LanguageModelMiddleware } from 'ai';
 import { wrapLanguageModel } from 'ai';
 import { MockLanguageModelV3 } from 'ai/test';
@@ -7,9 +10,17 @@ import OpenAI from 'openai';
 import type { APIPromise as OpenAIPromise } from 'openai/core/api-promise';
 import type { Stream } from 'openai/core/streaming';
 import { describe, expectTypeOf, it } from 'vitest';
+import {
+  headroomFastify,
+  headroomHono,
+  headroomNode,
+  type MiddlewareHandle,
+} from '../../src/middleware/index.js';
 import { withHeadroom as withAnthropic } from '../../src/sdk/anthropic/index.js';
 import type { HeadroomHandle, HeadroomStats } from '../../src/sdk/common.js';
+import { withHeadroom as withLangChain } from '../../src/sdk/langchain/index.js';
 import { withHeadroom as withOpenAI } from '../../src/sdk/openai/index.js';
+import type { SetupReport } from '../../src/sdk/validate-setup.js';
 import { headroomMiddleware } from '../../src/sdk/vercel-ai/index.js';
 
 // These checks run under `tsc --noEmit` (part of `npm test`); at run time they only build clients.
@@ -56,5 +67,23 @@ describe('wrapped clients keep the SDK’s own types', () => {
     expectTypeOf(middleware).toMatchTypeOf<LanguageModelMiddleware>();
     const model = wrapLanguageModel({ model: new MockLanguageModelV3(), middleware });
     expectTypeOf(model.doGenerate).toEqualTypeOf<MockLanguageModelV3['doGenerate']>();
+  });
+
+  it('LangChain: the wrapped model keeps its class, its calls return the same message types', () => {
+    const model = withLangChain(new ChatOpenAI({ model: 'gpt-4o', apiKey: 'test' }));
+    expectTypeOf(model).toMatchTypeOf<ChatOpenAI>();
+    expectTypeOf(model.invoke).toEqualTypeOf<ChatOpenAI['invoke']>();
+    expectTypeOf(model.bindTools).toEqualTypeOf<ChatOpenAI['bindTools']>();
+    expectTypeOf(model.invoke).returns.resolves.toEqualTypeOf<AIMessageChunk>();
+    expectTypeOf(model.headroom).toEqualTypeOf<HeadroomHandle>();
+    const anthropic = withLangChain(new ChatAnthropic({ model: 'claude-sonnet-4-6', apiKey: 'test' }));
+    expectTypeOf(anthropic.stream).toEqualTypeOf<ChatAnthropic['stream']>();
+    expectTypeOf(anthropic.headroom.validateSetup).returns.resolves.toEqualTypeOf<SetupReport>();
+  });
+
+  it('middleware: each form carries the same handle', () => {
+    expectTypeOf(headroomHono().headroom).toEqualTypeOf<MiddlewareHandle>();
+    expectTypeOf(headroomNode().headroom).toEqualTypeOf<MiddlewareHandle>();
+    expectTypeOf(headroomFastify().headroom).toEqualTypeOf<MiddlewareHandle>();
   });
 });

@@ -158,7 +158,7 @@ describe('validateSetup() on the middleware', () => {
     expect(check(report, `upstream ${deadUrl}`)).toMatchObject({
       status: 'fail',
       message: `${deadUrl}/ does not answer (ECONNREFUSED)`,
-      fix: 'start the provider or gateway there, or correct the upstream URL (an HTTPS_PROXY without NO_PROXY can also swallow it)',
+      fix: 'start the provider or gateway there, or correct the URL in `upstreams`',
     });
 
     const unknown = await middleware.headroom.validateSetup({ request: { path: '/v1/messages', body: {} } });

@@ -124,7 +124,7 @@ function install<T extends Model>(model: T, session: Session): WithHeadroom<T> {
       this: Model,
       messages: BaseMessage[],
       options: Options,
-      runManager?: Parameters<Generate>[2],
+      runManager?: RunManager,
     ): Promise<ChatResult> {
       if (prepared.has(messages)) return generate.call(this, messages, options, runManager);
       const call = await prepare(this, messages, options, session);

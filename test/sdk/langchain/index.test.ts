@@ -83,7 +83,7 @@ describe('withHeadroom(ChatOpenAI)', () => {
     expect('headroom' in base).toBe(false);
   });
 
-  it('stream: the streamed answer arrives in chunks, the request was compressed', async () => {
+  it('stream: the answer streams back, the request was compressed', async () => {
     const model = withHeadroom(await chatOpenAI([{ kind: 'text', text: 'The discount test fails.' }]));
     let text = '';
     for await (const chunk of await model.stream(conversation())) text += chunk.text;
@@ -92,6 +92,18 @@ describe('withHeadroom(ChatOpenAI)', () => {
     expect(sent.stream).toBe(true);
     expect(String(sent.messages[2]!.content)).toContain(NEEDLE);
     expect(String(sent.messages[2]!.content)).toMatch(MARKER);
+    expect(model.headroom.stats().requests).toBe(1);
+  });
+
+  it('streamEvents (ChatOpenAI streams its own events): the request was compressed once', async () => {
+    const model = withHeadroom(await chatOpenAI([{ kind: 'text', text: 'ok events' }]));
+    let text = '';
+    for await (const event of model.streamEvents(conversation())) {
+      if (event.event === 'content-block-delta' && event.delta.type === 'text-delta')
+        text += event.delta.text;
+    }
+    expect(text).toBe('ok events');
+    expect(String(chatSent(0).messages[2]!.content)).toMatch(MARKER);
     expect(model.headroom.stats().requests).toBe(1);
   });
 
