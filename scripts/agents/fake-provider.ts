@@ -6,7 +6,6 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 
 /** The one tool call a run makes before it ends. */
 export interface ToolPlan {
@@ -24,12 +23,15 @@ export interface RecordedRequest {
 export interface FakeProvider {
   readonly port: number;
   readonly requests: RecordedRequest[];
-  /** Sets the tool call for the next agent run and forgets earlier requests. */
-  plan(tool: ToolPlan): void;
+  /**
+   * Sets the tool call for the next agent run and forgets earlier requests. `follow`, when given, plays
+   * the model after each Anthropic tool result: the next call, or undefined to finish.
+   */
+  plan(tool: ToolPlan, follow?: (body: Json) => ToolPlan | undefined): void;
   stop(): Promise<void>;
 }
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -183,6 +185,7 @@ function responsesReply(res: ServerResponse, id: string, model: string, tool: To
 export async function startFakeProvider(): Promise<FakeProvider> {
   const requests: RecordedRequest[] = [];
   let tool: ToolPlan | undefined;
+  let follow: ((body: Json) => ToolPlan | undefined) | undefined;
   let counter = 0;
 
   const server = createServer((req, res) => {
@@ -206,13 +209,15 @@ export async function startFakeProvider(): Promise<FakeProvider> {
       const id = `fake${String(counter).padStart(4, '0')}`;
       const agentTurn = Array.isArray(body.tools) && body.tools.length > 0;
       if (path === '/v1/messages/count_tokens') {
-        // Claude Code asks before sending a big Read; an o200k count stands in for the real tokenizer's.
-        const text = strings(body.messages).join('\n');
+        // Claude Code asks before sending a big Read. The real API counts about 3 characters a token on
+        // code and JSON; a lower count would let files through that Claude Code really cuts.
+        const chars = strings(body.messages).reduce((n, text) => n + text.length, 0);
         res
           .writeHead(200, { 'content-type': 'application/json' })
-          .end(JSON.stringify({ input_tokens: countTokens(text, { disallowedSpecial: new Set() }) }));
+          .end(JSON.stringify({ input_tokens: Math.ceil(chars / 3) }));
       } else if (path === '/v1/messages') {
-        anthropicReply(res, `msg_${id}`, model, agentTurn && !lastUserHasToolResult(body) ? tool : undefined);
+        const next = !agentTurn ? undefined : lastUserHasToolResult(body) ? follow?.(body) : tool;
+        anthropicReply(res, `msg_${id}`, model, next);
       } else if (path === '/v1/responses') {
         responsesReply(res, id, model, agentTurn ? nextCodexCall(body, tool) : undefined);
       } else {
@@ -227,8 +232,9 @@ export async function startFakeProvider(): Promise<FakeProvider> {
   return {
     port,
     requests,
-    plan(next) {
+    plan(next, then) {
       tool = next;
+      follow = then;
       requests.length = 0;
     },
     stop: () =>

@@ -82,7 +82,15 @@ async function counterFor(model: string, memo: BlockMemo | undefined) {
  */
 export async function countRequestTokens(value: unknown, model: string, memo?: BlockMemo): Promise<number> {
   const { count } = await counterFor(model, memo);
-  return countAll(value, count);
+  if (!memo) return countAll(value, count);
+  // An agent resends the same system prompt and tools on every turn: counted once, then one hash per call.
+  const key = memoKey(['request', model, JSON.stringify(value) ?? '']);
+  let tokens = memo.getCount(key);
+  if (tokens === undefined) {
+    tokens = countAll(value, count);
+    memo.setCount(key, tokens);
+  }
+  return tokens;
 }
 
 function decision(messageIndex: number, location: string, e: MemoEntry): BlockDecision {

@@ -164,8 +164,10 @@ function headTail(text: string, budget: number, hint: string, hash: string): Att
   };
 }
 
-/** Smaller and smaller budgets, tried in turn until a result fits its limit. */
-const BUDGET_STEPS = [1, 0.5, 0.25, 0.1, 0.04];
+/** The smallest share of the compressors' budgets tried under a hard limit. */
+const MIN_BUDGET_SHARE = 0.02;
+/** Halvings of the budget-share interval: the kept share ends within ~1.5% of the richest that fits. */
+const BUDGET_SEARCH_STEPS = 6;
 
 /** A hard ceiling a block's result must stay under, in the unit its agent counts. */
 interface Limit {
@@ -175,7 +177,11 @@ interface Limit {
   fallback(): Attempt | undefined;
 }
 
-/** The strongest compression that fits `limit` (or the plain one when there is none). */
+/**
+ * The compression to send: the plain one when no limit applies or it fits; else the richest that fits
+ * (the compressors' budgets scaled by the largest share found by bisection, so the view keeps as many
+ * errors, named items and summary lines as the limit allows); else the limit's fallback.
+ */
 function fitted(
   env: Envelope,
   compressor: Compressor,
@@ -185,18 +191,32 @@ function fitted(
   hash: string,
   limit: Limit | undefined,
 ): Attempt | undefined {
-  let best: Attempt | undefined;
-  for (const factor of limit === undefined ? [1] : BUDGET_STEPS) {
+  const at = (share: number): Attempt | undefined => {
     const ctx: CompressorContext = {
       query: input.query,
-      budgets: factor === 1 ? options.budgets : scaleBudgets(options.budgets, factor),
+      budgets: share === 1 ? options.budgets : scaleBudgets(options.budgets, share),
       hint: input.hint,
       countTokens,
     };
-    best = attempt(env, compressor, ctx, options.retrievalHint, hash);
-    if (!best || limit === undefined || limit.measure(best.text) <= limit.max) break;
+    return attempt(env, compressor, ctx, options.retrievalHint, hash);
+  };
+  const full = at(1);
+  if (limit === undefined) return full;
+  const fits = (a: Attempt | undefined): a is Attempt =>
+    a !== undefined && limit.measure(a.text) <= limit.max;
+  if (fits(full)) return full;
+  let best = at(MIN_BUDGET_SHARE);
+  if (!fits(best)) return limit.fallback();
+  let lo = MIN_BUDGET_SHARE;
+  let hi = 1;
+  for (let i = 0; i < BUDGET_SEARCH_STEPS; i++) {
+    const mid = (lo + hi) / 2;
+    const tried = at(mid);
+    if (fits(tried)) {
+      best = tried;
+      lo = mid;
+    } else hi = mid;
   }
-  if (limit !== undefined && (!best || limit.measure(best.text) > limit.max)) return limit.fallback();
   return best;
 }
 
@@ -225,11 +245,23 @@ function limitFor(
   }
   const read = options.claudeBudget?.readTokens;
   if (read !== undefined && isClaudeRead(input) && env.wrapper === 'line-numbered' && env.head === '') {
-    if (countTokens(text) <= read) return undefined;
-    return { max: read, measure: countTokens, fallback: () => firstPage(env, read, countTokens, input) };
+    const measure = claudeTokens(countTokens);
+    if (measure(text) <= read) return undefined;
+    return { max: read, measure, fallback: () => firstPage(env, read, measure, input) };
   }
   return undefined;
 }
+
+/**
+ * Claude Code measures its Read cap with the API's count_tokens, which runs about 3 characters a token on
+ * code and JSON, more tokens than headroom's estimate on those; the budget takes whichever count is
+ * higher, so a result never goes over Claude Code's own count.
+ */
+const API_CHARS_PER_TOKEN = 3;
+const claudeTokens =
+  (countTokens: (t: string) => number) =>
+  (text: string): number =>
+    Math.max(countTokens(text), Math.ceil(text.length / API_CHARS_PER_TOKEN));
 
 /** Claude Code's first page of an over-cap Read is about this share of its cap. */
 const FIRST_PAGE_SHARE = 0.85;

@@ -22,6 +22,8 @@ const MAX_FILE_BYTES = 32 * 1024 * 1024;
 /** Whole outputs remembered, in characters, so later turns resend the same bytes without reading again. */
 const MEMO_CHARS = 64 * 1024 * 1024;
 
+const LEADING_NEWLINES = /^[\r\n]+/;
+
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The saved file and preview text a `<persisted-output>` block names, or undefined when it is not one. */
@@ -65,7 +67,9 @@ async function readSaved(configDir: string, preview: string): Promise<string | u
       return undefined;
     const whole = utf8.decode(await handle.readFile());
     // The preview must be the file's own head: a preview whose text is not there names some other file.
-    if (whole.length <= parsed.head.length || !whole.startsWith(parsed.head)) return undefined;
+    // Claude Code drops an output's leading blank lines from the preview, not from the file.
+    const start = whole.replace(LEADING_NEWLINES, '');
+    if (start.length <= parsed.head.length || !start.startsWith(parsed.head)) return undefined;
     return whole;
   } catch {
     return undefined;

@@ -65,6 +65,13 @@ describe('persisted outputs', () => {
     expect(found?.get(sent)).toBe(LOG);
   });
 
+  it("matches the head Claude Code previews without the output's leading blank lines", async () => {
+    const file = path.join(results, 'blank-start.txt');
+    await writeFile(file, `\n\n${LOG}`);
+    const sent = preview(file);
+    expect((await createPersistedOutputs(configDir).resolve(request(sent)))?.get(sent)).toBe(`\n\n${LOG}`);
+  });
+
   it('refuses a file outside the tool-results folders, a symlink out, a path escaping with .., a wrong head', async () => {
     const persisted = createPersistedOutputs(configDir);
     const forged = [

@@ -109,7 +109,7 @@ async function wrap(agentArg: string, rawArgs: string[], flags: WrapFlags, ctx: 
   const proxy = await withSpinner(logger, ctx, () =>
     openProxySession(agent, session, dir, settings, flags, ctx, logger),
   );
-  const plan = await launchPlan(agent, settings, proxy.url, ctx);
+  const plan = await launchPlan(agent, settings, proxy, ctx);
   if (flags.verbose === true) {
     proxy.log.write(`${new Date().toISOString()} session ${session}: ${agent} via ${proxy.url}`);
     proxy.log.write(`injected: ${plan.injected.join('; ')}`);
@@ -142,12 +142,13 @@ async function withSpinner<T>(logger: Logger, ctx: CliContext, work: () => Promi
   }
 }
 
-async function launchPlan(agent: AgentName, settings: WrapSettings, proxyUrl: string, ctx: CliContext) {
+async function launchPlan(agent: AgentName, settings: WrapSettings, proxy: ProxySession, ctx: CliContext) {
   return planLaunch(agent, settings.agentArgs, {
-    proxyUrl,
+    proxyUrl: proxy.url,
     env: ctx.env,
-    codexBudget: settings.codexBudget,
-    claudeBudget: settings.claudeConfigDir !== undefined,
+    // A reused `headroom proxy` holds no output to a budget, so the agents keep their own cuts.
+    codexBudget: settings.codexBudget && !proxy.reused,
+    claudeBudget: settings.claudeConfigDir !== undefined && !proxy.reused,
     codexConfig: agent === 'codex' ? await readCodexConfig(ctx.env) : undefined,
   });
 }

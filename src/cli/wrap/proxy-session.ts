@@ -15,6 +15,8 @@ export interface ProxySession {
   /** `http://127.0.0.1:PORT`, without a trailing slash. */
   readonly url: string;
   readonly log: LineLog;
+  /** True when attached to a running `headroom proxy`, which has no budget mode of its own. */
+  readonly reused: boolean;
   /** Stops a proxy this session started and returns its totals; undefined for a reused proxy. */
   close(): Promise<ProxyStats | undefined>;
 }
@@ -80,7 +82,7 @@ export async function openProxySession(
     flags.reuse === true
       ? await findReusable(port ?? DEFAULT_PORT, flags.optimize, upstreams, logger)
       : undefined;
-  if (reused !== undefined) return { url: reused, log, close: async () => undefined };
+  if (reused !== undefined) return { url: reused, log, reused: true, close: async () => undefined };
   // Loaded here so commands that need no proxy start without the compressor and server.
   const { launchProxy } = await import('../proxy-runner.js');
   const proxy = await launchProxy({
@@ -100,6 +102,7 @@ export async function openProxySession(
   return {
     url: proxy.url.replace(/\/+$/, ''),
     log,
+    reused: false,
     async close() {
       await proxy.stop().catch((error: unknown) => log.write(`proxy stop failed: ${String(error)}`));
       return proxy.stats();

@@ -55,8 +55,9 @@ export function wrapSettings(
   flags: WrapFlags,
   env: NodeJS.ProcessEnv,
 ): WrapSettings {
-  const codexBudget = agent === 'codex' && flags.codexBudget;
-  const claudeBudget = agent === 'claude' && flags.claudeBudget;
+  // Without optimization nothing holds outputs to a budget, so the agents keep their own cuts (a fair A/B).
+  const codexBudget = agent === 'codex' && flags.codexBudget && flags.optimize;
+  const claudeBudget = agent === 'claude' && flags.claudeBudget && flags.optimize;
   const toolOutputBudget = budget(
     flags.toolOutputBudget,
     '--tool-output-budget',

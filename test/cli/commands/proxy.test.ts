@@ -142,6 +142,8 @@ describe('headroom wrap --reuse', () => {
     expect(result.exitCode).toBe(0);
     const seen = JSON.parse(await readFile(env.STANDIN_REPORT!, 'utf8')) as StandInReport;
     expect(seen.env.ANTHROPIC_BASE_URL).toBe(`http://127.0.0.1:${port}`);
+    // The shared proxy holds no Read to a budget, so Claude Code keeps its own cap.
+    expect(seen.env.CLAUDE_CODE_FILE_READ_MAX_OUTPUT_TOKENS).toBeUndefined();
     expect(result.stderr).toContain('shared proxy');
     expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
   });

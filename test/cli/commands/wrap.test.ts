@@ -270,6 +270,8 @@ describe('headroom wrap', () => {
       JSON.stringify(testLog(1200)).slice(1, -1),
     );
     expect(result.stderr).toContain('optimization off');
+    // Nothing is held to a budget, so Claude Code keeps its own Read cap.
+    expect((await report()).env.CLAUDE_CODE_FILE_READ_MAX_OUTPUT_TOKENS).toBeUndefined();
   });
 
   it('lifts Claude Code’s Read cap unless the user set it, or under --no-claude-budget', async () => {
