@@ -55,6 +55,13 @@ function fileInCommand(command: string): string | undefined {
   return m?.[1];
 }
 
+/** The block is a file's content: read by a file tool, or printed by `cat`, `head`, `sed -n` and the like. */
+export function readsFile(hint: BlockHint): boolean {
+  return (
+    hint.filePath !== undefined || (hint.command !== undefined && fileInCommand(hint.command) !== undefined)
+  );
+}
+
 function hintedKind(hint: BlockHint): { kind: ContentKind; strong: boolean } | undefined {
   const path = hint.filePath ?? (hint.command ? fileInCommand(hint.command) : undefined);
   if (path) {

@@ -1,5 +1,5 @@
 import { logCompressor } from './compressors/log/index.js';
-import { detectCompressor } from './detect.js';
+import { detectCompressor, readsFile } from './detect.js';
 import { contentHash } from './hash.js';
 import type { ResolvedOptions } from './options.js';
 import { renderPlan, retrievalMarker } from './render.js';
@@ -183,7 +183,7 @@ export function compressBlock(
     if (!compressor) return unchanged('unknown-kind', tokensBefore);
     const kind = compressor.kind;
     if (kind === 'code' && input.analysis) return unchanged('analysis-context', tokensBefore, kind);
-    if (input.readAll && (input.hint.filePath !== undefined || env.wrapper === 'line-numbered'))
+    if (input.readAll && (readsFile(input.hint) || env.wrapper === 'line-numbered'))
       return unchanged('read-all-context', tokensBefore, kind);
     if (input.hint.readRange) return unchanged('exact-read', tokensBefore, kind);
     if (kind === 'code' && env.wrapper === 'line-numbered') return unchanged('code-read', tokensBefore, kind);

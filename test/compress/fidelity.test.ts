@@ -212,10 +212,15 @@ describe('class 7: read-it-all intents keep content whole', () => {
     });
   }
 
-  it('keeps a CSV file whole when asked to convert it', async () => {
+  it('keeps a CSV file whole when asked to convert it, read by a file tool or by cat', async () => {
     const csv = fixture('sales.csv');
-    const out = await run('Convert this CSV to JSON', csv, { tool: 'Read', filePath: '/srv/sales.csv' });
-    expect(out.text).toBe(csv);
+    const read = await run('Convert this CSV to JSON', csv, { tool: 'Read', filePath: '/srv/sales.csv' });
+    expect(read.text).toBe(csv);
+    const cat = await run('Convert this CSV to JSON', csv, { command: 'cat sales.csv' });
+    expect(cat.text).toBe(csv);
+    // Command output that is no file's content is still compressed.
+    const query = await run('Convert this CSV to JSON', csv, { command: 'sqlite3 -csv shop.db "select …"' });
+    expect(query.action).toBe('compressed');
   });
 
   it('still compresses code for an ordinary question', async () => {
