@@ -163,7 +163,7 @@ export async function compressMessages<M>(
           fingerprint,
           digestOf(slot.text),
           query.terms.join('\u0000'),
-          query.entities.join('\u0000'),
+          (query.entities ?? []).join('\u0000'),
           String(analysis),
           String(readAll),
           JSON.stringify(slot.hint),

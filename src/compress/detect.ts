@@ -1,4 +1,5 @@
 import { COMPRESSOR_BY_KIND, COMPRESSORS } from './compressors/index.js';
+import { LOCKFILE_NAMES } from './compressors/lockfile/index.js';
 import type { BlockHint, Compressor, ContentKind } from './types.js';
 
 const EXTENSION_KINDS: Readonly<Record<string, ContentKind>> = {
@@ -22,10 +23,6 @@ const EXTENSION_KINDS: Readonly<Record<string, ContentKind>> = {
 
 const CODE_EXTENSIONS =
   /^(?:[cm]?[jt]sx?|py|pyi|go|rs|java|kt|kts|scala|swift|c|h|cc|cpp|cxx|hpp|hh|cs|rb|php|lua|sh|bash|zsh|fish|ps1|pl|pm|r|jl|dart|ex|exs|erl|hs|ml|mli|clj|vue|svelte|zig|nim|groovy|gradle|tf|proto)$/;
-
-/** Files whose name says what they hold, before their extension does (`package-lock.json` is no plain JSON). */
-const FILE_KINDS =
-  /(?:^|\/)(?:yarn\.lock|package-lock\.json|npm-shrinkwrap\.json|Cargo\.lock|poetry\.lock|pnpm-lock\.yaml)$/;
 
 /** Commands whose output kind is known before reading it; the first match wins. */
 const COMMAND_KINDS: ReadonlyArray<readonly [RegExp, ContentKind]> = [
@@ -55,10 +52,18 @@ function fileInCommand(command: string): string | undefined {
   return m?.[1];
 }
 
+/** The block is a file's content: read by a file tool, or printed by `cat`, `head`, `sed -n` and the like. */
+export function readsFile(hint: BlockHint): boolean {
+  return (
+    hint.filePath !== undefined || (hint.command !== undefined && fileInCommand(hint.command) !== undefined)
+  );
+}
+
 function hintedKind(hint: BlockHint): { kind: ContentKind; strong: boolean } | undefined {
   const path = hint.filePath ?? (hint.command ? fileInCommand(hint.command) : undefined);
   if (path) {
-    if (FILE_KINDS.test(path)) return { kind: 'lockfile', strong: true };
+    // A file's name says more than its extension: `package-lock.json` is no plain JSON.
+    if (LOCKFILE_NAMES.test(path)) return { kind: 'lockfile', strong: true };
     const ext = extensionOf(path);
     if (ext) {
       const kind = EXTENSION_KINDS[ext] ?? (CODE_EXTENSIONS.test(ext) ? 'code' : undefined);

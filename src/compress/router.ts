@@ -1,5 +1,5 @@
 import { logCompressor } from './compressors/log/index.js';
-import { detectCompressor } from './detect.js';
+import { detectCompressor, readsFile } from './detect.js';
 import { contentHash } from './hash.js';
 import type { ResolvedOptions } from './options.js';
 import { renderPlan, retrievalMarker } from './render.js';
@@ -377,7 +377,7 @@ export function compressBlock(
     };
     if (!compressor) return whole('unknown-kind');
     if (kind === 'code' && input.analysis) return whole('analysis-context');
-    if (input.readAll && (input.hint.filePath !== undefined || env.wrapper === 'line-numbered'))
+    if (input.readAll && (readsFile(input.hint) || env.wrapper === 'line-numbered'))
       return whole('read-all-context');
     if (input.hint.readRange) return unchanged('exact-read', tokensBefore, kind);
     // A source file the agent reads is likely one it will edit: it stays whole. Code found inside a saved

@@ -23,8 +23,9 @@ export interface Query {
    * The terms that name things (ids, numbers and years, versions, paths, dotted or dashed names,
    * camelCase, quoted phrases, proper names like `Acme Widgets`), lower-cased: each gets its own rows,
    * items, lines or hits before any ranking fills the rest. May hold phrases that are not in `terms`.
+   * `extractQuery` always sets it; a query built by hand without it names nothing.
    */
-  readonly entities: readonly string[];
+  readonly entities?: readonly string[];
 }
 
 /** How much each compressor may keep; resolved from options and the savings profile. */

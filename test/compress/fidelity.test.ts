@@ -122,6 +122,26 @@ describe('class 5: one verbatim instance of every distinct error code', () => {
   }
 });
 
+describe('class 5 under Codex: coloured compiler output is a log', () => {
+  it('reads `tsc --pretty` as a log and keeps its one TS2554 within a 3,000-character budget', async () => {
+    const header =
+      'Chunk ID: 1\nWall time: 1.0 seconds\nProcess exited with code 2\nOriginal token count: 4000\nOutput:\n';
+    const result = await compress(
+      conversation(
+        'Why does the typecheck fail?',
+        'exec_command',
+        { cmd: 'npx tsc -p . --pretty' },
+        `${header}${fixture('tsc-mixed-codes-pretty.txt')}`,
+      ),
+      { model, toolOutputBudget: 3000 },
+    );
+    expect(result.blocks[0]!.kind).toBe('log');
+    const text = result.messages[2]!.content as string;
+    expect(text.length).toBeLessThanOrEqual(3000);
+    expect(text).toContain('TS2554: \u001b[0mExpected 1 arguments, but got 2.');
+  });
+});
+
 describe('class 6: lockfiles, SQL dumps and git blame are kinds of their own', () => {
   it('reads yarn.lock as a lockfile, keeps the entry asked about whole, and finds no errors in names', async () => {
     const lock = fixture('yarn.lock');
@@ -192,10 +212,15 @@ describe('class 7: read-it-all intents keep content whole', () => {
     });
   }
 
-  it('keeps a CSV file whole when asked to convert it', async () => {
+  it('keeps a CSV file whole when asked to convert it, read by a file tool or by cat', async () => {
     const csv = fixture('sales.csv');
-    const out = await run('Convert this CSV to JSON', csv, { tool: 'Read', filePath: '/srv/sales.csv' });
-    expect(out.text).toBe(csv);
+    const read = await run('Convert this CSV to JSON', csv, { tool: 'Read', filePath: '/srv/sales.csv' });
+    expect(read.text).toBe(csv);
+    const cat = await run('Convert this CSV to JSON', csv, { command: 'cat sales.csv' });
+    expect(cat.text).toBe(csv);
+    // Command output that is no file's content is still compressed.
+    const query = await run('Convert this CSV to JSON', csv, { command: 'sqlite3 -csv shop.db "select …"' });
+    expect(query.action).toBe('compressed');
   });
 
   it('still compresses code for an ordinary question', async () => {

@@ -14,12 +14,7 @@ describe('compressBlock', () => {
     for (let pad = 0; pad < 2; pad++) {
       const text = `${CODEX_HEADER}${json}${' '.repeat(pad)}`;
       const out = compressBlock(
-        {
-          text,
-          hint: { command: 'cat data.json' },
-          query: { terms: [], text: '', entities: [] },
-          analysis: false,
-        },
+        { text, hint: { command: 'cat data.json' }, query: { terms: [], text: '' }, analysis: false },
         options,
         (t) => Math.ceil(t.length / 4),
       );

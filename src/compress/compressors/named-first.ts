@@ -20,10 +20,11 @@ export function namedFirst(
   budget: number,
   skip: (i: number) => boolean = () => false,
 ): number[] {
-  if (query.entities.length === 0 || budget <= 0) return [];
-  const matcher = termMatcher({ terms: query.entities, text: query.text, entities: [] });
+  const entities = query.entities ?? [];
+  if (entities.length === 0 || budget <= 0) return [];
+  const matcher = termMatcher({ terms: entities, text: query.text });
   const limit = Math.max(FEW, texts.length * MAX_ENTITY_SHARE);
-  const lists: (number[] | undefined)[] = query.entities.map(() => []);
+  const lists: (number[] | undefined)[] = entities.map(() => []);
   const masks = new Map<number, number>();
   for (let i = 0; i < texts.length; i++) {
     const text = texts[i]!;

@@ -133,6 +133,21 @@ export function countKept(keep: readonly boolean[]): number {
   return kept;
 }
 
+/** How many of the non-blank lines match `pattern`, and how many are non-blank: what a detector weighs. */
+export function shareMatching(
+  lines: readonly string[],
+  pattern: RegExp,
+): { matched: number; nonBlank: number } {
+  let matched = 0;
+  let nonBlank = 0;
+  for (const line of lines) {
+    if (line.trim() === '') continue;
+    nonBlank += 1;
+    if (pattern.test(line)) matched += 1;
+  }
+  return { matched, nonBlank };
+}
+
 /** A plan is worth its notes and marker only when it omits a real share of the lines. */
 export function omitsEnough(keep: readonly boolean[]): boolean {
   const omitted = keep.length - countKept(keep);

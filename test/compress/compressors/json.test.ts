@@ -8,7 +8,7 @@ import { loadAgentCases, readAgentFixture } from '../../helpers/agent-cases.js';
 
 function context(terms: string[] = [], maxItems = 15): CompressorContext {
   return {
-    query: { terms, text: terms.join(' '), entities: [] },
+    query: { terms, text: terms.join(' ') },
     budgets: { ...DEFAULT_BUDGETS, maxItems },
     hint: {},
     countTokens: (text) => Math.ceil(text.length / 4),

@@ -2,7 +2,7 @@ import { formatCount } from '../../signals.js';
 import type { Compressor, CompressorContext, LinePlan } from '../../types.js';
 import { queryHits } from '../line-tools.js';
 import { namedFirst } from '../named-first.js';
-import { countKept, MIN_LINES, omitsEnough, transformLabel } from '../text-tools.js';
+import { countKept, MIN_LINES, omitsEnough, shareMatching, transformLabel } from '../text-tools.js';
 
 /**
  * A `git blame` line: commit (`^` for a boundary commit), an optional file name, then author, date and
@@ -27,15 +27,8 @@ function parseBlame(line: string): Attribution | undefined {
 }
 
 function detectBlame(text: string): boolean {
-  const lines = text.slice(0, 32_768).split('\n', 200);
-  let nonBlank = 0;
-  let blamed = 0;
-  for (const line of lines) {
-    if (line.trim() === '') continue;
-    nonBlank += 1;
-    if (BLAME.test(line)) blamed += 1;
-  }
-  return nonBlank >= 5 && blamed >= nonBlank * 0.8;
+  const { matched, nonBlank } = shareMatching(text.slice(0, 32_768).split('\n', 200), BLAME);
+  return nonBlank >= 5 && matched >= nonBlank * 0.8;
 }
 
 /**

@@ -161,10 +161,10 @@ function readBlocks(html: string): { blocks: Block[]; links: Link[] } {
   const emit = (text: string, heading: boolean) => {
     blocks.push({ text, heading, boilerplate: boilerplate > 0 });
   };
-  // What the page loads and asks for stays wherever it sits, navigation and footers included.
-  const emitStructure = (text: string) => {
+  // What the page loads stays wherever it sits; fields and ids in navigation and footers are chrome.
+  const emitStructure = (text: string, resource: boolean) => {
     flush();
-    blocks.push({ text, heading: false, boilerplate: false });
+    blocks.push({ text, heading: false, boilerplate: !resource && boilerplate > 0 });
   };
   let headingId: string | undefined;
   const flush = () => {
@@ -215,14 +215,12 @@ function readBlocks(html: string): { blocks: Block[]; links: Link[] } {
     const closing = m[1] === '/';
     const name = m[2]!.toLowerCase();
     const attrs = m[3]!;
-    if (!closing) {
+    if (!closing && pre === 0) {
+      const resource = resourceOf(name, attrs);
+      const id = ID_HOLDERS.has(name) ? attribute(attrs, 'id') : undefined;
       const structure =
-        resourceOf(name, attrs) ??
-        (FIELDS.has(name) ? fieldOf(name, attrs) : undefined) ??
-        (ID_HOLDERS.has(name) && attribute(attrs, 'id')
-          ? `[${name}: id=${attribute(attrs, 'id')}]`
-          : undefined);
-      if (structure !== undefined && pre === 0) emitStructure(structure);
+        resource ?? (FIELDS.has(name) ? fieldOf(name, attrs) : id ? `[${name}: id=${id}]` : undefined);
+      if (structure !== undefined) emitStructure(structure, resource !== undefined);
     }
     if (!closing && SKIPPED.has(name) && !attrs.trimEnd().endsWith('/')) {
       const end = new RegExp(`</${name}\\s*>`, 'gi');

@@ -25,7 +25,8 @@ const PNPM = /^lockfileVersion: '?\d/;
 const NPM_ENTRY = /^ {4}"([^"]*)": \{$/;
 const NPM_ENTRY_END = /^ {4}\},?$/;
 
-const LOCKFILE_NAMES =
+/** The lockfiles this compressor reads, by file name. */
+export const LOCKFILE_NAMES =
   /(?:^|\/)(?:yarn\.lock|package-lock\.json|npm-shrinkwrap\.json|Cargo\.lock|poetry\.lock|pnpm-lock\.yaml)$/;
 
 function detectLockfile(text: string, hint: BlockHint): boolean {

@@ -547,9 +547,11 @@ function detectLog(text: string, hint: BlockHint): boolean {
   const lines = sample.split('\n', 400);
   let nonEmpty = 0;
   let signals = 0;
-  for (const line of lines) {
-    if (!NON_BLANK.test(line)) continue;
+  for (const raw of lines) {
+    if (!NON_BLANK.test(raw)) continue;
     nonEmpty += 1;
+    // `tsc --pretty` and coloured runners wrap the very words detection looks for in colour codes.
+    const line = plain(raw);
     if (
       STAMP.test(line) ||
       LEVEL.test(line) ||

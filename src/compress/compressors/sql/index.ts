@@ -7,6 +7,7 @@ import {
   extensionOf,
   MIN_LINES,
   omitsEnough,
+  shareMatching,
   topCounts,
   transformLabel,
 } from '../text-tools.js';
@@ -26,15 +27,8 @@ function detectSql(text: string, hint: BlockHint): boolean {
   if (hint.filePath && extensionOf(hint.filePath) === '.sql') return true;
   const sample = text.slice(0, 65_536);
   if (/^COPY\s+\S+\s.*\bFROM stdin;$/im.test(sample) && /^\\\.$/m.test(sample)) return true;
-  const lines = sample.split('\n', 400);
-  let inserts = 0;
-  let nonBlank = 0;
-  for (const line of lines) {
-    if (line.trim() === '') continue;
-    nonBlank += 1;
-    if (INSERT.test(line)) inserts += 1;
-  }
-  return inserts >= MIN_ROWS && inserts >= nonBlank * 0.3;
+  const { matched, nonBlank } = shareMatching(sample.split('\n', 400), INSERT);
+  return matched >= MIN_ROWS && matched >= nonBlank * 0.3;
 }
 
 /** The table of each data row (an INSERT line or a line of a COPY block); undefined for statements. */
