@@ -81,6 +81,11 @@ export interface RewriteResult {
   readonly transform: string;
   /** True when something was dropped (not a lossless re-encoding). */
   readonly lossy: boolean;
+  /**
+   * True when every kept value is the original text byte for byte (only structure, notes and the order
+   * of lines are new): such a rewrite may stand in for lines an agent's wrapper requires kept whole.
+   */
+  readonly verbatim?: boolean;
 }
 
 /**
