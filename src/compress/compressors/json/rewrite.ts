@@ -147,12 +147,12 @@ function cutAt(source: string, length: number): string {
   let end = length;
   const code = source.charCodeAt(end - 1);
   if (code >= 0xd800 && code <= 0xdbff) end -= 1;
-  const escape = source.lastIndexOf('\\', end - 1);
-  if (escape >= end - 6) {
+  const backslash = source.lastIndexOf('\\', end - 1);
+  if (backslash >= end - 6) {
     let run = 0;
-    while (source[escape - run] === '\\') run += 1;
+    while (source[backslash - run] === '\\') run += 1;
     // An odd run of backslashes ending here opens an escape that may reach past the cut.
-    if (run % 2 === 1) end = escape - run + 1;
+    if (run % 2 === 1) end = backslash - run + 1;
   }
   return source.slice(0, end);
 }

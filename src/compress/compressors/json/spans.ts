@@ -37,7 +37,10 @@ export function scanSpans(text: string, maxDepth: number): Span {
   };
   const skip = (): void => {
     const c = text[i];
-    if (c === '"') return string();
+    if (c === '"') {
+      string();
+      return;
+    }
     if (c !== '{' && c !== '[') {
       while (i < text.length && !SCALAR_END.test(text[i]!)) i += 1;
       return;
