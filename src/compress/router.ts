@@ -13,6 +13,7 @@ import type {
   ContentKind,
   LinePlan,
   Query,
+  RewriteResult,
 } from './types.js';
 import { type Envelope, isAgentPreview, openEnvelope } from './wrappers/index.js';
 
@@ -110,6 +111,24 @@ function sealed(env: Envelope, body: string, summary: string, hash: string, hint
   return `${env.head}${body}${sep}${retrievalMarker(summary, hash, hint)}`;
 }
 
+/**
+ * A rewrite stands in for the line plan when it is clearly smaller, judged on the content alone (no
+ * wrapper prefixes), so the same content takes the same form raw and under any wrapper.
+ */
+const REWRITE_EDGE = 0.9;
+
+function prefersRewrite(env: Envelope, plan: LinePlan, rewritten: RewriteResult): boolean {
+  const bare = { ...env, prefixes: env.lines.map(() => '') };
+  return rewritten.text.length < renderPlan(bare, plan).body.length * REWRITE_EDGE;
+}
+
+/** `lines 1–40`: where a rewrite under a wrapper came from, since its own lines carry no numbers. */
+function sourceLines(env: Envelope): string {
+  const first = env.numbers[0] ?? 1;
+  const last = env.numbers.at(-1) ?? first;
+  return first === last ? `line ${formatCount(first)}` : `lines ${formatCount(first)}–${formatCount(last)}`;
+}
+
 function attempt(
   env: Envelope,
   compressor: Compressor,
@@ -117,18 +136,20 @@ function attempt(
   hint: string,
   hash: string,
 ): Attempt | undefined {
-  if (!env.exactLines && compressor.rewrite) {
-    const rewritten = compressor.rewrite(env.content, ctx);
-    if (rewritten) {
-      const summary = rewritten.lossy
-        ? `${compressor.kind} compressed (${rewritten.transform})`
-        : `${compressor.kind} re-encoded losslessly (${rewritten.transform})`;
-      return { text: sealed(env, rewritten.text, summary, hash, hint), transform: rewritten.transform };
-    }
-  }
+  const rewritten = compressor.rewrite?.(env.content, ctx);
+  // Under a wrapper only a form that keeps every value verbatim may stand in for whole lines.
+  const usable =
+    !env.exactLines || rewritten?.verbatim === true ? rewritten : compressor.excerpt?.(env.content, ctx);
   const planned = compressor.lines(env.lines, ctx);
-  if (!planned) return undefined;
-  const plan = withAgentNotes(env, planned);
+  const plan = planned && withAgentNotes(env, planned);
+  if (usable && (!plan || prefersRewrite(env, plan, usable))) {
+    const what = usable.lossy
+      ? `${compressor.kind} compressed (${usable.transform})`
+      : `${compressor.kind} re-encoded losslessly (${usable.transform})`;
+    const summary = env.wrapper === 'plain' ? what : `${what} from ${sourceLines(env)}, values verbatim`;
+    return { text: sealed(env, usable.text, summary, hash, hint), transform: usable.transform };
+  }
+  if (!plan) return undefined;
   const { body, kept } = renderPlan(env, plan);
   const summary = `kept ${formatCount(kept)} of ${formatCount(env.lines.length)} lines (${compressor.kind})`;
   return { text: sealed(env, body, summary, hash, hint), transform: plan.transform };

@@ -99,4 +99,9 @@ export interface Compressor {
   detect(text: string, hint: BlockHint): boolean;
   lines(lines: readonly string[], ctx: CompressorContext): LinePlan | undefined;
   rewrite?(text: string, ctx: CompressorContext): RewriteResult | undefined;
+  /**
+   * For content under an agent's wrapper whose `rewrite` is not verbatim (HTML as decoded text): a form
+   * whose every kept run is the original text, each named by its line. Used only where exact lines rule.
+   */
+  excerpt?(text: string, ctx: CompressorContext): RewriteResult | undefined;
 }
