@@ -11,7 +11,7 @@ import {
   matchLines,
   omitsEnough,
   transformLabel,
-} from '../text-tools.js';
+} from '../line-tools.js';
 import { BARE_OPENER, CODE_WORDS, ERROR_HANDLING, IMPORT, readHead } from './shapes.js';
 import { buildTree, dialectOf, headerEnd, type Scan, scanSource, type Tree } from './structure.js';
 

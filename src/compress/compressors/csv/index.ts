@@ -11,7 +11,7 @@ import {
   matchLines,
   topCounts,
   transformLabel,
-} from '../text-tools.js';
+} from '../line-tools.js';
 import { findDelimiter, numberOf, readTable, splitCells, type Table } from './table.js';
 
 const HEAD_ROWS = 3;

@@ -12,7 +12,7 @@ import {
   termScore,
   termsIn,
   transformLabel,
-} from '../text-tools.js';
+} from '../line-tools.js';
 
 /** Elements whose content is not text. */
 const RAW = /^(?:script|style|svg|noscript|template)$/i;

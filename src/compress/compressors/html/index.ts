@@ -11,7 +11,7 @@ import {
   matchLines,
   omitsEnough,
   transformLabel,
-} from '../text-tools.js';
+} from '../line-tools.js';
 import { htmlExcerpt } from './excerpt.js';
 import { classifyHtmlLines, type HtmlLineKind } from './lines.js';
 import { htmlToText } from './text.js';

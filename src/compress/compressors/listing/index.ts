@@ -11,7 +11,7 @@ import {
   omitsEnough,
   topCounts,
   transformLabel,
-} from '../text-tools.js';
+} from '../line-tools.js';
 import { type Entry, looksLikeListing, parseListing } from './parse.js';
 
 const HEAD_ENTRIES = 5;
