@@ -1,3 +1,4 @@
+import { isMinified } from './compressors/code/minified.js';
 import { logCompressor } from './compressors/log/index.js';
 import { detectCompressor } from './detect.js';
 import { contentHash } from './hash.js';
@@ -207,8 +208,13 @@ export function compressBlock(
     if (kind === 'code' && input.analysis) return unchanged('analysis-context', tokensBefore, kind);
     if (input.hint.readRange) return unchanged('exact-read', tokensBefore, kind);
     // A source file the agent reads is likely one it will edit: it stays whole. Code found inside a saved
-    // tool output (`…/tool-results/x.txt`) is judged as that output is anywhere else.
-    if (kind === 'code' && env.wrapper === 'line-numbered' && !SAVED_OUTPUT.test(input.hint.filePath ?? ''))
+    // tool output (`…/tool-results/x.txt`), or a minified bundle nobody edits, is judged as anywhere else.
+    if (
+      kind === 'code' &&
+      env.wrapper === 'line-numbered' &&
+      !SAVED_OUTPUT.test(input.hint.filePath ?? '') &&
+      !isMinified(env.content)
+    )
       return unchanged('code-read', tokensBefore, kind);
 
     const hash = contentHash(text);

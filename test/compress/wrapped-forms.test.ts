@@ -58,3 +58,27 @@ describe('HTML page', () => {
     }
   });
 });
+
+describe('minified source', () => {
+  it('shrinks under every wrapper to excerpts that are the exact characters they name', async () => {
+    const c = caseNamed('minified-js-glob');
+    const output = await readCaseOutput(c);
+    const source = output.split('\n');
+    const raw = run(output, { command: c.command }, c.question);
+    // A minified bundle is not a source file the agent edits: a Read of it is compressed too.
+    const read = run(claudeReadText(output), { toolName: 'Read', filePath: '/tmp/glob.min.js' }, c.question);
+    const codex = run(codexExecText(output, 0), { toolName: 'exec_command', command: c.command }, c.question);
+    for (const out of [raw, read, codex]) {
+      expect(out.action).toBe('compressed');
+      expect(saved(out)).toBeGreaterThan(0.8);
+      for (const needle of c.needles) expect(out.text).toContain(needle);
+      const excerpts = [
+        ...(out.text ?? '').matchAll(/^line ([\d,]+), characters ([\d,]+)–([\d,]+): (.*)$/gm),
+      ];
+      expect(excerpts.length).toBeGreaterThan(1);
+      const num = (s: string) => Number(s.replaceAll(',', ''));
+      for (const [, line, from, to, text] of excerpts)
+        expect(source[num(line!) - 1]!.slice(num(from!) - 1, num(to!))).toBe(text);
+    }
+  });
+});
