@@ -113,14 +113,13 @@ function sealed(env: Envelope, body: string, summary: string, hash: string, hint
 }
 
 /**
- * A rewrite stands in for the line plan when it is clearly smaller, judged on the content alone (no
+ * Whole lines, byte-identical and numbered where the agent numbers them, are the form to prefer: a
+ * verbatim rewrite stands in only when the line plan cannot save enough. Judged on the content alone (no
  * wrapper prefixes), so the same content takes the same form raw and under any wrapper.
  */
-const REWRITE_EDGE = 0.9;
-
-function prefersRewrite(env: Envelope, plan: LinePlan, rewritten: RewriteResult): boolean {
+function planSaves(env: Envelope, plan: LinePlan): boolean {
   const bare = { ...env, prefixes: env.lines.map(() => '') };
-  return rewritten.text.length < renderPlan(bare, plan).body.length * REWRITE_EDGE;
+  return renderPlan(bare, plan).body.length < env.content.length * (1 - MIN_GAIN);
 }
 
 /** `lines 1–40`: where a rewrite under a wrapper came from, since its own lines carry no numbers. */
@@ -130,6 +129,18 @@ function sourceLines(env: Envelope): string {
   return first === last ? `line ${formatCount(first)}` : `lines ${formatCount(first)}–${formatCount(last)}`;
 }
 
+/** A form whose every kept value is the original text: the verbatim rewrite, else (wrapped) the excerpt. */
+function verbatimForm(
+  env: Envelope,
+  compressor: Compressor,
+  ctx: CompressorContext,
+  bare: RewriteResult | undefined,
+): RewriteResult | undefined {
+  if (bare?.verbatim === true || !env.exactLines) return bare;
+  const rewritten = compressor.rewrite?.(env.content, ctx);
+  return rewritten?.verbatim === true ? rewritten : compressor.excerpt?.(env.content, ctx);
+}
+
 function attempt(
   env: Envelope,
   compressor: Compressor,
@@ -137,13 +148,17 @@ function attempt(
   hint: string,
   hash: string,
 ): Attempt | undefined {
-  const rewritten = compressor.rewrite?.(env.content, ctx);
-  // Under a wrapper only a form that keeps every value verbatim may stand in for whole lines.
-  const usable =
-    !env.exactLines || rewritten?.verbatim === true ? rewritten : compressor.excerpt?.(env.content, ctx);
-  const planned = compressor.lines(env.lines, ctx);
+  const bare = env.exactLines ? undefined : compressor.rewrite?.(env.content, ctx);
+  // Bare content that a compressor re-encodes (HTML as text) takes that form, as it always has.
+  const reencoded = bare !== undefined && bare.verbatim !== true;
+  const planned = reencoded ? undefined : compressor.lines(env.lines, ctx);
   const plan = planned && withAgentNotes(env, planned);
-  if (usable && (!plan || prefersRewrite(env, plan, usable))) {
+  const usable = reencoded
+    ? bare
+    : plan && planSaves(env, plan)
+      ? undefined
+      : verbatimForm(env, compressor, ctx, bare);
+  if (usable) {
     const what = usable.lossy
       ? `${compressor.kind} compressed (${usable.transform})`
       : `${compressor.kind} re-encoded losslessly (${usable.transform})`;
