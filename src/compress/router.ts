@@ -117,9 +117,16 @@ function sealed(env: Envelope, body: string, summary: string, hash: string, hint
  * verbatim rewrite stands in only when the line plan cannot save enough. Judged on the content alone (no
  * wrapper prefixes), so the same content takes the same form raw and under any wrapper.
  */
+/** About what a note for an omitted run costs (`[… lines 6–604 omitted: 599 passing tests]`). */
+const OMISSION_NOTE_CHARS = 40;
+
 function planSaves(env: Envelope, plan: LinePlan): boolean {
-  const bare = { ...env, prefixes: env.lines.map(() => '') };
-  return renderPlan(bare, plan).body.length < env.content.length * (1 - MIN_GAIN);
+  let chars = 0;
+  for (let i = 0; i < env.lines.length; i++) {
+    if (plan.keep[i]) chars += env.lines[i]!.length + 1;
+    else if (i === 0 || plan.keep[i - 1]) chars += OMISSION_NOTE_CHARS;
+  }
+  return chars < env.content.length * (1 - MIN_GAIN);
 }
 
 /** `lines 1–40`: where a rewrite under a wrapper came from, since its own lines carry no numbers. */
@@ -134,11 +141,10 @@ function verbatimForm(
   env: Envelope,
   compressor: Compressor,
   ctx: CompressorContext,
-  bare: RewriteResult | undefined,
 ): RewriteResult | undefined {
-  if (bare?.verbatim === true || !env.exactLines) return bare;
   const rewritten = compressor.rewrite?.(env.content, ctx);
-  return rewritten?.verbatim === true ? rewritten : compressor.excerpt?.(env.content, ctx);
+  if (rewritten?.verbatim === true) return rewritten;
+  return env.exactLines ? compressor.excerpt?.(env.content, ctx) : undefined;
 }
 
 function attempt(
@@ -148,16 +154,12 @@ function attempt(
   hint: string,
   hash: string,
 ): Attempt | undefined {
-  const bare = env.exactLines ? undefined : compressor.rewrite?.(env.content, ctx);
-  // Bare content that a compressor re-encodes (HTML as text) takes that form, as it always has.
-  const reencoded = bare !== undefined && bare.verbatim !== true;
-  const planned = reencoded ? undefined : compressor.lines(env.lines, ctx);
+  // Bare content that a compressor re-encodes (HTML as text; such a compressor has a verbatim excerpt
+  // for wrapped content) takes that form, as it always has.
+  const bare = !env.exactLines && compressor.excerpt ? compressor.rewrite?.(env.content, ctx) : undefined;
+  const planned = bare ? undefined : compressor.lines(env.lines, ctx);
   const plan = planned && withAgentNotes(env, planned);
-  const usable = reencoded
-    ? bare
-    : plan && planSaves(env, plan)
-      ? undefined
-      : verbatimForm(env, compressor, ctx, bare);
+  const usable = bare ?? (plan && planSaves(env, plan) ? undefined : verbatimForm(env, compressor, ctx));
   if (usable) {
     const what = usable.lossy
       ? `${compressor.kind} compressed (${usable.transform})`

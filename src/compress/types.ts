@@ -100,8 +100,8 @@ export interface Compressor {
   lines(lines: readonly string[], ctx: CompressorContext): LinePlan | undefined;
   rewrite?(text: string, ctx: CompressorContext): RewriteResult | undefined;
   /**
-   * For content under an agent's wrapper whose `rewrite` is not verbatim (HTML as decoded text): a form
-   * whose every kept run is the original text, each named by its line. Used only where exact lines rule.
+   * Present exactly when `rewrite` re-encodes (HTML as decoded text), which no agent's wrapper may take: a
+   * form for wrapped content whose every kept run is the original text, each named by its line.
    */
   excerpt?(text: string, ctx: CompressorContext): RewriteResult | undefined;
 }

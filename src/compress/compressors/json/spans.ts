@@ -13,7 +13,10 @@ export interface Span {
 }
 
 const SPACE = /[ \t\n\r]/;
-const SCALAR_END = /[\s,\]}]/;
+
+const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+/** What ends a number, `true`, `false` or `null`: space, a comma or a closing bracket. */
+const endsScalar = (c: number): boolean => isSpace(c) || c === 0x2c || c === 0x5d || c === 0x7d;
 
 /**
  * Scans a text that `JSON.parse` accepted. Members deeper than `maxDepth` get a span but no children,
@@ -22,16 +25,20 @@ const SCALAR_END = /[\s,\]}]/;
 export function scanSpans(text: string, maxDepth: number): Span {
   let i = 0;
   const space = (): void => {
-    while (i < text.length && SPACE.test(text[i]!)) i += 1;
+    while (i < text.length && isSpace(text.charCodeAt(i))) i += 1;
   };
   const string = (): void => {
-    i += 1;
-    while (i < text.length) {
-      const c = text.charCodeAt(i);
-      if (c === 0x5c) i += 2;
-      else {
-        i += 1;
-        if (c === 0x22) return;
+    // Jump from quote to quote; a quote after an odd run of backslashes is escaped.
+    for (let q = text.indexOf('"', i + 1); ; q = text.indexOf('"', q + 1)) {
+      if (q === -1) {
+        i = text.length;
+        return;
+      }
+      let slashes = 0;
+      while (text.charCodeAt(q - 1 - slashes) === 0x5c) slashes += 1;
+      if (slashes % 2 === 0) {
+        i = q + 1;
+        return;
       }
     }
   };
@@ -42,7 +49,7 @@ export function scanSpans(text: string, maxDepth: number): Span {
       return;
     }
     if (c !== '{' && c !== '[') {
-      while (i < text.length && !SCALAR_END.test(text[i]!)) i += 1;
+      while (i < text.length && !endsScalar(text.charCodeAt(i))) i += 1;
       return;
     }
     let depth = 0;
