@@ -73,7 +73,7 @@ async function runChild(args: Args, cases: readonly CorpusCase[]): Promise<void>
   if (args.childCase !== undefined) {
     const c = cases.find((x) => x.name === args.childCase);
     if (!c) throw new Error(`No corpus case named ${args.childCase}`);
-    result = await benchCase(compressFn, c, args.runs);
+    result = await benchCase(compressFn, c, args.runs, setDir(args));
   } else {
     const size = LATENCY_SIZES.find(([tokens]) => tokens === args.childLatency);
     if (!size) throw new Error(`No latency size ${String(args.childLatency)}`);
@@ -124,7 +124,8 @@ async function runParent(args: Args, cases: readonly CorpusCase[]): Promise<void
   if (results.some(failed) || latency.some((l) => l.crashed !== undefined)) process.exitCode = 1;
 }
 
+const setDir = (a: Args) => (a.heldout ? HELDOUT_DIR : CORPUS_DIR);
 const args = parseArgs(process.argv.slice(2));
-const cases = await loadCases(args.heldout ? HELDOUT_DIR : CORPUS_DIR);
+const cases = await loadCases(setDir(args));
 if (args.childCase !== undefined || args.childLatency !== undefined) await runChild(args, cases);
 else await runParent(args, cases);

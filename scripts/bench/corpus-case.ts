@@ -92,8 +92,13 @@ export function readPath(c: CorpusCase): string {
 }
 
 /** Compresses one corpus case in every shape and checks that every needle survived in each. */
-export async function benchCase(compressFn: CompressFn, c: CorpusCase, runs: number): Promise<CaseResult> {
-  const output = await readCaseOutput(c);
+export async function benchCase(
+  compressFn: CompressFn,
+  c: CorpusCase,
+  runs: number,
+  dir: string,
+): Promise<CaseResult> {
+  const output = await readCaseOutput(c, dir);
   const openAI = openAIConversation(c.question, c.command, output);
   const first = await timed(() => compressFn(openAI, { model: MODEL }));
   const times = [first.ms];

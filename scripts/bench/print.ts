@@ -42,6 +42,7 @@ export function totalsByKind(results: readonly CaseResult[]): Record<string, Rec
 
 /** Where a case misses a target: a big output under 80% in some shape, or a shape 5+ points under raw. */
 export function targetMisses(r: CaseResult): string[] {
+  if (r.crashed !== undefined) return [`crashed: ${r.crashed}`];
   const misses: string[] = [];
   const raw = r.shapes.raw;
   for (const shape of SHAPES) {

@@ -1,3 +1,4 @@
+import { isMinified } from './compressors/code/minified.js';
 import { logCompressor } from './compressors/log/index.js';
 import { detectCompressor, readsFile } from './detect.js';
 import { contentHash } from './hash.js';
@@ -13,6 +14,7 @@ import type {
   ContentKind,
   LinePlan,
   Query,
+  RewriteResult,
 } from './types.js';
 import { type Envelope, isAgentPreview, openEnvelope } from './wrappers/index.js';
 
@@ -116,6 +118,41 @@ function sealed(env: Envelope, body: string, summary: string, hash: string, hint
   return `${env.head}${body}${sep}${retrievalMarker(summary, hash, hint)}`;
 }
 
+/**
+ * Whole lines, byte-identical and numbered where the agent numbers them, are the form to prefer: a
+ * verbatim rewrite stands in only when the line plan cannot save enough. Judged on the content alone (no
+ * wrapper prefixes), so the same content takes the same form raw and under any wrapper.
+ */
+/** About what a note for an omitted run costs (`[… lines 6–604 omitted: 599 passing tests]`). */
+const OMISSION_NOTE_CHARS = 40;
+
+function planSaves(env: Envelope, plan: LinePlan): boolean {
+  let chars = 0;
+  for (let i = 0; i < env.lines.length; i++) {
+    if (plan.keep[i]) chars += env.lines[i]!.length + 1;
+    else if (i === 0 || plan.keep[i - 1]) chars += OMISSION_NOTE_CHARS;
+  }
+  return chars < env.content.length * (1 - MIN_GAIN);
+}
+
+/** `lines 1–40`: where a rewrite under a wrapper came from, since its own lines carry no numbers. */
+function sourceLines(env: Envelope): string {
+  const first = env.numbers[0] ?? 1;
+  const last = env.numbers.at(-1) ?? first;
+  return first === last ? `line ${formatCount(first)}` : `lines ${formatCount(first)}–${formatCount(last)}`;
+}
+
+/** A form whose every kept value is the original text: the verbatim rewrite, else (wrapped) the excerpt. */
+function verbatimForm(
+  env: Envelope,
+  compressor: Compressor,
+  ctx: CompressorContext,
+): RewriteResult | undefined {
+  const rewritten = compressor.rewrite?.(env.content, ctx);
+  if (rewritten?.verbatim === true) return rewritten;
+  return env.exactLines ? compressor.excerpt?.(env.content, ctx) : undefined;
+}
+
 function attempt(
   env: Envelope,
   compressor: Compressor,
@@ -123,18 +160,20 @@ function attempt(
   hint: string,
   hash: string,
 ): Attempt | undefined {
-  if (!env.exactLines && compressor.rewrite) {
-    const rewritten = compressor.rewrite(env.content, ctx);
-    if (rewritten) {
-      const summary = rewritten.lossy
-        ? `${compressor.kind} compressed (${rewritten.transform})`
-        : `${compressor.kind} re-encoded losslessly (${rewritten.transform})`;
-      return { text: sealed(env, rewritten.text, summary, hash, hint), transform: rewritten.transform, hash };
-    }
+  // Bare content that a compressor re-encodes (HTML as text; such a compressor has a verbatim excerpt
+  // for wrapped content) takes that form, as it always has.
+  const bare = !env.exactLines && compressor.excerpt ? compressor.rewrite?.(env.content, ctx) : undefined;
+  const planned = bare ? undefined : compressor.lines(env.lines, ctx);
+  const plan = planned && withAgentNotes(env, planned);
+  const usable = bare ?? (plan && planSaves(env, plan) ? undefined : verbatimForm(env, compressor, ctx));
+  if (usable) {
+    const what = usable.lossy
+      ? `${compressor.kind} compressed (${usable.transform})`
+      : `${compressor.kind} re-encoded losslessly (${usable.transform})`;
+    const summary = env.wrapper === 'plain' ? what : `${what} from ${sourceLines(env)}, values verbatim`;
+    return { text: sealed(env, usable.text, summary, hash, hint), transform: usable.transform, hash };
   }
-  const planned = compressor.lines(env.lines, ctx);
-  if (!planned) return undefined;
-  const plan = withAgentNotes(env, planned);
+  if (!plan) return undefined;
   const { body, kept } = renderPlan(env, plan);
   const summary = `kept ${formatCount(kept)} of ${formatCount(env.lines.length)} lines (${compressor.kind})`;
   return { text: sealed(env, body, summary, hash, hint), transform: plan.transform, hash };
@@ -381,8 +420,13 @@ export function compressBlock(
       return whole('read-all-context');
     if (input.hint.readRange) return unchanged('exact-read', tokensBefore, kind);
     // A source file the agent reads is likely one it will edit: it stays whole. Code found inside a saved
-    // tool output (`…/tool-results/x.txt`) is judged as that output is anywhere else.
-    if (kind === 'code' && env.wrapper === 'line-numbered' && !SAVED_OUTPUT.test(input.hint.filePath ?? ''))
+    // tool output (`…/tool-results/x.txt`), or a minified bundle nobody edits, is judged as anywhere else.
+    if (
+      kind === 'code' &&
+      env.wrapper === 'line-numbered' &&
+      !SAVED_OUTPUT.test(input.hint.filePath ?? '') &&
+      !isMinified(env.content)
+    )
       return whole('code-read');
 
     const hash = contentHash(text);

@@ -100,6 +100,11 @@ export interface RewriteResult {
   readonly transform: string;
   /** True when something was dropped (not a lossless re-encoding). */
   readonly lossy: boolean;
+  /**
+   * True when every kept value is the original text byte for byte (only structure, notes and the order
+   * of lines are new): such a rewrite may stand in for lines an agent's wrapper requires kept whole.
+   */
+  readonly verbatim?: boolean;
 }
 
 /**
@@ -113,4 +118,9 @@ export interface Compressor {
   detect(text: string, hint: BlockHint): boolean;
   lines(lines: readonly string[], ctx: CompressorContext): LinePlan | undefined;
   rewrite?(text: string, ctx: CompressorContext): RewriteResult | undefined;
+  /**
+   * Present exactly when `rewrite` re-encodes (HTML as decoded text), which no agent's wrapper may take: a
+   * form for wrapped content whose every kept run is the original text, each named by its line.
+   */
+  excerpt?(text: string, ctx: CompressorContext): RewriteResult | undefined;
 }

@@ -17,4 +17,20 @@ describe('detectCompressor', () => {
       'log',
     );
   });
+
+  it('judges content by itself, as it would under a Read of a saved .txt output (no command to go by)', () => {
+    const saved = { toolName: 'Read', filePath: '/home/u/.claude/projects/p/s/tool-results/b1.txt' };
+    for (const [file, kind] of [
+      ['pytest-v-failures.txt', 'log'],
+      ['tsc-mixed-codes.txt', 'log'],
+      ['tsc-errors.txt', 'log'],
+      ['du-usr-share.txt', 'listing'],
+      ['grep-hono-function.txt', 'search'],
+      ['csv-webpack-numstat.txt', 'csv'],
+      ['source-openai-client.txt', 'code'],
+    ] as const) {
+      expect(detectCompressor(corpus(file), saved)?.kind, file).toBe(kind);
+      expect(detectCompressor(corpus(file), {})?.kind, file).toBe(kind);
+    }
+  });
 });

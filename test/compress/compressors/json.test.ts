@@ -259,7 +259,8 @@ describe('nested structures', () => {
     const items = models(250);
     const response = { meta: { page: 1, total: 250 }, data: { items, cursor: 'abc' }, ok: true };
     const result = rewrite(JSON.stringify(response, null, 2));
-    expect(result.text).toContain('"meta": {"page":1,"total":250}');
+    // Fields kept around the crushed array are their original text.
+    expect(result.text).toContain('"meta": {\n    "page": 1,\n    "total": 250\n  }');
     expect(result.text).toContain('"cursor": "abc"');
     expect(result.text).toContain('"ok": true');
     expect(result.text).toMatch(/"items": \[ \(250 items, \d+ kept/);
@@ -270,7 +271,7 @@ describe('nested structures', () => {
     const doc = { a: { b: { c: models(60) } }, d: [{ e: models(40) }] };
     const result = rewrite(JSON.stringify(doc));
     expect(result.transform).toMatch(/^json:items 100→\d+$/);
-    expect(result.text).toMatch(/"c": \[ \(60 items, \d+ kept/);
+    expect(result.text).toMatch(/"c":\[ \(60 items, \d+ kept/);
     expect(result.text).toContain('(40 items as rows under the header line, none omitted)');
   });
 
@@ -279,7 +280,7 @@ describe('nested structures', () => {
     const result = rewrite(JSON.stringify(doc));
     expect(result.lossy).toBe(true);
     expect(result.text).toContain('[… 18,000 more characters …]');
-    expect(result.text).toContain('"name": "readme"');
+    expect(result.text).toContain('"name":"readme"');
   });
 
   it('keeps non-uniform items as exact JSON lines', () => {
@@ -504,13 +505,16 @@ describe('keyed collections (objects of many like entries)', () => {
     const result = rewrite(JSON.stringify(doc, null, 2), context(['left-pad']));
     expect(result.lossy).toBe(true);
     expect(result.transform).toMatch(/^json:items 150→\d+$/);
-    const entries = new Map<string, unknown>();
-    for (const line of result.text.split('\n')) {
-      const m = /^ {4}("[^"]+"): (\{.*\})$/.exec(line);
-      if (m) entries.set(JSON.parse(m[1] ?? '') as string, JSON.parse(m[2] ?? ''));
-    }
-    expect(entries.get('node_modules/left-pad')).toEqual(doc.packages['node_modules/left-pad']);
-    expect(entries.get('node_modules/pkg-120')).toEqual(broken);
+    // Kept entries are the original text, byte for byte.
+    const original = JSON.stringify(doc, null, 2);
+    const sourceOf = (key: string) => {
+      const at = original.indexOf(`${JSON.stringify(key)}: {`);
+      return original.slice(at, original.indexOf('\n    }', at) + 6);
+    };
+    const entries = new Set([...result.text.matchAll(/^ {4}"(node_modules\/[^"]+)": \{/gm)].map((m) => m[1]));
+    expect(result.text).toContain(sourceOf('node_modules/left-pad'));
+    expect(result.text).toContain(sourceOf('node_modules/pkg-120'));
+    expect(JSON.parse(`{${sourceOf('node_modules/pkg-120')}}`)['node_modules/pkg-120']).toEqual(broken);
     expect(entries.has('node_modules/pkg-000')).toBe(true);
     expect(entries.has('node_modules/pkg-149')).toBe(true);
     expect(entries.size).toBeLessThanOrEqual(15);
@@ -537,7 +541,7 @@ describe('keyed collections (objects of many like entries)', () => {
       time[`${Math.floor(i / 100)}.${Math.floor(i / 10) % 10}.${i % 10}`] = day;
     }
     const result = rewrite(JSON.stringify({ name: 'lib', time }), context(['2.4.7']));
-    expect(result.text).toContain(`"2.4.7": "${time['2.4.7']}"`);
+    expect(result.text).toContain(`"2.4.7":"${time['2.4.7']}"`);
     expect(result.text).toMatch(
       /omitted entries: keys 0\.0\.3–3\.9\.7; 394 distinct, 2015-01-04T\S+ to 2016-02-02T\S+\]/,
     );
@@ -711,5 +715,65 @@ describe('line-numbered JSON reads captured from Claude Code', () => {
     const chars = (lines: readonly string[]) => lines.reduce((sum, line) => sum + line.length + 1, 0);
     const summary = (plan.summary ?? []).join('\n').length;
     expect(chars(kept) + summary).toBeLessThan(chars(env.lines) / 5);
+  });
+});
+
+/** Lines of a rewrite that carry the original's text: notes, brackets and table blocks set aside. */
+function valueLines(text: string): string[] {
+  const out: string[] = [];
+  let inTable = false;
+  for (const raw of text.split('\n')) {
+    const line = raw.trim().replace(/,$/, '');
+    if (/rows under the header line/.test(line)) inTable = true;
+    if (inTable) {
+      if (line === ']') inTable = false;
+      continue;
+    }
+    // Notes the rewrite adds: omitted runs, statistics, and the count after an opening bracket.
+    const bare = line.replace(
+      / \((?:[\d,]+ (?:items?|entries|entry|values?)|[\d,]+ [a-z]+, [\d,]+ kept)[^)]*\)$/,
+      '',
+    );
+    if (bare === '' || /^\[(?:…|[\d,]+ omitted)/.test(bare) || /^[[\]{}]$/.test(bare)) continue;
+    out.push(bare.replace(/ \[… [\d,]+ more characters …\]$/, ''));
+  }
+  return out;
+}
+
+describe('verbatim: what a rewrite keeps is the original text', () => {
+  const records = Array.from({ length: 120 }, (_, i) => ({
+    id: `run-${String(i).padStart(3, '0')}`,
+    loss: i === 77 ? 1e-6 : 0.5 + i / 1000,
+    note: i === 77 ? 'caf\u00e9 ✓' : 'ok',
+  }));
+  // As a real tool writes it: exponents, unicode escapes and its own spacing, none of which JSON.stringify keeps.
+  const text = `[\n${records
+    .map(
+      (r) =>
+        `  {"id": "${r.id}",  "loss": ${r.id === 'run-077' ? '1e-06' : r.loss}, "note": "${r.id === 'run-077' ? 'caf\\u00e9 \\u2713' : r.note}"}`,
+    )
+    .join(',\n')}\n]`;
+
+  it('keeps a record byte for byte: 1e-06 stays 1e-06, escapes and spacing stay', () => {
+    const result = rewrite(text, context(['run-077']));
+    expect(result.verbatim).toBe(true);
+    expect(result.text).toContain('{"id": "run-077",  "loss": 1e-06, "note": "caf\\u00e9 \\u2713"}');
+    expect(result.text).not.toContain('0.000001');
+    // Tokens that JSON.stringify would change rule out the table: its cells would not be the original tokens.
+    expect(result.text).not.toContain('rows under the header line');
+  });
+
+  it('every kept line of a rewrite is a run of the original text', () => {
+    const result = rewrite(text, context(['run-077']));
+    const pretty = JSON.stringify({ meta: { note: 'x  y', n: 1.5e-7 }, rows: models(60) }, null, 4);
+    const nested = rewrite(pretty);
+    for (const [original, out] of [
+      [text, result.text],
+      [pretty, nested.text],
+    ] as const) {
+      const lines = valueLines(out);
+      expect(lines.length).toBeGreaterThan(2);
+      for (const line of lines) expect(original, line).toContain(line);
+    }
   });
 });

@@ -1,8 +1,14 @@
 import { formatCount } from '../../signals.js';
 import type { Compressor, CompressorContext, LinePlan } from '../../types.js';
-import { queryHits } from '../line-tools.js';
+import {
+  countKept,
+  MIN_LINES,
+  omitsEnough,
+  queryHits,
+  shareMatching,
+  transformLabel,
+} from '../line-tools.js';
 import { namedFirst } from '../named-first.js';
-import { countKept, MIN_LINES, omitsEnough, shareMatching, transformLabel } from '../text-tools.js';
 
 /**
  * A `git blame` line: commit (`^` for a boundary commit), an optional file name, then author, date and

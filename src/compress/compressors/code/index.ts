@@ -11,7 +11,8 @@ import {
   matchLines,
   omitsEnough,
   transformLabel,
-} from '../text-tools.js';
+} from '../line-tools.js';
+import { minifiedExcerpt } from './minified.js';
 import { BARE_OPENER, CODE_WORDS, ERROR_HANDLING, IMPORT, readHead } from './shapes.js';
 import { buildTree, dialectOf, headerEnd, type Scan, scanSource, type Tree } from './structure.js';
 
@@ -324,9 +325,10 @@ function planCode(lines: readonly string[], ctx: CompressorContext): LinePlan | 
   };
 }
 
-/** Source files: outline kept, long bodies elided. */
+/** Source files: outline kept, long bodies elided; minified bundles as excerpts around the question. */
 export const codeCompressor: Compressor = {
   kind: 'code',
   detect: detectCode,
   lines: planCode,
+  rewrite: (text, ctx) => minifiedExcerpt(text, ctx.query),
 };

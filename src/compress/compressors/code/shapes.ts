@@ -1,4 +1,4 @@
-import { clip } from '../text-tools.js';
+import { clip } from '../line-tools.js';
 
 /** What a block-opening statement declares, which decides whether its body is walked, kept or elided. */
 export type BlockShape = 'container' | 'function' | 'callback' | 'other';

@@ -1,5 +1,5 @@
 import type { BlockHint } from '../../types.js';
-import { extensionOf } from '../text-tools.js';
+import { extensionOf } from '../line-tools.js';
 
 /** How a language writes comments and strings: all the scanner needs to tell code from the rest. */
 export interface Dialect {

@@ -1,6 +1,5 @@
 import { formatCount, isErrorText } from '../../signals.js';
 import type { BlockHint, Compressor, CompressorContext, LinePlan } from '../../types.js';
-import { namedFirst } from '../named-first.js';
 import {
   bump,
   clip,
@@ -12,7 +11,8 @@ import {
   matchLines,
   topCounts,
   transformLabel,
-} from '../text-tools.js';
+} from '../line-tools.js';
+import { namedFirst } from '../named-first.js';
 import { findDelimiter, numberOf, readTable, splitCells, type Table } from './table.js';
 
 const HEAD_ROWS = 3;

@@ -1,6 +1,6 @@
 import { formatCount, isErrorText, queryScorer } from '../../signals.js';
 import type { Compressor, CompressorContext, LinePlan } from '../../types.js';
-import { countKept, countOf, fillShortGaps, MIN_OMITTED, queryHits } from '../line-tools.js';
+import { countKept, countOf, keepShortRuns, MIN_OMITTED, queryHits } from '../line-tools.js';
 import { enclosingHeaders } from './enclosing.js';
 
 const OTHER = 0;
@@ -465,7 +465,7 @@ function planDiff(lines: readonly string[], ctx: CompressorContext): LinePlan | 
   keepOutsideFiles(lines, kinds, keep, scoreText);
 
   // A note for one or two context lines costs about what the lines do.
-  fillShortGaps(keep, 3);
+  keepShortRuns(keep, 3);
   const total = countKept(keep);
   if (n - total < MIN_OMITTED) return undefined;
 

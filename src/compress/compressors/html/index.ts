@@ -11,7 +11,8 @@ import {
   matchLines,
   omitsEnough,
   transformLabel,
-} from '../text-tools.js';
+} from '../line-tools.js';
+import { htmlExcerpt } from './excerpt.js';
 import { classifyHtmlLines, type HtmlLineKind } from './lines.js';
 import { htmlToText } from './text.js';
 
@@ -96,4 +97,5 @@ export const htmlCompressor: Compressor = {
   detect: detectHtml,
   lines: planHtmlLines,
   rewrite: rewriteHtml,
+  excerpt: (text, ctx) => htmlExcerpt(text, ctx.query),
 };

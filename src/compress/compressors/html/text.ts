@@ -1,5 +1,5 @@
 import type { Query } from '../../types.js';
-import { focusMask, lineScore, matchLines, termScore, termsIn } from '../text-tools.js';
+import { focusMask, lineScore, matchLines, termScore, termsIn } from '../line-tools.js';
 import { decodeEntities } from './entities.js';
 
 /** Elements whose content is never readable text: skipped with everything inside them. */

@@ -5,6 +5,7 @@ import { summarizeFields } from './field-stats.js';
 import { isJsonObject, isScalar } from './fields.js';
 import { describeRange, plural } from './format.js';
 import { selectItems } from './select.js';
+import { isCanonical } from './spans.js';
 import { encodeHeader, encodeRow, type TableLayout, tableLayout } from './table.js';
 import type { TokenMeter } from './token-meter.js';
 
@@ -31,12 +32,15 @@ const SAMPLE_CHARS = 8000;
 
 /**
  * Shrinks one array of more than `maxItems` items: a lossless table when that alone fits in about the
- * room `maxItems` items would take, else the chosen items plus statistics of the rest.
+ * room `maxItems` items would take, else the chosen items plus statistics of the rest. Kept items are
+ * shown as `sources` (their original text) when given; a table, whose cells are re-encoded values, only
+ * when every item's source is its canonical JSON, so each cell is the original token.
  */
 export function crushArray(
   items: readonly unknown[],
   ctx: CompressorContext,
   meters: Meters,
+  sources?: readonly string[],
 ): CrushedArray | undefined {
   const n = items.length;
   const { maxItems } = ctx.budgets;
@@ -45,11 +49,13 @@ export function crushArray(
   let jsonChars = n;
   for (const text of texts) jsonChars += text.length;
   if (jsonChars < MIN_CRUSH_CHARS) return undefined;
+  const shown = sources ?? texts;
 
-  const layout = tableLayout(items);
+  const tabular = sources === undefined || sources.every((source, i) => isCanonical(source, texts[i]!));
+  const layout = tabular ? tableLayout(items) : undefined;
   if (layout !== undefined) {
     const budget = (estimateTokens(texts, jsonChars, meters.json) * (maxItems + 2)) / n;
-    const table = losslessTable(items, texts, layout, budget, meters.table);
+    const table = losslessTable(items, shown, layout, budget, meters.table);
     if (table !== undefined) return table;
   }
 
@@ -75,8 +81,8 @@ export function crushArray(
       lines.push(`[… ${plural(index - next, noun)} omitted (${range}) …]`);
     }
     if (index === n) break;
-    if (scalars) run.push(texts[index] ?? '');
-    else lines.push(layout === undefined ? (texts[index] ?? '') : tableLine(items, texts, layout, index));
+    if (scalars) run.push(shown[index] ?? '');
+    else lines.push(layout === undefined ? (shown[index] ?? '') : tableLine(items, shown, layout, index));
     next = index + 1;
   }
   flushRun();

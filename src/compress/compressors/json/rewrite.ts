@@ -4,6 +4,7 @@ import { type CrushedArray, crushArray, type Meters } from './crush-array.js';
 import { type CrushedMap, crushMap } from './crush-map.js';
 import { isJsonObject } from './fields.js';
 import { parseJsonBlock } from './parse-cache.js';
+import { type Span, scanSpans } from './spans.js';
 import { tokenMeter } from './token-meter.js';
 
 // Strings this long inside a structure are payloads (file bodies, blobs); a head is enough to see what they are.
@@ -12,21 +13,23 @@ const STRING_HEAD = 2000;
 // Deeper than this a document is pathological; show it as it is rather than risk the stack.
 const MAX_DEPTH = 64;
 
+/** Keys and untouched values are shown as their source text, byte for byte. */
 type Plan =
-  | { readonly kind: 'raw'; readonly value: unknown }
+  | { readonly kind: 'raw'; readonly source: string }
   | { readonly kind: 'object'; readonly entries: readonly (readonly [string, Plan])[] }
   | { readonly kind: 'list'; readonly items: readonly Plan[] }
   | { readonly kind: 'crushed'; readonly block: CrushedArray }
   | {
       readonly kind: 'map';
       readonly map: CrushedMap;
-      /** Kept entries with their own plans, and notes for the omitted runs, in order. */
+      /** Kept entries (key source, plan), and notes for the omitted runs, in order. */
       readonly parts: readonly (readonly [string, Plan] | string)[];
     }
   | { readonly kind: 'cut'; readonly head: string; readonly omitted: number };
 
 /** What the walk over a document shares and counts as it goes. */
 interface Walk {
+  readonly text: string;
   readonly meters: Meters;
   collections: number;
   items: number;
@@ -43,12 +46,12 @@ export function rewriteJson(text: string, ctx: CompressorContext): RewriteResult
   const parsed = parseJsonBlock(text);
   if (!parsed.ok || hasUnsafeIntegers(text)) return undefined;
   const meters = { json: tokenMeter(ctx), table: tokenMeter(ctx) };
-  const walk: Walk = { meters, collections: 0, items: 0, kept: 0, lossy: false, cuts: 0 };
-  const plan = planValue(parsed.value, ctx, walk, 0);
+  const walk: Walk = { text, meters, collections: 0, items: 0, kept: 0, lossy: false, cuts: 0 };
+  const plan = planValue(parsed.value, scanSpans(text, MAX_DEPTH + 1), ctx, walk, 0);
   if (plan.kind === 'raw') return undefined;
   const output = render(plan, 0).join('\n');
   if (output.length >= text.length) return undefined;
-  return { text: output, transform: describeWalk(walk), lossy: walk.lossy };
+  return { text: output, transform: describeWalk(walk), lossy: walk.lossy, verbatim: true };
 }
 
 /**
@@ -64,23 +67,38 @@ function hasUnsafeIntegers(text: string): boolean {
   return false;
 }
 
-function planValue(value: unknown, ctx: CompressorContext, walk: Walk, depth: number): Plan {
-  if (depth > MAX_DEPTH) return { kind: 'raw', value };
+const sourceOf = (walk: Walk, span: Span): string => walk.text.slice(span.start, span.end);
+
+/** A member's key and colon as written (`"a": ` or `"a":`), so a kept member is a run of the original. */
+const memberHead = (walk: Walk, key: Span, value: Span): string => {
+  const head = walk.text.slice(key.start, value.start);
+  // A value on the line after its key is shown on the key's line: the newline is the only change.
+  return head.includes('\n') ? `${walk.text.slice(key.start, key.end)}: ` : head;
+};
+
+function planValue(value: unknown, span: Span, ctx: CompressorContext, walk: Walk, depth: number): Plan {
+  const raw: Plan = { kind: 'raw', source: sourceOf(walk, span) };
+  const children = span.children ?? [];
+  if (depth > MAX_DEPTH) return raw;
   if (Array.isArray(value)) {
     if (value.length > ctx.budgets.maxItems) {
-      const block = crushArray(value, ctx, walk.meters);
-      if (block === undefined) return { kind: 'raw', value };
+      const sources = children.map((child) => sourceOf(walk, child));
+      const block = crushArray(value, ctx, walk.meters, sources);
+      if (block === undefined) return raw;
       walk.collections += 1;
       walk.items += block.total;
       walk.kept += block.kept;
       walk.lossy ||= block.lossy;
       return { kind: 'crushed', block };
     }
-    const items = value.map((item) => planValue(item, ctx, walk, depth + 1));
-    return items.every((item) => item.kind === 'raw') ? { kind: 'raw', value } : { kind: 'list', items };
+    const items = value.map((item, i) => planValue(item, children[i]!, ctx, walk, depth + 1));
+    return items.every((item) => item.kind === 'raw') ? raw : { kind: 'list', items };
   }
   if (isJsonObject(value)) {
     const keys = Object.keys(value);
+    // A key given twice parses to one member; the spans would no longer line up with the keys.
+    if (keys.length !== children.length) return raw;
+    const keySpans = span.keys ?? [];
     if (keys.length > ctx.budgets.maxItems) {
       const map = crushMap(
         keys,
@@ -95,33 +113,48 @@ function planValue(value: unknown, ctx: CompressorContext, walk: Walk, depth: nu
         const parts = map.parts.map((part) => {
           if (typeof part === 'string') return part;
           const key = keys[part] ?? '';
-          return [key, planValue(value[key], ctx, walk, depth + 1)] as const;
+          const plan = planValue(value[key], children[part]!, ctx, walk, depth + 1);
+          return [memberHead(walk, keySpans[part]!, children[part]!), plan] as const;
         });
         return { kind: 'map', map, parts };
       }
     }
     const entries: (readonly [string, Plan])[] = [];
     let changed = false;
-    for (const key in value) {
-      const child = planValue(value[key], ctx, walk, depth + 1);
+    keys.forEach((key, i) => {
+      const child = planValue(value[key], children[i]!, ctx, walk, depth + 1);
       changed ||= child.kind !== 'raw';
-      entries.push([key, child]);
-    }
-    return changed ? { kind: 'object', entries } : { kind: 'raw', value };
+      entries.push([memberHead(walk, keySpans[i]!, children[i]!), child]);
+    });
+    return changed ? { kind: 'object', entries } : raw;
   }
   if (typeof value === 'string' && value.length > LONG_STRING) {
     walk.cuts += 1;
     walk.lossy = true;
-    const head = cutAt(value, STRING_HEAD);
-    return { kind: 'cut', head, omitted: value.length - head.length };
+    const source = raw.source;
+    const head = cutAt(source, STRING_HEAD + 1);
+    // The closing quote is not a character of the string.
+    return { kind: 'cut', head, omitted: source.length - head.length - 1 };
   }
-  return { kind: 'raw', value };
+  return raw;
 }
 
-// Never split a surrogate pair: half an emoji is not a character the model can read.
-function cutAt(text: string, length: number): string {
-  const code = text.charCodeAt(length - 1);
-  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? length - 1 : length);
+/**
+ * The first characters of a string's source: never in the middle of an escape (`\u00e9`, `\n`) or of a
+ * surrogate pair, so what is shown is a prefix of the original bytes a reader can search for.
+ */
+function cutAt(source: string, length: number): string {
+  let end = length;
+  const code = source.charCodeAt(end - 1);
+  if (code >= 0xd800 && code <= 0xdbff) end -= 1;
+  const backslash = source.lastIndexOf('\\', end - 1);
+  if (backslash >= end - 6) {
+    let run = 0;
+    while (source[backslash - run] === '\\') run += 1;
+    // An odd run of backslashes ending here opens an escape that may reach past the cut.
+    if (run % 2 === 1) end = backslash - run + 1;
+  }
+  return source.slice(0, end);
 }
 
 /** Lines of a plan: the first without indentation (it follows a key or bracket), the rest fully indented. */
@@ -129,9 +162,9 @@ function render(plan: Plan, depth: number): string[] {
   const inner = '  '.repeat(depth + 1);
   switch (plan.kind) {
     case 'raw':
-      return [JSON.stringify(plan.value)];
+      return [plan.source];
     case 'cut':
-      return [`${JSON.stringify(plan.head)} [… ${formatCount(plan.omitted)} more characters …]`];
+      return [`${plan.head} [… ${formatCount(plan.omitted)} more characters …]`];
     case 'crushed':
       return [
         `[ ${plan.block.note}`,
@@ -143,7 +176,7 @@ function render(plan: Plan, depth: number): string[] {
         `{ ${plan.map.note}`,
         ...plan.parts.flatMap((part) => {
           if (typeof part === 'string') return [inner + part];
-          const lines = withPrefix(`${JSON.stringify(part[0])}: `, render(part[1], depth + 1));
+          const lines = withPrefix(part[0], render(part[1], depth + 1));
           lines[0] = inner + (lines[0] ?? '');
           return lines;
         }),
@@ -154,7 +187,7 @@ function render(plan: Plan, depth: number): string[] {
       return enclose(
         '{',
         '}',
-        plan.entries.map(([key, child]) => withPrefix(`${JSON.stringify(key)}: `, render(child, depth + 1))),
+        plan.entries.map(([head, child]) => withPrefix(head, render(child, depth + 1))),
         depth,
       );
     case 'list':

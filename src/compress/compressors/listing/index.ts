@@ -1,6 +1,5 @@
 import { formatCount } from '../../signals.js';
 import type { Compressor, CompressorContext, LinePlan } from '../../types.js';
-import { namedFirst } from '../named-first.js';
 import {
   bump,
   countKept,
@@ -12,7 +11,8 @@ import {
   omitsEnough,
   topCounts,
   transformLabel,
-} from '../text-tools.js';
+} from '../line-tools.js';
+import { namedFirst } from '../named-first.js';
 import { type Entry, looksLikeListing, parseListing } from './parse.js';
 
 const HEAD_ENTRIES = 5;

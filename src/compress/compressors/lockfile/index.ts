@@ -1,7 +1,7 @@
 import { formatCount } from '../../signals.js';
 import type { BlockHint, Compressor, CompressorContext, LinePlan } from '../../types.js';
+import { clip, countKept, countOf, MIN_LINES, omitsEnough, transformLabel } from '../line-tools.js';
 import { namedFirst } from '../named-first.js';
-import { clip, countKept, countOf, MIN_LINES, omitsEnough, transformLabel } from '../text-tools.js';
 
 /** One package's entry: its lines [start, end) and the package it locks. */
 interface Entry {

@@ -2,7 +2,7 @@ import { isErrorText, termMatcher, WARNING_PATTERN } from '../../signals.js';
 import type { BlockHint, Budgets, Compressor, CompressorContext, LinePlan, Query } from '../../types.js';
 import {
   countKept,
-  fillShortGaps,
+  keepShortRuns,
   type LineShapes,
   MIN_OMITTED,
   queryHits,
@@ -515,7 +515,7 @@ function planLog(lines: readonly string[], ctx: CompressorContext): LinePlan | u
   keepEdgesAndWarnings(sel, flags, templates, b.maxLogLines);
 
   const keep = sel.keep;
-  fillShortGaps(keep);
+  keepShortRuns(keep);
   const total = countKept(keep);
   if (n - total < MIN_OMITTED) return undefined;
   // Per shape, learned on first use: 1 for a passing test file, 0 for one passing test.

@@ -12,7 +12,7 @@ import {
   matchLines,
   omitsEnough,
   transformLabel,
-} from '../text-tools.js';
+} from '../line-tools.js';
 import { headingText, type Outline, outlineOf } from './outline.js';
 
 /**

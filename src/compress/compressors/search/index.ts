@@ -7,7 +7,7 @@ import {
   termMatcher,
 } from '../../signals.js';
 import type { Budgets, Compressor, CompressorContext, LinePlan, Query } from '../../types.js';
-import { countKept, countOf, fillShortGaps, MIN_OMITTED, queryHits } from '../line-tools.js';
+import { countKept, countOf, keepShortRuns, MIN_OMITTED, queryHits } from '../line-tools.js';
 import { namedFirst } from '../named-first.js';
 
 /** `path:12:content` (grep -rn, rg -n, git grep -n); the path holds no spaces or colons (a drive letter aside). */
@@ -414,7 +414,7 @@ function planSearch(lines: readonly string[], ctx: CompressorContext): LinePlan 
     for (let d = 1; d <= CONTEXT_LINES && kinds[i + d] === CONTEXT && fileOf[i + d] === f; d++)
       keep[i + d] = true;
   }
-  fillShortGaps(keep);
+  keepShortRuns(keep);
   const shown = new Int32Array(files.length);
   for (const i of matchLines) if (keep[i]) shown[fileOf[i]!]! += 1;
   for (let i = 0; i < n; i++) if (kinds[i] === HEADING && shown[fileOf[i]!]! > 0) keep[i] = true;

@@ -1,6 +1,5 @@
 import { formatCount } from '../../signals.js';
 import type { BlockHint, Compressor, CompressorContext, LinePlan } from '../../types.js';
-import { namedFirst } from '../named-first.js';
 import {
   bump,
   countKept,
@@ -10,7 +9,8 @@ import {
   shareMatching,
   topCounts,
   transformLabel,
-} from '../text-tools.js';
+} from '../line-tools.js';
+import { namedFirst } from '../named-first.js';
 
 /** `INSERT INTO "sales" VALUES(…)`, `INSERT INTO public.sales (a, b) VALUES …`, MySQL's backticks. */
 const INSERT = /^INSERT INTO\s+((?:[`"[]?[\w$]+[`"\]]?\.)?[`"[]?[\w$]+[`"\]]?)/i;

@@ -1,0 +1,75 @@
+/**
+ * The same output must be judged the same whatever wraps it: for every case of the real-output corpus, the
+ * kind, the form and the lines kept under Claude Code's `Read` and under Codex's exec header are those kept
+ * for the bare output.
+ */
+import { describe, expect, it } from 'vitest';
+import { readPath } from '../../scripts/bench/corpus-case.js';
+import { claudeReadText, codexExecText } from '../../scripts/bench/messages.js';
+import { loadCases, readCaseOutput } from '../../scripts/corpus/cases.js';
+import { extractQuery, isAnalysisRequest } from '../../src/compress/query.js';
+import { resolveOptions } from '../../src/compress/resolve-options.js';
+import { type BlockOutcome, compressBlock } from '../../src/compress/router.js';
+import type { BlockHint } from '../../src/compress/types.js';
+
+const cases = await loadCases();
+const options = resolveOptions({ model: 'gpt-4o' });
+const countTokens = (t: string) => Math.ceil(t.length / 4);
+
+/** `[… lines 6–604 omitted …]` and `[… line 7 omitted …]`, as the renderer writes them. */
+const OMITTED = /^\[… lines? ([\d,]+)(?:–([\d,]+))? omitted\b/;
+const MARKER = /^\[headroom: /;
+
+/** What a compressed block kept: its kind and form, and the original line numbers it left out. */
+function judged(out: BlockOutcome, body: (text: string) => string) {
+  if (out.text === undefined) return { kind: out.kind, action: out.action, form: 'whole' };
+  const lines = body(out.text).split('\n');
+  const marker = lines.find((l) => MARKER.test(l)) ?? '';
+  if (!/kept [\d,]+ of [\d,]+ lines/.test(marker)) {
+    // A re-encoding: the same text under every wrapper.
+    return { kind: out.kind, form: 'rewrite', text: lines.filter((l) => !MARKER.test(l)).join('\n') };
+  }
+  const omitted: string[] = [];
+  for (const line of lines) {
+    const m = OMITTED.exec(line);
+    if (m) omitted.push(`${m[1]}–${m[2] ?? m[1]}`);
+  }
+  return { kind: out.kind, transform: out.transform, form: 'lines', omitted };
+}
+
+function run(text: string, hint: BlockHint, question: string): BlockOutcome {
+  const input = { text, hint, query: extractQuery(question), analysis: isAnalysisRequest(question) };
+  return compressBlock(input, options, countTokens);
+}
+
+describe.each(cases)('$name', (c) => {
+  it('keeps the same lines raw, as a Claude Read result and as Codex exec output', async () => {
+    const output = await readCaseOutput(c);
+    const raw = run(output, { toolName: 'Bash', command: c.command }, c.question);
+    const codex = run(codexExecText(output, 0), { toolName: 'exec_command', command: c.command }, c.question);
+    const path = readPath(c);
+    const read = run(claudeReadText(output), { toolName: 'Read', filePath: path }, c.question);
+
+    const bare = (t: string) => t;
+    const underHeader = (t: string) => t.slice(t.indexOf('\nOutput:\n') + '\nOutput:\n'.length);
+    const unnumbered = (t: string) =>
+      t
+        .split('\n')
+        .map((l) => l.replace(/^\d+\t/, ''))
+        .join('\n');
+    if (raw.kind === 'html' && raw.transform?.startsWith('html:text ')) {
+      // Bare HTML becomes decoded text, which no wrapper may take; wrapped, it is the page's verbatim
+      // text by line (tested in wrapped-forms.test.ts). The kind is the same.
+      expect([codex.kind, read.kind]).toEqual(['html', 'html']);
+      return;
+    }
+    expect(judged(codex, underHeader)).toEqual(judged(raw, bare));
+    if (read.action === 'code-read') {
+      // The one deliberate difference: a source file the agent reads is one it may edit, so it stays whole.
+      expect(raw.kind).toBe('code');
+      expect(path).not.toMatch(/\.txt$/);
+    } else {
+      expect(judged(read, unnumbered)).toEqual(judged(raw, bare));
+    }
+  });
+});
