@@ -1,4 +1,5 @@
 import type { LedgerEntry } from './entry.js';
+import { PRICING_SNAPSHOT_DATE } from './pricing.js';
 import { Savings, type Totals } from './savings.js';
 
 export type { Totals } from './savings.js';
@@ -143,4 +144,24 @@ export function buildReport(entries: readonly LedgerEntry[], options: ReportOpti
   rows.sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
   if (options.order === 'desc') rows.reverse();
   return { groupBy: options.groupBy, rows, totals: all.totals() };
+}
+
+/** The JSON that `headroom stats --json` prints and the MCP `headroom_stats` tool returns: one shape for both. */
+export function reportJson(
+  report: Report,
+  options: ReportOptions,
+  source: { readonly ledger: string; readonly skippedLines: number },
+) {
+  return {
+    groupBy: report.groupBy,
+    since: options.since ?? null,
+    until: options.until ?? null,
+    timeZone: options.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+    agent: options.agent ?? null,
+    pricingDate: PRICING_SNAPSHOT_DATE,
+    ledger: source.ledger,
+    skippedLines: source.skippedLines,
+    rows: report.rows,
+    totals: report.totals,
+  };
 }

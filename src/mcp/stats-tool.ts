@@ -3,8 +3,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { parseDay } from '../cli/options.js';
 import { ledgerPath, readLedger } from '../ledger/ledger.js';
-import { PRICING_SNAPSHOT_DATE } from '../ledger/pricing.js';
-import { buildReport, type GroupBy } from '../ledger/report.js';
+import { buildReport, type GroupBy, reportJson } from '../ledger/report.js';
 import { guarded, textResult } from './tool-result.js';
 
 const STATS_TOOL_NAME = 'headroom_stats';
@@ -41,19 +40,9 @@ export async function stats(args: StatsArgs, stateDir: string): Promise<CallTool
   const since = args.since === undefined ? undefined : parseDay(args.since, 'since');
   const until = args.until === undefined ? undefined : parseDay(args.until, 'until');
   const { entries, skipped } = await readLedger(stateDir);
-  const report = buildReport(entries, { groupBy, since, until, agent: args.agent, order: 'asc' });
-  const json = {
-    groupBy,
-    since: since ?? null,
-    until: until ?? null,
-    timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
-    agent: args.agent ?? null,
-    pricingDate: PRICING_SNAPSHOT_DATE,
-    ledger: ledgerPath(stateDir),
-    skippedLines: skipped,
-    rows: report.rows,
-    totals: report.totals,
-  };
+  const options = { groupBy, since, until, agent: args.agent, order: 'asc' } as const;
+  const report = buildReport(entries, options);
+  const json = reportJson(report, options, { ledger: ledgerPath(stateDir), skippedLines: skipped });
   return textResult(JSON.stringify(json));
 }
 

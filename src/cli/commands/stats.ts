@@ -6,6 +6,7 @@ import {
   type GroupBy,
   type Report,
   type ReportRow,
+  reportJson,
   type SortOrder,
   type Totals,
 } from '../../ledger/report.js';
@@ -103,7 +104,7 @@ async function stats(report: string | undefined, flags: StatsFlags, ctx: CliCont
       `headroom: skipped ${skipped} unreadable ledger line${skipped === 1 ? '' : 's'} in ${ledger}\n`,
     );
   }
-  const result = buildReport(entries, {
+  const options = {
     groupBy,
     timeZone,
     since,
@@ -111,20 +112,10 @@ async function stats(report: string | undefined, flags: StatsFlags, ctx: CliCont
     agent: flags.agent,
     order,
     breakdown: flags.breakdown === true,
-  });
+  };
+  const result = buildReport(entries, options);
   if (json) {
-    logger.printJson({
-      groupBy,
-      since: since ?? null,
-      until: until ?? null,
-      timeZone: timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
-      agent: flags.agent ?? null,
-      pricingDate: PRICING_SNAPSHOT_DATE,
-      ledger,
-      skippedLines: skipped,
-      rows: result.rows,
-      totals: result.totals,
-    });
+    logger.printJson(reportJson(result, options, { ledger, skippedLines: skipped }));
     return 0;
   }
   if (result.rows.length === 0) {
