@@ -6,7 +6,7 @@ import type { ContentKind } from '../../src/compress/types.js';
 export const CORPUS_DIR = path.resolve(import.meta.dirname, '../../test/fixtures/corpus');
 /**
  * The held-out set, in the same format: never looked at while tuning a compressor, scored apart
- * (`npm run bench -- --heldout`) so its numbers say how the tuning generalises.
+ * (`npm run bench:heldout`) so its numbers say how the tuning generalises.
  */
 export const HELDOUT_DIR = path.resolve(import.meta.dirname, '../../test/fixtures/heldout');
 

@@ -118,14 +118,14 @@ function sealed(env: Envelope, body: string, summary: string, hash: string, hint
   return `${env.head}${body}${sep}${retrievalMarker(summary, hash, hint)}`;
 }
 
+/** About what a note for an omitted run costs (`[… lines 6–604 omitted: 599 passing tests]`). */
+const OMISSION_NOTE_CHARS = 40;
+
 /**
  * Whole lines, byte-identical and numbered where the agent numbers them, are the form to prefer: a
  * verbatim rewrite stands in only when the line plan cannot save enough. Judged on the content alone (no
  * wrapper prefixes), so the same content takes the same form raw and under any wrapper.
  */
-/** About what a note for an omitted run costs (`[… lines 6–604 omitted: 599 passing tests]`). */
-const OMISSION_NOTE_CHARS = 40;
-
 function planSaves(env: Envelope, plan: LinePlan): boolean {
   let chars = 0;
   for (let i = 0; i < env.lines.length; i++) {

@@ -1,18 +1,22 @@
 /**
  * The same output must be judged the same whatever wraps it: for every case of the real-output corpus, the
  * kind, the form and the lines kept under Claude Code's `Read` and under Codex's exec header are those kept
- * for the bare output.
+ * for the bare output. Both the tuning corpus and the held-out set.
  */
 import { describe, expect, it } from 'vitest';
 import { readPath } from '../../scripts/bench/corpus-case.js';
 import { claudeReadText, codexExecText } from '../../scripts/bench/messages.js';
-import { loadCases, readCaseOutput } from '../../scripts/corpus/cases.js';
+import { CORPUS_DIR, HELDOUT_DIR, loadCases, readCaseOutput } from '../../scripts/corpus/cases.js';
 import { extractQuery, isAnalysisRequest } from '../../src/compress/query.js';
 import { resolveOptions } from '../../src/compress/resolve-options.js';
 import { type BlockOutcome, compressBlock } from '../../src/compress/router.js';
 import type { BlockHint } from '../../src/compress/types.js';
 
-const cases = await loadCases();
+// Both sets: the held-out one is never tuned on, but the same judgement must hold there too.
+const cases = [
+  ...(await loadCases(CORPUS_DIR)).map((c) => ({ ...c, dir: CORPUS_DIR })),
+  ...(await loadCases(HELDOUT_DIR)).map((c) => ({ ...c, dir: HELDOUT_DIR })),
+];
 const options = resolveOptions({ model: 'gpt-4o' });
 const countTokens = (t: string) => Math.ceil(t.length / 4);
 
@@ -44,7 +48,7 @@ function run(text: string, hint: BlockHint, question: string): BlockOutcome {
 
 describe.each(cases)('$name', (c) => {
   it('keeps the same lines raw, as a Claude Read result and as Codex exec output', async () => {
-    const output = await readCaseOutput(c);
+    const output = await readCaseOutput(c, c.dir);
     const raw = run(output, { toolName: 'Bash', command: c.command }, c.question);
     const codex = run(codexExecText(output, 0), { toolName: 'exec_command', command: c.command }, c.question);
     const path = readPath(c);
