@@ -4,6 +4,7 @@ import type { LedgerEntry } from '../ledger/entry.js';
 import { Savings, UPSTREAM_UNREACHABLE } from '../ledger/savings.js';
 import type { ServerEntry } from '../mcp/install.js';
 import type { AgentInfo } from './agents.js';
+import { errorWords } from './failure.js';
 import { countOf, formatInt, formatPercent } from './format.js';
 import type { ProxyHealth } from './health.js';
 import type { PortOwner } from './port-owner.js';
@@ -195,7 +196,7 @@ export async function checkStateDir(dir: string): Promise<CheckResult> {
     return {
       name: 'state dir',
       status: 'fail',
-      message: `${dir} is not writable (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      message: `${dir} is not writable (${errorWords(error)})`,
       fix: 'fix its permissions, or set HEADROOM_HOME to a writable directory',
     };
   }

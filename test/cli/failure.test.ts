@@ -2,7 +2,7 @@
  * Every command's bad-input path ends in one `error:` line and a non-zero exit, never a stack trace.
  * In-process through `run()`, plus the real binary once, which is what users see.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,6 +77,18 @@ describe('bad input, every command', () => {
     expect(result.code).toBe(1);
     expectOneLine(result.stderr);
     expect(result.stderr).toContain(`cannot read ${path.join(state, 'ledger.jsonl')}: is a directory`);
+  });
+
+  it('compress: a file where the retrieval store directory goes says so in words', async () => {
+    const state = path.join(scratch, 'ccr-is-a-file');
+    await mkdir(state, { recursive: true });
+    await writeFile(path.join(state, 'ccr'), '');
+    const input = path.join(scratch, 'big.log');
+    await writeFile(input, Array.from({ length: 2000 }, (_, i) => `INFO step ${i} ok`).join('\n'));
+    const result = await fails(['compress', input], { HEADROOM_HOME: state });
+    expect(result.code).toBe(1);
+    expectOneLine(result.stderr);
+    expect(result.stderr).toContain(`cannot mkdir ${path.join(state, 'ccr')}: a file is in the way.`);
   });
 });
 
