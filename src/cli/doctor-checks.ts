@@ -217,7 +217,21 @@ export async function checkTokenizer(load: () => Promise<number>): Promise<Check
   }
 }
 
-export function checkLedger(file: string, entries: number, skipped: number): CheckResult {
+/** `unreadable`: why the ledger could not be opened or read (a directory, no permission), as one line. */
+export function checkLedger(
+  file: string,
+  entries: number,
+  skipped: number,
+  unreadable?: string,
+): CheckResult {
+  if (unreadable !== undefined) {
+    return {
+      name: 'ledger',
+      status: 'fail',
+      message: unreadable,
+      fix: 'move that path aside (stats and the proxy append to it as a file), or set HEADROOM_HOME to another directory',
+    };
+  }
   if (skipped > 0) {
     return {
       name: 'ledger',
