@@ -79,6 +79,15 @@ describe('bad input, every command', () => {
     expect(result.stderr).toContain(`cannot read ${path.join(state, 'ledger.jsonl')}: is a directory`);
   });
 
+  it('proxy: a state directory that cannot exist stops it before it listens', async () => {
+    const file = path.join(scratch, 'state-is-a-file');
+    await writeFile(file, '');
+    const result = await fails(['proxy', '--port', '1'], { HEADROOM_HOME: file });
+    expect(result.code).toBe(1);
+    expectOneLine(result.stderr);
+    expect(result.stderr).toContain(`cannot mkdir ${file}: a file is in the way.`);
+  });
+
   it('compress: a file where the retrieval store directory goes says so in words', async () => {
     const state = path.join(scratch, 'ccr-is-a-file');
     await mkdir(state, { recursive: true });
