@@ -79,6 +79,21 @@ describe('bad input, every command', () => {
     expect(result.stderr).toContain(`cannot read ${path.join(state, 'ledger.jsonl')}: is a directory`);
   });
 
+  it('a bad upstream from the environment is named by its variable, not by a flag never typed', async () => {
+    const proxy = await fails(['proxy'], { HEADROOM_ANTHROPIC_UPSTREAM: 'notaurl' });
+    expect(proxy.code).toBe(2);
+    expectOneLine(proxy.stderr);
+    expect(proxy.stderr).toContain(
+      'Expected `HEADROOM_ANTHROPIC_UPSTREAM` to be an http(s) URL, got `notaurl`.',
+    );
+    const wrap = await fails(['wrap', 'claude'], { ANTHROPIC_BASE_URL: 'localhost:9' });
+    expect(wrap.code).toBe(2);
+    expectOneLine(wrap.stderr);
+    expect(wrap.stderr).toContain('Expected `ANTHROPIC_BASE_URL` to be an http(s) URL, got `localhost:9`.');
+    const aider = await fails(['wrap', 'aider'], { OPENAI_API_BASE: 'api.local/v1' });
+    expect(aider.stderr).toContain('Expected `OPENAI_API_BASE` to be an http(s) URL');
+  });
+
   it('proxy: a state directory that cannot exist stops it before it listens', async () => {
     const file = path.join(scratch, 'state-is-a-file');
     await writeFile(file, '');
