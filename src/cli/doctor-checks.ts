@@ -4,6 +4,7 @@ import type { LedgerEntry } from '../ledger/entry.js';
 import { Savings, UPSTREAM_UNREACHABLE } from '../ledger/savings.js';
 import type { ServerEntry } from '../mcp/install.js';
 import type { AgentInfo } from './agents.js';
+import { errorWords } from './failure.js';
 import { countOf, formatInt, formatPercent } from './format.js';
 import type { ProxyHealth } from './health.js';
 import type { PortOwner } from './port-owner.js';
@@ -195,7 +196,7 @@ export async function checkStateDir(dir: string): Promise<CheckResult> {
     return {
       name: 'state dir',
       status: 'fail',
-      message: `${dir} is not writable (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      message: `${dir} is not writable (${errorWords(error)})`,
       fix: 'fix its permissions, or set HEADROOM_HOME to a writable directory',
     };
   }
@@ -216,7 +217,21 @@ export async function checkTokenizer(load: () => Promise<number>): Promise<Check
   }
 }
 
-export function checkLedger(file: string, entries: number, skipped: number): CheckResult {
+/** `unreadable`: why the ledger could not be opened or read (a directory, no permission), as one line. */
+export function checkLedger(
+  file: string,
+  entries: number,
+  skipped: number,
+  unreadable?: string,
+): CheckResult {
+  if (unreadable !== undefined) {
+    return {
+      name: 'ledger',
+      status: 'fail',
+      message: unreadable,
+      fix: 'move that path aside (stats and the proxy append to it as a file), or set HEADROOM_HOME to another directory',
+    };
+  }
   if (skipped > 0) {
     return {
       name: 'ledger',

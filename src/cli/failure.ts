@@ -6,6 +6,7 @@ const SYSTEM_ERRORS: Readonly<Record<string, string>> = {
   EACCES: 'permission denied',
   EPERM: 'operation not permitted',
   EISDIR: 'is a directory',
+  EEXIST: 'a file is in the way',
   ENOTDIR: 'not a directory',
   EROFS: 'read-only file system',
   ENOSPC: 'no space left on device',
@@ -15,6 +16,13 @@ const SYSTEM_ERRORS: Readonly<Record<string, string>> = {
   EADDRINUSE: 'address already in use',
   ENOTFOUND: 'host not found',
 };
+
+/** A system error's code in words (`not a directory` for ENOTDIR), else its code, else its message. */
+export function errorWords(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code !== undefined) return SYSTEM_ERRORS[code] ?? code;
+  return error instanceof Error ? error.message : String(error);
+}
 
 /** System call names as a user would say them. */
 const VERBS: Readonly<Record<string, string>> = {

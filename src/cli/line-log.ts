@@ -39,9 +39,15 @@ export function fileLineLog(file: string): LineLog {
     },
     write(line) {
       // Synchronous and lazy: a session that logs nothing leaves no file, and no line is lost at exit.
-      if (!used) mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-      appendFileSync(file, `${line}\n`, { mode: 0o600 });
-      used = true;
+      // Never throws: the proxy writes here from its request and socket handlers, and a log that cannot
+      // be written (a full disk, a directory removed mid-session) must not take the agent's session down.
+      try {
+        if (!used) mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+        appendFileSync(file, `${line}\n`, { mode: 0o600 });
+        used = true;
+      } catch {
+        // The line is dropped; the session goes on.
+      }
     },
   };
 }

@@ -23,17 +23,34 @@ export function withSharedProxyFlags(command: Command, anthropicDefault: string)
 
 /**
  * Upstreams from the flags, else `HEADROOM_*_UPSTREAM`, else what the user had already pointed the agent
- * at (`fallback`), each checked as an http(s) URL.
+ * at (`fallback`), each checked as an http(s) URL. A bad one is named by where it came from, so a broken
+ * environment variable is not reported as a flag the user never typed.
  */
 export function upstreamsFrom(
   flags: SharedProxyFlags,
   env: NodeJS.ProcessEnv,
   fallback: { anthropic?: string; openai?: string } = {},
 ): Upstreams {
-  const anthropic = flags.anthropicUpstream ?? env.HEADROOM_ANTHROPIC_UPSTREAM ?? fallback.anthropic;
-  const openai = flags.openaiUpstream ?? env.HEADROOM_OPENAI_UPSTREAM ?? fallback.openai;
+  const anthropic = firstSet([
+    [flags.anthropicUpstream, '--anthropic-upstream'],
+    [env.HEADROOM_ANTHROPIC_UPSTREAM, 'HEADROOM_ANTHROPIC_UPSTREAM'],
+    [fallback.anthropic, 'ANTHROPIC_BASE_URL'],
+  ]);
+  const openai = firstSet([
+    [flags.openaiUpstream, '--openai-upstream'],
+    [env.HEADROOM_OPENAI_UPSTREAM, 'HEADROOM_OPENAI_UPSTREAM'],
+    [fallback.openai, env.OPENAI_API_BASE === undefined ? 'OPENAI_BASE_URL' : 'OPENAI_API_BASE'],
+  ]);
   return {
-    ...(anthropic ? { anthropicUpstream: parseUpstream(anthropic, '--anthropic-upstream') } : {}),
-    ...(openai ? { openaiUpstream: parseUpstream(openai, '--openai-upstream') } : {}),
+    ...(anthropic?.value ? { anthropicUpstream: parseUpstream(anthropic.value, anthropic.from) } : {}),
+    ...(openai?.value ? { openaiUpstream: parseUpstream(openai.value, openai.from) } : {}),
   };
+}
+
+/** The first value that is set, with the name of the flag or variable it came from. */
+function firstSet(
+  sources: ReadonlyArray<readonly [string | undefined, string]>,
+): { value: string; from: string } | undefined {
+  const found = sources.find(([value]) => value !== undefined);
+  return found === undefined ? undefined : { value: found[0] as string, from: found[1] };
 }

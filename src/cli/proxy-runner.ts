@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { HeadroomError } from '../errors.js';
 import type { ProxyOptions } from '../proxy/options.js';
 import { type RunningProxy, startProxy } from '../proxy/server.js';
@@ -27,6 +28,9 @@ async function portInUseError(port: number, cause?: unknown): Promise<HeadroomEr
 export async function launchProxy(options: ProxyOptions): Promise<RunningProxy> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 0;
+  // A state dir that cannot exist (HEADROOM_HOME naming a file) stops us here with one line, before any
+  // agent starts, instead of every request failing to record its savings and original.
+  if (options.stateDir !== undefined) await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
   let proxy: RunningProxy;
   try {
     proxy = await startProxy({ ...options, host, port });

@@ -113,6 +113,12 @@ describe('doctor checks', () => {
     });
   });
 
+  it('ledger: fails with the reason when the ledger cannot be read at all', () => {
+    const broken = checkLedger('/x/ledger.jsonl', 0, 0, 'cannot read /x/ledger.jsonl: is a directory.');
+    expect(broken).toMatchObject({ status: 'fail', message: 'cannot read /x/ledger.jsonl: is a directory.' });
+    expect(broken.fix).toMatch(/HEADROOM_HOME/);
+  });
+
   it('savings: explains low savings with the commonest passthrough reason', () => {
     expect(checkSavings([]).status).toBe('warn');
     const good = checkSavings([entry({ session: 'a' }), entry({ session: 'b', ts: '2026-11-21T00:00:00Z' })]);

@@ -2,7 +2,7 @@
  * Every command's bad-input path ends in one `error:` line and a non-zero exit, never a stack trace.
  * In-process through `run()`, plus the real binary once, which is what users see.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,6 +77,42 @@ describe('bad input, every command', () => {
     expect(result.code).toBe(1);
     expectOneLine(result.stderr);
     expect(result.stderr).toContain(`cannot read ${path.join(state, 'ledger.jsonl')}: is a directory`);
+  });
+
+  it('a bad upstream from the environment is named by its variable, not by a flag never typed', async () => {
+    const proxy = await fails(['proxy'], { HEADROOM_ANTHROPIC_UPSTREAM: 'notaurl' });
+    expect(proxy.code).toBe(2);
+    expectOneLine(proxy.stderr);
+    expect(proxy.stderr).toContain(
+      'Expected `HEADROOM_ANTHROPIC_UPSTREAM` to be an http(s) URL, got `notaurl`.',
+    );
+    const wrap = await fails(['wrap', 'claude'], { ANTHROPIC_BASE_URL: 'localhost:9' });
+    expect(wrap.code).toBe(2);
+    expectOneLine(wrap.stderr);
+    expect(wrap.stderr).toContain('Expected `ANTHROPIC_BASE_URL` to be an http(s) URL, got `localhost:9`.');
+    const aider = await fails(['wrap', 'aider'], { OPENAI_API_BASE: 'api.local/v1' });
+    expect(aider.stderr).toContain('Expected `OPENAI_API_BASE` to be an http(s) URL');
+  });
+
+  it('proxy: a state directory that cannot exist stops it before it listens', async () => {
+    const file = path.join(scratch, 'state-is-a-file');
+    await writeFile(file, '');
+    const result = await fails(['proxy', '--port', '1'], { HEADROOM_HOME: file });
+    expect(result.code).toBe(1);
+    expectOneLine(result.stderr);
+    expect(result.stderr).toContain(`cannot mkdir ${file}: a file is in the way.`);
+  });
+
+  it('compress: a file where the retrieval store directory goes says so in words', async () => {
+    const state = path.join(scratch, 'ccr-is-a-file');
+    await mkdir(state, { recursive: true });
+    await writeFile(path.join(state, 'ccr'), '');
+    const input = path.join(scratch, 'big.log');
+    await writeFile(input, Array.from({ length: 2000 }, (_, i) => `INFO step ${i} ok`).join('\n'));
+    const result = await fails(['compress', input], { HEADROOM_HOME: state });
+    expect(result.code).toBe(1);
+    expectOneLine(result.stderr);
+    expect(result.stderr).toContain(`cannot mkdir ${path.join(state, 'ccr')}: a file is in the way.`);
   });
 });
 

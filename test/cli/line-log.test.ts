@@ -1,5 +1,8 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { requestLine } from '../../src/cli/line-log.js';
+import { fileLineLog, requestLine } from '../../src/cli/line-log.js';
 import { entry } from '../helpers/ledger-entries.js';
 
 describe('requestLine', () => {
@@ -31,5 +34,33 @@ describe('requestLine', () => {
   it('does not round a tiny saving down to nothing', () => {
     const line = requestLine(entry({ tokensBefore: 100_000, tokensAfter: 99_990, tokensSaved: 10 }));
     expect(line).toContain('(-<0.1%)');
+  });
+});
+
+describe('fileLineLog', () => {
+  it('creates its file on the first line and appends the next ones', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'hr-line-log-'));
+    try {
+      const log = fileLineLog(path.join(dir, 'logs', 'a.log'));
+      expect(log.used).toBe(false);
+      log.write('one');
+      log.write('two');
+      expect(log.used).toBe(true);
+      expect(await readFile(path.join(dir, 'logs', 'a.log'), 'utf8')).toBe('one\ntwo\n');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('never throws when the file cannot be written (the proxy logs from its socket handlers)', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'hr-line-log-'));
+    try {
+      await writeFile(path.join(dir, 'a-file'), '');
+      const log = fileLineLog(path.join(dir, 'a-file', 'logs', 'a.log'));
+      expect(() => log.write('lost')).not.toThrow();
+      expect(log.used).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

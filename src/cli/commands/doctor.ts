@@ -1,5 +1,6 @@
 import net from 'node:net';
 import type { Command } from 'commander';
+import type { LedgerEntry } from '../../ledger/entry.js';
 import { ledgerPath, readLedger } from '../../ledger/ledger.js';
 import { stateDir } from '../../state-dir.js';
 import { tokenCounter } from '../../tokens/count.js';
@@ -20,6 +21,7 @@ import {
   checkTokenizer,
   type McpInstall,
 } from '../doctor-checks.js';
+import { atPath, describeFailure } from '../failure.js';
 import { DEFAULT_PORT, probeHealth } from '../health.js';
 import { createLogger, type Logger } from '../logger.js';
 import { findPortOwner, isPortInUse } from '../port-owner.js';
@@ -74,18 +76,28 @@ export async function runChecks(env: NodeJS.ProcessEnv): Promise<CheckResult[]> 
     const inUse = health === undefined && (await isPortInUse(DEFAULT_PORT));
     return checkProxy(DEFAULT_PORT, health, inUse, inUse ? await findPortOwner(DEFAULT_PORT) : undefined);
   })();
-  const ledger = readLedger(dir).catch(() => ({ entries: [], skipped: 0 }));
+  const ledger = atPath(ledgerPath(dir), readLedger(dir)).then(
+    (read): { entries: LedgerEntry[]; skipped: number; unreadable?: string } => read,
+    (error: unknown) => ({ entries: [], skipped: 0, unreadable: describeFailure(error, env) }),
+  );
   const mcp = mcpInstalls(env);
-  const [agentResults, proxyResult, baseUrls, stateResult, tokenizer, { entries, skipped }, mcpResult] =
-    await Promise.all([
-      Promise.all(agents),
-      proxy,
-      checkBaseUrls(env, answers),
-      checkStateDir(dir),
-      checkTokenizer(async () => (await tokenCounter('gpt-4o'))('headroom doctor checks the tokenizer')),
-      ledger,
-      mcp,
-    ]);
+  const [
+    agentResults,
+    proxyResult,
+    baseUrls,
+    stateResult,
+    tokenizer,
+    { entries, skipped, unreadable },
+    mcpResult,
+  ] = await Promise.all([
+    Promise.all(agents),
+    proxy,
+    checkBaseUrls(env, answers),
+    checkStateDir(dir),
+    checkTokenizer(async () => (await tokenCounter('gpt-4o'))('headroom doctor checks the tokenizer')),
+    ledger,
+    mcp,
+  ]);
   return [
     checkNode(process.version),
     ...agentResults,
@@ -95,7 +107,7 @@ export async function runChecks(env: NodeJS.ProcessEnv): Promise<CheckResult[]> 
     proxyResult,
     stateResult,
     tokenizer,
-    checkLedger(ledgerPath(dir), entries.length, skipped),
+    checkLedger(ledgerPath(dir), entries.length, skipped, unreadable),
     checkSavings(entries),
     checkMcp(mcpResult),
   ];

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { HeadroomError } from '../../errors.js';
 import { ledgerPath, readLedger } from '../../ledger/ledger.js';
 import { PRICING_SNAPSHOT_DATE } from '../../ledger/pricing.js';
 import {
@@ -73,7 +74,7 @@ API list-price equivalent of the saved tokens (pricing snapshot ${PRICING_SNAPSH
 Examples:
   $ headroom stats
   $ headroom stats weekly --since 20261101
-  $ headroom stats --by model --breakdown
+  $ headroom stats weekly --breakdown
   $ headroom stats session --agent codex --json`,
     )
     .action(async (report: string | undefined, flags: StatsFlags) => {
@@ -93,6 +94,15 @@ async function stats(report: string | undefined, flags: StatsFlags, ctx: CliCont
   const groupBy = groupFrom(report, flags.by);
   const since = flags.since === undefined ? undefined : parseDay(flags.since, '--since');
   const until = flags.until === undefined ? undefined : parseDay(flags.until, '--until');
+  if (since !== undefined && until !== undefined && since > until) {
+    throw new HeadroomError(
+      'INVALID_OPTION',
+      `\`--since\` ${since} is after \`--until\` ${until}: no day is in both.`,
+      {
+        fix: 'Swap them.',
+      },
+    );
+  }
   const timeZone = flags.timezone === undefined ? undefined : parseTimeZone(flags.timezone);
   const order: SortOrder = parseChoice(flags.order, ['asc', 'desc'] as const, '--order');
   const dir = stateDir(ctx.env);
@@ -111,7 +121,8 @@ async function stats(report: string | undefined, flags: StatsFlags, ctx: CliCont
     until,
     agent: flags.agent,
     order,
-    breakdown: flags.breakdown === true,
+    // Rows that are models already have nothing to break down.
+    breakdown: flags.breakdown === true && groupBy !== 'model',
   };
   const result = buildReport(entries, options);
   if (json) {

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -63,8 +63,22 @@ describe('headroom doctor', () => {
     await writeFile(file, '');
     const { code, stdout } = await doctor({ ...env, HEADROOM_HOME: path.join(file, 'home') });
     expect(code).toBe(1);
-    expect(stdout).toMatch(/✗ fail\s+state dir\s+.* is not writable .* — fix: .*HEADROOM_HOME/);
-    expect(stdout).toMatch(/1 failed/);
+    expect(stdout).toMatch(
+      /✗ fail\s+state dir\s+.* is not writable \(not a directory\) — fix: .*HEADROOM_HOME/,
+    );
+    expect(stdout).toMatch(/✗ fail\s+ledger\s+cannot open .*ledger\.jsonl: not a directory\./);
+    expect(stdout).toMatch(/2 failed/);
+  });
+
+  it('fails the ledger check, naming the path, when the ledger cannot be read', async () => {
+    const { env, home } = await setup();
+    await mkdir(path.join(home, 'ledger.jsonl'), { recursive: true });
+    const { code, stdout } = await doctor(env);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(
+      /✗ fail\s+ledger\s+cannot read .*ledger\.jsonl: is a directory\. — fix: move that path aside/,
+    );
+    expect(stdout).toMatch(/✓ pass\s+state dir/);
   });
 
   it('fails when a base URL points at a local port where nothing listens', async () => {

@@ -109,6 +109,23 @@ describe('headroom stats', () => {
     expect(compact.stdout).toContain('Saved %');
   });
 
+  it('does not repeat each model under itself with --by model --breakdown', async () => {
+    await seed();
+    const byModel = await stats(['--by', 'model', '--breakdown']);
+    expect(byModel.code).toBe(0);
+    expect(byModel.stdout).toContain('gpt-5');
+    expect(byModel.stdout).not.toContain('└ gpt-5');
+  });
+
+  it('rejects --since after --until as a usage error instead of reporting nothing', async () => {
+    await seed();
+    const result = await stats(['--since', '20261110', '--until', '2026-11-02']);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('`--since` 2026-11-10 is after `--until` 2026-11-02');
+    expect((await stats(['--since', '20261102', '--until', '20261102'])).stdout).toContain('2026-11-02');
+  });
+
   it('rejects a malformed date with the expected form', async () => {
     const result = await stats(['--since', '2026-13-01']);
     expect(result.code).toBe(2);

@@ -202,6 +202,27 @@ describe('headroom wrap', () => {
     }
   });
 
+  it('stops with one line, before the agent starts, when the state directory cannot exist', async () => {
+    const file = path.join(work, 'a-file');
+    await writeFile(file, '');
+    const result = await runCli(['wrap', 'claude'], { env: { ...env, HEADROOM_HOME: file } });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr.trim()).toBe(`error: cannot mkdir ${file}: a file is in the way.`);
+    await expect(readFile(env.STANDIN_REPORT!, 'utf8')).rejects.toThrow();
+  });
+
+  it('finishes the session when the --log-file cannot be written', async () => {
+    const blocked = path.join(work, 'a-file');
+    await writeFile(blocked, '');
+    const log = path.join(blocked, 'wrap.log');
+    const result = await runCli(['wrap', '--verbose', '--log-file', log, 'claude'], { env });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).not.toMatch(/ENOTDIR|\n\s+at /);
+    await expect(readFile(env.STANDIN_REPORT!, 'utf8')).resolves.toContain('ANTHROPIC_BASE_URL');
+    expect(anthropic.messageRequests().length).toBeGreaterThan(0);
+    expect(result.stderr).toMatch(/requests\s+\d/);
+  });
+
   it('rejects an unknown agent', async () => {
     const result = await runCli(['wrap', 'cursor'], { env });
     expect(result.exitCode).toBe(2);
