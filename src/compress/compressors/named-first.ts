@@ -11,8 +11,10 @@ const FEW = 3;
  * (`Query.entities`: ids, years, versions, paths, names). Per entity, the texts that mention it, those
  * naming the most entities first (then the most query terms, then input order); the entities take turns,
  * one text each, so 45 rows of one store cannot crowd out the two rows of the store and year asked
- * about. Stops at `budget` texts (callers give it part of their own budget, so ranking still has room);
- * `skip` marks texts the caller keeps anyway.
+ * about. The first turn is owed to every entity whatever the budget, so no tightening of it (a hard
+ * limit shrinks budgets to one item) can drop what the question names; later turns stop at `budget`
+ * texts (callers give it part of their own budget, so ranking still has room), and callers keep every
+ * text picked, over their own budget if need be. `skip` marks texts the caller keeps anyway.
  */
 export function namedFirst(
   texts: readonly string[],
@@ -21,7 +23,7 @@ export function namedFirst(
   skip: (i: number) => boolean = () => false,
 ): number[] {
   const entities = query.entities ?? [];
-  if (entities.length === 0 || budget <= 0) return [];
+  if (entities.length === 0) return [];
   const matcher = termMatcher({ terms: entities, text: query.text });
   const limit = Math.max(FEW, texts.length * MAX_ENTITY_SHARE);
   const lists: (number[] | undefined)[] = entities.map(() => []);
@@ -72,9 +74,9 @@ export function namedFirst(
   // An entity one of whose texts the caller keeps anyway has had its first turn.
   const served = queues.map((queue) => queue.some(skip));
   let progress = true;
-  for (let round = 0; picked.length < budget && progress; round++) {
+  for (let round = 0; (round === 0 || picked.length < budget) && progress; round++) {
     progress = round === 0;
-    for (let q = 0; q < queues.length && picked.length < budget; q++) {
+    for (let q = 0; q < queues.length && (round === 0 || picked.length < budget); q++) {
       if (round === 0 && served[q]) continue;
       const queue = queues[q]!;
       let h = heads[q]!;

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CORPUS_DIR } from '../../../scripts/corpus/cases.js';
 import { csvCompressor } from '../../../src/compress/compressors/csv/index.js';
 import type { CompressorContext, LinePlan } from '../../../src/compress/types.js';
 import { contextFor, keptLines, rendered } from './line-fixtures.js';
@@ -21,6 +24,20 @@ describe('csvCompressor', () => {
     expect(kept).toContain(lines[1]);
     expect(kept).toContain(lines.at(-1));
     expect(result.transform).toBe(`csv:rows 10000→${kept.length - 1}`);
+  });
+
+  it('keeps a row for each thing the question names, however far a hard limit tightens maxRows', () => {
+    // The corpus's real `dpkg-query` export; the budget loop under a Codex or Claude limit can go to one row.
+    const lines = readFileSync(path.join(CORPUS_DIR, 'csv-dpkg-packages.txt'), 'utf8').split('\n');
+    const ctx = contextFor(
+      'Which version of libssl3 is installed, and how much disk does postgresql-15 take?',
+      {
+        maxRows: 1,
+      },
+    );
+    const kept = keptLines(lines, plan(lines, ctx));
+    expect(kept).toContain('libssl3,3.0.19-1~deb12u2,amd64,6029');
+    expect(kept).toContain('postgresql-15,15.18-0+deb12u1,amd64,53045');
   });
 
   it('keeps rows with error words and numeric outliers', () => {

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CORPUS_DIR } from '../../../scripts/corpus/cases.js';
 import { jsonCompressor } from '../../../src/compress/compressors/json/index.js';
 import { extractQuery } from '../../../src/compress/query.js';
 import { DEFAULT_BUDGETS } from '../../../src/compress/resolve-options.js';
@@ -694,6 +697,31 @@ describe('query ranking', () => {
     expect(plan).toBeDefined();
     if (plan === undefined) return;
     expect(keptLines(file, plan)).toContain('    "id": 44,');
+  });
+});
+
+describe('items the question names, under any budget', () => {
+  // The real `npm query '*'` output of the corpus; the Claude budget bench's API-dump question.
+  const output = readFileSync(path.join(CORPUS_DIR, 'npm-query-installed.txt'), 'utf8');
+  const question = extractQuery(
+    'License audit: which installed packages are under MPL-2.0 or the Unlicense?',
+  );
+
+  it.each([10, 4, 2, 1])('keeps the MPL-2.0 and the Unlicense items at maxItems %i', (maxItems) => {
+    // A hard limit (Claude Code's Bash budget, Codex's cut) bisects `maxItems` down to as little as one.
+    const ctx = { ...context([], maxItems), query: question };
+    const lines = output.split('\n');
+    const plan = jsonCompressor.lines(lines, ctx);
+    expect(plan).toBeDefined();
+    if (plan === undefined) return;
+    const kept = keptLines(lines, plan);
+    expect(kept).toContain('    "license": "MPL-2.0",');
+    expect(kept).toContain('    "name": "lightningcss",');
+    expect(kept).toContain('    "license": "Unlicense",');
+    expect(kept).toContain('    "name": "fast-sha256",');
+    const rewritten = rewrite(output, ctx).text;
+    for (const needle of ['"license":"MPL-2.0"', '"name":"lightningcss"', '"license":"Unlicense"'])
+      expect(rewritten.replace(/": "/g, '":"')).toContain(needle);
   });
 });
 

@@ -17,10 +17,17 @@ describe('namedFirst', () => {
     expect(namedFirst(rows, query, 3)).toEqual([45, 46, 4]);
   });
 
-  it('stops at the budget and skips what the caller keeps anyway', () => {
-    expect(namedFirst(rows, query, 1)).toEqual([45]);
+  it('stops at the budget after the first turn and skips what the caller keeps anyway', () => {
     // Row 45 is kept already, so 1042 has had its turn: 2019 takes the other row naming both.
     expect(namedFirst(rows, query, 2, (i) => i === 45)).toEqual([46, 4]);
+  });
+
+  it('owes every entity its first text whatever the budget, so tightening cannot drop what the question names', () => {
+    // A hard limit shrinks the callers' budgets to nothing: 1042 and 2019 still get one text each.
+    expect(namedFirst(rows, query, 0)).toEqual([45, 46]);
+    expect(namedFirst(rows, query, 1)).toEqual([45, 46]);
+    // Past the first turn the budget holds again.
+    expect(namedFirst(rows, query, 3)).toEqual([45, 46, 4]);
   });
 
   it('ignores an entity most texts hold, and a question that names nothing', () => {

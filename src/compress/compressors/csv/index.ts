@@ -222,8 +222,11 @@ function planCsv(lines: readonly string[], ctx: CompressorContext): LinePlan | u
   for (let r = 0; r < HEAD_ROWS; r++) take(r);
   for (let r = rows - TAIL_ROWS; r < rows; r++) take(r);
   // Rows of each entity the question names come before rows ranked by how many of its words they hold.
-  for (const r of namedFirst(texts, ctx.query, Math.floor((budget - taken) / 2), (r) => chosen[r] === 1))
-    take(r);
+  // They are kept over the budget if need be: a tightened budget must not drop what the question names.
+  for (const r of namedFirst(texts, ctx.query, Math.floor((budget - taken) / 2), (r) => chosen[r] === 1)) {
+    chosen[r] = 1;
+    taken += 1;
+  }
   const matches = matchLines(texts, ctx.query);
   const focused = focusMask(matches, MAX_TERM_SHARE);
   if (focused !== 0) {

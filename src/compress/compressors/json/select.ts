@@ -12,10 +12,10 @@ const OUTLIER_SIGMAS = 2;
 const MAX_CATEGORIES = 12;
 
 /**
- * Picks at most `maxItems` items to keep verbatim, in original order. By rank: items whose name, id or
- * key is a query term, distinct failures, other query matches (rarest terms first), first and last
- * items, repeated failures, rare error words, numeric outliers, and, in arrays, the points where a
- * categorical field changes value.
+ * Picks the items to keep verbatim, in original order: the items the question names (an entity's, one
+ * whose name, id or key is a query term) whatever the budget, then by rank up to `maxItems` in all:
+ * distinct failures, other query matches (rarest terms first), first and last items, repeated failures,
+ * rare error words, numeric outliers, and, in arrays, the points where a categorical field changes value.
  */
 export function selectItems(items: ItemSet, query: Query, maxItems: number): number[] {
   const n = items.values.length;
@@ -45,8 +45,10 @@ export function selectItems(items: ItemSet, query: Query, maxItems: number): num
   for (let i = 0; i < Math.min(HEAD_ITEMS, n); i += 1) headTail.push(i);
   for (let i = Math.max(HEAD_ITEMS, n - TAIL_ITEMS); i < n; i += 1) headTail.push(i);
 
+  // Items the question names stay whatever `maxItems` says (a hard limit may shrink it to one); the
+  // ranking fills what is left.
+  const kept = new Set<number>(named);
   const ranked = [
-    named,
     strong.distinct.slice(0, errorCap),
     matches,
     strong.distinct,
@@ -57,7 +59,6 @@ export function selectItems(items: ItemSet, query: Query, maxItems: number): num
     items.keys === undefined ? changePoints(items.table, maxItems) : [],
     weakRare ? weak.repeated : [],
   ];
-  const kept = new Set<number>();
   for (const group of ranked) {
     for (const index of group) {
       if (kept.size >= maxItems) break;

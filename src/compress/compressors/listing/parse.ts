@@ -1,3 +1,5 @@
+import { FAILURE_HEAD, PASSING } from '../log/index.js';
+
 /** What one line of a file listing is. */
 export type EntryKind = 'path' | 'row' | 'tree' | 'du' | 'header' | 'total' | 'error' | 'blank' | 'other';
 
@@ -149,7 +151,11 @@ function typeOf(name: string, isDir: boolean): string {
   }
 }
 
-/** Most of the lines are paths, `ls -l` rows, `tree` lines or `du` rows. */
+/**
+ * Most of the lines are paths, `ls -l` rows, `tree` lines or `du` rows. A test runner's result line names a
+ * path too (`PASS src/a.test.ts (12 ms)`, `✓ test/b.test.ts (4 tests)`), but a run of them is a log: without
+ * the command (a Codex frame over the WebSocket carries only the output) only the status word tells.
+ */
 export function looksLikeListing(text: string): boolean {
   const sample = text.slice(0, 40_000).split('\n', 300);
   let nonBlank = 0;
@@ -159,7 +165,7 @@ export function looksLikeListing(text: string): boolean {
     const kind = lineKind(line);
     if (kind === 'blank') continue;
     nonBlank += 1;
-    if (kind === 'other') continue;
+    if (kind === 'other' || PASSING.test(line) || FAILURE_HEAD.test(line)) continue;
     listed += 1;
     if (kind !== 'path' || line.includes('/') || /\.\w{1,8}$/.test(line.trim())) shaped += 1;
   }

@@ -138,7 +138,8 @@ function planLockfile(lines: readonly string[], ctx: CompressorContext): LinePla
     if (terms.has(e.name) || (e.label === '(root)' && npm)) take(k);
   });
   const texts = entries.map((e) => lines.slice(e.start, e.end).join('\n'));
-  for (const k of namedFirst(texts, ctx.query, budget, (k) => chosen.has(k))) take(k);
+  // Kept over the budget if need be: a tightened budget must not drop what the question names.
+  for (const k of namedFirst(texts, ctx.query, budget, (k) => chosen.has(k))) chosen.add(k);
 
   const keep = new Array<boolean>(lines.length).fill(true);
   entries.forEach((e, k) => {

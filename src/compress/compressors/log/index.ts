@@ -18,10 +18,10 @@ const EXCEPTION = /\b[A-Z]\w*(?:Error|Exception)\b/;
 const EXCEPTION_START = /^\s*(?:Traceback \(most recent call last\)|panic:|Caused by:)/;
 
 /** A passing test, whatever its name says (`✓ returns an error for bad input` is not an error). */
-const PASSING = /^\s*(?:[✓✔√]\s|PASS\s|ok \d+ |--- PASS:|test \S+ \.\.\. ok$)/;
+export const PASSING = /^\s*(?:[✓✔√]\s|PASS\s|ok \d+ |--- PASS:|test \S+ \.\.\. ok$)/;
 const PASSED = /\sPASSED\b/;
 /** The first line of one failing test's report, in the common runners' formats. */
-const FAILURE_HEAD =
+export const FAILURE_HEAD =
   /^\s*(?:FAIL\s|FAILED\s|[✗✘✕×❌]\s|●\s(?!Console)|--- FAIL:)|^_{3,} .+ _{3,}$|^-{4} .+ -{4}$|^test \S+ \.\.\. FAILED$/;
 const FAILED = /\sFAILED\b/;
 /** Lines that belong to a failure report: diffs of expected and received, code frames, pytest's `E` lines. */
@@ -43,13 +43,13 @@ const FRAME =
 const PYTHON_FRAME = /^\s+File "/;
 const GO_FILE_LINE = /^\t\S+\.go:\d+/;
 
-/** What detection looks for: timestamps, level words, and the shapes of test runners, npm, tsc, builds. */
+/** What detection looks for: timestamps, level words, and the shapes of test runners, npm, tsc, builds, apt. */
 const STAMP =
   /^\s*\[?(?:\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}|\d{2}:\d{2}:\d{2}|[A-Z][a-z]{2} +\d{1,2} \d{2}:\d{2}:\d{2})/;
 const LEVEL =
   /\b(?:TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|FATAL|CRIT(?:ICAL)?|SEVERE)\b|\blevel=\w|"level":/;
 const TOOL_SHAPE =
-  /^npm (?:ERR!|WARN|error|warn|notice|http|info|verb|verbose|sill|silly|timing)\b|\(\d+,\d+\): error TS\d+|:\d+:\d+ - error TS\d+|^Traceback|^\s*(?:Compiling|Finished|Running|Downloading|Installing|Collecting|Building)\s/;
+  /^npm (?:ERR!|WARN|error|warn|notice|http|info|verb|verbose|sill|silly|timing)\b|\(\d+,\d+\): error TS\d+|:\d+:\d+ - error TS\d+|^Traceback|^\s*(?:Compiling|Finished|Running|Downloading|Installing|Collecting|Building)\s|^(?:Preparing to unpack|Unpacking|Setting up|Selecting previously unselected|Processing triggers for|Removing|Log (?:started|ended):) /;
 const DIFF_SHAPE = /^(?:diff --git |@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@)/m;
 
 const ERROR = 1;
