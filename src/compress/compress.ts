@@ -7,8 +7,9 @@ import { extractQuery, isAnalysisRequest } from './query.js';
 import { optionsFingerprint, resolveOptions } from './resolve-options.js';
 import type { BlockDecision, CoreResult } from './result.js';
 import { compressBlock } from './router.js';
-import { collectSlots, detectShape, setAtPath } from './shapes/index.js';
+import { collectSlots, detectShape, type Slot, setAtPath } from './shapes/index.js';
 import { isRecord } from './shapes/slot.js';
+import type { Query } from './types.js';
 
 /** After compressing a block this big, the core lets other work run and checks for a cancelled call. */
 const YIELD_AFTER_CHARS = 32 * 1024;
@@ -45,6 +46,18 @@ function countAll(value: unknown, count: (text: string) => number): number {
     total += countAll(v, count);
   }
   return total;
+}
+
+/** The memo key of a block's decision: the block plus everything the decision depends on. */
+function blockKey(fingerprint: string, digest: string, query: Query, analysis: boolean, slot: Slot): string {
+  return memoKey([
+    'block',
+    fingerprint,
+    digest,
+    query.terms.join('\u0000'),
+    String(analysis),
+    JSON.stringify(slot.hint),
+  ]);
 }
 
 function decision(messageIndex: number, location: string, e: MemoEntry): BlockDecision {
@@ -131,16 +144,7 @@ export async function compressMessages<M>(
     }
     const query = extractQuery(slot.userText);
     const analysis = resolved.protectAnalysisContext && isAnalysisRequest(slot.userText);
-    const key = memo
-      ? memoKey([
-          'block',
-          fingerprint,
-          digestOf(slot.text),
-          query.terms.join('\u0000'),
-          String(analysis),
-          JSON.stringify(slot.hint),
-        ])
-      : '';
+    const key = memo ? blockKey(fingerprint, digestOf(slot.text), query, analysis, slot) : '';
     let entry = memo?.get(key);
     if (!entry) {
       signal?.throwIfAborted();
@@ -167,6 +171,80 @@ export async function compressMessages<M>(
     compressionRatio: tokensBefore === 0 ? 0 : saved / tokensBefore,
     transformsApplied: transforms,
     blocks,
+    originals,
+  };
+}
+
+/** What `replayKnownBlocks` could and could not decide from the memo alone. */
+export interface ReplayResult<M> {
+  readonly messages: M;
+  /** Blocks whose remembered decision was applied, and the tokens those decisions name. */
+  readonly known: number;
+  /** Blocks with no remembered decision: left exactly as they were. */
+  readonly unknown: number;
+  readonly tokensBefore: number;
+  readonly tokensAfter: number;
+  readonly transformsApplied: readonly string[];
+  readonly originals: ReadonlyMap<string, string>;
+}
+
+/**
+ * The output `compressMessages` gives for every block it has decided before, with every other block left
+ * as it is; no compressor runs and nothing is counted, so it costs a hash per big block. A caller that
+ * cannot wait for new blocks (a deadline, a busy worker) sends this: blocks sent before keep their bytes.
+ * `leaveRaw` names originals (by hash) that must go out uncompressed this time (their store write failed).
+ */
+export function replayKnownBlocks<M>(
+  messages: M,
+  options: CompressOptions,
+  memo: BlockMemo,
+  leaveRaw: ReadonlySet<string> = new Set(),
+): ReplayResult<M> {
+  const resolved = resolveOptions(options);
+  if (!Array.isArray(messages))
+    throw new HeadroomError('INVALID_INPUT', 'Expected `messages` to be an array.');
+  const fingerprint = optionsFingerprint(resolved);
+  const slots = collectSlots(
+    detectShape(messages),
+    messages,
+    resolved.compressUserMessages,
+    resolved.compressSystemMessages,
+  );
+  const firstProtected = messages.length - resolved.protectRecent;
+  const originals = new Map<string, string>();
+  const transforms: string[] = [];
+  let out: unknown = messages;
+  let known = 0;
+  let unknown = 0;
+  let tokensBefore = 0;
+  let tokensAfter = 0;
+  for (const slot of slots) {
+    if (slot.messageIndex >= firstProtected) continue;
+    const query = extractQuery(slot.userText);
+    const analysis = resolved.protectAnalysisContext && isAnalysisRequest(slot.userText);
+    const entry = memo.get(blockKey(fingerprint, memoKey([slot.text]), query, analysis, slot));
+    if (!entry) {
+      unknown += 1;
+      continue;
+    }
+    known += 1;
+    tokensBefore += entry.tokensBefore;
+    if (entry.text === undefined || (entry.hash !== undefined && leaveRaw.has(entry.hash))) {
+      tokensAfter += entry.tokensBefore;
+      continue;
+    }
+    tokensAfter += entry.tokensAfter;
+    out = setAtPath(out, slot.path, entry.text);
+    if (entry.transform) transforms.push(entry.transform);
+    if (entry.hash) originals.set(entry.hash, slot.text);
+  }
+  return {
+    messages: out as M,
+    known,
+    unknown,
+    tokensBefore,
+    tokensAfter,
+    transformsApplied: transforms,
     originals,
   };
 }

@@ -1,6 +1,5 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAdaptorServer } from '@hono/node-server';
 import { HeadroomError } from '../errors.js';
 import { createProxyRuntime, type ProxyDeps } from './app.js';
 import type { ProxyOptions } from './options.js';
@@ -12,10 +11,19 @@ export interface RunningProxy {
   readonly url: string;
   readonly host: string;
   readonly port: number;
+  /** The Node server; a module that relays WebSockets attaches its `upgrade` handler here. */
+  readonly server: Server;
   stats(): ProxyStats;
-  /** Stops accepting, ends open connections, and waits for pending ledger writes. */
+  /**
+   * Graceful stop: stops accepting, lets requests in flight finish for up to `drainMs` (default 10 s),
+   * then closes what is left, and waits for pending ledger writes. For SIGTERM, in `proxy` and `wrap`.
+   */
+  close(options?: { readonly drainMs?: number }): Promise<void>;
+  /** Immediate stop: `close({ drainMs: 0 })`. */
   stop(): Promise<void>;
 }
+
+export const DEFAULT_DRAIN_MS = 10_000;
 
 function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
@@ -42,6 +50,8 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
 
 const urlHost = (host: string): string => (host.includes(':') ? `[${host}]` : host);
 
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
 /**
  * Starts the proxy on `host:port` (default 127.0.0.1 and a free port). `wrap`, `headroom proxy` and the
  * tests all start it this way.
@@ -49,36 +59,37 @@ const urlHost = (host: string): string => (host.includes(':') ? `[${host}]` : ho
  * @example
  * const proxy = await startProxy({ anthropicUpstream: 'http://127.0.0.1:9000' });
  * // ANTHROPIC_BASE_URL=proxy.url
- * await proxy.stop();
+ * await proxy.close({ drainMs: 5_000 });
  */
 export async function startProxy(options: ProxyOptions = {}, deps: ProxyDeps = {}): Promise<RunningProxy> {
   const runtime = createProxyRuntime(options, deps);
-  // The proxy may run inside someone else's app (SDK wrappers, tests): it leaves the global Request and
-  // Response classes alone.
-  const server = createAdaptorServer({
-    fetch: runtime.app.fetch,
-    hostname: runtime.options.host,
-    overrideGlobalObjects: false,
-  }) as Server;
-  // Model calls can stream for many minutes; only idle keep-alive connections are timed out.
+  const server = createServer(runtime.listener);
+  // Model calls can stream for many minutes; the relay times out a silent provider itself.
   server.requestTimeout = 0;
   server.timeout = 0;
   const address = await listen(server, runtime.options.port, runtime.options.host);
+  runtime.warmUp();
   const host = runtime.options.host;
-  let stopping: Promise<void> | undefined;
+  let closing: Promise<void> | undefined;
+  const close = (drainMs: number): Promise<void> => {
+    closing ??= (async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const until = Date.now() + drainMs;
+      while (runtime.inflight() > 0 && Date.now() < until) await sleep(Math.min(50, until - Date.now()));
+      server.closeAllConnections();
+      await closed;
+      await runtime.close();
+    })();
+    return closing;
+  };
   return {
     url: `http://${urlHost(host)}:${address.port}`,
     host,
     port: address.port,
+    server,
     stats: runtime.stats,
-    stop() {
-      stopping ??= (async () => {
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeAllConnections();
-        await closed;
-        await runtime.close();
-      })();
-      return stopping;
-    },
+    close: (opts) => close(opts?.drainMs ?? DEFAULT_DRAIN_MS),
+    stop: () => close(0),
   };
 }
