@@ -96,6 +96,8 @@ export function createFileStore(options: FileStoreOptions = {}): FileStore {
   let dirReady: Promise<unknown> | undefined;
   /** Bytes on disk as of the last scan plus what this store wrote since; unknown until the first scan. */
   let knownBytes: number | undefined;
+  /** Bytes this store has written, ever; a scan may miss what is written while it runs, so that is added. */
+  let written = 0;
   let pruning: Promise<void> | undefined;
 
   const pathFor = (hash: string): string => {
@@ -120,6 +122,7 @@ export function createFileStore(options: FileStoreOptions = {}): FileStore {
       await writeFile(temp, bytes, { mode: 0o600 });
       await utimes(temp, seconds, seconds);
       await rename(temp, file);
+      written += bytes.length;
       if (knownBytes !== undefined) knownBytes += bytes.length;
     }
     touched.set(hash, at);
@@ -127,6 +130,7 @@ export function createFileStore(options: FileStoreOptions = {}): FileStore {
   }
 
   async function prune(): Promise<void> {
+    const writtenBefore = written;
     let names: string[];
     try {
       names = await readdir(dir);
@@ -152,7 +156,7 @@ export function createFileStore(options: FileStoreOptions = {}): FileStore {
       await removeQuietly(f.file);
       total -= f.size;
     }
-    knownBytes = total;
+    knownBytes = total + (written - writtenBefore);
     touched.clear();
   }
 

@@ -6,7 +6,7 @@ import { stateDir } from '../../state-dir.js';
 import type { CliContext, SetExitCode } from '../context.js';
 import { DEFAULT_PORT } from '../health.js';
 import { createLogger } from '../logger.js';
-import { parsePort, parseUpstream } from '../options.js';
+import { parsePort, parsePositiveInt, parseUpstream } from '../options.js';
 import { renderSummary } from '../summary.js';
 import { requestLine } from './wrap.js';
 
@@ -17,6 +17,10 @@ interface ProxyFlags {
   readonly anthropicUpstream?: string;
   readonly openaiUpstream?: string;
   readonly quiet?: boolean;
+  readonly connectTimeout?: string;
+  readonly firstByteTimeout?: string;
+  readonly idleTimeout?: string;
+  readonly drain: string;
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
@@ -31,6 +35,18 @@ export function registerProxy(program: Command, ctx: CliContext, setExit: SetExi
     .option('--anthropic-upstream <url>', 'where Anthropic requests go (default: the public API)')
     .option('--openai-upstream <url>', 'where OpenAI requests go (default: the public API)')
     .option('-q, --quiet', 'no line per request')
+    .option(
+      '--connect-timeout <seconds>',
+      'answer 504 when the provider does not accept a connection in time',
+      '10',
+    )
+    .option(
+      '--first-byte-timeout <seconds>',
+      'answer 504 when the provider has not started answering in time',
+      '600',
+    )
+    .option('--idle-timeout <seconds>', 'cut a response the provider has gone silent on for this long', '300')
+    .option('--drain <seconds>', 'on Ctrl-C or SIGTERM, let requests in flight finish for this long', '10')
     .addHelpText(
       'after',
       `
@@ -47,9 +63,13 @@ Examples:
     });
 }
 
+const seconds = (value: string | undefined, flag: string, min = 1): number =>
+  parsePositiveInt(value ?? '', flag, min) * 1000;
+
 async function runProxy(flags: ProxyFlags, ctx: CliContext): Promise<number> {
   const logger = createLogger({ env: ctx.env, streams: ctx.streams });
   const port = parsePort(flags.port);
+  const drainMs = seconds(flags.drain, '--drain', 0);
   const anthropic = flags.anthropicUpstream ?? ctx.env.HEADROOM_ANTHROPIC_UPSTREAM;
   const openai = flags.openaiUpstream ?? ctx.env.HEADROOM_OPENAI_UPSTREAM;
   if (!LOOPBACK_HOSTS.has(flags.host)) {
@@ -69,6 +89,11 @@ async function runProxy(flags: ProxyFlags, ctx: CliContext): Promise<number> {
     env: ctx.env,
     ...(anthropic ? { anthropicUpstream: parseUpstream(anthropic, '--anthropic-upstream') } : {}),
     ...(openai ? { openaiUpstream: parseUpstream(openai, '--openai-upstream') } : {}),
+    timeouts: {
+      connectMs: seconds(flags.connectTimeout, '--connect-timeout'),
+      firstByteMs: seconds(flags.firstByteTimeout, '--first-byte-timeout'),
+      idleMs: seconds(flags.idleTimeout, '--idle-timeout'),
+    },
     log: (line) => logger.info(line),
     onRequest: (entry) => {
       entries.push(entry);
@@ -88,8 +113,8 @@ async function runProxy(flags: ProxyFlags, ctx: CliContext): Promise<number> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
-  logger.info(`headroom: ${signal}, stopping`);
-  await proxy.stop();
+  logger.info(`headroom: ${signal}, finishing requests in flight (up to ${flags.drain} s)`);
+  await proxy.close({ drainMs });
   logger.info(
     renderSummary({
       agent: 'proxy',
