@@ -102,7 +102,7 @@ export async function compressMessages<M>(
   const digestOf = (text: string): string => {
     let digest = digests.get(text);
     if (digest === undefined) {
-      digest = memoKey([text]);
+      digest = memo?.digest?.(text) ?? memoKey([text]);
       digests.set(text, digest);
     }
     return digest;
@@ -110,7 +110,8 @@ export async function compressMessages<M>(
   // Big blocks are counted once per call (and once per memo lifetime), not again for the totals.
   const local = new Map<string, number>();
   const count = (text: string): number => {
-    if (text.length < COUNT_MEMO_MIN) return rawCount(text);
+    if (text.length < COUNT_MEMO_MIN)
+      return memo?.countShort?.(resolved.model, text, rawCount) ?? rawCount(text);
     let n = local.get(text);
     if (n !== undefined) return n;
     const key = memo ? memoKey(['count', resolved.model, digestOf(text)]) : '';
@@ -222,7 +223,8 @@ export function replayKnownBlocks<M>(
     if (slot.messageIndex >= firstProtected) continue;
     const query = extractQuery(slot.userText);
     const analysis = resolved.protectAnalysisContext && isAnalysisRequest(slot.userText);
-    const entry = memo.get(blockKey(fingerprint, memoKey([slot.text]), query, analysis, slot));
+    const digest = memo.digest?.(slot.text) ?? memoKey([slot.text]);
+    const entry = memo.get(blockKey(fingerprint, digest, query, analysis, slot));
     if (!entry) {
       unknown += 1;
       continue;

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { memoKey } from './hash.js';
 
 /** A remembered decision for one block, so a block re-sent on every turn is compressed once. */
 export interface MemoEntry {
@@ -21,6 +22,13 @@ export interface BlockMemo {
   set(key: string, entry: MemoEntry): void;
   getCount(key: string): number | undefined;
   setCount(key: string, tokens: number): void;
+  /**
+   * The content digest of a big text (`memoKey([text])`), remembered by the text itself: looking a string
+   * up costs a fraction of hashing it, and agents re-send every block on every turn.
+   */
+  digest?(text: string): string;
+  /** The token count of a short text for a model, remembered by the text itself. */
+  countShort?(model: string, text: string, count: (text: string) => number): number;
 }
 
 /**
@@ -38,7 +46,7 @@ export function stringBytes(text: string): number {
   return /[^\u0000-\u00ff]/.test(text) ? text.length * 2 : text.length;
 }
 
-/** The default bound: 64 MB of heap for decisions, a sixteenth of that for token counts. */
+/** The default bound: 64 MB of heap for decisions; a quarter of that for digests, a sixteenth each for counts. */
 export const DEFAULT_MEMO_BYTES = 64 * 1024 * 1024;
 
 /**
@@ -55,7 +63,32 @@ export function createBlockMemo(maxBytes = DEFAULT_MEMO_BYTES): BlockMemo {
     maxSize: Math.max(1024, Math.floor(maxBytes / 16)),
     sizeCalculation: (_tokens, key) => COUNT_OVERHEAD_BYTES + key.length,
   });
+  const digests = new LRUCache<string, string>({
+    maxSize: Math.max(1024, Math.floor(maxBytes / 4)),
+    sizeCalculation: (digest, text) => COUNT_OVERHEAD_BYTES + digest.length + stringBytes(text),
+  });
+  const shortCounts = new LRUCache<string, number>({
+    maxSize: Math.max(1024, Math.floor(maxBytes / 16)),
+    sizeCalculation: (_tokens, key) => COUNT_OVERHEAD_BYTES + stringBytes(key),
+  });
   return {
+    digest(text) {
+      let digest = digests.get(text);
+      if (digest === undefined) {
+        digest = memoKey([text]);
+        digests.set(text, digest);
+      }
+      return digest;
+    },
+    countShort(model, text, count) {
+      const key = `${model}\u0000${text}`;
+      let tokens = shortCounts.get(key);
+      if (tokens === undefined) {
+        tokens = count(text);
+        shortCounts.set(key, tokens);
+      }
+      return tokens;
+    },
     get: (key) => entries.get(key),
     set(key, entry) {
       entries.set(key, entry);
