@@ -35,6 +35,11 @@ export interface BodyOutcome {
   readonly passthroughReason?: PassthroughReason;
   /** Blocks sent raw this time although others were compressed, by why. */
   readonly blocksKeptRaw?: Readonly<Partial<Record<BlockFailure, number>>>;
+  /**
+   * When the body went out before its tokens were counted (nothing in it could be compressed, so it did
+   * not wait for a worker): the count, arriving later, for the ledger.
+   */
+  readonly counting?: Promise<number>;
 }
 
 export type CompressFn = typeof compressMessages;

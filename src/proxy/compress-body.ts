@@ -151,15 +151,21 @@ export function createBodyCompressor(deps: BodyCompressorDeps): BodyCompressor {
       return passthrough(raw, typeof parsed === 'string' ? 'unknown' : parsed.model, 'disabled');
     }
     const started = performance.now();
-    if (pool && !pool.warm) {
+    if (pool) {
+      // A body with no block big enough to compress goes out at once, never queued behind another
+      // session's compression; a worker counts its tokens for the ledger afterwards.
       const parsed = parseBody(raw, provider.name, path);
       if (typeof parsed === 'string') return passthrough(raw, 'unknown', parsed);
       if (!mayCompress(parsed, { ...jobOptions, model: parsed.model })) {
-        return passthrough(raw, parsed.model, 'nothing-to-compress');
+        const counting = pool
+          .warmUp()
+          .then(() => pool.run(job, conversationAffinity(raw)).then((r) => r.outcome.tokensBefore));
+        counting.catch(() => undefined);
+        return passthrough(raw, parsed.model, 'nothing-to-compress', { counting });
       }
       // Only a block big enough to compress waits for the tokenizer, and is then compressed exactly as
       // it would have been on a warm proxy.
-      if ((await withDeadline(pool.warmUp(), WARM_UP_LIMIT_MS)) === DEADLINE) {
+      if (!pool.warm && (await withDeadline(pool.warmUp(), WARM_UP_LIMIT_MS)) === DEADLINE) {
         return replayKnown(raw, job, 'timeout', started);
       }
     }

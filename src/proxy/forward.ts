@@ -133,10 +133,10 @@ export interface UpstreamCall {
  * more on a fresh socket, which is safe because nothing of it was processed and its body is still in hand.
  */
 export function callUpstream(call: UpstreamCall): Promise<IncomingMessage> {
-  return attempt(call, call.body === undefined || call.body instanceof Uint8Array);
+  return attempt(call, call.body === undefined || call.body instanceof Uint8Array, false);
 }
 
-function attempt(call: UpstreamCall, mayRetry: boolean): Promise<IncomingMessage> {
+function attempt(call: UpstreamCall, mayRetry: boolean, fresh: boolean): Promise<IncomingMessage> {
   const https = call.url.protocol === 'https:';
   const send = https ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
@@ -145,7 +145,8 @@ function attempt(call: UpstreamCall, mayRetry: boolean): Promise<IncomingMessage
       method: call.method,
       // With headers as a list, node adds no Host of its own.
       headers: ['Host', call.url.host, ...call.headers],
-      agent: https ? call.agents.https : call.agents.http,
+      // The retry takes a connection of its own: another pooled socket may be just as stale.
+      agent: fresh ? false : https ? call.agents.https : call.agents.http,
       signal: call.signal,
     });
     const arm = (ms: number, phase: 'connect' | 'first-byte'): void => {
@@ -166,7 +167,7 @@ function attempt(call: UpstreamCall, mayRetry: boolean): Promise<IncomingMessage
     req.once('error', (error) => {
       clearTimeout(timer);
       if (mayRetry && req.reusedSocket && !call.signal.aborted && !(error instanceof UpstreamTimeout)) {
-        resolve(attempt(call, false));
+        resolve(attempt(call, false, true));
       } else reject(error);
     });
     const body = call.body;

@@ -40,6 +40,9 @@ const hasNoBody = (method: string, status: number): boolean =>
 
 const hundredths = (ms: number): number => Math.round(ms * 100) / 100;
 
+/** Longest a ledger line waits for a busy worker to count a body that went out uncounted. */
+const COUNT_WAIT_MS = 10_000;
+
 /** A request body: all of it, or (past the size bound) the part read so far and the rest still to come. */
 type RequestBody = Uint8Array | { readonly head: Buffer[]; readonly rest: Readable };
 
@@ -95,30 +98,47 @@ function openRecord(
     done(status, usage, stream) {
       if (ended) return;
       ended = true;
-      settle();
       if (!modelCall) {
+        settle();
         ctx.recordOther();
         return;
       }
+      const latencyMs = hundredths(performance.now() - arrived);
       const outcome = record.outcome;
-      ctx.complete({
-        ts,
-        session: ctx.options.session,
-        agent: ctx.options.agent ?? guessAgent(req.headers['user-agent']),
-        provider: provider.name,
-        model: outcome?.model ?? 'unknown',
-        path,
-        status,
-        tokensBefore: outcome?.tokensBefore ?? 0,
-        tokensAfter: outcome?.tokensAfter ?? 0,
-        tokensSaved: outcome?.tokensSaved ?? 0,
-        transforms: outcome?.transforms ?? [],
-        ...(outcome?.passthroughReason === undefined ? {} : { passthroughReason: outcome.passthroughReason }),
-        ...(outcome?.blocksKeptRaw === undefined ? {} : { blocksKeptRaw: outcome.blocksKeptRaw }),
-        compressionMs: hundredths(outcome?.compressionMs ?? 0),
-        ...(usage === undefined ? {} : { usage }),
-        ...(stream === undefined ? {} : { stream }),
-        latencyMs: hundredths(performance.now() - arrived),
+      const write = (counted: number | undefined): void => {
+        settle();
+        const tokens = counted ?? outcome?.tokensBefore ?? 0;
+        ctx.complete({
+          ts,
+          session: ctx.options.session,
+          agent: ctx.options.agent ?? guessAgent(req.headers['user-agent']),
+          provider: provider.name,
+          model: outcome?.model ?? 'unknown',
+          path,
+          status,
+          tokensBefore: tokens,
+          tokensAfter: counted ?? outcome?.tokensAfter ?? 0,
+          tokensSaved: outcome?.tokensSaved ?? 0,
+          transforms: outcome?.transforms ?? [],
+          ...(outcome?.passthroughReason === undefined
+            ? {}
+            : { passthroughReason: outcome.passthroughReason }),
+          ...(outcome?.blocksKeptRaw === undefined ? {} : { blocksKeptRaw: outcome.blocksKeptRaw }),
+          compressionMs: hundredths(outcome?.compressionMs ?? 0),
+          ...(usage === undefined ? {} : { usage }),
+          ...(stream === undefined ? {} : { stream }),
+          latencyMs,
+        });
+      };
+      if (!outcome?.counting) return write(undefined);
+      // The count comes from a worker that may be busy; the ledger line waits for it, boundedly.
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), COUNT_WAIT_MS);
+      });
+      Promise.race([outcome.counting.catch(() => undefined), bound]).then((n) => {
+        clearTimeout(timer);
+        write(n);
       });
     },
   };
