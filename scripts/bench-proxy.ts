@@ -11,7 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
@@ -333,10 +333,23 @@ async function spawnServer(source: string, env: Record<string, string>): Promise
   };
 }
 
+/** Waits until the server has been idle (under 5 ms of CPU in 300 ms): leftover compression must not count. */
+async function settle(server: Child): Promise<void> {
+  for (let last = cpuMs(server.pid); ; ) {
+    await new Promise((r) => setTimeout(r, 300));
+    const now = cpuMs(server.pid);
+    if (now - last < 5) return;
+    last = now;
+  }
+}
+
 /** CPU the server spent per request while `work` ran, ms. */
 async function cpuPerRequest(server: Child, n: number, work: () => Promise<unknown>): Promise<number> {
+  await settle(server);
   const before = cpuMs(server.pid);
   await work();
+  // Work a request started (a token count for the ledger) belongs to it.
+  await settle(server);
   return (cpuMs(server.pid) - before) / n;
 }
 
@@ -416,7 +429,7 @@ async function main(): Promise<void> {
     await paired(fake.url, proxy.url, () => [SMALL, SMALL], 200);
     await sequential(pipe.url, () => SMALL, 200);
     await send(proxy.url, bigBody(history(), 0));
-    await new Promise((r) => setTimeout(r, 2000));
+    await settle(proxy);
     const idleRss = procStatus(proxy.pid, 'VmRSS');
 
     // (2) small passthrough: latency and CPU against the pipe
@@ -554,7 +567,7 @@ async function main(): Promise<void> {
 
   const width = Math.max(...rows.map((r) => r[0].length));
   process.stdout.write(
-    `\nheadroom proxy benchmark (${QUICK ? 'quick' : 'full'}; Node ${process.version}; ${availableParallelism()} cores)\n\n`,
+    `\nheadroom proxy benchmark (${QUICK ? 'quick' : 'full'}; Node ${process.version}; ${availableParallelism()} cores; load average ${loadavg()[0]!.toFixed(1)})\n\n`,
   );
   for (const [what, value, target, ok] of rows) {
     process.stdout.write(

@@ -32,6 +32,12 @@ export type { BlockFailure, BodyOutcome, CompressFn, PassthroughReason } from '.
 export const MAX_COMPRESSED_BODY_BYTES = 64 * 1024 * 1024;
 /** Longest a request waits for the compression workers to start and load their tokenizer. */
 const WARM_UP_LIMIT_MS = 15_000;
+/**
+ * Bodies up to this size are parsed on the event loop to see whether anything in them could be compressed
+ * (agents' small requests answer without waiting for a worker); bigger ones nearly always hold a big block,
+ * and parsing them twice would cost more than it saves.
+ */
+const PRECHECK_MAX_BYTES = 256 * 1024;
 /** The main thread's copy of the workers' decisions, for replaying them when a worker runs late. */
 const MIRROR_MEMO_BYTES = 32 * 1024 * 1024;
 
@@ -151,7 +157,7 @@ export function createBodyCompressor(deps: BodyCompressorDeps): BodyCompressor {
       return passthrough(raw, typeof parsed === 'string' ? 'unknown' : parsed.model, 'disabled');
     }
     const started = performance.now();
-    if (pool) {
+    if (pool && (!pool.warm || raw.byteLength <= PRECHECK_MAX_BYTES)) {
       // A body with no block big enough to compress goes out at once, never queued behind another
       // session's compression; a worker counts its tokens for the ledger afterwards.
       const parsed = parseBody(raw, provider.name, path);
