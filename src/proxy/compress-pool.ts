@@ -47,8 +47,9 @@ export function defaultPoolSize(): number {
  * benches) the TypeScript is loaded through tsx, which a worker does not inherit from its parent.
  */
 function spawnWorker(config: WorkerConfig): Worker {
+  const options = { workerData: config, execArgv: workerExecArgv(process.execArgv) };
   if (!import.meta.url.endsWith('.ts')) {
-    return new Worker(new URL('./compress-worker.js', import.meta.url), { workerData: config });
+    return new Worker(new URL('./compress-worker.js', import.meta.url), options);
   }
   const entry = new URL('./compress-worker.ts', import.meta.url).href;
   // `require.resolve` finds tsx's CommonJS build of the API; the ES module build sits beside it.
@@ -57,7 +58,25 @@ function spawnWorker(config: WorkerConfig): Worker {
     .replace(/\.cjs$/, '.mjs');
   const tsx = pathToFileURL(api).href;
   const boot = `import(${JSON.stringify(tsx)}).then((api) => api.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}))`;
-  return new Worker(boot, { eval: true, workerData: config });
+  return new Worker(boot, { ...options, eval: true });
+}
+
+/**
+ * The parent's node flags minus a script given with `-e`/`-p`: a worker inherits them, and would run the
+ * parent's script (a proxy started with `node -e …`) instead of its own, then exit.
+ */
+export function workerExecArgv(parent: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < parent.length; i += 1) {
+    const flag = parent[i]!;
+    if (flag === '-e' || flag === '--eval' || flag === '-p' || flag === '-pe' || flag === '--print') {
+      i += 1;
+      continue;
+    }
+    if (/^(?:--eval|--print|--input-type)=/.test(flag)) continue;
+    out.push(flag);
+  }
+  return out;
 }
 
 interface Slot {
