@@ -47,10 +47,20 @@ export function defaultPoolSize(): number {
  * benches) the TypeScript is loaded through tsx, which a worker does not inherit from its parent.
  */
 function spawnWorker(config: WorkerConfig): Worker {
-  const options = { workerData: config, execArgv: workerExecArgv(process.execArgv) };
-  if (!import.meta.url.endsWith('.ts')) {
-    return new Worker(new URL('./compress-worker.js', import.meta.url), options);
-  }
+  const execArgv = workerExecArgv(process.execArgv);
+  // Inherited flags are filtered by node itself; given ones must all be valid in a worker, so they are
+  // given only when a script has to go, and dropped if node refuses one of them.
+  const create = (target: string | URL, eval_: boolean): Worker => {
+    const base = { workerData: config, eval: eval_ };
+    if (execArgv.length === process.execArgv.length) return new Worker(target, base);
+    try {
+      return new Worker(target, { ...base, execArgv });
+    } catch {
+      return new Worker(target, { ...base, execArgv: [] });
+    }
+  };
+  if (!import.meta.url.endsWith('.ts'))
+    return create(new URL('./compress-worker.js', import.meta.url), false);
   const entry = new URL('./compress-worker.ts', import.meta.url).href;
   // `require.resolve` finds tsx's CommonJS build of the API; the ES module build sits beside it.
   const api = createRequire(import.meta.url)
@@ -58,7 +68,7 @@ function spawnWorker(config: WorkerConfig): Worker {
     .replace(/\.cjs$/, '.mjs');
   const tsx = pathToFileURL(api).href;
   const boot = `import(${JSON.stringify(tsx)}).then((api) => api.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}))`;
-  return new Worker(boot, { ...options, eval: true });
+  return create(boot, true);
 }
 
 /**
