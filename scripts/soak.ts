@@ -146,6 +146,7 @@ const agent = new Agent({ keepAlive: true, maxSockets: 512 });
 
 interface Answer {
   readonly status: number;
+  readonly retryAfter?: string | undefined;
   readonly body: Buffer;
   readonly ms: number;
   readonly error?: string;
@@ -180,6 +181,7 @@ function call(
       const done = (error?: string) =>
         resolve({
           status: res.statusCode ?? 0,
+          retryAfter: res.headers['retry-after'],
           body: Buffer.concat(parts),
           ms: performance.now() - started,
           ...(error ? { error } : {}),
@@ -295,7 +297,7 @@ export async function runSoak(
     const added = proxied.map((a, i) => a.ms - direct[i]!.ms);
     figures.push([
       `${scale.concurrent} concurrent mixed requests`,
-      `${errors} errors, ${identical}/${proxied.length} responses identical to direct, added p50 ${pct(added, 50).toFixed(1)} ms / p99 ${pct(added, 99).toFixed(1)} ms, /health worst ${healthMixed.toFixed(1)} ms, RSS ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB`,
+      `${errors} errors, ${identical}/${proxied.length} responses identical to direct, added p50 ${pct(added, 50).toFixed(1)} ms / p99 ${pct(added, 99).toFixed(1)} ms, /health worst ${healthMixed.toFixed(1)} ms, RSS of the whole run (clients, fake provider and proxy) ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB`,
     ]);
     check(errors === 0 && identical === proxied.length, 'mixed load: errors or changed responses');
 
@@ -333,12 +335,12 @@ export async function runSoak(
     await refused.stop();
     figures.push([
       'upstream faults',
-      `cut mid-stream → ${cut.error ? 'client sees a broken stream' : 'not noticed'}; silent → ${hang.status} in ${hang.ms.toFixed(0)} ms; 429/500/529 → ${statuses.map((s) => `${s.status} retry-after ${s.status ? 'kept' : ''}`).join(', ')}; idle-closing upstream → ${idle.filter((a) => a.status === 200).length}/20 ok; refused → ${refusedAnswer.status}`,
+      `cut mid-stream → ${cut.error ? 'client sees a broken stream' : 'not noticed'}; silent → ${hang.status} in ${hang.ms.toFixed(0)} ms; 429/500/529 → ${statuses.map((s) => `${s.status} (retry-after ${s.retryAfter ?? 'lost'})`).join(', ')}; idle-closing upstream → ${idle.filter((a) => a.status === 200).length}/20 ok; refused → ${refusedAnswer.status}`,
     ]);
     check(cut.error !== undefined, 'cut stream not reported as broken');
     check(hang.status === 504, 'silent upstream did not get 504');
     check(
-      statuses.every((s, i) => s.status === [429, 500, 529][i]),
+      statuses.every((s, i) => s.status === [429, 500, 529][i] && s.retryAfter === '7'),
       'error statuses changed',
     );
     check(
