@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { LedgerEntry } from '../../ledger/entry.js';
 import { ledgerPath } from '../../ledger/ledger.js';
-import { passthroughReasons, summarize } from '../../ledger/report.js';
+import { passthroughReasons, summarize, type Totals } from '../../ledger/report.js';
 import { stateDir } from '../../state-dir.js';
 import type { CliContext, SetExitCode } from '../context.js';
 import { DEFAULT_PORT } from '../health.js';
@@ -63,6 +63,50 @@ Examples:
     });
 }
 
+/**
+ * The exit summary's numbers, added up as requests complete: a proxy may run for weeks, so it keeps totals,
+ * never the entries (the ledger on disk has those).
+ */
+function createSessionTotals() {
+  let totals: Totals = summarize([]);
+  const models = new Set<string>();
+  const reasons = new Map<string, number>();
+  return {
+    add(entry: LedgerEntry): void {
+      const one = summarize([entry]);
+      const unpriced = new Set([...totals.unpricedModels, ...one.unpricedModels]);
+      const sum = (key: keyof Totals): number => (totals[key] as number) + (one[key] as number);
+      const tokensBefore = sum('tokensBefore');
+      const tokensSaved = sum('tokensSaved');
+      totals = {
+        ...totals,
+        requests: sum('requests'),
+        passthroughs: sum('passthroughs'),
+        tokensBefore,
+        tokensAfter: sum('tokensAfter'),
+        tokensSaved,
+        savedPercent: tokensBefore > 0 ? (tokensSaved / tokensBefore) * 100 : 0,
+        moneySaved: sum('moneySaved'),
+        unpricedModels: [...unpriced].sort(),
+        inputTokens: sum('inputTokens'),
+        outputTokens: sum('outputTokens'),
+        cacheReadTokens: sum('cacheReadTokens'),
+        cacheWriteTokens: sum('cacheWriteTokens'),
+      };
+      models.add(entry.model);
+      for (const { reason, count } of passthroughReasons([entry])) {
+        reasons.set(reason, (reasons.get(reason) ?? 0) + count);
+      }
+    },
+    totals: () => totals,
+    models: () => [...models].sort(),
+    reasons: () =>
+      [...reasons]
+        .map(([reason, count]) => ({ reason, count }))
+        .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)),
+  };
+}
+
 const seconds = (value: string | undefined, flag: string, min = 1): number =>
   parsePositiveInt(value ?? '', flag, min) * 1000;
 
@@ -78,7 +122,7 @@ async function runProxy(flags: ProxyFlags, ctx: CliContext): Promise<number> {
     );
   }
   const dir = stateDir(ctx.env);
-  const entries: LedgerEntry[] = [];
+  const session = createSessionTotals();
   const { launchProxy } = await import('../proxy-runner.js');
   const proxy = await launchProxy({
     port,
@@ -96,7 +140,7 @@ async function runProxy(flags: ProxyFlags, ctx: CliContext): Promise<number> {
     },
     log: (line) => logger.info(line),
     onRequest: (entry) => {
-      entries.push(entry);
+      session.add(entry);
       if (flags.quiet !== true) logger.info(requestLine(entry));
     },
   });
@@ -118,9 +162,9 @@ async function runProxy(flags: ProxyFlags, ctx: CliContext): Promise<number> {
   logger.info(
     renderSummary({
       agent: 'proxy',
-      totals: summarize(entries),
-      models: [...new Set(entries.map((e) => e.model))].sort(),
-      reasons: passthroughReasons(entries),
+      totals: session.totals(),
+      models: session.models(),
+      reasons: session.reasons(),
       optimize: flags.optimize,
       ledger: ledgerPath(dir),
       color: logger.color,
