@@ -98,7 +98,7 @@ function mayCompress(parsed: ParsedBody, options: CompressOptions): boolean {
     resolved.compressUserMessages,
     resolved.compressSystemMessages,
   );
-  return slots.some((slot) => Buffer.byteLength(slot.text) * CLAUDE_FACTOR >= floor);
+  return slots.some((slot) => Math.ceil(Buffer.byteLength(slot.text) * CLAUDE_FACTOR) >= floor);
 }
 
 /**
