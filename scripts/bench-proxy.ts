@@ -1,16 +1,17 @@
 /**
- * Proxy benchmark: the same requests sent straight to a fake provider and through the proxy, in one run.
- * The proxy runs in its own process (as `wrap` runs it, minus the agent), so its peak RSS is its own.
+ * Proxy benchmark: the same requests sent straight to a fake provider, through a bare 16-line node:http
+ * pipe (the floor any proxy pays), and through headroom, in one run. The pipe and the proxy each run in
+ * their own process from the built `dist/` (as users run them), so their CPU time and RSS are their own.
  *
  *   npm run bench:proxy            # full run
  *   BENCH_QUICK=1 npm run bench:proxy
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
@@ -257,137 +258,322 @@ async function proxyStats(base: string): Promise<{ requests: number; compression
   return (await res.json()) as { requests: number; compressionMs: { total: number } };
 }
 
-function peakRss(child: ChildProcess): number {
-  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return kb / 1024;
+function procStatus(pid: number, field: 'VmHWM' | 'VmRSS'): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
+}
+
+/** CPU time (user + system, all threads) a process has used, ms. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / 100;
 }
 
 const fmt = (ms: number) => `${ms.toFixed(2)} ms`;
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
 
-async function main(): Promise<void> {
-  const fake = await startFake();
-  const state = await mkdtemp(join(tmpdir(), 'headroom-bench-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname], {
-    env: {
-      ...process.env,
-      BENCH_PROXY_CHILD: '1',
-      BENCH_UPSTREAM: fake.url,
-      BENCH_STATE: state,
-      HEADROOM_HOME: state,
-    },
+const ROOT = new URL('..', import.meta.url).pathname;
+
+/** The floor: a bare node:http pipe to the same upstream, with a keep-alive agent, and nothing else. */
+const PIPE = `
+import http from 'node:http';
+const up = new URL(process.env.UPSTREAM);
+const agent = new http.Agent({ keepAlive: true });
+const server = http.createServer((req, res) => {
+  const out = http.request({ host: up.hostname, port: up.port, path: req.url, method: req.method, headers: req.headers, agent }, (r) => {
+    res.writeHead(r.statusCode, r.headers);
+    r.pipe(res);
+  });
+  out.on('error', () => { res.statusCode = 502; res.end(); });
+  req.pipe(out);
+});
+server.listen(0, '127.0.0.1', () => console.log('http://127.0.0.1:' + server.address().port));
+process.stdin.resume();
+process.stdin.on('end', () => process.exit(0));
+`;
+
+const PROXY = `
+import { startProxy } from '${ROOT}dist/proxy/server.js';
+const proxy = await startProxy({ anthropicUpstream: process.env.UPSTREAM, stateDir: process.env.HEADROOM_HOME, session: 'bench' });
+console.log(proxy.url);
+process.stdin.resume();
+process.stdin.on('end', () => proxy.stop().then(() => process.exit(0)));
+`;
+
+interface Child {
+  readonly url: string;
+  readonly pid: number;
+  /** ms from spawn to listening. */
+  readonly startMs: number;
+  stop(): Promise<void>;
+}
+
+async function spawnServer(source: string, env: Record<string, string>): Promise<Child> {
+  const started = performance.now();
+  const child: ChildProcess = spawn(process.execPath, ['--input-type=module', '-e', source], {
+    env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
-  const proxyUrl = await new Promise<string>((resolve, reject) => {
+  // A server that already exited must not crash the bench when told to stop.
+  child.stdin!.on('error', () => undefined);
+  child.on('exit', (code, signal) => process.stderr.write(`server ${child.pid} exited ${code} ${signal}\n`));
+  const url = await new Promise<string>((resolve, reject) => {
     child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()));
-    child.once('exit', (code) => reject(new Error(`proxy exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
   });
-  const rows: [string, string, string, string][] = [];
-  try {
-    // Warm both paths (JIT, sockets).
-    await paired(fake.url, proxyUrl, () => [SMALL, SMALL], 200);
+  return {
+    url,
+    pid: child.pid!,
+    startMs: performance.now() - started,
+    stop: async () => {
+      child.stdin!.end();
+      await new Promise((resolve) => child.once('exit', resolve));
+    },
+  };
+}
 
-    // (a) small passthrough
-    const a = await paired(fake.url, proxyUrl, () => [SMALL, SMALL], N_SMALL);
-    const aP50 = percentile(a.p.total, 50) - percentile(a.d.total, 50);
-    const aP99 = percentile(a.p.total, 99) - percentile(a.d.total, 99);
+/** Waits until the server has been idle (under 5 ms of CPU in 300 ms): leftover compression must not count. */
+async function settle(server: Child): Promise<void> {
+  for (let last = cpuMs(server.pid); ; ) {
+    await new Promise((r) => setTimeout(r, 300));
+    const now = cpuMs(server.pid);
+    if (now - last < 5) return;
+    last = now;
+  }
+}
+
+/** CPU the server spent per request while `work` ran, ms. */
+async function cpuPerRequest(server: Child, n: number, work: () => Promise<unknown>): Promise<number> {
+  await settle(server);
+  const before = cpuMs(server.pid);
+  await work();
+  // Work a request started (a token count for the ledger) belongs to it.
+  await settle(server);
+  return (cpuMs(server.pid) - before) / n;
+}
+
+async function sequential(base: string, body: (i: number) => Buffer, n: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i += 1) {
+    const r = await send(base, body(i));
+    if (r.status !== 200) throw new Error(`status ${r.status}`);
+    out.push(r.total);
+  }
+  return out;
+}
+
+/** Like `history()`, but every block new: a different conversation per seed. */
+function freshConversation(seed: number): Buffer {
+  const messages: Msg[] = [{ role: 'user', content: `Investigate job ${seed}.` }];
+  for (let t = 0; t < 8; t += 1) {
+    const id = `toolu_${seed}_${t}`;
+    messages.push({
+      role: 'assistant',
+      content: [{ type: 'tool_use', id, name: 'Bash', input: { command: `step ${t}` } }],
+    });
+    const output = t % 2 === 0 ? logOutput(1150, seed * 100 + t) : jsonOutput(1050, seed * 100 + t);
+    messages.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content: output }] });
+  }
+  return Buffer.from(
+    JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 4096, system: SYSTEM, tools: TOOLS, messages }),
+  );
+}
+
+async function concurrentP50(base: string, bodies: Buffer[]): Promise<number> {
+  const results = await Promise.all(bodies.map((b) => send(base, b)));
+  if (results.some((r) => r.status !== 200)) throw new Error('a concurrent request failed');
+  return percentile(
+    results.map((r) => r.total),
+    50,
+  );
+}
+
+function timeCommand(args: string[]): number {
+  const started = performance.now();
+  const result = spawnSync(process.execPath, args, { stdio: 'ignore', env: { ...process.env } });
+  if (result.status !== 0) throw new Error(`${args.join(' ')} exited with ${result.status}`);
+  return performance.now() - started;
+}
+
+type Row = [string, string, string, boolean | undefined];
+
+async function main(): Promise<void> {
+  process.stderr.write('building dist/ …\n');
+  const built = spawnSync(
+    process.execPath,
+    [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')],
+    { stdio: 'inherit' },
+  );
+  if (built.status !== 0) throw new Error('build failed');
+  const fake = await startFake();
+  const state = await mkdtemp(join(tmpdir(), 'headroom-bench-'));
+  const rows: Row[] = [];
+  const env = { UPSTREAM: fake.url, HEADROOM_HOME: state };
+
+  // (1) A fresh proxy answers a request with nothing to compress at once (its workers still loading).
+  const fresh = await spawnServer(PROXY, env);
+  const firstAnswer = (await send(fresh.url, SMALL)).total;
+  rows.push([
+    '(1) fresh proxy: first nothing-to-compress request',
+    `${fmt(firstAnswer)} (listening after ${fmt(fresh.startMs)})`,
+    '≤ 50 ms',
+    firstAnswer <= 50,
+  ]);
+  await fresh.stop();
+
+  const pipe = await spawnServer(PIPE, env);
+  const proxy = await spawnServer(PROXY, env);
+  try {
+    // Warm every path (JIT, sockets, workers and tokenizer).
+    await paired(fake.url, proxy.url, () => [SMALL, SMALL], 200);
+    await sequential(pipe.url, () => SMALL, 200);
+    await send(proxy.url, bigBody(history(), 0));
+    await settle(proxy);
+    const idleRss = procStatus(proxy.pid, 'VmRSS');
+
+    // (2) small passthrough: latency and CPU against the pipe
+    const pipeCpu = await cpuPerRequest(pipe, N_SMALL, async () => {
+      await sequential(pipe.url, () => SMALL, N_SMALL);
+    });
+    const proxyCpu = await cpuPerRequest(proxy, N_SMALL, async () => {
+      await sequential(proxy.url, () => SMALL, N_SMALL);
+    });
+    const lat = { pipe: [] as number[], proxy: [] as number[], direct: [] as number[] };
+    for (let i = 0; i < N_SMALL; i += 1) {
+      lat.direct.push((await send(fake.url, SMALL)).total);
+      lat.pipe.push((await send(pipe.url, SMALL)).total);
+      lat.proxy.push((await send(proxy.url, SMALL)).total);
+    }
+    const [pipeP50, proxyP50, directP50] = [
+      percentile(lat.pipe, 50),
+      percentile(lat.proxy, 50),
+      percentile(lat.direct, 50),
+    ];
     rows.push([
-      '(a) small passthrough, added p50 / p99',
-      `${fmt(aP50)} / ${fmt(aP99)}`,
-      '≤ 2 ms p50',
-      aP50 <= 2 ? 'ok' : 'MISSED',
+      '(2) small passthrough latency p50: proxy / pipe / direct',
+      `${fmt(proxyP50)} / ${fmt(pipeP50)} / ${fmt(directP50)} = ${ratio(proxyP50, pipeP50)}`,
+      '≤ 1.3× pipe',
+      proxyP50 <= 1.3 * pipeP50,
+    ]);
+    rows.push([
+      '    CPU per small request: proxy / pipe',
+      `${fmt(proxyCpu)} / ${fmt(pipeCpu)} = ${ratio(proxyCpu, pipeCpu)}`,
+      '≤ 2× pipe',
+      proxyCpu <= 2 * pipeCpu,
     ]);
 
-    // (b) ~1 MB conversation, one new 50K-token tool result per request (the prefix is memoised after the first)
+    // (3) throughput at 32 concurrent clients, against direct
+    const [rpsDirect, rpsProxy] = await pairedThroughput(fake.url, proxy.url, RPS_ROUNDS);
+    rows.push([
+      '(3) small passthrough req/s: proxy / direct',
+      `${rpsProxy.toFixed(0)} / ${rpsDirect.toFixed(0)} = ${ratio(rpsProxy, rpsDirect)}`,
+      '≥ 0.3× direct',
+      rpsProxy >= 0.3 * rpsDirect,
+    ]);
+
+    // (4) a repeated ~1 MB conversation whose blocks are all known
     const prefix = history();
+    const repeated = bigBody(prefix, 0);
+    const sizeMb = repeated.length / 1024 / 1024;
+    const nRepeat = QUICK ? 20 : 60;
+    const pipeRepeatCpu = await cpuPerRequest(pipe, nRepeat, () =>
+      sequential(pipe.url, () => repeated, nRepeat),
+    );
+    const proxyRepeatCpu = await cpuPerRequest(proxy, nRepeat, () =>
+      sequential(proxy.url, () => repeated, nRepeat),
+    );
+    rows.push([
+      `(4) repeated ${sizeMb.toFixed(2)} MB conversation, CPU per request: proxy / pipe`,
+      `${fmt(proxyRepeatCpu)} / ${fmt(pipeRepeatCpu)} = ${ratio(proxyRepeatCpu, pipeRepeatCpu)}`,
+      '≤ 1.5× pipe',
+      proxyRepeatCpu <= 1.5 * pipeRepeatCpu,
+    ]);
+
+    // (5) the same conversation plus one new 50K-token tool result per request
     let seed = 1;
-    const warm = bigBody(prefix, 0);
-    await send(proxyUrl, warm);
-    const sizeMb = warm.length / 1024 / 1024;
     const bodies = Array.from({ length: N_BIG }, (): [Buffer, Buffer] => [
       bigBody(prefix, seed++),
       bigBody(prefix, seed++),
     ]);
-    const statsBefore = await proxyStats(proxyUrl);
-    const b = await paired(fake.url, proxyUrl, (i) => bodies[i]!, N_BIG);
-    const statsAfter = await proxyStats(proxyUrl);
+    const statsBefore = await proxyStats(proxy.url);
+    const b = await paired(fake.url, proxy.url, (i) => bodies[i]!, N_BIG);
+    const statsAfter = await proxyStats(proxy.url);
     const compressionMean =
       (statsAfter.compressionMs.total - statsBefore.compressionMs.total) /
       (statsAfter.requests - statsBefore.requests);
     const bP50 = percentile(b.p.total, 50) - percentile(b.d.total, 50);
     const bP99 = percentile(b.p.total, 99) - percentile(b.d.total, 99);
     rows.push([
-      `(b) ${sizeMb.toFixed(2)} MB + new 50K-token result, added p50 / p99`,
-      `${fmt(bP50)} / ${fmt(bP99)}`,
+      `(5) ${sizeMb.toFixed(2)} MB + new 50K-token result, added p50 / p99`,
+      `${fmt(bP50)} / ${fmt(bP99)} (compression ${fmt(compressionMean)})`,
       '≤ 25 ms p50',
-      bP50 <= 25 ? 'ok' : 'MISSED',
+      bP50 <= 25,
     ]);
-    rows.push(['    of which compression (mean, from /stats)', fmt(compressionMean), '', '']);
 
-    // (c) time to first streamed byte
-    const c = await paired(fake.url, proxyUrl, () => [SMALL, SMALL], N_TTFB, true);
+    // (6) time to first streamed byte
+    const c = await paired(fake.url, proxy.url, () => [SMALL, SMALL], N_TTFB, true);
     const cP50 = percentile(c.p.ttfb, 50) - percentile(c.d.ttfb, 50);
-    const cP99 = percentile(c.p.ttfb, 99) - percentile(c.d.ttfb, 99);
+    rows.push(['(6) time to first streamed byte, added p50', fmt(cP50), '≤ 2 ms', cP50 <= 2]);
+
+    // (7) 20 concurrent new ~1 MB conversations
+    const pipeConc = await concurrentP50(
+      pipe.url,
+      Array.from({ length: 20 }, (_, i) => freshConversation(10_000 + i)),
+    );
+    const proxyConc = await concurrentP50(
+      proxy.url,
+      Array.from({ length: 20 }, (_, i) => freshConversation(20_000 + i)),
+    );
     rows.push([
-      '(c) time to first byte (stream), added p50 / p99',
-      `${fmt(cP50)} / ${fmt(cP99)}`,
-      '≤ 2 ms',
-      cP50 <= 2 ? 'ok' : 'MISSED',
+      '(7) 20 concurrent new 1 MB conversations, p50: proxy / pipe',
+      `${fmt(proxyConc)} / ${fmt(pipeConc)} = ${ratio(proxyConc, pipeConc)}`,
+      '≤ 2× pipe',
+      proxyConc <= 2 * pipeConc,
     ]);
 
-    // (d) throughput, 32 concurrent clients
-    const [rpsDirect, rpsProxy] = await pairedThroughput(fake.url, proxyUrl, RPS_ROUNDS);
+    const peak = procStatus(proxy.pid, 'VmHWM');
     rows.push([
-      '(d) small passthrough req/s (direct)',
-      `${rpsProxy.toFixed(0)} (${rpsDirect.toFixed(0)})`,
-      '≥ 500 req/s',
-      rpsProxy >= 500 ? 'ok' : 'MISSED',
-    ]);
-
-    // (e) peak RSS of the proxy with 20 concurrent ~1 MB requests, each with its own new output
-    await Promise.all(Array.from({ length: 20 }, () => send(proxyUrl, bigBody(prefix, seed++))));
-    const rss = peakRss(child);
-    rows.push([
-      '(e) proxy peak RSS, 20 concurrent 1 MB requests',
-      `${rss.toFixed(0)} MB`,
-      '≤ 300 MB',
-      rss <= 300 ? 'ok' : 'MISSED',
+      '(8) proxy RSS: idle after warm-up / peak over the run',
+      `${idleRss.toFixed(0)} MB / ${peak.toFixed(0)} MB`,
+      '≤ 100 MB idle',
+      idleRss <= 100,
     ]);
   } finally {
-    child.stdin!.end();
-    await new Promise((resolve) => child.once('exit', resolve));
+    await proxy.stop();
+    await pipe.stop();
     await fake.close();
     agent.destroy();
-    await rm(state, { recursive: true, force: true });
   }
+
+  // (9) `headroom compress` of a small file against node's own start
+  const small = join(state, 'small.txt');
+  writeFileSync(small, 'hello world\n'.repeat(250));
+  const nodeStart = percentile(
+    Array.from({ length: 5 }, () => timeCommand(['-e', '0'])),
+    50,
+  );
+  const compressRun = percentile(
+    Array.from({ length: 5 }, () => timeCommand([join(ROOT, 'bin/headroom.js'), 'compress', small])),
+    50,
+  );
+  rows.push([
+    '(9) `headroom compress` of a 3 KB file: headroom / node -e 0',
+    `${fmt(compressRun)} / ${fmt(nodeStart)} = ${ratio(compressRun, nodeStart)}`,
+    '≤ 2.5× node',
+    compressRun <= 2.5 * nodeStart,
+  ]);
+  await rm(state, { recursive: true, force: true });
+
   const width = Math.max(...rows.map((r) => r[0].length));
   process.stdout.write(
-    `\nheadroom proxy benchmark (${QUICK ? 'quick' : 'full'}; Node ${process.version})\n\n`,
+    `\nheadroom proxy benchmark (${QUICK ? 'quick' : 'full'}; Node ${process.version}; ${availableParallelism()} cores; load average ${loadavg()[0]!.toFixed(1)})\n\n`,
   );
-  for (const [what, value, target, verdict] of rows) {
+  for (const [what, value, target, ok] of rows) {
     process.stdout.write(
-      `${what.padEnd(width)}  ${value.padEnd(22)} target ${target.padEnd(12)} ${verdict}\n`,
+      `${what.padEnd(width)}  ${value.padEnd(44)} target ${target.padEnd(14)} ${ok === undefined ? '' : ok ? 'ok' : 'MISSED'}\n`,
     );
   }
 }
 
-// --- the proxy, in a child process ----------------------------------------------------------------
-
-async function serveProxy(): Promise<void> {
-  const { startProxy } = await import('../src/proxy/server.js');
-  const { tokenCounter } = await import('../src/tokens/count.js');
-  await tokenCounter('gpt-4o');
-  const proxy = await startProxy({
-    anthropicUpstream: process.env.BENCH_UPSTREAM!,
-    stateDir: process.env.BENCH_STATE!,
-    session: 'bench',
-  });
-  process.stdout.write(`${proxy.url}\n`);
-  process.stdin.resume();
-  process.stdin.on('end', () => {
-    proxy.stop().then(() => process.exit(0));
-  });
-}
-
-if (process.env.BENCH_PROXY_CHILD === '1') await serveProxy();
-else await main();
+await main();

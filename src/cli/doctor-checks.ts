@@ -250,8 +250,10 @@ const REASON_HELP: Readonly<Record<string, string>> = {
   'nothing-to-compress':
     'no tool output was large enough to compress (blocks under ~250 tokens pass through)',
   disabled: 'the session ran with --no-optimize',
-  timeout: 'compression hit its deadline; the original request went out',
-  'compression-error': 'compression failed and the original went out; please report it with the log',
+  timeout: 'compression of new blocks hit its deadline; they went out raw, earlier blocks as before',
+  'compression-error': 'compression failed and those blocks went out raw; please report it with the log',
+  'store-error': 'originals could not be written to the store (disk full?); those blocks went out raw',
+  'too-large': 'request bodies over 64 MiB are streamed through without compression',
   'unparseable-body': 'request bodies were not JSON headroom could read',
   [UPSTREAM_UNREACHABLE]: UNREACHABLE_HELP,
 };

@@ -2,13 +2,14 @@ import { HeadroomError } from '../errors.js';
 import { tokenCounter } from '../tokens/count.js';
 import { memoKey } from './hash.js';
 import type { BlockMemo, MemoEntry } from './memo.js';
-import type { CompressOptions } from './options.js';
+import type { CompressOptions, ResolvedOptions } from './options.js';
 import { extractQuery, isAnalysisRequest, isReadAllRequest } from './query.js';
 import { optionsFingerprint, resolveOptions } from './resolve-options.js';
 import type { BlockDecision, CoreResult } from './result.js';
 import { compressBlock } from './router.js';
-import { collectSlots, detectShape, setAtPath } from './shapes/index.js';
+import { collectSlots, detectShape, type Slot, setAtPath } from './shapes/index.js';
 import { isRecord } from './shapes/slot.js';
+import type { Query } from './types.js';
 
 /** After compressing a block this big, the core lets other work run and checks for a cancelled call. */
 const YIELD_AFTER_CHARS = 32 * 1024;
@@ -48,8 +49,8 @@ function countAll(value: unknown, count: (text: string) => number): number {
 }
 
 /**
- * A token counter for one call: big texts are hashed once and counted once per call (and once per memo
- * lifetime), not again for the totals.
+ * A token counter for one call: a big text is hashed once per call (its digest keys both its token count
+ * and its block decision) and counted once per call (and once per memo lifetime), not again for the totals.
  */
 async function counterFor(model: string, memo: BlockMemo | undefined) {
   const rawCount = await tokenCounter(model);
@@ -57,14 +58,14 @@ async function counterFor(model: string, memo: BlockMemo | undefined) {
   const digestOf = (text: string): string => {
     let digest = digests.get(text);
     if (digest === undefined) {
-      digest = memoKey([text]);
+      digest = memo?.digest?.(text) ?? memoKey([text]);
       digests.set(text, digest);
     }
     return digest;
   };
   const local = new Map<string, number>();
   const count = (text: string): number => {
-    if (text.length < COUNT_MEMO_MIN) return rawCount(text);
+    if (text.length < COUNT_MEMO_MIN) return memo?.countShort?.(model, text, rawCount) ?? rawCount(text);
     let n = local.get(text);
     if (n !== undefined) return n;
     const key = memo ? memoKey(['count', model, digestOf(text)]) : '';
@@ -91,6 +92,42 @@ export async function countRequestTokens(value: unknown, model: string, memo?: B
     memo.setCount(key, tokens);
   }
   return tokens;
+}
+
+/** What a block's decision depends on besides its text, and the memo key naming all of it. */
+interface BlockContext {
+  readonly query: Query;
+  readonly analysis: boolean;
+  readonly readAll: boolean;
+  /** The whole saved output a `<persisted-output>` preview stands for, when one was resolved. */
+  readonly persisted: string | undefined;
+  readonly key: string;
+}
+
+function blockContext(
+  slot: Slot,
+  resolved: ResolvedOptions,
+  fingerprint: string,
+  digestOf: ((text: string) => string) | undefined,
+): BlockContext {
+  const query = extractQuery(slot.userText);
+  const readAll = resolved.protectAnalysisContext && isReadAllRequest(slot.userText);
+  const analysis = readAll || (resolved.protectAnalysisContext && isAnalysisRequest(slot.userText));
+  const persisted = resolved.claudeBudget ? resolved.persistedOutputs?.get(slot.text) : undefined;
+  const key = digestOf
+    ? memoKey([
+        'block',
+        fingerprint,
+        digestOf(slot.text),
+        query.terms.join('\u0000'),
+        (query.entities ?? []).join('\u0000'),
+        String(analysis),
+        String(readAll),
+        JSON.stringify(slot.hint),
+        persisted === undefined ? '' : digestOf(persisted),
+      ])
+    : '';
+  return { query, analysis, readAll, persisted, key };
 }
 
 function decision(messageIndex: number, location: string, e: MemoEntry): BlockDecision {
@@ -153,23 +190,12 @@ export async function compressMessages<M>(
       });
       continue;
     }
-    const query = extractQuery(slot.userText);
-    const readAll = resolved.protectAnalysisContext && isReadAllRequest(slot.userText);
-    const analysis = readAll || (resolved.protectAnalysisContext && isAnalysisRequest(slot.userText));
-    const persisted = resolved.claudeBudget ? resolved.persistedOutputs?.get(slot.text) : undefined;
-    const key = memo
-      ? memoKey([
-          'block',
-          fingerprint,
-          digestOf(slot.text),
-          query.terms.join('\u0000'),
-          (query.entities ?? []).join('\u0000'),
-          String(analysis),
-          String(readAll),
-          JSON.stringify(slot.hint),
-          persisted === undefined ? '' : digestOf(persisted),
-        ])
-      : '';
+    const { query, analysis, readAll, persisted, key } = blockContext(
+      slot,
+      resolved,
+      fingerprint,
+      memo ? digestOf : undefined,
+    );
     let entry = memo?.get(key);
     if (!entry) {
       signal?.throwIfAborted();
@@ -200,6 +226,80 @@ export async function compressMessages<M>(
     compressionRatio: tokensBefore === 0 ? 0 : saved / tokensBefore,
     transformsApplied: transforms,
     blocks,
+    originals,
+  };
+}
+
+/** What `replayKnownBlocks` could and could not decide from the memo alone. */
+export interface ReplayResult<M> {
+  readonly messages: M;
+  /** Blocks whose remembered decision was applied, and the tokens those decisions name. */
+  readonly known: number;
+  /** Blocks with no remembered decision: left exactly as they were. */
+  readonly unknown: number;
+  readonly tokensBefore: number;
+  readonly tokensAfter: number;
+  readonly transformsApplied: readonly string[];
+  readonly originals: ReadonlyMap<string, string>;
+}
+
+/**
+ * The output `compressMessages` gives for every block it has decided before, with every other block left
+ * as it is; no compressor runs and nothing is counted, so it costs a hash per big block. A caller that
+ * cannot wait for new blocks (a deadline, a busy worker) sends this: blocks sent before keep their bytes.
+ * `leaveRaw` names originals (by hash) that must go out uncompressed this time (their store write failed).
+ */
+export function replayKnownBlocks<M>(
+  messages: M,
+  options: CompressOptions,
+  memo: BlockMemo,
+  leaveRaw: ReadonlySet<string> = new Set(),
+): ReplayResult<M> {
+  const resolved = resolveOptions(options);
+  if (!Array.isArray(messages))
+    throw new HeadroomError('INVALID_INPUT', 'Expected `messages` to be an array.');
+  const fingerprint = optionsFingerprint(resolved);
+  const digestOf = (text: string): string => memo.digest?.(text) ?? memoKey([text]);
+  const slots = collectSlots(
+    detectShape(messages),
+    messages,
+    resolved.compressUserMessages,
+    resolved.compressSystemMessages,
+  );
+  const firstProtected = messages.length - resolved.protectRecent;
+  const originals = new Map<string, string>();
+  const transforms: string[] = [];
+  let out: unknown = messages;
+  let known = 0;
+  let unknown = 0;
+  let tokensBefore = 0;
+  let tokensAfter = 0;
+  for (const slot of slots) {
+    if (slot.messageIndex >= firstProtected) continue;
+    const { persisted, key } = blockContext(slot, resolved, fingerprint, digestOf);
+    const entry = memo.get(key);
+    if (!entry) {
+      unknown += 1;
+      continue;
+    }
+    known += 1;
+    tokensBefore += entry.tokensBefore;
+    if (entry.text === undefined || (entry.hash !== undefined && leaveRaw.has(entry.hash))) {
+      tokensAfter += entry.tokensBefore;
+      continue;
+    }
+    tokensAfter += entry.tokensAfter;
+    out = setAtPath(out, slot.path, entry.text);
+    if (entry.transform) transforms.push(entry.transform);
+    if (entry.hash) originals.set(entry.hash, persisted ?? slot.text);
+  }
+  return {
+    messages: out as M,
+    known,
+    unknown,
+    tokensBefore,
+    tokensAfter,
+    transformsApplied: transforms,
     originals,
   };
 }

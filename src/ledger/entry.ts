@@ -33,9 +33,13 @@ export interface LedgerEntry {
   readonly transforms: readonly string[];
   /** Why the request went through unchanged, when it did: `nothing-to-compress`, `unparseable-body`, `compression-error`, `timeout`, `disabled`, … */
   readonly passthroughReason?: string;
+  /** Blocks sent raw while the others were compressed, by why (`timeout`, `store-error`, `compression-error`). */
+  readonly blocksKeptRaw?: Readonly<Partial<Record<'timeout' | 'compression-error' | 'store-error', number>>>;
   readonly compressionMs: number;
   /** The provider's own usage report, when the response carried one. */
   readonly usage?: Usage;
+  /** How the response body ended: `completed`, `broken` (the provider cut it or stalled), `cancelled` (the client left). */
+  readonly stream?: 'completed' | 'broken' | 'cancelled';
   /** Total request latency as the client saw it, ms. */
   readonly latencyMs: number;
 }

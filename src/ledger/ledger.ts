@@ -1,4 +1,4 @@
-import { type FileHandle, mkdir, open } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { stateDir } from '../state-dir.js';
@@ -10,15 +10,19 @@ export function ledgerPath(dir: string = stateDir()): string {
 }
 
 /** Writes whole lines in one write(2) on an O_APPEND descriptor, so appends from several processes never interleave. */
+async function writeAll(handle: FileHandle, data: Buffer): Promise<void> {
+  let offset = 0;
+  // A short write is not expected on a local file; finish it rather than lose the lines.
+  while (offset < data.length) {
+    const { bytesWritten } = await handle.write(data, offset, data.length - offset);
+    offset += bytesWritten;
+  }
+}
+
 async function appendLines(dir: string, data: Buffer): Promise<void> {
   const handle = await open(ledgerPath(dir), 'a', 0o600);
   try {
-    let offset = 0;
-    // A short write is not expected on a local file; finish it rather than lose the lines.
-    while (offset < data.length) {
-      const { bytesWritten } = await handle.write(data, offset, data.length - offset);
-      offset += bytesWritten;
-    }
+    await writeAll(handle, data);
   } finally {
     await handle.close();
   }
@@ -37,31 +41,59 @@ export interface LedgerWriter {
   append(entry: LedgerEntry): void;
   /** Resolves when every appended entry is on disk (or its write failed and was reported). */
   flush(): Promise<void>;
+  /** Flushes, then closes the file. */
+  close(): Promise<void>;
 }
 
 /** Most lines per write; keeps each write small enough to stay a single atomic append. */
 const MAX_BATCH = 128;
+/** How often the writer checks that its open file is still the ledger (a user may delete it to reset stats). */
+const RECHECK_MS = 1000;
 
+/**
+ * Keeps the ledger open between writes (opening and closing it per request was a sixth of the proxy's
+ * busy time), and reopens it when it was deleted or replaced.
+ */
 export function createLedgerWriter(
   dir: string = stateDir(),
   onError?: (error: unknown) => void,
 ): LedgerWriter {
   let queue: string[] = [];
   let running: Promise<void> | undefined;
-  let dirReady = false;
+  let handle: FileHandle | undefined;
+  let inode = 0;
+  let checkedAt = 0;
+
+  async function release(): Promise<void> {
+    const open = handle;
+    handle = undefined;
+    await open?.close().catch(() => undefined);
+  }
+
+  async function file(): Promise<FileHandle> {
+    const now = Date.now();
+    if (handle && now - checkedAt > RECHECK_MS) {
+      checkedAt = now;
+      const current = await stat(ledgerPath(dir)).catch(() => undefined);
+      if (current?.ino !== inode) await release();
+    }
+    if (!handle) {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      handle = await open(ledgerPath(dir), 'a', 0o600);
+      inode = (await handle.stat()).ino;
+      checkedAt = now;
+    }
+    return handle;
+  }
 
   async function drain(): Promise<void> {
     while (queue.length > 0) {
       const batch = queue.slice(0, MAX_BATCH);
       queue = queue.slice(batch.length);
       try {
-        if (!dirReady) {
-          await mkdir(dir, { recursive: true, mode: 0o700 });
-          dirReady = true;
-        }
-        await appendLines(dir, Buffer.from(batch.join(''), 'utf8'));
+        await writeAll(await file(), Buffer.from(batch.join(''), 'utf8'));
       } catch (error) {
-        dirReady = false;
+        await release();
         onError?.(error);
       }
     }
@@ -75,6 +107,10 @@ export function createLedgerWriter(
     },
     async flush() {
       while (running) await running;
+    },
+    async close() {
+      await this.flush();
+      await release();
     },
   };
 }
@@ -126,6 +162,16 @@ function parseUsage(value: unknown): Usage | undefined | null {
   };
 }
 
+function parseKeptRaw(value: unknown): LedgerEntry['blocksKeptRaw'] {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const out: Partial<Record<'timeout' | 'compression-error' | 'store-error', number>> = {};
+  for (const key of ['timeout', 'compression-error', 'store-error'] as const) {
+    const n = (value as Json)[key];
+    if (isCount(n)) out[key] = n;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
 /** Validates one ledger line; returns undefined for anything that is not a well-formed entry. */
 export function parseLedgerLine(line: string): LedgerEntry | undefined {
   let value: unknown;
@@ -147,6 +193,9 @@ export function parseLedgerLine(line: string): LedgerEntry | undefined {
   if (!isCount(v.compressionMs) || !isCount(v.latencyMs)) return undefined;
   const usage = parseUsage(v.usage);
   if (usage === null) return undefined;
+  const stream =
+    v.stream === 'completed' || v.stream === 'broken' || v.stream === 'cancelled' ? v.stream : undefined;
+  const kept = parseKeptRaw(v.blocksKeptRaw);
   return {
     ts: v.ts,
     session: v.session,
@@ -162,6 +211,8 @@ export function parseLedgerLine(line: string): LedgerEntry | undefined {
     ...(v.passthroughReason === undefined ? {} : { passthroughReason: v.passthroughReason }),
     compressionMs: v.compressionMs,
     ...(usage === undefined ? {} : { usage }),
+    ...(kept === undefined ? {} : { blocksKeptRaw: kept }),
+    ...(stream === undefined ? {} : { stream }),
     latencyMs: v.latencyMs,
   };
 }

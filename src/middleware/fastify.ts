@@ -18,7 +18,7 @@ interface FastifyRequestLike {
 }
 interface FastifyReplyLike {
   readonly statusCode: number;
-  readonly raw: { once(event: 'close', listener: () => void): unknown };
+  readonly raw: { once(event: 'close', listener: () => void): unknown; readonly writableFinished: boolean };
   getHeader(name: string): unknown;
 }
 interface FastifyLike {
@@ -60,7 +60,9 @@ export function headroomFastify(options: HeadroomMiddlewareOptions = {}): Headro
       const call = await runtime.start(route, raw, { get: (name) => request.headers[name]?.toString() });
       calls.set(request, call);
       // `close` comes after the last byte and when the client leaves early (Fastify's onResponse misses the latter).
-      reply.raw.once('close', () => call.done(reply.statusCode));
+      reply.raw.once('close', () =>
+        call.done(reply.statusCode, reply.raw.writableFinished ? 'completed' : 'cancelled'),
+      );
       const body = Buffer.from(call.body.buffer, call.body.byteOffset, call.body.byteLength);
       request.rawBody = body;
       request.headers['content-length'] = String(body.byteLength);

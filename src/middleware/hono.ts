@@ -33,7 +33,7 @@ export function headroomHono(options: HeadroomMiddlewareOptions = {}): HeadroomH
     await next();
     const response = c.res;
     if (!response.body) {
-      call.done(response.status);
+      call.done(response.status, 'completed');
       return;
     }
     const reader = call.usage(
@@ -47,14 +47,14 @@ export function headroomHono(options: HeadroomMiddlewareOptions = {}): HeadroomH
         const { done, value } = await body.read();
         if (done) {
           controller.close();
-          call.done(response.status);
+          call.done(response.status, 'completed');
           return;
         }
         reader.push(value);
         controller.enqueue(value);
       },
       cancel(reason) {
-        call.done(response.status);
+        call.done(response.status, 'cancelled');
         return body.cancel(reason);
       },
     });

@@ -106,5 +106,5 @@ function watch(
     if (args[0] !== undefined && typeof args[0] !== 'function') push(args[0], args[1]);
     return end.apply(this, args);
   } as ServerResponse['end'];
-  res.once('close', () => call.done(res.statusCode));
+  res.once('close', () => call.done(res.statusCode, res.writableFinished ? 'completed' : 'cancelled'));
 }

@@ -1,11 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import { compressMessages } from '../compress/compress.js';
-import { createBlockMemo } from '../compress/memo.js';
 import { HeadroomError } from '../errors.js';
 import type { LedgerEntry } from '../ledger/entry.js';
 import { createLedgerWriter } from '../ledger/ledger.js';
 import { guessAgent } from '../proxy/agent.js';
 import { type BodyOutcome, createBodyCompressor } from '../proxy/compress-body.js';
+import { ledgerEntry } from '../proxy/ledger-entry.js';
 import { type ProxyOptions, resolveProxyOptions } from '../proxy/options.js';
 import { anthropicProvider } from '../proxy/providers/anthropic.js';
 import { openaiProvider } from '../proxy/providers/openai.js';
@@ -94,11 +94,9 @@ export interface ModelCall {
   readonly outcome: BodyOutcome;
   /** Watches the response body the app sends back (for the provider's usage); never alters it. */
   readonly usage: (contentType: string | undefined, contentEncoding: string | undefined) => UsageReader;
-  /** Call once when the response has ended, with its status. */
-  done(status: number): void;
+  /** Call once when the response has ended, with its status and whether it was sent whole (`completed`) or the client left (`cancelled`). */
+  done(status: number, stream: 'completed' | 'cancelled'): void;
 }
-
-const hundredths = (ms: number): number => Math.round(ms * 100) / 100;
 
 function routesOf(routes: Readonly<Record<string, ModelApi>>): Map<string, Route> {
   const out = new Map<string, Route>();
@@ -138,13 +136,8 @@ export function createMiddlewareRuntime(input: HeadroomMiddlewareOptions = {}) {
     maxBytes: options.storeMaxBytes,
     ttlMs: options.storeTtlMs,
   });
-  const compressBody = createBodyCompressor({
-    options,
-    compress: compressMessages,
-    memo: createBlockMemo(),
-    store,
-    ready: options.optimize ? tokenCounter('gpt-4o') : Promise.resolve(),
-  });
+  // In-process: the app's own event loop compresses (no worker threads to start, nothing to close).
+  const compressBody = createBodyCompressor({ options, store });
   const collector = createStatsCollector();
   const ledger = createLedgerWriter(options.stateDir, (error) =>
     options.log?.(`ledger write failed: ${(error as NodeJS.ErrnoException).code ?? 'error'}`),
@@ -187,29 +180,26 @@ export function createMiddlewareRuntime(input: HeadroomMiddlewareOptions = {}) {
         reader = createUsageReader(contentType, contentEncoding);
         return reader;
       },
-      done(status) {
+      done(status, stream) {
         if (finished) return;
         finished = true;
-        const record = (u: Usage | undefined) =>
-          complete({
-            ts,
-            session: options.session,
-            agent: options.agent ?? guessAgent(headers.get('user-agent')),
-            provider: route.provider.name,
-            model: outcome.model,
-            path: route.apiPath,
-            status,
-            tokensBefore: outcome.tokensBefore,
-            tokensAfter: outcome.tokensAfter,
-            tokensSaved: outcome.tokensSaved,
-            transforms: outcome.transforms,
-            ...(outcome.passthroughReason === undefined
-              ? {}
-              : { passthroughReason: outcome.passthroughReason }),
-            compressionMs: hundredths(outcome.compressionMs),
-            ...(u === undefined ? {} : { usage: u }),
-            latencyMs: hundredths(performance.now() - arrived),
-          });
+        const record = (usage: Usage | undefined) =>
+          complete(
+            ledgerEntry(
+              {
+                ts,
+                session: options.session,
+                agent: options.agent ?? guessAgent(headers.get('user-agent')),
+                provider: route.provider.name,
+                path: route.apiPath,
+                status,
+                latencyMs: performance.now() - arrived,
+                usage,
+                stream,
+              },
+              outcome,
+            ),
+          );
         (reader ? reader.finish() : Promise.resolve(undefined)).then(record, () => record(undefined));
       },
     };

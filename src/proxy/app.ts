@@ -1,110 +1,89 @@
-import type { HttpBindings } from '@hono/node-server';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
-import { compressMessages } from '../compress/compress.js';
-import { createBlockMemo } from '../compress/memo.js';
 import type { LedgerEntry } from '../ledger/entry.js';
 import { createLedgerWriter } from '../ledger/ledger.js';
 import { createFileStore, type FileStore } from '../store/file-store.js';
-import { tokenCounter } from '../tokens/count.js';
-import { type BodyCompressor, type CompressFn, createBodyCompressor } from './compress-body.js';
+import { localRouteRefusal } from './browser-guard.js';
+import {
+  type BodyCompressor,
+  type CompressFn,
+  createBodyCompressor,
+  persistedOutputsDir,
+} from './compress-body.js';
+import { createCompressPool } from './compress-pool.js';
 import { createUpstreamAgents } from './forward.js';
-import { createForwardHandler } from './handler.js';
 import {
   type ProxyOptions,
   type ResolvedProxyOptions,
   resolveProxyOptions,
   withoutCredentials,
 } from './options.js';
+import { createRelay } from './relay.js';
 import { createStatsCollector, type ProxyStats, toPrometheus } from './stats.js';
 import { packageVersion } from './version.js';
 
-/** A proxy app with the handles its server needs: counters, and a way to finish pending ledger writes. */
+/** The node request and response, so local routes can check which socket a request came in on. */
+export type ProxyEnv = { Bindings: Partial<{ incoming: IncomingMessage; outgoing: ServerResponse }> };
+
+/** A proxy's request handler with the handles its server needs: counters, and a way to finish pending work. */
 export interface ProxyRuntime {
+  /** Local routes only (`/health`, `/stats`, `/metrics`, `/v1/headroom/*`). */
   readonly app: Hono<ProxyEnv>;
+  /** Serves every request: local routes through `app`, everything else relayed to its provider. */
+  readonly listener: (req: IncomingMessage, res: ServerResponse) => void;
   readonly options: ResolvedProxyOptions;
   readonly store: FileStore;
   /** The body compression of model calls, for transports other than HTTP (the Responses WebSocket). */
   readonly compressBody: BodyCompressor;
   /** Counts one finished model call: stats, `onRequest`, ledger. */
   complete(entry: LedgerEntry): void;
-  /** Makes `flush()` wait for `done`, a promise that settles when a call has been counted. */
+  /** Makes `flush()` and a graceful stop wait for `done`, a promise that settles when a call has been counted. */
   track(done: Promise<void>): void;
   stats(): ProxyStats;
+  /** Requests whose response has not ended yet. */
+  inflight(): number;
+  /** Starts the compression workers, which load the tokenizer in the background; only big blocks wait for them. */
+  warmUp(): void;
   /** Resolves once every request in flight has ended and its ledger line is on disk. */
   flush(): Promise<void>;
-  /** Flushes, then closes upstream keep-alive connections. */
+  /** Flushes, then closes upstream keep-alive connections, the compression workers and the ledger. */
   close(): Promise<void>;
 }
 
-/** Under @hono/node-server the node request and response are in `c.env`; in `app.request()` they are not. */
-export type ProxyEnv = { Bindings: Partial<HttpBindings> };
-
-/** Replaceable parts, for tests that need compression to fail or stall. */
+/** Replaceable parts, for tests that need compression or the store to fail or stall (compression then runs in-process). */
 export interface ProxyDeps {
   readonly compress?: CompressFn;
+  readonly store?: FileStore;
 }
 
-/**
- * Builds the proxy: Anthropic and OpenAI endpoints forwarded to their upstreams, model calls compressed
- * on the way, everything else passed through; `/health`, `/stats`, `/metrics` and the retrieval endpoint
- * answered locally.
- */
-export function createProxyRuntime(input: ProxyOptions = {}, deps: ProxyDeps = {}): ProxyRuntime {
-  const options = resolveProxyOptions(input);
-  const agents = createUpstreamAgents();
-  const collector = createStatsCollector();
-  const store = createFileStore({
-    stateDir: options.stateDir,
-    maxBytes: options.storeMaxBytes,
-    ttlMs: options.storeTtlMs,
-  });
-  const compressBody = createBodyCompressor({
-    options,
-    compress: deps.compress ?? compressMessages,
-    memo: createBlockMemo(),
-    store,
-    // o200k serves every model family but old GPT-4s; loading it takes ~2 s, so it starts now.
-    ready: options.optimize ? tokenCounter('gpt-4o') : Promise.resolve(),
-  });
-  const log = options.log;
-  const ledger = createLedgerWriter(options.stateDir, (error) =>
-    log?.(`ledger write failed: ${(error as NodeJS.ErrnoException).code ?? 'error'}`),
+/** Paths the proxy answers itself; every other path belongs to a provider. */
+export function isLocalPath(path: string): boolean {
+  return (
+    path === '/health' ||
+    path === '/stats' ||
+    path === '/metrics' ||
+    path === '/v1/headroom' ||
+    path.startsWith('/v1/headroom/')
   );
-  /** Requests whose response has not ended yet. */
-  const inflight = new Set<Promise<void>>();
-  function track(done: Promise<void>): void {
-    inflight.add(done);
-    done.then(() => inflight.delete(done));
-  }
+}
 
-  function complete(entry: LedgerEntry): void {
-    collector.record(entry);
-    try {
-      options.onRequest?.(entry);
-    } catch {
-      // A caller's hook must not break the proxy.
-    }
-    if (options.ledger) ledger.append(entry);
-  }
-
+function localApp(options: ResolvedProxyOptions, stats: () => ProxyStats, store: FileStore): Hono<ProxyEnv> {
   const app = new Hono<ProxyEnv>();
-  // A request that fails inside the proxy (e.g. the client vanished mid-upload) gets a quiet 500, no stack dump.
   app.onError((error, c) => {
-    log?.(`proxy error: ${error.name}`);
+    options.log?.(`proxy error: ${error.name}`);
     return c.json({ error: { message: 'headroom proxy error', type: 'proxy_error' } }, 500);
   });
-
-  // Codex tries the Responses API over WebSocket first; 426 makes it fall back to HTTP at once (§10).
+  // A web page must not read the user's originals or savings, even through a rebound DNS name.
+  // (`app.request()` in-process has no socket and no network to guard.)
   app.use('*', async (c, next) => {
-    if ((c.req.header('upgrade') ?? '').toLowerCase().includes('websocket')) {
-      return c.json(
-        { error: { message: 'headroom speaks HTTP only; use the HTTP transport', type: 'upgrade_required' } },
-        426,
-      );
-    }
+    const incoming = c.env?.incoming;
+    const refusal = incoming
+      ? localRouteRefusal(incoming.headers, incoming.socket.localPort ?? 0, options.host)
+      : undefined;
+    if (refusal) return c.text(`headroom: ${refusal}\n`, 403);
     await next();
   });
-
   app.get('/health', (c) =>
     c.json({
       status: 'ok',
@@ -118,57 +97,128 @@ export function createProxyRuntime(input: ProxyOptions = {}, deps: ProxyDeps = {
       },
     }),
   );
-  app.get('/stats', (c) => c.json(collector.snapshot()));
+  app.get('/stats', (c) => c.json(stats()));
   app.get('/metrics', (c) =>
-    c.body(toPrometheus(collector.snapshot()), 200, {
-      'content-type': 'text/plain; version=0.0.4; charset=utf-8',
-    }),
+    c.body(toPrometheus(stats()), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }),
   );
   app.get('/v1/headroom/retrieve/:hash', async (c) => {
-    const text = await store.read(c.req.param('hash')).catch(() => undefined);
-    if (text === undefined) {
+    const bytes = await store.readBytes(c.req.param('hash')).catch(() => undefined);
+    if (bytes === undefined) {
       return c.json({ error: { message: 'unknown or expired hash', type: 'not_found' } }, 404);
     }
-    return c.body(text, 200, { 'content-type': 'text/plain; charset=utf-8' });
+    // The stored bytes as they are, so a string with lone surrogates comes back exactly too.
+    return c.body(new Uint8Array(bytes), 200, { 'content-type': 'text/plain; charset=utf-8' });
+  });
+  return app;
+}
+
+/**
+ * Builds the proxy: Anthropic and OpenAI endpoints relayed to their upstreams, model calls compressed on
+ * the way (in worker threads), everything else passed through; local routes answered by a Hono app.
+ */
+export function createProxyRuntime(input: ProxyOptions = {}, deps: ProxyDeps = {}): ProxyRuntime {
+  const options = resolveProxyOptions(input);
+  const agents = createUpstreamAgents();
+  const collector = createStatsCollector();
+  const store =
+    deps.store ??
+    createFileStore({
+      stateDir: options.stateDir,
+      maxBytes: options.storeMaxBytes,
+      ttlMs: options.storeTtlMs,
+    });
+  const pool =
+    options.optimize && !deps.compress && !deps.store
+      ? createCompressPool({
+          stateDir: options.stateDir,
+          storeMaxBytes: options.storeMaxBytes,
+          storeTtlMs: options.storeTtlMs,
+          memoBytes: options.memoBytes,
+          claudeConfigDir: persistedOutputsDir(options),
+        })
+      : undefined;
+  const compressBody = createBodyCompressor({
+    options,
+    store,
+    ...(pool ? { pool } : {}),
+    ...(deps.compress ? { compress: deps.compress } : {}),
+  });
+  const log = options.log;
+  const ledger = createLedgerWriter(options.stateDir, (error) =>
+    log?.(`ledger write failed: ${(error as NodeJS.ErrnoException).code ?? 'error'}`),
+  );
+  /** Requests (and WebSocket calls) whose response has not ended yet. */
+  const pending = new Set<Promise<void>>();
+  function track(done: Promise<void>): void {
+    pending.add(done);
+    done.then(() => pending.delete(done));
+  }
+
+  function complete(entry: LedgerEntry): void {
+    collector.record(entry);
+    try {
+      options.onRequest?.(entry);
+    } catch {
+      // A caller's hook must not break the proxy.
+    }
+    if (options.ledger) ledger.append(entry);
+  }
+
+  const app = localApp(options, () => collector.snapshot(), store);
+  const local = getRequestListener((request, env) => app.fetch(request, env), {
+    // The proxy may run inside someone else's app (SDK wrappers, tests): global Request/Response stay theirs.
+    overrideGlobalObjects: false,
+  });
+  const relay = createRelay({
+    options,
+    agents,
+    timeouts: options.timeouts,
+    compressBody,
+    complete,
+    recordOther: collector.recordOther,
+    track,
   });
 
-  app.all(
-    '*',
-    createForwardHandler({
-      options,
-      agents,
-      compressBody,
-      complete,
-      recordOther: collector.recordOther,
-      track,
-    }),
-  );
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
+    const url = req.url ?? '/';
+    const queryAt = url.indexOf('?');
+    const path = queryAt < 0 ? url : url.slice(0, queryAt);
+    if (isLocalPath(path)) {
+      void local(req, res);
+      return;
+    }
+    relay(req, res);
+  };
 
   return {
     app,
+    listener,
     options,
     store,
     compressBody,
     complete,
     track,
     stats: () => collector.snapshot(),
+    inflight: () => pending.size,
+    warmUp() {
+      pool?.warmUp().catch(() => undefined);
+    },
     async flush() {
-      while (inflight.size > 0) await Promise.all([...inflight]);
+      while (pending.size > 0) await Promise.all([...pending]);
       await ledger.flush();
     },
     async close() {
       await this.flush();
       agents.destroy();
+      await pool?.close();
+      await ledger.close();
     },
   };
 }
 
 /**
- * The proxy as a Hono app, for serving with any adapter or testing in-process with `app.request()`.
- *
- * @example
- * const app = createProxyApp({ anthropicUpstream: 'http://127.0.0.1:9000', ledger: false });
- * const res = await app.request('/health');
+ * The proxy's local routes as a Hono app (`/health`, `/stats`, `/metrics`, `/v1/headroom/retrieve/…`).
+ * Model calls are relayed by `createProxyRuntime().listener`, a plain Node handler.
  */
 export function createProxyApp(options: ProxyOptions = {}, deps: ProxyDeps = {}): Hono<ProxyEnv> {
   return createProxyRuntime(options, deps).app;

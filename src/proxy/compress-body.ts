@@ -1,183 +1,213 @@
 import { performance } from 'node:perf_hooks';
-import { type compressMessages, countRequestTokens } from '../compress/compress.js';
-import type { BlockMemo } from '../compress/memo.js';
+import { compressMessages } from '../compress/compress.js';
+import { type BlockMemo, createBlockMemo } from '../compress/memo.js';
 import type { CompressOptions } from '../compress/options.js';
-import { HeadroomError } from '../errors.js';
+import { resolveOptions } from '../compress/resolve-options.js';
+import { collectSlots, detectShape } from '../compress/shapes/index.js';
 import type { FileStore } from '../store/file-store.js';
-import { diffJson, spliceJson } from './json-splice.js';
+import { CLAUDE_FACTOR } from '../tokens/count.js';
+import {
+  type BlockFailure,
+  type BodyJob,
+  type BodyOutcome,
+  type CompressFn,
+  type JobResult,
+  type ParsedBody,
+  parseBody,
+  passthrough,
+  release,
+  replayPlan,
+  runBodyJob,
+} from './body-job.js';
+import type { CompressPool } from './compress-pool.js';
 import type { ResolvedProxyOptions } from './options.js';
-import { createPersistedOutputs } from './persisted-output.js';
+import { createPersistedOutputs, isPreview, type PersistedOutputs } from './persisted-output.js';
 import type { Provider } from './providers/provider.js';
 
-/** What goes upstream for one model call, and what the ledger says about it. */
-export interface BodyOutcome {
-  readonly body: Uint8Array;
-  readonly model: string;
-  readonly tokensBefore: number;
-  readonly tokensAfter: number;
-  readonly tokensSaved: number;
-  readonly transforms: readonly string[];
-  readonly compressionMs: number;
-  /** Set when the original bytes went out unchanged. */
-  readonly passthroughReason?: string;
-}
+export type { BlockFailure, BodyOutcome, CompressFn, PassthroughReason } from './body-job.js';
 
-export type CompressFn = typeof compressMessages;
+/**
+ * Bodies above this size are streamed upstream as they arrive, never buffered or parsed: compressing
+ * them would take longer than the deadline allows anyway, and holding them costs their size in memory.
+ */
+export const MAX_COMPRESSED_BODY_BYTES = 64 * 1024 * 1024;
+/** Longest a request waits for the compression workers to start and load their tokenizer. */
+const WARM_UP_LIMIT_MS = 15_000;
+/**
+ * Bodies up to this size are parsed on the event loop to see whether anything in them could be compressed
+ * (agents' small requests answer without waiting for a worker); bigger ones nearly always hold a big block,
+ * and parsing them twice would cost more than it saves.
+ */
+const PRECHECK_MAX_BYTES = 256 * 1024;
+/** The main thread's copy of the workers' decisions, for replaying them when a worker runs late. */
+const MIRROR_MEMO_BYTES = 32 * 1024 * 1024;
 
 export interface BodyCompressorDeps {
   readonly options: ResolvedProxyOptions;
-  readonly compress: CompressFn;
-  readonly memo: BlockMemo;
   readonly store: FileStore;
-  /** Resolves when the tokenizer is loaded; started with the proxy because loading it takes seconds. */
-  readonly ready: Promise<unknown>;
+  /** Worker threads to compress in. Without one, compression runs in this thread with `compress`. */
+  readonly pool?: CompressPool;
+  /** The core, replaceable for tests that need compression to fail or stall (in-process only). */
+  readonly compress?: CompressFn;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/** Decides the upstream body of one model call from its raw bytes; never throws. */
+export type BodyCompressor = (
+  raw: Uint8Array,
+  provider: Provider,
+  path: string,
+  contentEncoding: string | undefined,
+) => Promise<BodyOutcome>;
 
-class Timeout extends Error {}
+const DEADLINE = Symbol('deadline');
 
-function failureReason(error: unknown): string {
-  if (error instanceof Timeout) return 'timeout';
-  if (error instanceof HeadroomError && (error.code === 'UNKNOWN_SHAPE' || error.code === 'INVALID_INPUT')) {
-    return 'unknown-shape';
-  }
-  return 'compression-error';
-}
-
-function withDeadline<T>(work: (signal: AbortSignal) => Promise<T>, ms: number): Promise<T> {
-  const controller = new AbortController();
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T | typeof DEADLINE> {
   let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      controller.abort();
-      reject(new Timeout());
-    }, ms);
+  const deadline = new Promise<typeof DEADLINE>((resolve) => {
+    timer = setTimeout(() => resolve(DEADLINE), ms);
   });
-  return Promise.race([work(controller.signal), deadline]).finally(() => clearTimeout(timer));
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
 /**
- * Decides the upstream body of a model call. Every failure is a passthrough with a reason: the request
- * must never break because of headroom. Originals are written to the file store before the compressed
- * body is released, so a marker never names a file that is not there yet.
+ * Which worker a body goes to: a hash of the first bytes of its conversation, so every turn of one
+ * conversation meets the memo that holds its earlier blocks.
  */
-export function createBodyCompressor(deps: BodyCompressorDeps) {
-  const { options, compress, memo, store } = deps;
-  let warm = false;
-  const ready = deps.ready.then(
-    () => {
-      warm = true;
-    },
-    () => {
-      warm = true;
-    },
-  );
-  // Markers name the file the agent's own Read/Bash tool can open (design note §4).
-  const { retrievalHint } = store;
-  // Claude budget mode: saved Bash outputs next to the agent, read safely and handed to the core.
-  const persisted =
-    options.compress.claudeBudget && options.claudeConfigDir
-      ? createPersistedOutputs(options.claudeConfigDir)
-      : undefined;
-
-  return async function compressBody(
-    raw: Uint8Array,
-    provider: Provider,
-    path: string,
-    contentEncoding: string | undefined,
-  ): Promise<BodyOutcome> {
-    let model = 'unknown';
-    const pass = (reason: string, extra: Partial<BodyOutcome> = {}): BodyOutcome => ({
-      body: raw,
-      model,
-      tokensBefore: 0,
-      tokensAfter: 0,
-      tokensSaved: 0,
-      transforms: [],
-      compressionMs: 0,
-      ...extra,
-      passthroughReason: reason,
-    });
-
-    const encoding = contentEncoding?.trim().toLowerCase();
-    if (encoding && encoding !== 'identity') return pass('encoded-body');
-    let body: unknown;
-    try {
-      body = JSON.parse(utf8.decode(raw));
-    } catch {
-      return pass('unparseable-body');
-    }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) return pass('unknown-shape');
-    const fields = body as Record<string, unknown>;
-    if (typeof fields.model === 'string' && fields.model !== '') model = fields.model;
-    if (!options.optimize) return pass('disabled');
-    const target = provider.target(path, fields);
-    if ('reason' in target) return pass(target.reason);
-    if (target.messages.length === 0) return pass('nothing-to-compress');
-    // Tokenizer loading is a one-off cost at start, kept out of the compression deadline but bounded too.
-    if (!warm) {
-      try {
-        await withDeadline(() => ready, options.compressionTimeoutMs);
-      } catch {
-        return pass('warming-up');
-      }
-    }
-
-    const persistedOutputs =
-      provider.name === 'anthropic' ? await persisted?.resolve(target.messages) : undefined;
-    const compressOptions: CompressOptions = {
-      ...options.compress,
-      ...(persistedOutputs ? { persistedOutputs } : {}),
-      model,
-      // The proxy never touches instructions: system prompts are followed word for word and cached.
-      compressSystemMessages: false,
-      retrievalHint,
-    };
-    const started = performance.now();
-    let result: Awaited<ReturnType<CompressFn>>;
-    try {
-      result = await withDeadline(
-        (signal) => compress(target.messages, compressOptions, memo, signal),
-        options.compressionTimeoutMs,
-      );
-    } catch (error) {
-      const compressionMs = performance.now() - started;
-      return pass(failureReason(error), { compressionMs });
-    }
-    // Whole requests are counted: system prompt and tool definitions go out as they came, but are billed.
-    const rest = await countRequestTokens(
-      { ...fields, [target.field]: undefined, model: undefined },
-      model,
-      memo,
-    );
-    result = { ...result, tokensBefore: result.tokensBefore + rest, tokensAfter: result.tokensAfter + rest };
-    const compressionMs = performance.now() - started;
-    // The core yields between big blocks; a single huge block can still overrun, so check after the fact too.
-    if (compressionMs > options.compressionTimeoutMs) return pass('timeout', { compressionMs });
-    const counted = { tokensBefore: result.tokensBefore, tokensAfter: result.tokensBefore, compressionMs };
-    // A saved Bash output shown in view adds tokens yet is a change to send (Claude budget mode).
-    if (result.transformsApplied.length === 0) return pass('nothing-to-compress', counted);
-
-    const changes = diffJson(target.messages, result.messages, [target.field]);
-    if (changes.length === 0) return pass('nothing-to-compress', counted);
-    const spliced = spliceJson(raw, changes);
-    if (!spliced) return pass('splice-failed', counted);
-    try {
-      await store.putAll(result.originals);
-    } catch {
-      return pass('store-error', counted);
-    }
-    return {
-      body: spliced,
-      model,
-      tokensBefore: result.tokensBefore,
-      tokensAfter: result.tokensAfter,
-      tokensSaved: result.tokensSaved,
-      transforms: result.transformsApplied,
-      compressionMs: performance.now() - started,
-    };
-  };
+export function conversationAffinity(raw: Uint8Array): number {
+  const buf = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  let at = buf.indexOf('"messages"');
+  if (at < 0) at = buf.indexOf('"input"');
+  if (at < 0) at = 0;
+  let h = 0x811c9dc5;
+  const end = Math.min(buf.length, at + 2048);
+  for (let i = at; i < end; i += 1) h = Math.imul(h ^ buf[i]!, 0x01000193);
+  return h >>> 0;
 }
 
-export type BodyCompressor = ReturnType<typeof createBodyCompressor>;
+/**
+ * True when some block could reach the compression threshold (or, in Claude budget mode, is a saved
+ * output's preview to show in view). Decided without a tokenizer from an upper bound (a BPE token is at
+ * least one UTF-8 byte), so a fresh proxy answers such requests at once.
+ */
+function mayCompress(parsed: ParsedBody, options: CompressOptions, previews: boolean): boolean {
+  if ('reason' in parsed.target) return false;
+  const resolved = resolveOptions(options);
+  const floor = Math.min(resolved.minTokensToCompress, resolved.toolOutputBudget ?? Number.POSITIVE_INFINITY);
+  const messages = parsed.target.messages;
+  const slots = collectSlots(
+    detectShape(messages),
+    messages,
+    resolved.compressUserMessages,
+    resolved.compressSystemMessages,
+  );
+  return slots.some(
+    (slot) =>
+      Math.ceil(Buffer.byteLength(slot.text) * CLAUDE_FACTOR) >= floor || (previews && isPreview(slot.text)),
+  );
+}
+
+/** Where Claude Code saves Bash outputs, when Claude budget mode may expand their previews. */
+export function persistedOutputsDir(options: ResolvedProxyOptions): string | undefined {
+  return options.compress.claudeBudget ? options.claudeConfigDir : undefined;
+}
+
+/**
+ * Creates the function that decides each model call's upstream body. Compression runs in worker
+ * threads, so the event loop keeps serving other sessions and `/health`. The unit of failure is the
+ * block: when compression misses its deadline or fails, every block decided before goes out exactly as
+ * it did, and only the new ones go raw (their decision is made anyway and used from the next turn on, so
+ * the bytes depend on content alone and survive restarts). Originals are written to the file store before
+ * the body is released, so a marker never names a file that is not there yet.
+ */
+export function createBodyCompressor(deps: BodyCompressorDeps): BodyCompressor {
+  const { options, store, pool } = deps;
+  const compress = deps.compress ?? compressMessages;
+  // In-process, the job's own memo is the one replayed; with workers, a mirror of what they decided.
+  const mirror: BlockMemo = createBlockMemo(pool ? MIRROR_MEMO_BYTES : undefined);
+  // Claude budget mode: saved Bash outputs next to the agent, read safely (in the workers too, see
+  // `persistedOutputsDir`); here for in-process jobs and for replaying the workers' decisions.
+  const persistedDir = persistedOutputsDir(options);
+  const persisted: PersistedOutputs | undefined = persistedDir
+    ? createPersistedOutputs(persistedDir)
+    : undefined;
+  const jobOptions: Omit<CompressOptions, 'model'> = {
+    ...options.compress,
+    // The proxy never touches instructions: system prompts are followed word for word and cached.
+    compressSystemMessages: false,
+    // Markers name the file the agent's own Read/Bash tool can open (design note §4).
+    retrievalHint: store.retrievalHint,
+  };
+
+  function learn(result: JobResult): void {
+    for (const [key, entry] of result.learned) mirror.set(key, entry);
+  }
+
+  /** Blocks already decided go out as before; the others raw, counted under `failure`. */
+  async function replayKnown(raw: Uint8Array, job: BodyJob, failure: BlockFailure, started: number) {
+    const parsed = parseBody(raw, job.provider, job.path);
+    if (typeof parsed === 'string') return passthrough(raw, 'unknown', parsed);
+    const { model, target } = parsed;
+    if ('reason' in target) return passthrough(raw, model, target.reason);
+    const persistedOutputs =
+      job.provider === 'anthropic' ? await persisted?.resolve(target.messages) : undefined;
+    const compressOptions: CompressOptions = {
+      ...job.options,
+      ...(persistedOutputs ? { persistedOutputs } : {}),
+      model,
+    };
+    const plan = replayPlan(target.messages, compressOptions, mirror);
+    return release(
+      raw,
+      { model, target },
+      plan,
+      store,
+      (leaveRaw) => replayPlan(target.messages, compressOptions, mirror, leaveRaw),
+      {
+        compressionMs: performance.now() - started,
+        ...(plan.unknown > 0 ? { blocksKeptRaw: { [failure]: plan.unknown } } : {}),
+      },
+    );
+  }
+
+  return async function compressBody(raw, provider, path, contentEncoding) {
+    const encoding = contentEncoding?.trim().toLowerCase();
+    if (encoding && encoding !== 'identity') return passthrough(raw, 'unknown', 'encoded-body');
+    if (raw.byteLength > MAX_COMPRESSED_BODY_BYTES) return passthrough(raw, 'unknown', 'too-large');
+    const job: BodyJob = { raw, provider: provider.name, path, options: jobOptions };
+    if (!options.optimize) {
+      const parsed = parseBody(raw, provider.name, path);
+      return passthrough(raw, typeof parsed === 'string' ? 'unknown' : parsed.model, 'disabled');
+    }
+    const started = performance.now();
+    if (pool && (!pool.warm || raw.byteLength <= PRECHECK_MAX_BYTES)) {
+      // A body with no block big enough to compress goes out at once, never queued behind another
+      // session's compression; a worker counts its tokens for the ledger afterwards.
+      const parsed = parseBody(raw, provider.name, path);
+      if (typeof parsed === 'string') return passthrough(raw, 'unknown', parsed);
+      const previews = persisted !== undefined && provider.name === 'anthropic';
+      if (!mayCompress(parsed, { ...jobOptions, model: parsed.model }, previews)) {
+        const counting = pool
+          .warmUp()
+          .then(() => pool.run(job, conversationAffinity(raw)).then((r) => r.outcome.tokensBefore));
+        counting.catch(() => undefined);
+        return passthrough(raw, parsed.model, 'nothing-to-compress', { counting });
+      }
+      // Only a block big enough to compress waits for the tokenizer, and is then compressed exactly as
+      // it would have been on a warm proxy.
+      if (!pool.warm && (await withDeadline(pool.warmUp(), WARM_UP_LIMIT_MS)) === DEADLINE) {
+        return replayKnown(raw, job, 'timeout', started);
+      }
+    }
+    const running = pool
+      ? pool.run(job, conversationAffinity(raw))
+      : runBodyJob(job, { compress, memo: mirror, store, ...(persisted ? { persisted } : {}) });
+    if (pool) running.then(learn, () => undefined);
+    const settled = await withDeadline(
+      running.catch(() => undefined),
+      options.compressionTimeoutMs,
+    );
+    if (settled === DEADLINE) return replayKnown(raw, job, 'timeout', started);
+    if (settled === undefined) return replayKnown(raw, job, 'compression-error', started);
+    return { ...settled.outcome, compressionMs: performance.now() - started };
+  };
+}

@@ -5,6 +5,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Readable } from 'node:stream';
 
 /**
  * Upstream calls go through node:http rather than fetch: fetch decompresses bodies on its own while
@@ -55,15 +56,21 @@ function connectionTokens(value: string | null | undefined): Set<string> {
   return tokens;
 }
 
-/** The headers sent upstream: everything the client sent except hop-by-hop ones, with the real length. */
-export function upstreamHeaders(incoming: Headers, bodyLength: number | undefined): Record<string, string> {
-  const listed = connectionTokens(incoming.get('connection'));
-  const out: Record<string, string> = {};
-  for (const [name, value] of incoming) {
-    if (DROPPED_REQUEST_HEADERS.has(name) || name.startsWith('proxy-') || listed.has(name)) continue;
-    out[name] = value;
+/** The headers sent upstream: everything the client sent (names as it wrote them) except hop-by-hop ones, with the real length. */
+export function upstreamHeaders(rawHeaders: readonly string[], bodyLength: number | undefined): string[] {
+  let connection = '';
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]!.toLowerCase() === 'connection') connection += `,${rawHeaders[i + 1]}`;
   }
-  if (bodyLength !== undefined) out['content-length'] = String(bodyLength);
+  const listed = connectionTokens(connection);
+  const out: string[] = [];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    const lower = name.toLowerCase();
+    if (DROPPED_REQUEST_HEADERS.has(lower) || lower.startsWith('proxy-') || listed.has(lower)) continue;
+    out.push(name, rawHeaders[i + 1]!);
+  }
+  if (bodyLength !== undefined) out.push('content-length', String(bodyLength));
   return out;
 }
 
@@ -82,111 +89,119 @@ function responseHeaderPairs(res: IncomingMessage): [string, string][] {
   return out;
 }
 
-/** The headers returned to the client, as a web `Headers` (for the in-process path). */
-export function clientHeaders(res: IncomingMessage): Headers {
-  const out = new Headers();
-  for (const [name, value] of responseHeaderPairs(res)) out.append(name, value);
-  return out;
+/** How long the proxy waits on the provider before answering 504 (or ending a stalled stream). */
+export interface UpstreamTimeouts {
+  /** Opening a new connection. */
+  readonly connectMs: number;
+  /** From the request being sent to the response's status line. */
+  readonly firstByteMs: number;
+  /** Between two pieces of a response body (streams included). */
+  readonly idleMs: number;
+}
+
+export const DEFAULT_UPSTREAM_TIMEOUTS: UpstreamTimeouts = {
+  connectMs: 10_000,
+  // Non-streaming calls answer only when the whole answer is written; reasoning models take minutes.
+  firstByteMs: 600_000,
+  // Providers send pings on open streams; five silent minutes is a dead connection.
+  idleMs: 300_000,
+};
+
+/** The provider did not answer in time; `phase` says which wait ran out. */
+export class UpstreamTimeout extends Error {
+  constructor(readonly phase: 'connect' | 'first-byte') {
+    super(`upstream ${phase} timeout`);
+    this.name = 'UpstreamTimeout';
+  }
 }
 
 export interface UpstreamCall {
   readonly url: URL;
   readonly method: string;
-  readonly headers: Record<string, string>;
-  readonly body: Uint8Array | undefined;
+  /** Flat name/value list, as `rawHeaders`. */
+  readonly headers: readonly string[];
+  /** The whole body, or the part read so far and the rest still arriving from the client. */
+  readonly body: Uint8Array | { readonly head: readonly Buffer[]; readonly rest: Readable } | undefined;
   readonly signal: AbortSignal;
   readonly agents: UpstreamAgents;
+  readonly timeouts: UpstreamTimeouts;
 }
 
-/** Sends the request and resolves when the response head arrives; the body is left to stream. */
+/**
+ * Sends the request and resolves when the response head arrives; the body is left to stream. A kept-alive
+ * socket the provider closed while idle fails before any response byte; the request is then sent once
+ * more on a fresh socket, which is safe because nothing of it was processed and its body is still in hand.
+ */
 export function callUpstream(call: UpstreamCall): Promise<IncomingMessage> {
+  return attempt(call, call.body === undefined || call.body instanceof Uint8Array, false);
+}
+
+function attempt(call: UpstreamCall, mayRetry: boolean, fresh: boolean): Promise<IncomingMessage> {
   const https = call.url.protocol === 'https:';
   const send = https ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
     const req = send(call.url, {
       method: call.method,
-      headers: call.headers,
-      agent: https ? call.agents.https : call.agents.http,
+      // With headers as a list, node adds no Host of its own.
+      headers: ['Host', call.url.host, ...call.headers],
+      // The retry takes a connection of its own: another pooled socket may be just as stale.
+      agent: fresh ? false : https ? call.agents.https : call.agents.http,
       signal: call.signal,
     });
-    req.once('response', resolve);
-    req.once('error', reject);
-    req.end(call.body);
+    const arm = (ms: number, phase: 'connect' | 'first-byte'): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => req.destroy(new UpstreamTimeout(phase)), ms);
+    };
+    req.once('socket', (socket) => {
+      if (socket.connecting) {
+        arm(call.timeouts.connectMs, 'connect');
+        socket.once('connect', () => clearTimeout(timer));
+      }
+    });
+    req.once('finish', () => arm(call.timeouts.firstByteMs, 'first-byte'));
+    req.once('response', (res) => {
+      clearTimeout(timer);
+      resolve(res);
+    });
+    req.once('error', (error) => {
+      clearTimeout(timer);
+      if (mayRetry && req.reusedSocket && !call.signal.aborted && !(error instanceof UpstreamTimeout)) {
+        resolve(attempt(call, false, true));
+      } else reject(error);
+    });
+    const body = call.body;
+    if (body === undefined || body instanceof Uint8Array) {
+      req.end(body);
+      return;
+    }
+    for (const part of body.head) req.write(part);
+    body.rest.pipe(req);
   });
 }
 
-/**
- * The upstream body as a web stream for the client, chunk by chunk as it arrives (pausing the socket when
- * the client reads slower). `tap` sees each chunk; `done` is told once how the body ended. Cancelling (the
- * client went away) destroys the upstream response, which closes the provider's connection.
- */
-export function relayBody(
-  res: IncomingMessage,
-  tap: (chunk: Buffer) => void,
-  done: (outcome: 'end' | 'error' | 'cancel') => void,
-): ReadableStream<Uint8Array> {
-  let finished = false;
-  const finish = (outcome: 'end' | 'error' | 'cancel'): void => {
-    if (finished) return;
-    finished = true;
-    done(outcome);
-  };
-  return new ReadableStream<Uint8Array>(
-    {
-      start(controller) {
-        res.on('data', (chunk: Buffer) => {
-          if (finished) return;
-          controller.enqueue(chunk);
-          tap(chunk);
-          if ((controller.desiredSize ?? 1) <= 0) res.pause();
-        });
-        res.once('end', () => {
-          finish('end');
-          controller.close();
-        });
-        res.once('error', (error) => {
-          finish('error');
-          controller.error(error);
-        });
-        res.once('close', () => {
-          if (!res.complete) {
-            finish('error');
-            try {
-              controller.error(new Error('upstream closed the response early'));
-            } catch {
-              // Already closed or errored.
-            }
-          }
-        });
-      },
-      pull() {
-        res.resume();
-      },
-      cancel() {
-        finish('cancel');
-        res.destroy();
-      },
-    },
-    { highWaterMark: 16 },
-  );
-}
+/** How a response body ended for the client: all of it, cut by the provider (or a stall), or left by the client. */
+export type StreamOutcome = 'completed' | 'broken' | 'cancelled';
 
 /**
- * The fast path under @hono/node-server: the provider's status line, headers (case, order and repeats such
- * as set-cookie kept) and body bytes go straight onto the client's socket, with no web-stream layer in
- * between. Backpressure and aborts work as in `relayBody`.
+ * The provider's status line, headers (case, order and repeats such as set-cookie kept) and body bytes go
+ * straight onto the client's socket as they arrive. The provider is paused while the client reads slower;
+ * a client that leaves closes the provider's connection; a provider silent for `idleMs` mid-body is cut
+ * off. `done` is told once how the body ended.
  */
 export function pipeToClient(
   res: IncomingMessage,
   out: ServerResponse,
-  options: { readonly body: boolean },
+  options: { readonly body: boolean; readonly idleMs: number },
   tap: (chunk: Buffer) => void,
-  done: (outcome: 'end' | 'error' | 'cancel') => void,
+  done: (outcome: StreamOutcome) => void,
 ): void {
   let finished = false;
-  const finish = (outcome: 'end' | 'error' | 'cancel'): void => {
+  const idle = setTimeout(() => res.destroy(), options.idleMs);
+  const finish = (outcome: StreamOutcome): void => {
     if (finished) return;
     finished = true;
+    clearTimeout(idle);
     done(outcome);
   };
   const pairs = responseHeaderPairs(res);
@@ -195,33 +210,33 @@ export function pipeToClient(
   if (/^text\/event-stream/i.test(res.headers['content-type'] ?? '')) out.flushHeaders();
   out.once('close', () => {
     if (out.writableFinished) return;
-    finish('cancel');
+    finish('cancelled');
     res.destroy();
+  });
+  res.once('end', () => {
+    out.end();
+    finish('completed');
+  });
+  res.once('close', () => {
+    if (res.complete) return;
+    finish('broken');
+    out.destroy();
   });
   if (!options.body) {
     res.resume();
-    res.once('end', () => {
-      out.end();
-      finish('end');
-    });
     return;
   }
   res.on('data', (chunk: Buffer) => {
+    idle.refresh();
     // The client gets the bytes first; reading usage from them can wait a moment.
     const flowing = out.write(chunk);
     tap(chunk);
     if (!flowing) {
       res.pause();
-      out.once('drain', () => res.resume());
+      out.once('drain', () => {
+        idle.refresh();
+        res.resume();
+      });
     }
-  });
-  res.once('end', () => {
-    out.end();
-    finish('end');
-  });
-  res.once('close', () => {
-    if (res.complete) return;
-    finish('error');
-    out.destroy();
   });
 }

@@ -1,8 +1,10 @@
+import { DEFAULT_MEMO_BYTES } from '../compress/memo.js';
 import type { CompressOptions } from '../compress/options.js';
 import { describeValue, HeadroomError } from '../errors.js';
 import type { LedgerEntry } from '../ledger/entry.js';
 import { stateDir as defaultStateDir } from '../state-dir.js';
 import { DEFAULT_STORE_MAX_BYTES, DEFAULT_STORE_TTL_MS } from '../store/file-store.js';
+import { DEFAULT_UPSTREAM_TIMEOUTS, type UpstreamTimeouts } from './forward.js';
 
 /** Options of `startProxy()` / `createProxyApp()`; all optional. */
 export interface ProxyOptions {
@@ -33,6 +35,10 @@ export interface ProxyOptions {
   readonly claudeConfigDir?: string;
   /** Longest a request may wait for compression before it goes out unchanged. Default 2000 ms. */
   readonly compressionTimeoutMs?: number;
+  /** How long to wait on the provider before answering 504. Defaults: connect 10 s, first byte 600 s, idle stream 300 s. */
+  readonly timeouts?: Partial<UpstreamTimeouts>;
+  /** Heap bytes for remembered block decisions (per compression worker). Default 64 MB. */
+  readonly memoBytes?: number;
   /** Retrieval file store bounds. Defaults: 256 MB, 7 days. */
   readonly store?: { readonly maxBytes?: number; readonly ttlMs?: number };
   /** Called after each model call completes (response fully streamed), with its ledger entry. */
@@ -56,6 +62,8 @@ export interface ResolvedProxyOptions {
   readonly compress: Partial<CompressOptions>;
   readonly claudeConfigDir: string | undefined;
   readonly compressionTimeoutMs: number;
+  readonly timeouts: UpstreamTimeouts;
+  readonly memoBytes: number;
   readonly storeMaxBytes: number;
   readonly storeTtlMs: number;
   readonly onRequest: ((entry: LedgerEntry) => void) | undefined;
@@ -141,6 +149,20 @@ export function resolveProxyOptions(options: ProxyOptions = {}): ResolvedProxyOp
       options.compressionTimeoutMs,
       DEFAULT_COMPRESSION_TIMEOUT_MS,
     ),
+    timeouts: {
+      connectMs: positive(
+        'timeouts.connectMs',
+        options.timeouts?.connectMs,
+        DEFAULT_UPSTREAM_TIMEOUTS.connectMs,
+      ),
+      firstByteMs: positive(
+        'timeouts.firstByteMs',
+        options.timeouts?.firstByteMs,
+        DEFAULT_UPSTREAM_TIMEOUTS.firstByteMs,
+      ),
+      idleMs: positive('timeouts.idleMs', options.timeouts?.idleMs, DEFAULT_UPSTREAM_TIMEOUTS.idleMs),
+    },
+    memoBytes: positive('memoBytes', options.memoBytes, DEFAULT_MEMO_BYTES),
     storeMaxBytes: positive('store.maxBytes', options.store?.maxBytes, DEFAULT_STORE_MAX_BYTES),
     storeTtlMs: positive('store.ttlMs', options.store?.ttlMs, DEFAULT_STORE_TTL_MS),
     onRequest: options.onRequest,

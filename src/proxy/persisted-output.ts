@@ -33,6 +33,11 @@ export function parsePreview(text: string): { file: string; head: string } | und
   return { file: match[1]!, head: match[2]! };
 }
 
+/** Whether a block's text is a `<persisted-output>` preview (whose file may or may not pass the checks). */
+export function isPreview(text: string): boolean {
+  return text.startsWith('<persisted-output>') && parsePreview(text) !== undefined;
+}
+
 /** Whether `file` sits at `<projects>/<project>/<session>/tool-results/<name>`, with nothing escaping. */
 function inToolResults(projects: string, file: string): boolean {
   const parts = path.relative(projects, file).split(path.sep);

@@ -1,6 +1,5 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAdaptorServer } from '@hono/node-server';
 import { HeadroomError } from '../errors.js';
 import { createProxyRuntime, type ProxyDeps } from './app.js';
 import type { ProxyOptions } from './options.js';
@@ -13,10 +12,19 @@ export interface RunningProxy {
   readonly url: string;
   readonly host: string;
   readonly port: number;
+  /** The Node server (its `upgrade` event carries the Responses WebSocket relay). */
+  readonly server: Server;
   stats(): ProxyStats;
-  /** Stops accepting, ends open connections, and waits for pending ledger writes. */
+  /**
+   * Graceful stop: stops accepting, lets requests in flight finish for up to `drainMs` (default 10 s),
+   * then closes what is left, and waits for pending ledger writes. For SIGTERM, in `proxy` and `wrap`.
+   */
+  close(options?: { readonly drainMs?: number }): Promise<void>;
+  /** Immediate stop: `close({ drainMs: 0 })`. */
   stop(): Promise<void>;
 }
+
+export const DEFAULT_DRAIN_MS = 10_000;
 
 function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
@@ -43,6 +51,8 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
 
 const urlHost = (host: string): string => (host.includes(':') ? `[${host}]` : host);
 
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
 /**
  * Starts the proxy on `host:port` (default 127.0.0.1 and a free port). `wrap`, `headroom proxy` and the
  * tests all start it this way.
@@ -50,20 +60,15 @@ const urlHost = (host: string): string => (host.includes(':') ? `[${host}]` : ho
  * @example
  * const proxy = await startProxy({ anthropicUpstream: 'http://127.0.0.1:9000' });
  * // ANTHROPIC_BASE_URL=proxy.url
- * await proxy.stop();
+ * await proxy.close({ drainMs: 5_000 });
  */
 export async function startProxy(options: ProxyOptions = {}, deps: ProxyDeps = {}): Promise<RunningProxy> {
   const runtime = createProxyRuntime(options, deps);
-  // The proxy may run inside someone else's app (SDK wrappers, tests): it leaves the global Request and
-  // Response classes alone.
-  const server = createAdaptorServer({
-    fetch: runtime.app.fetch,
-    hostname: runtime.options.host,
-    overrideGlobalObjects: false,
-  }) as Server;
-  // Model calls can stream for many minutes; only idle keep-alive connections are timed out.
+  const server = createServer(runtime.listener);
+  // Model calls can stream for many minutes; the relay times out a silent provider itself.
   server.requestTimeout = 0;
   server.timeout = 0;
+  // Codex speaks the Responses API over a WebSocket first; its upgrades are relayed (426 when the upstream refuses).
   const sockets = attachSocketRelay(server, {
     upstream: runtime.options.openaiUpstream,
     compress: (raw, provider) => runtime.compressBody(raw, provider, '/v1/responses', undefined),
@@ -74,22 +79,29 @@ export async function startProxy(options: ProxyOptions = {}, deps: ProxyDeps = {
     log: runtime.options.log,
   });
   const address = await listen(server, runtime.options.port, runtime.options.host);
+  runtime.warmUp();
   const host = runtime.options.host;
-  let stopping: Promise<void> | undefined;
+  let closing: Promise<void> | undefined;
+  const close = (drainMs: number): Promise<void> => {
+    closing ??= (async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const until = Date.now() + drainMs;
+      while (runtime.inflight() > 0 && Date.now() < until) await sleep(Math.min(50, until - Date.now()));
+      sockets.close();
+      server.closeAllConnections();
+      await closed;
+      await runtime.close();
+    })();
+    return closing;
+  };
   return {
     url: `http://${urlHost(host)}:${address.port}`,
     host,
     port: address.port,
+    server,
     stats: runtime.stats,
-    stop() {
-      stopping ??= (async () => {
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        sockets.close();
-        server.closeAllConnections();
-        await closed;
-        await runtime.close();
-      })();
-      return stopping;
-    },
+    close: (opts) => close(opts?.drainMs ?? DEFAULT_DRAIN_MS),
+    stop: () => close(0),
   };
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stateDir } from '../state-dir.js';
+import { decodeText, encodeText } from './wtf8.js';
 
 /**
  * The proxy's retrieval store: each original a file, `<stateDir>/ccr/<hash>.txt`, named in the marker so
@@ -18,9 +19,14 @@ export interface FileStore {
   readonly dir: string;
   /** The file an original lives in (whether or not it exists yet). */
   pathFor(hash: string): string;
-  /** Writes every original that is not on disk yet, refreshing the others' last-use time. */
+  /**
+   * Writes every original that is not on disk yet, refreshing the others' last-use time. Rejects if any
+   * write failed (an original bigger than the whole store is refused).
+   */
   putAll(originals: ReadonlyMap<string, string>): Promise<void>;
   read(hash: string): Promise<string | undefined>;
+  /** The stored bytes of an original (UTF-8, or WTF-8 for a string with lone surrogates). */
+  readBytes(hash: string): Promise<Buffer | undefined>;
   /** Drops files past their TTL, then the least recently used until the store fits its size bound. */
   prune(): Promise<void>;
   /** The marker text (`retrievalHint`) that names an original's file, so the agent's own tools can read it. */
@@ -59,9 +65,14 @@ export function ccrDir(dir: string = stateDir()): string {
 
 /** Reads an original back by its hash, or undefined when it is unknown or was evicted. */
 export async function readOriginal(hash: string, dir: string = stateDir()): Promise<string | undefined> {
+  const bytes = await readStored(ccrDir(dir), hash);
+  return bytes === undefined ? undefined : decodeText(bytes);
+}
+
+async function readStored(dir: string, hash: string): Promise<Buffer | undefined> {
   if (!isValidHash(hash)) return undefined;
   try {
-    return await readFile(join(ccrDir(dir), `${hash}.txt`), 'utf8');
+    return await readFile(join(dir, `${hash}.txt`));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
@@ -83,7 +94,10 @@ export function createFileStore(options: FileStoreOptions = {}): FileStore {
   const now = options.now ?? Date.now;
   const touched = new Map<string, number>();
   let dirReady: Promise<unknown> | undefined;
-  let bytesSincePrune = Number.POSITIVE_INFINITY;
+  /** Bytes on disk as of the last scan plus what this store wrote since; unknown until the first scan. */
+  let knownBytes: number | undefined;
+  /** Bytes this store has written, ever; a scan may miss what is written while it runs, so that is added. */
+  let written = 0;
   let pruning: Promise<void> | undefined;
 
   const pathFor = (hash: string): string => {
@@ -101,18 +115,22 @@ export function createFileStore(options: FileStoreOptions = {}): FileStore {
       await utimes(file, seconds, seconds);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      const bytes = encodeText(text);
+      // It would evict everything else and then itself: the block goes out raw instead.
+      if (bytes.length > maxBytes) throw new RangeError('original larger than the store');
       const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-      const bytes = Buffer.from(text, 'utf8');
       await writeFile(temp, bytes, { mode: 0o600 });
       await utimes(temp, seconds, seconds);
       await rename(temp, file);
-      bytesSincePrune += bytes.length;
+      written += bytes.length;
+      if (knownBytes !== undefined) knownBytes += bytes.length;
     }
     touched.set(hash, at);
     if (touched.size > 100_000) touched.delete(touched.keys().next().value!);
   }
 
   async function prune(): Promise<void> {
+    const writtenBefore = written;
     let names: string[];
     try {
       names = await readdir(dir);
@@ -138,17 +156,18 @@ export function createFileStore(options: FileStoreOptions = {}): FileStore {
       await removeQuietly(f.file);
       total -= f.size;
     }
+    knownBytes = total + (written - writtenBefore);
     touched.clear();
   }
 
-  // Pruning is a directory scan, so it runs at start and then after every sixteenth of the bound written.
+  // Pruning is a directory scan, so it runs on the first write and then whenever the bound is passed.
   function pruneSoon(): void {
-    if (pruning || bytesSincePrune < maxBytes / 16) return;
-    bytesSincePrune = 0;
+    if (pruning || (knownBytes !== undefined && knownBytes <= maxBytes)) return;
     pruning = prune()
       .catch(() => undefined)
       .finally(() => {
         pruning = undefined;
+        if (knownBytes !== undefined && knownBytes > maxBytes) pruneSoon();
       });
   }
 
@@ -163,18 +182,17 @@ export function createFileStore(options: FileStoreOptions = {}): FileStore {
         throw error;
       });
       await dirReady;
-      await Promise.all([...originals].map(([hash, text]) => putOne(hash, text)));
-      pruneSoon();
-    },
-    async read(hash) {
-      if (!isValidHash(hash)) return undefined;
       try {
-        return await readFile(pathFor(hash), 'utf8');
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-        throw error;
+        await Promise.all([...originals].map(([hash, text]) => putOne(hash, text)));
+      } finally {
+        pruneSoon();
       }
     },
+    async read(hash) {
+      const bytes = await readStored(dir, hash);
+      return bytes === undefined ? undefined : decodeText(bytes);
+    },
+    readBytes: (hash) => readStored(dir, hash),
     async prune() {
       await pruning;
       await prune();

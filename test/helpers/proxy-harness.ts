@@ -5,7 +5,6 @@ import type { LedgerEntry } from '../../src/ledger/entry.js';
 import type { ProxyDeps } from '../../src/proxy/app.js';
 import type { ProxyOptions } from '../../src/proxy/options.js';
 import { type RunningProxy, startProxy } from '../../src/proxy/server.js';
-import { tokenCounter } from '../../src/tokens/count.js';
 import { type FakeAnthropic, type FakeAnthropicOptions, startFakeAnthropic } from './fake-anthropic.js';
 import { type FakeOpenAI, type FakeOpenAIOptions, startFakeOpenAI } from './fake-openai.js';
 
@@ -31,9 +30,6 @@ export interface HarnessOptions {
 
 /** Fake Anthropic and OpenAI providers on loopback, and a real proxy in front of both. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  // The proxy loads the tokenizer in the background and passes requests through until it is ready;
-  // tests that expect compression on their first request wait for it here.
-  await tokenCounter('gpt-4o');
   const stateDir = await mkdtemp(join(tmpdir(), 'headroom-proxy-'));
   const anthropic = await startFakeAnthropic(options.anthropic);
   const openai = await startFakeOpenAI(options.openai);

@@ -289,7 +289,7 @@ describe('Anthropic through the proxy (real SDK, fake provider)', () => {
     const controller = new AbortController();
     const pending = fetch(`${h.proxy.url}/v1/messages`, {
       method: 'POST',
-      headers: { 'x-api-key': 'k', 'anthropic-version': '2023-06-01' },
+      headers: { 'content-type': 'application/json', 'x-api-key': 'k', 'anthropic-version': '2023-06-01' },
       body: JSON.stringify({ model: MODEL, max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }),
       signal: controller.signal,
     });
@@ -307,6 +307,7 @@ describe('Anthropic through the proxy (real SDK, fake provider)', () => {
     const res = await fetch(`${h.proxy.url}/v1/messages?beta=true`, {
       method: 'POST',
       headers: {
+        'content-type': 'application/json',
         'x-api-key': 'k',
         'anthropic-version': '2023-06-01',
         'anthropic-beta': 'context-1m-2025-08-07',

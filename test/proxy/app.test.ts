@@ -1,9 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createProxyApp, createProxyRuntime } from '../../src/proxy/app.js';
-import { tokenCounter } from '../../src/tokens/count.js';
+import { startProxy } from '../../src/proxy/server.js';
 import { startFakeAnthropic } from '../helpers/fake-anthropic.js';
 import type { FakeServer } from '../helpers/fake-server.js';
 
@@ -18,7 +19,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('proxy app (in-process)', () => {
+describe('proxy app', () => {
   it('reports health with its identity, version, pid, mode and upstreams', async () => {
     const app = createProxyApp({
       stateDir: dir,
@@ -46,12 +47,11 @@ describe('proxy app (in-process)', () => {
   });
 
   it('forwards a model call and counts it in /stats and /metrics', async () => {
-    await tokenCounter('gpt-4o');
     fake = await startFakeAnthropic({
       replies: [{ kind: 'text', text: 'hi', usage: { cache_read_input_tokens: 70 } }],
     });
-    const runtime = createProxyRuntime({ stateDir: dir, anthropicUpstream: fake.url, ledger: false });
-    const res = await runtime.app.request('/v1/messages', {
+    const proxy = await startProxy({ stateDir: dir, anthropicUpstream: fake.url, ledger: false });
+    const res = await fetch(`${proxy.url}/v1/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': 'k', 'anthropic-version': '2023-06-01' },
       body: JSON.stringify({
@@ -62,8 +62,8 @@ describe('proxy app (in-process)', () => {
     });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { content: unknown }).content).toEqual([{ type: 'text', text: 'hi' }]);
-    await runtime.flush();
-    const stats = (await (await runtime.app.request('/stats')).json()) as Record<string, unknown>;
+    while (proxy.stats().requests === 0) await new Promise((r) => setTimeout(r, 5));
+    const stats = (await (await fetch(`${proxy.url}/stats`)).json()) as Record<string, unknown>;
     expect(stats).toMatchObject({
       requests: 1,
       passthroughs: 1,
@@ -72,11 +72,11 @@ describe('proxy app (in-process)', () => {
       byProvider: { anthropic: { requests: 1 } },
       byModel: { 'claude-opus-4-1': { requests: 1 } },
     });
-    const metrics = await (await runtime.app.request('/metrics')).text();
+    const metrics = await (await fetch(`${proxy.url}/metrics`)).text();
     expect(metrics).toContain('headroom_requests_total{provider="anthropic"} 1');
     expect(metrics).toContain('headroom_passthrough_requests_total{reason="nothing-to-compress"} 1');
     expect(metrics).toContain('headroom_provider_tokens_total{kind="cache_read"} 70');
-    await runtime.close();
+    await proxy.stop();
   });
 
   it('serves retrieval by hash as text and 404 for unknown or malformed hashes', async () => {
@@ -91,11 +91,22 @@ describe('proxy app (in-process)', () => {
   });
 
   it('answers a WebSocket upgrade on any path with 426', async () => {
-    const app = createProxyApp({ stateDir: dir, ledger: false });
+    const proxy = await startProxy({ stateDir: dir, ledger: false, optimize: false });
     for (const path of ['/v1/responses', '/anything']) {
-      const res = await app.request(path, { headers: { upgrade: 'websocket', connection: 'Upgrade' } });
-      expect(res.status).toBe(426);
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = request(`${proxy.url}${path}`, {
+          headers: { upgrade: 'websocket', connection: 'Upgrade' },
+        });
+        req.once('response', (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.once('error', reject);
+        req.end();
+      });
+      expect(status).toBe(426);
     }
+    await proxy.stop();
   });
 
   it('rejects invalid options with a message that names the option', () => {

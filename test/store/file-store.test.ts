@@ -96,3 +96,44 @@ describe('retrieval file store', () => {
     expect(await readdir(ccrDir(dir))).toEqual(['live.txt']);
   });
 });
+
+describe('store bounds and exact bytes', () => {
+  it('prunes as soon as its bound is passed, not a sixteenth later', async () => {
+    let now = Date.now();
+    const store = createFileStore({ stateDir: dir, maxBytes: 16_000, now: () => now });
+    for (let i = 0; i < 205; i += 1) {
+      await store.putAll(new Map([[`h${i}`, String(i % 10).repeat(100)]]));
+      now += 120_000;
+    }
+    const total = async () => {
+      const files = await readdir(ccrDir(dir));
+      // A file the background prune removes between the listing and the stat counts for nothing.
+      const sizes = await Promise.all(
+        files.map(async (f) => (await stat(join(ccrDir(dir), f)).catch(() => ({ size: 0 }))).size),
+      );
+      return sizes.reduce((a, b) => a + b, 0);
+    };
+    // Pruning runs in the background of the write that passed the bound; give it a moment.
+    for (let i = 0; i < 100 && (await total()) > 16_000; i += 1) await new Promise((r) => setTimeout(r, 20));
+    expect(await total()).toBeLessThanOrEqual(16_000);
+    expect(await readOriginal('h204', dir)).toBe('4'.repeat(100));
+  });
+
+  it('refuses an original bigger than the whole store instead of evicting everything', async () => {
+    const store = createFileStore({ stateDir: dir, maxBytes: 1_000 });
+    await store.putAll(new Map([['small', 'kept']]));
+    await expect(store.putAll(new Map([['huge', 'x'.repeat(2_000)]]))).rejects.toThrow();
+    expect(await readOriginal('small', dir)).toBe('kept');
+  });
+
+  it('stores and reads back strings with lone surrogates exactly', async () => {
+    const store = createFileStore({ stateDir: dir });
+    const text = 'a\ud800b\udc00c\ud83d\ude00d\udbff';
+    await store.putAll(new Map([['lone', text]]));
+    expect(await store.read('lone')).toBe(text);
+    expect(await readOriginal('lone', dir)).toBe(text);
+    const plain = 'ordinary text ✓ 😀';
+    await store.putAll(new Map([['plain', plain]]));
+    expect((await store.readBytes('plain'))!.toString('utf8')).toBe(plain);
+  });
+});

@@ -5,15 +5,18 @@ import type { CliContext, SetExitCode } from '../context.js';
 import { DEFAULT_PORT } from '../health.js';
 import { requestLine } from '../line-log.js';
 import { createLogger } from '../logger.js';
-import { parsePort } from '../options.js';
+import { parsePort, parsePositiveInt } from '../options.js';
 import { type SharedProxyFlags, upstreamsFrom, withSharedProxyFlags } from '../proxy-flags.js';
-
 import { renderSummary } from '../summary.js';
 
 interface ProxyFlags extends SharedProxyFlags {
   readonly port: string;
   readonly host: string;
   readonly quiet?: boolean;
+  readonly connectTimeout?: string;
+  readonly firstByteTimeout?: string;
+  readonly idleTimeout?: string;
+  readonly drain: string;
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
@@ -26,6 +29,18 @@ export function registerProxy(program: Command, ctx: CliContext, setExit: SetExi
     .option('--host <host>', 'address to bind', '127.0.0.1');
   withSharedProxyFlags(command, 'the public API')
     .option('-q, --quiet', 'no line per request')
+    .option(
+      '--connect-timeout <seconds>',
+      'answer 504 when the provider does not accept a connection in time',
+      '10',
+    )
+    .option(
+      '--first-byte-timeout <seconds>',
+      'answer 504 when the provider has not started answering in time',
+      '600',
+    )
+    .option('--idle-timeout <seconds>', 'cut a response the provider has gone silent on for this long', '300')
+    .option('--drain <seconds>', 'on Ctrl-C or SIGTERM, let requests in flight finish for this long', '10')
     .addHelpText(
       'after',
       `
@@ -42,10 +57,14 @@ Examples:
     });
 }
 
+const seconds = (value: string | undefined, flag: string, min = 1): number =>
+  parsePositiveInt(value ?? '', flag, min) * 1000;
+
 async function runProxy(flags: ProxyFlags, ctx: CliContext): Promise<number> {
   const logger = createLogger({ env: ctx.env, streams: ctx.streams });
   const port = parsePort(flags.port);
   const upstreams = upstreamsFrom(flags, ctx.env);
+  const drainMs = seconds(flags.drain, '--drain', 0);
   if (!LOOPBACK_HOSTS.has(flags.host)) {
     logger.warn(
       `listening on ${flags.host}: anyone who can reach it can send requests with your clients' keys.`,
@@ -61,6 +80,11 @@ async function runProxy(flags: ProxyFlags, ctx: CliContext): Promise<number> {
     stateDir: dir,
     env: ctx.env,
     ...upstreams,
+    timeouts: {
+      connectMs: seconds(flags.connectTimeout, '--connect-timeout'),
+      firstByteMs: seconds(flags.firstByteTimeout, '--first-byte-timeout'),
+      idleMs: seconds(flags.idleTimeout, '--idle-timeout'),
+    },
     log: (line) => logger.info(line),
     ...(flags.quiet === true ? {} : { onRequest: (entry) => logger.info(requestLine(entry)) }),
   });
@@ -77,8 +101,8 @@ async function runProxy(flags: ProxyFlags, ctx: CliContext): Promise<number> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
-  logger.info(`headroom: ${signal}, stopping`);
-  await proxy.stop();
+  logger.info(`headroom: ${signal}, finishing requests in flight (up to ${flags.drain} s)`);
+  await proxy.close({ drainMs });
   logger.info(
     renderSummary({
       agent: 'proxy',

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Provider } from './provider.js';
 
 /**
@@ -16,9 +17,8 @@ export const anthropicProvider: Provider = {
 };
 
 /** Requests that belong to Anthropic even off its model endpoints (e.g. Claude Code's `HEAD /`). */
-export function looksAnthropic(path: string, headers: Headers): boolean {
+export function looksAnthropic(path: string, headers: IncomingHttpHeaders): boolean {
   if (path === '/v1/messages' || path.startsWith('/v1/messages/') || path === '/v1/complete') return true;
-  if (headers.has('anthropic-version') || headers.has('x-api-key') || headers.has('anthropic-beta'))
-    return true;
-  return /\b(?:claude-cli|claude-code|anthropic)/i.test(headers.get('user-agent') ?? '');
+  if (headers['anthropic-version'] || headers['x-api-key'] || headers['anthropic-beta']) return true;
+  return /\b(?:claude-cli|claude-code|anthropic)/i.test(headers['user-agent'] ?? '');
 }

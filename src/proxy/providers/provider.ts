@@ -1,11 +1,13 @@
 /** Where the conversation sits in a model call's body, or why this body cannot be compressed. */
 export type CompressTarget =
   | { readonly field: 'messages' | 'input'; readonly messages: readonly unknown[] }
-  | { readonly reason: string };
+  | { readonly reason: 'unknown-shape' | 'nothing-to-compress' };
+
+export type ProviderName = 'anthropic' | 'openai';
 
 /** What the proxy needs to know about one provider's wire protocol. */
 export interface Provider {
-  readonly name: 'anthropic' | 'openai';
+  readonly name: ProviderName;
   /** True for the endpoints whose bodies carry a conversation (and are recorded in the ledger). */
   isModelCall(method: string, path: string): boolean;
   /** Picks the compressible array out of a parsed body; never the system prompt or tool definitions. */

@@ -5,6 +5,7 @@ import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import type { LedgerEntry } from '../../ledger/entry.js';
 import { guessAgent } from '../agent.js';
 import type { BodyOutcome } from '../compress-body.js';
+import { ledgerEntry } from '../ledger-entry.js';
 import { upstreamUrl } from '../options.js';
 import { openaiProvider } from '../providers/openai.js';
 import type { Provider } from '../providers/provider.js';
@@ -47,7 +48,6 @@ const FINAL_EVENTS = new Set(['response.completed', 'response.failed', 'response
 /** How long the upstream may take to accept the upgrade before the client is told to use HTTP. */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 
-const hundredths = (ms: number): number => Math.round(ms * 100) / 100;
 const header = (value: string | string[] | undefined): string | undefined =>
   Array.isArray(value) ? value.join(', ') : value;
 
@@ -149,24 +149,21 @@ export function attachSocketRelay(server: Server, deps: SocketRelayDeps): Socket
 
     const finish = (call: PendingCall, status: number, usage: Usage | undefined): void => {
       call.settled();
-      const { outcome } = call;
-      deps.complete({
-        ts: call.ts,
-        session: deps.session,
-        agent,
-        provider: 'openai',
-        model: outcome.model,
-        path,
-        status,
-        tokensBefore: outcome.tokensBefore,
-        tokensAfter: outcome.tokensAfter,
-        tokensSaved: outcome.tokensSaved,
-        transforms: outcome.transforms,
-        ...(outcome.passthroughReason === undefined ? {} : { passthroughReason: outcome.passthroughReason }),
-        compressionMs: hundredths(outcome.compressionMs),
-        ...(usage === undefined ? {} : { usage }),
-        latencyMs: hundredths(performance.now() - call.arrived),
-      });
+      deps.complete(
+        ledgerEntry(
+          {
+            ts: call.ts,
+            session: deps.session,
+            agent,
+            provider: 'openai',
+            path,
+            status,
+            latencyMs: performance.now() - call.arrived,
+            usage,
+          },
+          call.outcome,
+        ),
+      );
     };
 
     // Client frames go upstream in the order they came, each after the compression of those before it.

@@ -1,0 +1,71 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+/**
+ * A web page the user visits can make their browser send requests to 127.0.0.1, and with DNS rebinding
+ * read the answers too. The proxy's local routes hold the user's originals and savings, and its model
+ * routes forward whatever they get, so both refuse what only a browser would send.
+ */
+
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
+
+/** `Host` values that name this proxy itself: a loopback name (or the address it was bound to) and its port. */
+function ownHosts(port: number, boundHost: string): Set<string> {
+  const names = new Set(LOOPBACK_NAMES);
+  if (boundHost !== '0.0.0.0' && boundHost !== '::')
+    names.add(boundHost.includes(':') ? `[${boundHost}]` : boundHost);
+  return new Set([...names].map((name) => `${name}:${port}`));
+}
+
+/**
+ * Why a request for a local route (`/health`, `/stats`, `/metrics`, `/v1/headroom/*`) is refused, or
+ * undefined when it may be answered: Host must be this proxy's own loopback address and port (a rebound
+ * DNS name is not), and an Origin, if sent, must be that same address.
+ */
+export function localRouteRefusal(
+  headers: IncomingHttpHeaders,
+  port: number,
+  boundHost: string,
+): string | undefined {
+  const host = (headers.host ?? '').toLowerCase();
+  if (!ownHosts(port, boundHost).has(host))
+    return `Host ${JSON.stringify(host)} is not this proxy's loopback address`;
+  const origin = headers.origin;
+  if (origin !== undefined && origin.toLowerCase() !== `http://${host}`) {
+    return `Origin ${JSON.stringify(origin)} is not this proxy`;
+  }
+  return undefined;
+}
+
+function isLoopbackOrigin(origin: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false;
+  }
+  return url.protocol === 'http:' && LOOPBACK_NAMES.includes(url.hostname);
+}
+
+/**
+ * Why a forwarded request is refused as browser-originated, or undefined. Agents and SDKs send no Origin
+ * and no `sec-fetch-site`; a page on another site sends both.
+ */
+export function browserRefusal(headers: IncomingHttpHeaders): string | undefined {
+  const origin = headers.origin;
+  if (origin !== undefined && !isLoopbackOrigin(origin)) {
+    return `requests from web pages (Origin ${JSON.stringify(origin)}) are refused`;
+  }
+  if ((headers['sec-fetch-site'] ?? '').toLowerCase() === 'cross-site') {
+    return 'cross-site browser requests are refused';
+  }
+  return undefined;
+}
+
+/**
+ * A model call must say it is JSON. A browser can send `text/plain` (or no type) across sites without a
+ * preflight; no agent or SDK does.
+ */
+export function isJsonContentType(value: string | undefined): boolean {
+  const type = (value ?? '').split(';')[0]!.trim().toLowerCase();
+  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
+}

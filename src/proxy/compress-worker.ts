@@ -1,0 +1,49 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { compressMessages } from '../compress/compress.js';
+import { createBlockMemo } from '../compress/memo.js';
+import { createFileStore } from '../store/file-store.js';
+import { tokenCounter } from '../tokens/count.js';
+import { type BodyJob, runBodyJob } from './body-job.js';
+import type { WorkerConfig, WorkerReply } from './compress-pool.js';
+import { createPersistedOutputs } from './persisted-output.js';
+
+/**
+ * A compression worker: runs body jobs off the proxy's event loop, with its own block memo (the pool
+ * sends a conversation to the same worker every time) and its own handle on the shared file store.
+ */
+const config = workerData as WorkerConfig;
+const memo = createBlockMemo(config.memoBytes);
+const store = createFileStore({
+  stateDir: config.stateDir,
+  maxBytes: config.storeMaxBytes,
+  ttlMs: config.storeTtlMs,
+});
+const persisted = config.claudeConfigDir ? createPersistedOutputs(config.claudeConfigDir) : undefined;
+const port = parentPort!;
+const reply = (message: WorkerReply): void => port.postMessage(message);
+
+// The tokenizer loads here, in the background of the proxy; jobs that arrive meanwhile wait for it.
+tokenCounter('gpt-4o').then(
+  () => reply({ type: 'ready' }),
+  () => reply({ type: 'ready' }),
+);
+
+port.on('message', (message: { id: number; job: BodyJob }) => {
+  runBodyJob(message.job, {
+    compress: compressMessages,
+    memo,
+    store,
+    ...(persisted ? { persisted } : {}),
+  }).then(
+    ({ outcome, learned }) => {
+      const same = outcome.body === message.job.raw;
+      reply({
+        type: 'result',
+        id: message.id,
+        outcome: same ? { ...outcome, body: undefined } : outcome,
+        learned,
+      });
+    },
+    (error: unknown) => reply({ type: 'error', id: message.id, message: (error as Error).name ?? 'error' }),
+  );
+});

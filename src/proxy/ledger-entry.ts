@@ -1,0 +1,47 @@
+import type { LedgerEntry, Usage } from '../ledger/entry.js';
+import type { BodyOutcome } from './body-job.js';
+import type { StreamOutcome } from './forward.js';
+import type { ProviderName } from './providers/provider.js';
+
+/** What a transport knows about one model call besides its body's outcome. */
+export interface CallFacts {
+  /** ISO time the call arrived. */
+  readonly ts: string;
+  readonly session: string;
+  readonly agent: string;
+  readonly provider: ProviderName;
+  readonly path: string;
+  readonly status: number;
+  /** From arrival to the end of the response, ms. */
+  readonly latencyMs: number;
+  readonly usage?: Usage | undefined;
+  readonly stream?: StreamOutcome | undefined;
+}
+
+const hundredths = (ms: number): number => Math.round(ms * 100) / 100;
+
+/**
+ * The ledger line of one model call, the same for every way a call reaches headroom (the HTTP relay, the
+ * Responses WebSocket, the app middleware). `outcome` is undefined when no body was read.
+ */
+export function ledgerEntry(call: CallFacts, outcome: BodyOutcome | undefined): LedgerEntry {
+  return {
+    ts: call.ts,
+    session: call.session,
+    agent: call.agent,
+    provider: call.provider,
+    model: outcome?.model ?? 'unknown',
+    path: call.path,
+    status: call.status,
+    tokensBefore: outcome?.tokensBefore ?? 0,
+    tokensAfter: outcome?.tokensAfter ?? 0,
+    tokensSaved: outcome?.tokensSaved ?? 0,
+    transforms: outcome?.transforms ?? [],
+    ...(outcome?.passthroughReason === undefined ? {} : { passthroughReason: outcome.passthroughReason }),
+    ...(outcome?.blocksKeptRaw === undefined ? {} : { blocksKeptRaw: outcome.blocksKeptRaw }),
+    compressionMs: hundredths(outcome?.compressionMs ?? 0),
+    ...(call.usage === undefined ? {} : { usage: call.usage }),
+    ...(call.stream === undefined ? {} : { stream: call.stream }),
+    latencyMs: hundredths(call.latencyMs),
+  };
+}

@@ -1,0 +1,284 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { Readable } from 'node:stream';
+import type { LedgerEntry } from '../ledger/entry.js';
+import { UPSTREAM_UNREACHABLE } from '../ledger/savings.js';
+import { guessAgent } from './agent.js';
+import { type BodyOutcome, passthrough } from './body-job.js';
+import { browserRefusal, isJsonContentType } from './browser-guard.js';
+import { type BodyCompressor, MAX_COMPRESSED_BODY_BYTES } from './compress-body.js';
+import {
+  callUpstream,
+  pipeToClient,
+  type StreamOutcome,
+  type UpstreamAgents,
+  UpstreamTimeout,
+  type UpstreamTimeouts,
+  upstreamHeaders,
+} from './forward.js';
+import { ledgerEntry } from './ledger-entry.js';
+import { type ResolvedProxyOptions, upstreamUrl } from './options.js';
+import { anthropicProvider, looksAnthropic } from './providers/anthropic.js';
+import { openaiProvider } from './providers/openai.js';
+import type { Provider } from './providers/provider.js';
+import { createUsageReader, type Usage } from './usage.js';
+
+export interface RelayContext {
+  readonly options: ResolvedProxyOptions;
+  readonly agents: UpstreamAgents;
+  readonly timeouts: UpstreamTimeouts;
+  readonly compressBody: BodyCompressor;
+  /** Called once per model call, after its response ended, with its ledger entry. */
+  readonly complete: (entry: LedgerEntry) => void;
+  /** Called once per other forwarded request. */
+  readonly recordOther: () => void;
+  /** Receives a promise that settles when the request's response has ended. */
+  readonly track: (done: Promise<void>) => void;
+}
+
+/** Statuses (and HEAD) whose responses carry no body. */
+const hasNoBody = (method: string, status: number): boolean =>
+  method === 'HEAD' || status === 204 || status === 205 || status === 304;
+
+/** Longest a ledger line waits for a busy worker to count a body that went out uncounted. */
+const COUNT_WAIT_MS = 10_000;
+
+/** A request body: all of it, or (past the size bound) the part read so far and the rest still to come. */
+type RequestBody = Uint8Array | { readonly head: Buffer[]; readonly rest: Readable };
+
+/** Reads the body unless it is bigger than compression could handle in time; then it is streamed on. */
+function readBody(req: IncomingMessage): Promise<RequestBody> {
+  const declared = Number(req.headers['content-length'] ?? Number.NaN);
+  if (declared > MAX_COMPRESSED_BODY_BYTES) return Promise.resolve({ head: [], rest: req });
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      parts.push(chunk);
+      size += chunk.length;
+      if (size > MAX_COMPRESSED_BODY_BYTES) {
+        req.off('data', onData);
+        req.off('end', onEnd);
+        req.pause();
+        resolve({ head: parts, rest: req });
+      }
+    };
+    const onEnd = (): void => resolve(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', reject);
+  });
+}
+
+/** One request from arrival to the end of its response: everything its ledger line needs, and one `done`. */
+interface RequestRecord {
+  outcome: BodyOutcome | undefined;
+  /** The request's response has ended, one way or another; called once, later calls are ignored. */
+  done(status: number, usage?: Usage, stream?: StreamOutcome): void;
+  readonly finished: Promise<void>;
+}
+
+function openRecord(
+  ctx: RelayContext,
+  req: IncomingMessage,
+  provider: Provider,
+  path: string,
+  modelCall: boolean,
+): RequestRecord {
+  const arrived = performance.now();
+  const ts = new Date().toISOString();
+  let settle!: () => void;
+  const finished = new Promise<void>((resolve) => {
+    settle = resolve;
+  });
+  let ended = false;
+  const record: RequestRecord = {
+    outcome: undefined,
+    finished,
+    done(status, usage, stream) {
+      if (ended) return;
+      ended = true;
+      if (!modelCall) {
+        settle();
+        ctx.recordOther();
+        return;
+      }
+      const latencyMs = performance.now() - arrived;
+      const outcome = record.outcome;
+      const write = (counted: number | undefined): void => {
+        settle();
+        ctx.complete(
+          ledgerEntry(
+            {
+              ts,
+              session: ctx.options.session,
+              agent: ctx.options.agent ?? guessAgent(req.headers['user-agent']),
+              provider: provider.name,
+              path,
+              status,
+              latencyMs,
+              usage,
+              stream,
+            },
+            outcome && counted !== undefined
+              ? { ...outcome, tokensBefore: counted, tokensAfter: counted }
+              : outcome,
+          ),
+        );
+      };
+      if (!outcome?.counting) return write(undefined);
+      // The count comes from a worker that may be busy; the ledger line waits for it, boundedly.
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), COUNT_WAIT_MS);
+      });
+      Promise.race([outcome.counting.catch(() => undefined), bound]).then((n) => {
+        clearTimeout(timer);
+        write(n);
+      });
+    },
+  };
+  return record;
+}
+
+/** A call that never reached its provider: nothing was billed, so nothing was saved. */
+const unreachable = (outcome: BodyOutcome): BodyOutcome => ({
+  ...outcome,
+  tokensAfter: outcome.tokensBefore,
+  tokensSaved: 0,
+  transforms: [],
+  passthroughReason: UPSTREAM_UNREACHABLE,
+});
+
+/** An answer the proxy gives itself, in the provider's error format. */
+function answer(
+  res: ServerResponse,
+  provider: Provider,
+  status: number,
+  message: string,
+  flag?: string,
+): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = provider.errorBody(message);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    ...(flag ? { 'x-headroom-error': flag } : {}),
+  });
+  res.end(body);
+}
+
+/**
+ * The one relay path: a plain Node handler that forwards any request to its provider. Model calls get
+ * their body compressed first; the response streams back byte for byte as it arrives, while its usage is
+ * read on the side. The ledger line is written when the response ends (or the client leaves), so it
+ * carries the provider's usage, the real latency and how the stream ended.
+ */
+export function createRelay(ctx: RelayContext): (req: IncomingMessage, res: ServerResponse) => void {
+  const { options, agents, timeouts, compressBody, track } = ctx;
+
+  async function relay(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const target = req.url ?? '/';
+    const queryAt = target.indexOf('?');
+    const path = queryAt < 0 ? target : target.slice(0, queryAt);
+    const method = req.method ?? 'GET';
+    const provider: Provider = looksAnthropic(path, req.headers) ? anthropicProvider : openaiProvider;
+    const modelCall = provider.isModelCall(method, path);
+
+    const refusal = browserRefusal(req.headers);
+    if (refusal) return answer(res, provider, 403, `headroom: ${refusal}`);
+    if (modelCall && !isJsonContentType(req.headers['content-type'])) {
+      return answer(res, provider, 415, 'headroom: a model call must have content-type application/json');
+    }
+
+    const record = openRecord(ctx, req, provider, path, modelCall);
+    track(record.finished);
+    const aborter = new AbortController();
+    let responding = false;
+    res.once('close', () => {
+      if (res.writableFinished || responding) return;
+      aborter.abort();
+      // 499: the client closed the request before the provider answered (nginx's convention).
+      record.done(499, undefined, 'cancelled');
+    });
+
+    let body: RequestBody | undefined;
+    if (method !== 'GET' && method !== 'HEAD') body = await readBody(req);
+    if (modelCall && body instanceof Uint8Array) {
+      record.outcome = await compressBody(body, provider, path, req.headers['content-encoding']);
+      body = record.outcome.body;
+    } else if (modelCall && body) {
+      // Streamed as it arrives: never held whole, so never parsed.
+      record.outcome = passthrough(new Uint8Array(0), 'unknown', 'too-large');
+    }
+    if (aborter.signal.aborted) return;
+
+    const base = provider.name === 'anthropic' ? options.anthropicUpstream : options.openaiUpstream;
+    let upstream: IncomingMessage;
+    try {
+      upstream = await callUpstream({
+        url: upstreamUrl(base, target),
+        method,
+        headers: upstreamHeaders(req.rawHeaders, body instanceof Uint8Array ? body.byteLength : undefined),
+        body,
+        signal: aborter.signal,
+        agents,
+        timeouts,
+      });
+    } catch (error) {
+      if (aborter.signal.aborted) return;
+      if (error instanceof UpstreamTimeout) {
+        record.done(504);
+        const seconds = (error.phase === 'connect' ? timeouts.connectMs : timeouts.firstByteMs) / 1000;
+        return answer(
+          res,
+          provider,
+          504,
+          `headroom: ${base.origin} did not ${error.phase === 'connect' ? 'accept a connection' : 'answer'} within ${seconds} s`,
+          `upstream-${error.phase}-timeout`,
+        );
+      }
+      const code = (error as NodeJS.ErrnoException).code ?? 'error';
+      // Nothing reached the provider, so nothing was saved; the reason says why, not "nothing-to-compress".
+      if (record.outcome) record.outcome = unreachable(record.outcome);
+      record.done(502);
+      return answer(
+        res,
+        provider,
+        502,
+        `headroom could not reach ${base.origin}: ${code}`,
+        'upstream-unreachable',
+      );
+    }
+
+    responding = true;
+    const status = upstream.statusCode ?? 502;
+    const reader = modelCall
+      ? createUsageReader(upstream.headers['content-type'], upstream.headers['content-encoding'])
+      : undefined;
+    pipeToClient(
+      upstream,
+      res,
+      { body: !hasNoBody(method, status), idleMs: timeouts.idleMs },
+      (chunk) => reader?.push(chunk),
+      (stream) => {
+        if (!reader) return record.done(status, undefined, stream);
+        reader.finish().then(
+          (usage) => record.done(status, usage, stream),
+          () => record.done(status, undefined, stream),
+        );
+      },
+    );
+  }
+
+  return (req, res) => {
+    relay(req, res).catch((error: unknown) => {
+      // A request that fails inside the proxy (e.g. the client vanished mid-upload) gets a quiet 500.
+      options.log?.(`proxy error: ${(error as Error).name}`);
+      answer(res, openaiProvider, 500, 'headroom proxy error');
+    });
+  };
+}

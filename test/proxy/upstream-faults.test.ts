@@ -1,0 +1,172 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { readOriginal } from '../../src/store/file-store.js';
+import { type Harness, type HarnessOptions, startHarness } from '../helpers/proxy-harness.js';
+
+let h: Harness | undefined;
+const servers: Server[] = [];
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+async function setup(options: HarnessOptions = {}) {
+  h = await startHarness(options);
+  return h;
+}
+
+const BODY = JSON.stringify({
+  model: 'claude-sonnet-4-6',
+  max_tokens: 5,
+  messages: [{ role: 'user', content: 'x' }],
+});
+const HEADERS = { 'content-type': 'application/json', 'x-api-key': 'k', 'anthropic-version': '2023-06-01' };
+const post = (url: string, body = BODY, signal?: AbortSignal) =>
+  fetch(`${url}/v1/messages`, { method: 'POST', headers: HEADERS, body, ...(signal ? { signal } : {}) });
+
+describe('upstream timeouts', () => {
+  it('answers 504 in the provider format, flagged, when the provider sends nothing', async () => {
+    const h = await setup({
+      anthropic: { replies: [{ kind: 'raw', reply: { headDelayMs: 5_000, body: '{}' } }] },
+      proxy: { timeouts: { firstByteMs: 300 } },
+    });
+    const res = await post(h.proxy.url);
+    expect(res.status).toBe(504);
+    expect(res.headers.get('x-headroom-error')).toBe('upstream-first-byte-timeout');
+    expect(await res.json()).toMatchObject({
+      type: 'error',
+      error: { type: 'api_error', message: /did not answer within 0.3 s/ },
+    });
+    const [entry] = await h.waitForEntries(1);
+    expect(entry!.status).toBe(504);
+  });
+
+  it('cuts a stream the provider goes silent on, and the ledger says it broke', async () => {
+    const h = await setup({
+      anthropic: { replies: [{ kind: 'hang', text: 'partial' }] },
+      proxy: { timeouts: { idleMs: 300 } },
+    });
+    const res = await post(h.proxy.url, JSON.stringify({ ...JSON.parse(BODY), stream: true }));
+    expect(res.status).toBe(200);
+    await expect(res.text()).rejects.toThrow();
+    const [entry] = await h.waitForEntries(1);
+    expect(entry).toMatchObject({ status: 200, stream: 'broken' });
+  });
+
+  it('records a client that leaves mid-stream as cancelled and a whole answer as completed', async () => {
+    const h = await setup({
+      anthropic: {
+        replies: [
+          { kind: 'text', text: 'hello' },
+          { kind: 'hang', text: 'partial' },
+        ],
+      },
+    });
+    await (await post(h.proxy.url)).text();
+    const controller = new AbortController();
+    const res = await post(
+      h.proxy.url,
+      JSON.stringify({ ...JSON.parse(BODY), stream: true }),
+      controller.signal,
+    );
+    const reader = res.body!.getReader();
+    await reader.read();
+    controller.abort();
+    const entries = await h.waitForEntries(2);
+    expect(entries.map((e) => e.stream)).toEqual(['completed', 'cancelled']);
+  });
+});
+
+/** A provider that silently drops every kept-alive connection when the next request arrives on it. */
+async function startForgetfulProvider(): Promise<{ url: string; connections: () => number }> {
+  let connections = 0;
+  const served = new WeakSet<Socket>();
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      if (served.has(req.socket)) {
+        req.socket.destroy();
+        return;
+      }
+      served.add(req.socket);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ type: 'message', content: [], usage: { input_tokens: 1, output_tokens: 1 } }));
+    });
+  });
+  server.on('connection', () => {
+    connections += 1;
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    connections: () => connections,
+  };
+}
+
+describe('kept-alive sockets the provider closed', () => {
+  it('sends the request again on a fresh socket when a reused one fails before any response byte', async () => {
+    const provider = await startForgetfulProvider();
+    const h = await setup({ proxy: { anthropicUpstream: provider.url } });
+    for (let i = 0; i < 5; i += 1) {
+      const res = await post(h.proxy.url);
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+    }
+    expect(provider.connections()).toBeGreaterThanOrEqual(5);
+    const entries = await h.waitForEntries(5);
+    expect(entries.every((e) => e.status === 200)).toBe(true);
+  });
+});
+
+describe('graceful close', () => {
+  it('finishes requests in flight before closing, and refuses new connections meanwhile', async () => {
+    const h = await setup({
+      anthropic: { replies: [{ kind: 'raw', reply: { headDelayMs: 400, body: '{"ok":true}' } }] },
+    });
+    const inflight = post(h.proxy.url);
+    while (h.anthropic.messageRequests().length === 0) await new Promise((r) => setTimeout(r, 5));
+    const closing = h.proxy.close({ drainMs: 5_000 });
+    const res = await inflight;
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('{"ok":true}');
+    await closing;
+    await expect(post(h.proxy.url)).rejects.toThrow();
+    const [entry] = await h.waitForEntries(1);
+    expect(entry).toMatchObject({ status: 200, stream: 'completed' });
+  });
+});
+
+describe('retrieval is byte for byte', () => {
+  it('gives back a tool output with lone surrogates exactly as the client sent it', async () => {
+    const h = await setup();
+    const lines = Array.from(
+      { length: 3000 },
+      (_, i) => `PASS src/module-${i % 97}/feature-${i}.test.ts (${i % 50} ms)`,
+    );
+    lines[1500] = 'FAIL src/billing/invoice.test.ts \ud800 broken \udfff half pairs';
+    const output = lines.join('\n');
+    const body = JSON.stringify({
+      model: 'claude-sonnet-4-6',
+      max_tokens: 5,
+      messages: [
+        { role: 'user', content: 'run the tests' },
+        {
+          role: 'assistant',
+          content: [{ type: 'tool_use', id: 't1', name: 'Bash', input: { command: 'npm test' } }],
+        },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: output }] },
+      ],
+    });
+    expect(body).toContain('\\ud800');
+    await (await post(h.proxy.url, body)).arrayBuffer();
+    const sent = h.anthropic.messageRequests()[0]!.body.toString('utf8');
+    const hash = /hash=([0-9a-f]{12})/.exec(sent)![1]!;
+    expect(await readOriginal(hash, h.stateDir)).toBe(output);
+  });
+});
