@@ -66,9 +66,9 @@ async function until(check: () => boolean, what: string): Promise<void> {
 }
 
 /** The status the proxy answers a refused upgrade with, as a WebSocket client sees it. */
-function refusedStatus(url: string): Promise<number> {
+function refusedStatus(url: string, headers: Record<string, string> = HEADERS): Promise<number> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/v1/responses`, { headers: HEADERS });
+    const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/v1/responses`, { headers });
     socket.once('unexpected-response', (_req, res) => {
       resolve(res.statusCode ?? 0);
       res.resume();
@@ -188,6 +188,15 @@ describe('Responses over WebSocket through the proxy', () => {
     expect(await refusedStatus(h.proxy.url)).toBe(426);
     expect(h.openai.upgrades).toHaveLength(1);
     expect(h.openai.upgrades[0]!.authorization).toBe('Bearer sk-proj-socket');
+  });
+
+  it('refuses an upgrade a web page asks for (foreign Origin) without asking the upstream', async () => {
+    const h = await setup({ websocket: 'accept' });
+    expect(await refusedStatus(h.proxy.url, { ...HEADERS, origin: 'https://evil.example' })).toBe(403);
+    expect(h.openai.upgrades).toHaveLength(0);
+    // An agent (no Origin) still gets through.
+    await connect(h.proxy.url);
+    expect(h.openai.upgrades).toHaveLength(1);
   });
 
   it('serves a request asking for another upgrade (h2c) as plain HTTP/1.1', async () => {

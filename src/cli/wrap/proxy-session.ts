@@ -17,8 +17,12 @@ export interface ProxySession {
   readonly log: LineLog;
   /** True when attached to a running `headroom proxy`, which has no budget mode of its own. */
   readonly reused: boolean;
-  /** Stops a proxy this session started and returns its totals; undefined for a reused proxy. */
-  close(): Promise<ProxyStats | undefined>;
+  /**
+   * Stops a proxy this session started and returns its totals; undefined for a reused proxy. Graceful:
+   * new connections are refused at once, requests still in flight (the agent's children, other clients
+   * of a pinned port) get up to `drainMs` (default 10 s) to finish, then the rest are closed.
+   */
+  close(drainMs?: number): Promise<ProxyStats | undefined>;
 }
 
 /** Why a running proxy cannot serve this session, or undefined when it can. */
@@ -103,8 +107,10 @@ export async function openProxySession(
     url: proxy.url.replace(/\/+$/, ''),
     log,
     reused: false,
-    async close() {
-      await proxy.stop().catch((error: unknown) => log.write(`proxy stop failed: ${String(error)}`));
+    async close(drainMs) {
+      await proxy
+        .close(drainMs === undefined ? {} : { drainMs })
+        .catch((error: unknown) => log.write(`proxy stop failed: ${String(error)}`));
       return proxy.stats();
     },
   };

@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import type { LedgerEntry } from '../../ledger/entry.js';
 import { guessAgent } from '../agent.js';
+import { browserRefusal } from '../browser-guard.js';
 import type { BodyOutcome } from '../compress-body.js';
 import { ledgerEntry } from '../ledger-entry.js';
 import { upstreamUrl } from '../options.js';
@@ -11,6 +12,7 @@ import { openaiProvider } from '../providers/openai.js';
 import type { Provider } from '../providers/provider.js';
 import { createUsageReader, type Usage } from '../usage.js';
 import {
+  forbidUpgrade,
   isWebSocketUpgrade,
   refuseUpgrade,
   relayedHeaders,
@@ -85,6 +87,12 @@ export function attachSocketRelay(server: Server, deps: SocketRelayDeps): Socket
     socket.on('error', () => socket.destroy());
     if (!isWebSocketUpgrade(req)) {
       serveWithoutUpgrade(server, req, socket);
+      return;
+    }
+    // Any page can open a WebSocket to 127.0.0.1 (no CORS preflight); only agents may use the relay.
+    const refusal = browserRefusal(req.headers);
+    if (refusal) {
+      forbidUpgrade(socket, `headroom: ${refusal}`);
       return;
     }
     const target = socketUrl(upstreamUrl(deps.upstream, req.url ?? '/'));

@@ -70,9 +70,18 @@ export function serveWithoutUpgrade(server: Server, req: IncomingMessage, socket
  * `POST /v1/responses` at once, where other statuses cost it seconds of retries (design note §10).
  */
 export function refuseUpgrade(socket: Duplex, why: string): void {
-  const body = JSON.stringify({ error: { message: why, type: 'upgrade_required' } });
+  answerUpgrade(socket, '426 Upgrade Required', why, 'upgrade_required');
+}
+
+/** Answers an upgrade a web page asked for with 403 (see browser-guard.ts) and closes the socket. */
+export function forbidUpgrade(socket: Duplex, why: string): void {
+  answerUpgrade(socket, '403 Forbidden', why, 'forbidden');
+}
+
+function answerUpgrade(socket: Duplex, status: string, why: string, type: string): void {
+  const body = JSON.stringify({ error: { message: why, type } });
   socket.end(
-    'HTTP/1.1 426 Upgrade Required\r\nConnection: close\r\nContent-Type: application/json\r\n' +
+    `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
 }
