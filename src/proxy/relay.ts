@@ -46,9 +46,14 @@ const COUNT_WAIT_MS = 10_000;
 /** A request body: all of it, or (past the size bound) the part read so far and the rest still to come. */
 type RequestBody = Uint8Array | { readonly head: Buffer[]; readonly rest: Readable };
 
+function declaredLength(req: IncomingMessage): number | undefined {
+  const value = Number(req.headers['content-length'] ?? Number.NaN);
+  return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+}
+
 /** Reads the body unless it is bigger than compression could handle in time; then it is streamed on. */
 function readBody(req: IncomingMessage): Promise<RequestBody> {
-  const declared = Number(req.headers['content-length'] ?? Number.NaN);
+  const declared = declaredLength(req) ?? 0;
   if (declared > MAX_COMPRESSED_BODY_BYTES) return Promise.resolve({ head: [], rest: req });
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
@@ -222,7 +227,11 @@ export function createRelay(ctx: RelayContext): (req: IncomingMessage, res: Serv
       upstream = await callUpstream({
         url: upstreamUrl(base, target),
         method,
-        headers: upstreamHeaders(req.rawHeaders, body instanceof Uint8Array ? body.byteLength : undefined),
+        // A streamed body keeps the length its client declared (or stays chunked if it declared none).
+        headers: upstreamHeaders(
+          req.rawHeaders,
+          body instanceof Uint8Array ? body.byteLength : declaredLength(req),
+        ),
         body,
         signal: aborter.signal,
         agents,
