@@ -112,14 +112,18 @@ export async function checkBaseUrls(
     return { name: 'base URLs', status: 'pass', message: 'no provider base URL overridden' };
   for (const name of set) {
     const value = env[name] ?? '';
-    let url: URL;
+    let url: URL | undefined;
     try {
       url = new URL(value);
     } catch {
+      url = undefined;
+    }
+    // `localhost:8787` parses as a URL of scheme `localhost:`; wrap refuses it, so doctor says so too.
+    if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
       return {
         name: 'base URLs',
         status: 'fail',
-        message: `${name} is not a URL: ${value}`,
+        message: `${name} is not an http(s) URL: ${value}`,
         fix: `unset ${name} or correct it`,
       };
     }

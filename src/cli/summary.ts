@@ -28,9 +28,15 @@ export function renderSummary(input: SummaryInput): string {
   } else {
     const mode = input.optimize ? '' : color.dim('  (optimization off: measured only)');
     lines.push(`  ${label('requests')}${formatInt(totals.requests)}${mode}`);
+    // Claude budget mode can send more than the agent did: a view of an output Claude Code had cut to a
+    // 2 KB preview. Said as such, never as a bare negative saving.
+    const change =
+      totals.tokensSaved >= 0
+        ? `saved ${color.green(formatInt(totals.tokensSaved))} (${formatPercent(totals.savedPercent)})`
+        : `added ${color.yellow(formatInt(-totals.tokensSaved))} (+${formatPercent(-totals.savedPercent)}): ` +
+          'views of outputs the agent had cut to a preview, so the model sees them';
     lines.push(
-      `  ${label('input tokens')}${formatInt(totals.tokensBefore)} → ${formatInt(totals.tokensAfter)}  ` +
-        `saved ${color.green(formatInt(totals.tokensSaved))} (${formatPercent(totals.savedPercent)})` +
+      `  ${label('input tokens')}${formatInt(totals.tokensBefore)} → ${formatInt(totals.tokensAfter)}  ${change}` +
         color.dim('  whole requests: system, tools, messages'),
     );
     lines.push(`  ${label('provider')}${providerUsage(totals)}`);

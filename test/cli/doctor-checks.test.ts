@@ -62,6 +62,11 @@ describe('doctor checks', () => {
     expect(stale.status).toBe('fail');
     expect(stale.fix).toMatch(/unset ANTHROPIC_BASE_URL/);
     expect((await checkBaseUrls({ OPENAI_BASE_URL: 'not a url' }, dead)).status).toBe('fail');
+    // A scheme-less host:port parses as a URL of scheme `localhost:`, which no client can use.
+    expect(await checkBaseUrls({ ANTHROPIC_BASE_URL: 'localhost:8787' }, alive)).toMatchObject({
+      status: 'fail',
+      message: 'ANTHROPIC_BASE_URL is not an http(s) URL: localhost:8787',
+    });
   });
 
   it('HTTP proxy: warns when loopback is not exempted, passes when it is or when there is none', () => {

@@ -152,7 +152,7 @@ describe('validateSetup() on the middleware', () => {
     expect(report.ok).toBe(false);
     expect(check(report, 'state dir')).toMatchObject({
       status: 'fail',
-      message: `${join(file, 'state')} is not writable (ENOTDIR)`,
+      message: `${join(file, 'state')} is not writable (not a directory)`,
       fix: 'fix its permissions, or set HEADROOM_HOME to a writable directory',
     });
     expect(check(report, `upstream ${deadUrl}`)).toMatchObject({

@@ -1,0 +1,25 @@
+import { Chalk } from 'chalk';
+import { describe, expect, it } from 'vitest';
+import { renderSummary } from '../../src/cli/summary.js';
+import { Savings } from '../../src/ledger/savings.js';
+import { entry } from '../helpers/ledger-entries.js';
+
+const color = new Chalk({ level: 0 });
+
+function summaryOf(...entries: ReturnType<typeof entry>[]): string {
+  const savings = new Savings();
+  for (const e of entries) savings.add(e);
+  return renderSummary({ agent: 'claude', totals: savings.totals(), optimize: true, ledger: '/l', color });
+}
+
+describe('the wrap summary', () => {
+  it('says what was saved over whole requests', () => {
+    expect(summaryOf(entry())).toContain('10,000 → 2,000  saved 8,000 (80.0%)');
+  });
+
+  it('says tokens were added, and why, instead of showing a negative saving', () => {
+    const text = summaryOf(entry({ tokensBefore: 1_000, tokensAfter: 1_500, tokensSaved: -500 }));
+    expect(text).toContain('1,000 → 1,500  added 500 (+50.0%): views of outputs the agent had cut');
+    expect(text).not.toMatch(/saved -|\(-/);
+  });
+});
