@@ -1,16 +1,15 @@
 import { performance } from 'node:perf_hooks';
 import { compressMessages } from '../compress/compress.js';
 import { HeadroomError } from '../errors.js';
-import type { LedgerEntry } from '../ledger/entry.js';
-import { createLedgerWriter } from '../ledger/ledger.js';
 import { guessAgent } from '../proxy/agent.js';
+import { createCallRecorder } from '../proxy/call-recorder.js';
 import { type BodyOutcome, createBodyCompressor } from '../proxy/compress-body.js';
 import { ledgerEntry } from '../proxy/ledger-entry.js';
 import { type ProxyOptions, resolveProxyOptions } from '../proxy/options.js';
 import { anthropicProvider } from '../proxy/providers/anthropic.js';
 import { openaiProvider } from '../proxy/providers/openai.js';
 import type { Provider } from '../proxy/providers/provider.js';
-import { createStatsCollector, type ProxyStats } from '../proxy/stats.js';
+import type { ProxyStats } from '../proxy/stats.js';
 import { createUsageReader, type Usage, type UsageReader } from '../proxy/usage.js';
 import type { SetupCheck, SetupReport } from '../sdk/validate-setup.js';
 import { checkRequestShape, runSetupChecks } from '../sdk/validate-setup.js';
@@ -138,20 +137,8 @@ export function createMiddlewareRuntime(input: HeadroomMiddlewareOptions = {}) {
   });
   // In-process: the app's own event loop compresses (no worker threads to start, nothing to close).
   const compressBody = createBodyCompressor({ options, store });
-  const collector = createStatsCollector();
-  const ledger = createLedgerWriter(options.stateDir, (error) =>
-    options.log?.(`ledger write failed: ${(error as NodeJS.ErrnoException).code ?? 'error'}`),
-  );
-
-  function complete(entry: LedgerEntry): void {
-    collector.record(entry);
-    try {
-      options.onRequest?.(entry);
-    } catch {
-      // A caller's hook must not break the app.
-    }
-    if (options.ledger) ledger.append(entry);
-  }
+  const recorder = createCallRecorder(options);
+  const { complete } = recorder;
 
   /** The route a request belongs to, or undefined for every request the middleware leaves alone. */
   const routeFor = (method: string, path: string): Route | undefined =>
@@ -232,9 +219,9 @@ export function createMiddlewareRuntime(input: HeadroomMiddlewareOptions = {}) {
   }
 
   const handle: MiddlewareHandle = {
-    stats: () => collector.snapshot(),
+    stats: recorder.stats,
     retrieve: (hash) => store.read(hash).catch(() => undefined),
-    flush: () => ledger.flush(),
+    flush: recorder.flush,
     validateSetup: (setup = {}) =>
       runSetupChecks({
         countSample: async () => (await tokenCounter('gpt-4o'))('headroom validates its setup'),

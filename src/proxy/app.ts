@@ -2,9 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { LedgerEntry } from '../ledger/entry.js';
-import { createLedgerWriter } from '../ledger/ledger.js';
 import { createFileStore, type FileStore } from '../store/file-store.js';
 import { localRouteRefusal } from './browser-guard.js';
+import { createCallRecorder } from './call-recorder.js';
 import {
   type BodyCompressor,
   type CompressFn,
@@ -20,7 +20,7 @@ import {
   withoutCredentials,
 } from './options.js';
 import { createRelay } from './relay.js';
-import { createStatsCollector, type ProxyStats, toPrometheus } from './stats.js';
+import { type ProxyStats, toPrometheus } from './stats.js';
 import { packageVersion } from './version.js';
 
 /** The node request and response, so local routes can check which socket a request came in on. */
@@ -119,7 +119,8 @@ function localApp(options: ResolvedProxyOptions, stats: () => ProxyStats, store:
 export function createProxyRuntime(input: ProxyOptions = {}, deps: ProxyDeps = {}): ProxyRuntime {
   const options = resolveProxyOptions(input);
   const agents = createUpstreamAgents();
-  const collector = createStatsCollector();
+  const recorder = createCallRecorder(options);
+  const { complete } = recorder;
   const store =
     deps.store ??
     createFileStore({
@@ -143,10 +144,6 @@ export function createProxyRuntime(input: ProxyOptions = {}, deps: ProxyDeps = {
     ...(pool ? { pool } : {}),
     ...(deps.compress ? { compress: deps.compress } : {}),
   });
-  const log = options.log;
-  const ledger = createLedgerWriter(options.stateDir, (error) =>
-    log?.(`ledger write failed: ${(error as NodeJS.ErrnoException).code ?? 'error'}`),
-  );
   /** Requests (and WebSocket calls) whose response has not ended yet. */
   const pending = new Set<Promise<void>>();
   function track(done: Promise<void>): void {
@@ -154,17 +151,7 @@ export function createProxyRuntime(input: ProxyOptions = {}, deps: ProxyDeps = {
     done.then(() => pending.delete(done));
   }
 
-  function complete(entry: LedgerEntry): void {
-    collector.record(entry);
-    try {
-      options.onRequest?.(entry);
-    } catch {
-      // A caller's hook must not break the proxy.
-    }
-    if (options.ledger) ledger.append(entry);
-  }
-
-  const app = localApp(options, () => collector.snapshot(), store);
+  const app = localApp(options, recorder.stats, store);
   const local = getRequestListener((request, env) => app.fetch(request, env), {
     // The proxy may run inside someone else's app (SDK wrappers, tests): global Request/Response stay theirs.
     overrideGlobalObjects: false,
@@ -175,7 +162,7 @@ export function createProxyRuntime(input: ProxyOptions = {}, deps: ProxyDeps = {
     timeouts: options.timeouts,
     compressBody,
     complete,
-    recordOther: collector.recordOther,
+    recordOther: recorder.recordOther,
     track,
   });
 
@@ -198,20 +185,20 @@ export function createProxyRuntime(input: ProxyOptions = {}, deps: ProxyDeps = {
     compressBody,
     complete,
     track,
-    stats: () => collector.snapshot(),
+    stats: recorder.stats,
     inflight: () => pending.size,
     warmUp() {
       pool?.warmUp().catch(() => undefined);
     },
     async flush() {
       while (pending.size > 0) await Promise.all([...pending]);
-      await ledger.flush();
+      await recorder.flush();
     },
     async close() {
       await this.flush();
       agents.destroy();
       await pool?.close();
-      await ledger.close();
+      await recorder.close();
     },
   };
 }
