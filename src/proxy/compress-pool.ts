@@ -172,7 +172,14 @@ export function createCompressPool(config: WorkerConfig, size = defaultPoolSize(
     },
     async close() {
       closed = true;
-      await Promise.all(slots.map((s) => s.worker?.terminate()));
+      // Referenced while they stop: an unreferenced worker's exit would not keep the process alive, and a
+      // caller awaiting this (the exit summary after it) would never resume.
+      await Promise.all(
+        slots.map((s) => {
+          s.worker?.ref();
+          return s.worker?.terminate();
+        }),
+      );
     },
   };
 }

@@ -55,6 +55,9 @@ async function startCliProxy(args: string[]): Promise<{ child: Running; stderr: 
     reject: false,
     cwd: ROOT,
     stdin: 'ignore',
+    // Ctrl-C drains: a request's ledger line may wait for its token count (the workers load the
+    // tokenizer first, seconds on a loaded machine); execa's default 5 s would SIGKILL it before the summary.
+    forceKillAfterDelay: 25_000,
   });
   running.push(child as Running);
   let stderr = '';
