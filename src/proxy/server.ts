@@ -51,7 +51,9 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
 
 const urlHost = (host: string): string => (host.includes(':') ? `[${host}]` : host);
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+// Referenced: while draining, this timer may be all that keeps the process alive (a caller such as
+// `headroom proxy` prints its summary after the drain).
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Starts the proxy on `host:port` (default 127.0.0.1 and a free port). `wrap`, `headroom proxy` and the
