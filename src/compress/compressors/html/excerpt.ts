@@ -4,15 +4,7 @@
  * line named by its number. Only the lines the question points at, and the headings, are kept.
  */
 import type { Query, RewriteResult } from '../../types.js';
-import {
-  focusMask,
-  lineScore,
-  matchLines,
-  type Terms,
-  termScore,
-  termsIn,
-  transformLabel,
-} from '../line-tools.js';
+import { focusMask, lineScore, matchLines, termScore, termsIn, transformLabel } from '../line-tools.js';
 
 /** Elements whose content is not text. */
 const RAW = /^(?:script|style|svg|noscript|template)$/i;
