@@ -1,7 +1,8 @@
 /**
  * HTML under an agent's wrapper, where lines must not be rewritten: the page's text by source line, each
  * run of text exactly as the file holds it (entities and spacing untouched), markup left out, each kept
- * line named by its number. Only the lines the question points at, and the headings, are kept.
+ * line named by its number. Only the lines the question points at, and the headings (just their text on a
+ * line kept for them), are kept.
  */
 import type { Query, RewriteResult } from '../../types.js';
 import { focusMask, lineScore, matchLines, termScore, termsIn, transformLabel } from '../line-tools.js';
@@ -111,7 +112,7 @@ function focusRuns(runs: readonly string[], hit: readonly boolean[], context: nu
 }
 
 /**
- * The verbatim text form of a page: kept lines as `<number>: <runs>`, runs of dropped lines as one note.
+ * The verbatim text form of a page: kept lines as `<number>: <runs>`, each run of dropped lines as one `…`.
  * Undefined when the question points at nothing on the page, or the form would not be much smaller.
  */
 export function htmlExcerpt(html: string, query: Query): RewriteResult | undefined {
