@@ -44,6 +44,24 @@ function gitLogP(commits: number): string[] {
 }
 
 describe('diffCompressor.lines', () => {
+  it('gives the files the question names their changed lines first, and the others at most half the budget', () => {
+    const file = (path: string, count: number) => [
+      `diff --git a/${path} b/${path}`,
+      `--- a/${path}`,
+      `+++ b/${path}`,
+      `@@ -1,1 +1,${count + 1} @@`,
+      ' // header',
+      ...Array.from({ length: count }, (_, i) => `+export const value${i} = compute(${i});`),
+    ];
+    const lines = [...file('lib/html/syntax.js', 20)];
+    for (let f = 0; f < 5; f++) lines.push(...file(`test/case${f}.js`, 100));
+    const result = plan(lines, 'What changed in lib/html/syntax.js?', { maxDiffChangedLines: 100 });
+    const kept = keptLines(lines, result);
+    const named = kept.slice(0, kept.indexOf('diff --git a/test/case0.js b/test/case0.js'));
+    expect(named.filter((l) => l.startsWith('+export')).length).toBe(20);
+    expect(kept.filter((l) => l.startsWith('+export')).length - 20).toBeLessThanOrEqual(50);
+  });
+
   it('shows the files the question names by its rare words and by each thing it names, not every file a common word is in', () => {
     const file = (path: string, added: string[]) => [
       `diff --git a/${path} b/${path}`,

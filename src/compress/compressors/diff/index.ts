@@ -198,6 +198,33 @@ function waterFill(demands: readonly number[], budget: number): number[] {
   return alloc;
 }
 
+/** The share of the changed-line budget the other files get when the question names some files. */
+const UNNAMED_SHARE = 0.5;
+
+/**
+ * Changed lines per shown file: the files the question names first, the others sharing what is left, at
+ * most half the budget when some are named (they are context for the answer, not where it is).
+ */
+function allowances(
+  shown: readonly FileDiff[],
+  demands: readonly number[],
+  named: ReadonlySet<FileDiff>,
+  budget: number,
+): number[] {
+  const isNamed = shown.map((f) => named.has(f));
+  const first = waterFill(
+    demands.map((d, k) => (isNamed[k] ? d : 0)),
+    budget,
+  );
+  const used = first.reduce((sum, n) => sum + n, 0);
+  const rest = isNamed.some(Boolean) ? Math.min(budget - used, Math.floor(budget * UNNAMED_SHARE)) : budget;
+  const second = waterFill(
+    demands.map((d, k) => (isNamed[k] ? 0 : d)),
+    rest,
+  );
+  return first.map((n, k) => n + second[k]!);
+}
+
 /**
  * The first `take` changed lines of a hunk, shared within each block of changes between its removed and
  * added lines, so a rewrite shows both what went and what came instead of only the removals.
@@ -451,7 +478,7 @@ function planDiff(lines: readonly string[], ctx: CompressorContext): LinePlan | 
   const keep = new Array<boolean>(n).fill(false);
   const shownFiles = ranked.filter((f) => chosen.has(f));
   const demands = shownFiles.map((f) => shownHunks.get(f)!.reduce((sum, h) => sum + h.changed.length, 0));
-  const allowance = waterFill(demands, b.maxDiffChangedLines);
+  const allowance = allowances(shownFiles, demands, protectedFiles, b.maxDiffChangedLines);
   shownFiles.forEach((f, k) => {
     let left = allowance[k]!;
     for (const i of f.headers) keep[i] = true;
