@@ -39,18 +39,22 @@ export function namedFirst(
   const limits = entities.map((_, e) => (e < shaped.length ? shapedLimit : plainLimit));
   const lists: (number[] | undefined)[] = entities.map(() => []);
   const masks = new Map<number, number>();
-  for (let i = 0; i < texts.length; i++) {
+  let alive = lists.length;
+  for (let i = 0; i < texts.length && alive > 0; i++) {
     const text = texts[i]!;
     if (!matcher.any?.test(text)) continue;
     const lower = text.toLowerCase();
     let mask = 0;
     for (let e = 0; e < lists.length; e++) {
-      if (!matcher.mentions(lower, e)) continue;
-      mask |= 1 << e;
+      // A name too many texts hold is out for good: only the selective ones count below.
       const list = lists[e];
-      if (list === undefined) continue;
-      if (list.length >= limits[e]!) lists[e] = undefined;
-      else list.push(i);
+      if (list === undefined || !matcher.mentions(lower, e)) continue;
+      mask |= 1 << e;
+      if (list.length < limits[e]!) list.push(i);
+      else {
+        lists[e] = undefined;
+        alive -= 1;
+      }
     }
     if (mask !== 0) masks.set(i, mask);
   }
