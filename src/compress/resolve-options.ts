@@ -18,6 +18,7 @@ export const DEFAULT_BUDGETS: Budgets = {
   maxDiffChangedLines: 300,
   maxRows: 40,
   targetRatio: 0.35,
+  maxProseLines: 300,
 };
 
 const AGENT_90_BUDGETS: Budgets = {
@@ -35,6 +36,7 @@ const AGENT_90_BUDGETS: Budgets = {
   maxDiffChangedLines: 200,
   maxRows: 25,
   targetRatio: 0.25,
+  maxProseLines: 200,
 };
 
 const PROFILES: Record<SavingsProfile, { budgets: Budgets; minTokens: number }> = {

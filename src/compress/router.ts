@@ -95,6 +95,7 @@ function scaleBudgets(b: Budgets, f: number): Budgets {
     maxDiffChangedLines: s(b.maxDiffChangedLines),
     maxRows: s(b.maxRows),
     targetRatio: Math.max(0.05, b.targetRatio * f),
+    maxProseLines: s(b.maxProseLines),
   };
 }
 

@@ -53,6 +53,11 @@ export interface Budgets {
   readonly maxRows: number;
   /** Prose: fraction of sentences kept (0..1). */
   readonly targetRatio: number;
+  /**
+   * Prose: most lines the extract holds beyond what the question names, however long the document: a
+   * 4,000-line changelog needs its outline and the parts asked about, not a third of its entries.
+   */
+  readonly maxProseLines: number;
 }
 
 /** What is known about where a block came from; any field may be missing. */

@@ -5,10 +5,18 @@ import type { Query } from '../types.js';
 const MAX_ENTITY_SHARE = 0.5;
 /** An entity in this few texts always names them, however short the input. */
 const FEW = 3;
+/**
+ * A plain question word (`tzdata`, not shaped like a name) names the texts it picks out when it is in at
+ * most FEW of them or this share: rare in the block, it is what the question is about there.
+ */
+const DISTINCTIVE_SHARE = 0.01;
+/** Names tracked per text in a 32-bit mask. */
+const MAX_NAMES = 31;
 
 /**
  * The texts for the entities the question names, to keep before any ranking fills the rest of a budget
- * (`Query.entities`: ids, years, versions, paths, names). Per entity, the texts that mention it, those
+ * (`Query.entities`: ids, years, versions, paths, names, then any other question term that is distinctive
+ * in these texts, `tzdata` among 700 package rows). Per entity, the texts that mention it, those
  * naming the most entities first (then the most query terms, then input order); the entities take turns,
  * one text each, so 45 rows of one store cannot crowd out the two rows of the store and year asked
  * about. The first turn is owed to every entity whatever the budget, so no tightening of it (a hard
@@ -22,24 +30,32 @@ export function namedFirst(
   budget: number,
   skip: (i: number) => boolean = () => false,
 ): number[] {
-  const entities = query.entities ?? [];
+  const shaped = query.entities ?? [];
+  const plain = query.terms.filter((t) => !shaped.includes(t));
+  const entities = [...shaped, ...plain].slice(0, MAX_NAMES);
   if (entities.length === 0) return [];
   const matcher = termMatcher({ terms: entities, text: query.text });
-  const limit = Math.max(FEW, texts.length * MAX_ENTITY_SHARE);
+  const shapedLimit = Math.max(FEW, texts.length * MAX_ENTITY_SHARE);
+  const plainLimit = Math.max(FEW, texts.length * DISTINCTIVE_SHARE);
+  const limits = entities.map((_, e) => (e < shaped.length ? shapedLimit : plainLimit));
   const lists: (number[] | undefined)[] = entities.map(() => []);
   const masks = new Map<number, number>();
-  for (let i = 0; i < texts.length; i++) {
+  let alive = lists.length;
+  for (let i = 0; i < texts.length && alive > 0; i++) {
     const text = texts[i]!;
     if (!matcher.any?.test(text)) continue;
     const lower = text.toLowerCase();
     let mask = 0;
     for (let e = 0; e < lists.length; e++) {
-      if (!matcher.mentions(lower, e)) continue;
-      mask |= 1 << e;
+      // A name too many texts hold is out for good: only the selective ones count below.
       const list = lists[e];
-      if (list === undefined) continue;
-      if (list.length >= limit) lists[e] = undefined;
-      else list.push(i);
+      if (list === undefined || !matcher.mentions(lower, e)) continue;
+      mask |= 1 << e;
+      if (list.length < limits[e]!) list.push(i);
+      else {
+        lists[e] = undefined;
+        alive -= 1;
+      }
     }
     if (mask !== 0) masks.set(i, mask);
   }

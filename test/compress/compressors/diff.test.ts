@@ -44,6 +44,47 @@ function gitLogP(commits: number): string[] {
 }
 
 describe('diffCompressor.lines', () => {
+  it('gives the files the question names their changed lines first, and the others at most half the budget', () => {
+    const file = (path: string, count: number) => [
+      `diff --git a/${path} b/${path}`,
+      `--- a/${path}`,
+      `+++ b/${path}`,
+      `@@ -1,1 +1,${count + 1} @@`,
+      ' // header',
+      ...Array.from({ length: count }, (_, i) => `+export const value${i} = compute(${i});`),
+    ];
+    const lines = [...file('lib/html/syntax.js', 20)];
+    for (let f = 0; f < 5; f++) lines.push(...file(`test/case${f}.js`, 100));
+    const result = plan(lines, 'What changed in lib/html/syntax.js?', { maxDiffChangedLines: 100 });
+    const kept = keptLines(lines, result);
+    const named = kept.slice(0, kept.indexOf('diff --git a/test/case0.js b/test/case0.js'));
+    expect(named.filter((l) => l.startsWith('+export')).length).toBe(20);
+    expect(kept.filter((l) => l.startsWith('+export')).length - 20).toBeLessThanOrEqual(50);
+  });
+
+  it('shows the files the question names by its rare words and by each thing it names, not every file a common word is in', () => {
+    const file = (path: string, added: string[]) => [
+      `diff --git a/${path} b/${path}`,
+      `--- a/${path}`,
+      `+++ b/${path}`,
+      `@@ -1,1 +1,${added.length + 1} @@`,
+      ' // header',
+      ...added.map((l) => `+${l}`),
+    ];
+    const lines: string[] = [];
+    for (let i = 0; i < 15; i++)
+      lines.push(...file(`src/option${i}.js`, [`export const option${i} = parseOption('${i}');`]));
+    for (let i = 0; i < 15; i++)
+      lines.push(...file(`src/version${i}.js`, [`export const version${i} = bump('${i}');`]));
+    lines.push(...file('package.json', ['  "engines": {', '    "node": ">=20"', '  },']));
+    for (let i = 0; i < 10; i++) lines.push(...file(`src/misc${i}.js`, [`export const misc${i} = ${i};`]));
+    const result = plan(lines, 'Which version raised the minimum Node to 20, and which option came with it?');
+    const kept = keptLines(lines, result);
+    expect(kept).toContain('+    "node": ">=20"');
+    // `option` and `version` are each in 15 of 41 files: together they do not make 30 files the answer.
+    expect(kept.filter((l) => l.startsWith('diff --git ')).length).toBeLessThanOrEqual(24);
+  });
+
   it('keeps the file the user named in a 40-file diff and shows at most 12 files', () => {
     const lines = gitDiff(40, 8, 'src/billing/invoice-totals.ts');
     const p = plan(lines, 'what changed in src/billing/invoice-totals.ts?');

@@ -62,6 +62,47 @@ describe('htmlCompressor', () => {
     expect(text).not.toContain('Guide page 8');
   });
 
+  it('keeps only the blocks a question names, beside them and the outline, and counts the rest', () => {
+    const sections = Array.from(
+      { length: 30 },
+      (_, i) =>
+        `<h2>Option ${i}</h2>\n<p>Option ${i} sets the ${i % 2 ? 'cache' : 'queue'} size in bytes.</p>\n<p>It defaults to ${i * 64}.</p>`,
+    );
+    sections[17] =
+      '<h2>Shebang</h2>\n<p>The shebang is #!/usr/bin/python3, on the first line.</p>\n<p>Never env.</p>';
+    const html = `<!doctype html><html><head><title>Options</title><script src="app.js"></script></head><body>\n${sections.join('\n')}\n<p>Closing words.</p></body></html>`;
+    const text = rewrite(html, contextFor('Where must the shebang go?')).text;
+    expect(text).toContain('The shebang is #!/usr/bin/python3, on the first line.');
+    // The text next to the named block, and every heading and resource, stay.
+    expect(text).toContain('Never env.');
+    expect(text).not.toContain('It defaults to 1024.');
+    expect(text).toContain('## Option 29');
+    expect(text).toContain('[script: app.js]');
+    expect(text).not.toContain('Option 3 sets the cache size');
+    expect(text).toContain('[… 2 blocks of text omitted …]');
+    // A question that names nothing in the text keeps all of it.
+    expect(rewrite(html, contextFor('')).text).toContain('Option 3 sets the cache size in bytes.');
+  });
+
+  it('under a wrapper keeps just the headings of a heading line, and marks a gap with one character', () => {
+    const rows = Array.from(
+      { length: 40 },
+      (_, i) =>
+        `<dt>Function: fn${i}</dt><dd>${'a long description of what this function does, '.repeat(3)}arg${i}: the input</dd>`,
+    );
+    rows[25] = '<dt>Function: runUser</dt><dd>profile: where timings go; userCtxt: the caller context</dd>';
+    const html = `<!doctype html><html><body>\n<dl>\n${rows.join('\n<p>-</p>\n')}\n</dl></body></html>`;
+    const excerpt = htmlCompressor.excerpt?.(html, contextFor('What does the userCtxt of runUser mean?'));
+    if (!excerpt) throw new Error('expected an excerpt');
+    const lines = excerpt.text.split('\n');
+    expect(lines).toContain('5: Function: fn1 · …');
+    expect(lines).toContain(
+      '53: Function: runUser · profile: where timings go; userCtxt: the caller context',
+    );
+    expect(lines).toContain('…');
+    expect(excerpt.text).not.toContain('omitted');
+  });
+
   it('thins a line-numbered read of an HTML file down to its text and outline', () => {
     const lines = docsPage().split('\n');
     const result = htmlCompressor.lines(lines, contextFor(''));

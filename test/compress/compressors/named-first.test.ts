@@ -35,4 +35,12 @@ describe('namedFirst', () => {
     expect(namedFirst(common, extractQuery('what changed in 2.3.1?'), 5)).toEqual([]);
     expect(namedFirst(rows, extractQuery('what failed?'), 5)).toEqual([]);
   });
+
+  it('takes a plain question word that picks out few texts as a name, not one that many texts hold', () => {
+    const packages = Array.from({ length: 400 }, (_, i) => `${i},libfoo${i},1.${i},all,optional`);
+    packages[120] = '120,tzdata,2025b-0,all,required';
+    // `tzdata` is a plain word, not shaped like a name: rare here, it is what the question is about.
+    const asked = extractQuery('Which version of tzdata is installed, and is it optional?');
+    expect(namedFirst(packages, asked, 5)).toEqual([120]);
+  });
 });

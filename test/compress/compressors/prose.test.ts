@@ -79,6 +79,30 @@ describe('proseCompressor', () => {
     expect(kept).toEqual(expect.arrayContaining(['```yaml', '  interval: 15m', '```']));
   });
 
+  it('holds a 400-version changelog to the entry asked about, its headings and a bounded outline', () => {
+    const lines = ['# Changelog', ''];
+    for (let v = 400; v > 0; v--) {
+      lines.push(`## 2.${v}.0 (2024-01-01)`, '', '### Features', '');
+      for (let k = 0; k < 3; k++) lines.push(`* **api:** entry ${k} of release ${v} adds a client option`);
+      lines.push('');
+    }
+    const asked = lines.indexOf('* **api:** entry 1 of release 40 adds a client option');
+    lines[asked] = '* **api:** add support for realtime calls';
+    const kept = keptLines(lines, plan(lines, contextFor('Which release added support for realtime calls?')));
+    expect(kept).toContain('* **api:** add support for realtime calls');
+    // The headings above the entry, however far up the document they open.
+    const features = lines.lastIndexOf('### Features', asked);
+    expect(lines.slice(features - 2, asked).filter((l) => kept.includes(l))).toContain(
+      '## 2.40.0 (2024-01-01)',
+    );
+    // A list item's neighbours are other entries, not its context.
+    expect(kept).not.toContain('* **api:** entry 0 of release 40 adds a client option');
+    expect(kept).not.toContain('* **api:** entry 2 of release 40 adds a client option');
+    // 400 version headings are more than the extract may hold: it keeps at most maxProseLines of them.
+    expect(kept.filter((l) => l.startsWith('## ')).length).toBeLessThanOrEqual(300);
+    expect(kept.length).toBeLessThan(lines.length / 4);
+  });
+
   it('names the section of an omitted run', () => {
     const lines = readme();
     const notes = rendered(lines, plan(lines, contextFor(''))).filter((l) => l.startsWith('[…'));

@@ -1,6 +1,7 @@
 import { formatCount, isErrorText, queryScorer } from '../../signals.js';
 import type { Compressor, CompressorContext, LinePlan } from '../../types.js';
 import { countKept, countOf, keepShortRuns, MIN_OMITTED, queryHits } from '../line-tools.js';
+import { namedFirst } from '../named-first.js';
 import { enclosingHeaders } from './enclosing.js';
 
 const OTHER = 0;
@@ -197,6 +198,33 @@ function waterFill(demands: readonly number[], budget: number): number[] {
   return alloc;
 }
 
+/** The share of the changed-line budget the other files get when the question names some files. */
+const UNNAMED_SHARE = 0.5;
+
+/**
+ * Changed lines per shown file: the files the question names first, the others sharing what is left, at
+ * most half the budget when some are named (they are context for the answer, not where it is).
+ */
+function allowances(
+  shown: readonly FileDiff[],
+  demands: readonly number[],
+  named: ReadonlySet<FileDiff>,
+  budget: number,
+): number[] {
+  const isNamed = shown.map((f) => named.has(f));
+  const first = waterFill(
+    demands.map((d, k) => (isNamed[k] ? d : 0)),
+    budget,
+  );
+  const used = first.reduce((sum, n) => sum + n, 0);
+  const rest = isNamed.some(Boolean) ? Math.min(budget - used, Math.floor(budget * UNNAMED_SHARE)) : budget;
+  const second = waterFill(
+    demands.map((d, k) => (isNamed[k] ? 0 : d)),
+    rest,
+  );
+  return first.map((n, k) => n + second[k]!);
+}
+
 /**
  * The first `take` changed lines of a hunk, shared within each block of changes between its removed and
  * added lines, so a rewrite shows both what went and what came instead of only the removals.
@@ -322,6 +350,9 @@ function keepOutsideFiles(
   }
 }
 
+/** The share of the changed-line budget that lines holding the question's words fill before the rest. */
+const HIT_SHARE = 0.1;
+
 /** The most lines kept to show what encloses kept lines that the question does not name. */
 const ENCLOSING_SHARE = 0.25;
 
@@ -372,25 +403,35 @@ function planDiff(lines: readonly string[], ctx: CompressorContext): LinePlan | 
   if (files.length === 0) return undefined;
   const scoreText = queryScorer(ctx.query);
 
-  // Files the question names (by path or by changed text) are always shown.
+  // Files the question names (by path or by changed text) are always shown: those of its rarest words
+  // while they fit the file budget, and each thing it names (`node` with `20`: the package.json that
+  // raised the engine) its turn, so common words cannot crowd out what is asked about.
   const fileTexts = files.map((f) =>
     [f.path, ...f.hunks.flatMap((h) => h.changed.map((i) => lines[i]!))].join('\n'),
   );
   const protectedFiles = new Set(
-    queryHits(fileTexts, ctx.query, Math.max(b.maxDiffFiles, Math.floor(files.length / 2))).map(
-      (k) => files[k]!,
-    ),
+    [
+      ...queryHits(
+        fileTexts,
+        ctx.query,
+        Math.max(b.maxDiffFiles, Math.floor(files.length / 2)),
+        b.maxDiffFiles,
+      ),
+      ...namedFirst(fileTexts, ctx.query, b.maxDiffFiles),
+    ].map((k) => files[k]!),
   );
   const hitLines = new Set<number>();
   if (protectedFiles.size > 0) {
     const changed: number[] = [];
     for (const f of protectedFiles) for (const h of f.hunks) for (const i of h.changed) changed.push(i);
-    // A term on hundreds of changed lines does not single any out; the budget decides those.
-    const hits = queryHits(
-      changed.map((i) => lines[i]!),
-      ctx.query,
-      b.maxDiffChangedLines,
-    );
+    // A term on hundreds of changed lines does not single any out, and the rarer words fill a share of
+    // the budget (`hold` in a refactor's every comment waits); each thing the question names gets lines.
+    const texts = changed.map((i) => lines[i]!);
+    const share = Math.floor(b.maxDiffChangedLines * HIT_SHARE);
+    const hits = [
+      ...queryHits(texts, ctx.query, b.maxDiffChangedLines, share),
+      ...namedFirst(texts, ctx.query, share),
+    ];
     for (const k of hits) hitLines.add(changed[k]!);
   }
 
@@ -437,12 +478,11 @@ function planDiff(lines: readonly string[], ctx: CompressorContext): LinePlan | 
   const keep = new Array<boolean>(n).fill(false);
   const shownFiles = ranked.filter((f) => chosen.has(f));
   const demands = shownFiles.map((f) => shownHunks.get(f)!.reduce((sum, h) => sum + h.changed.length, 0));
-  const allowance = waterFill(demands, b.maxDiffChangedLines);
+  const allowance = allowances(shownFiles, demands, protectedFiles, b.maxDiffChangedLines);
   shownFiles.forEach((f, k) => {
     let left = allowance[k]!;
     for (const i of f.headers) keep[i] = true;
     for (const h of shownHunks.get(f)!) {
-      keep[h.header] = true;
       const take = Math.min(left, h.changed.length);
       left -= take;
       // Past the budget, lines the question names still show.
@@ -450,6 +490,8 @@ function planDiff(lines: readonly string[], ctx: CompressorContext): LinePlan | 
         take === h.changed.length
           ? h.changed
           : [...sampleChanges(h.changed, kinds, take), ...h.changed.filter((i) => hitLines.has(i))];
+      // A hunk with none of its lines shown is one of the `more hunks` its file's note counts.
+      if (shown.length > 0) keep[h.header] = true;
       for (const i of shown) {
         keep[i] = true;
         for (let d = 1; d <= b.diffContextLines; d++) {

@@ -1,5 +1,5 @@
 import type { Query } from '../../types.js';
-import { focusMask, lineScore, matchLines, termScore, termsIn } from '../line-tools.js';
+import { countOf, focusMask, lineScore, matchLines, termScore, termsIn } from '../line-tools.js';
 import { decodeEntities } from './entities.js';
 
 /** Elements whose content is never readable text: skipped with everything inside them. */
@@ -115,13 +115,17 @@ interface Block {
   readonly text: string;
   readonly heading: boolean;
   readonly boilerplate: boolean;
+  /** What the page loads, its fields and section ids: the page's structure, kept like its headings. */
+  readonly structure: boolean;
 }
 
 /**
  * Turns HTML into readable text: headings as `#` lines, paragraphs and list items one per line, table
  * rows as cells joined by ` | `, `pre` blocks verbatim in fences, inline code in backticks; scripts,
  * styles, comments and the like dropped; navigation and footers dropped unless the question names
- * something in them; links the question names keep their address.
+ * something in them; links the question names keep their address. When the question names something in
+ * the page's text, only the blocks that name it are kept beside the outline (headings, what the page
+ * loads, fields and ids), each run of the others counted: the choice the wrapped excerpt makes by line.
  */
 export function htmlToText(html: string, query: Query): string {
   const { blocks, links } = readBlocks(html);
@@ -129,9 +133,24 @@ export function htmlToText(html: string, query: Query): string {
   const matches = matchLines(texts, query);
   const focused = focusMask(matches, MAX_TERM_SHARE);
   const terms = termsIn(matches, focused);
+  const named = (k: number) => lineScore(matches, k, focused) > 0;
+  const prose = (k: number) => !blocks[k]!.boilerplate && !blocks[k]!.heading && !blocks[k]!.structure;
+  const thin = blocks.some((_, k) => prose(k) && named(k));
+  // A named block keeps the text next to it on each side, so what it says keeps its context.
+  const near = (k: number) => [k - 1, k + 1].some((j) => j >= 0 && j < blocks.length && prose(j) && named(j));
   const out: string[] = [];
+  let omitted = 0;
+  const noteOmitted = () => {
+    if (omitted > 0) out.push(`[… ${countOf(omitted, 'block')} of text omitted …]`);
+    omitted = 0;
+  };
   blocks.forEach((b, k) => {
-    if (b.boilerplate && lineScore(matches, k, focused) === 0) return;
+    if (b.boilerplate && !named(k)) return;
+    if (thin && prose(k) && !named(k) && !near(k)) {
+      omitted += 1;
+      return;
+    }
+    noteOmitted();
     const text = b.text.replace(LINK_MARK, (mark, n: string) => {
       const link = links[Number(n)];
       // A private-use character written in the page itself, not one of ours.
@@ -143,6 +162,7 @@ export function htmlToText(html: string, query: Query): string {
     if (b.heading && out.length > 0 && out[out.length - 1] !== '') out.push('');
     out.push(text);
   });
+  noteOmitted();
   return out.join('\n');
 }
 
@@ -159,12 +179,12 @@ function readBlocks(html: string): { blocks: Block[]; links: Link[] } {
   const open: OpenLink[] = [];
 
   const emit = (text: string, heading: boolean) => {
-    blocks.push({ text, heading, boilerplate: boilerplate > 0 });
+    blocks.push({ text, heading, boilerplate: boilerplate > 0, structure: false });
   };
   // What the page loads stays wherever it sits; fields and ids in navigation and footers are chrome.
   const emitStructure = (text: string, resource: boolean) => {
     flush();
-    blocks.push({ text, heading: false, boilerplate: !resource && boilerplate > 0 });
+    blocks.push({ text, heading: false, boilerplate: !resource && boilerplate > 0, structure: true });
   };
   let headingId: string | undefined;
   const flush = () => {

@@ -111,10 +111,10 @@ function describer(
 }
 
 /**
- * Keeps a document's outline and an extract of about `targetRatio` of its lines: the two outer heading
- * levels, the lines the question names with their neighbours, whole sections whose heading the question
- * names (a changelog's version), then while the budget lasts deeper headings, each section's first
- * sentence and the best-placed other lines. Every kept line keeps the headings above it.
+ * Keeps a document's outline and an extract of about `targetRatio` of its lines (at most `maxProseLines`):
+ * the two outer heading levels, the lines the question names with their neighbours, whole sections whose
+ * heading the question names (a changelog's version), then while the budget lasts deeper headings, each
+ * section's first sentence and the best-placed other lines. Every kept line keeps the headings above it.
  */
 function planProse(lines: readonly string[], ctx: CompressorContext): LinePlan | undefined {
   const n = lines.length;
@@ -127,8 +127,9 @@ function planProse(lines: readonly string[], ctx: CompressorContext): LinePlan |
   let nonBlank = 0;
 
   const outer = outerLevels(outline);
-  // Candidates beyond the must-keep lines, best first: deeper headings, each section's first sentence,
-  // then the rest by score.
+  // Candidates beyond the must-keep lines, best first: outer headings (when too many to keep them all),
+  // deeper headings, each section's first sentence, then the rest by score.
+  const outerHeadings: number[] = [];
   const deepHeadings: number[] = [];
   const firstLines: number[] = [];
   const seenSections = new Set<number>();
@@ -137,7 +138,7 @@ function planProse(lines: readonly string[], ctx: CompressorContext): LinePlan |
     nonBlank += 1;
     const level = outline.level[i]!;
     if (level !== 0) {
-      if (outer.has(level) || (level === -1 && keep[i - 1])) keep[i] = true;
+      if (outer.has(level)) outerHeadings.push(i);
       else if (level > 0) deepHeadings.push(i);
       continue;
     }
@@ -148,11 +149,14 @@ function planProse(lines: readonly string[], ctx: CompressorContext): LinePlan |
     }
     if (lineScore(matches, i, focused) > 0) {
       keep[i] = true;
-      // The nearest text on each side, across a blank line, within the same section.
+      // The nearest text on each side, across a blank line, within the same section; a list item is a
+      // unit of its own, so the items next to it are not its context (its continuation lines are).
+      const item = LIST_ITEM.test(lines[i]!);
       for (const step of [-1, 1]) {
         let j = i + step;
         if (j >= 0 && j < n && blank[j]) j += step;
-        if (j >= 0 && j < n && !blank[j] && outline.section[j] === outline.section[i]) keep[j] = true;
+        if (j < 0 || j >= n || blank[j] || outline.section[j] !== outline.section[i]) continue;
+        if (!(item && LIST_ITEM.test(lines[j]!))) keep[j] = true;
       }
     }
   }
@@ -160,7 +164,10 @@ function planProse(lines: readonly string[], ctx: CompressorContext): LinePlan |
     for (let i = from; i < to; i++) keep[i] = true;
   }
 
-  const target = Math.ceil(nonBlank * ctx.budgets.targetRatio);
+  const target = Math.min(Math.ceil(nonBlank * ctx.budgets.targetRatio), ctx.budgets.maxProseLines);
+  // The outline stays whole unless it alone is more than the extract may hold (340 versions of a
+  // changelog): then its headings come first while the budget lasts, and above every kept line.
+  if (outerHeadings.length <= target) for (const i of outerHeadings) keep[i] = true;
   let kept = 0;
   for (let i = 0; i < n; i++) if (keep[i] && !blank[i]) kept += 1;
   const add = (candidates: readonly number[]) => {
@@ -171,6 +178,7 @@ function planProse(lines: readonly string[], ctx: CompressorContext): LinePlan |
       kept += 1;
     }
   };
+  add(outerHeadings);
   add(deepHeadings);
   add(firstLines);
   if (kept < target) {
@@ -194,7 +202,7 @@ function planProse(lines: readonly string[], ctx: CompressorContext): LinePlan |
   // A kept line brings the headings above it; a setext heading brings its underline.
   for (let i = 0; i < n; i++) {
     if (!keep[i] || blank[i]) continue;
-    for (let h = outline.section[i]!; h >= 0 && !keep[h]; h = outline.parentHeading[h]!) keep[h] = true;
+    for (let h = outline.section[i]!; h >= 0; h = outline.parentHeading[h]!) keep[h] = true;
   }
   for (let i = 1; i < n; i++) if (outline.level[i] === -1 && keep[i - 1]) keep[i] = true;
   // A kept line of a code block brings its fences, so the block still reads as code.
