@@ -2,8 +2,6 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { HeadroomError } from '../errors.js';
 import { type CliContext, processContext, type SetExitCode } from './context.js';
-import { describeFailure } from './failure.js';
-import { createLogger } from './logger.js';
 
 /** package.json sits two levels up from both src/cli and dist/cli. */
 function packageVersion(): string {
@@ -107,6 +105,11 @@ export async function run(argv: readonly string[], ctx: CliContext = processCont
   } catch (error) {
     // Commander has already printed its own one-line message (or the help, or the version).
     if (error instanceof CommanderError) return USAGE_ERRORS.has(error.code) ? 2 : error.exitCode;
+    // Loaded only on failure: the logger brings chalk, which `--version` does not need.
+    const [{ createLogger }, { describeFailure }] = await Promise.all([
+      import('./logger.js'),
+      import('./failure.js'),
+    ]);
     createLogger({ env: ctx.env, streams: ctx.streams }).error(describeFailure(error, ctx.env));
     return error instanceof HeadroomError ? (EXIT_CODES[error.code] ?? 1) : 1;
   }

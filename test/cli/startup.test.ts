@@ -45,12 +45,13 @@ const isCommand = (name: string) => (url: string) => url.endsWith(`/cli/commands
 describe('CLI start, as users run it (bin/headroom.js on dist/)', () => {
   beforeAll(ensureBuilt, 180_000);
 
-  it('--version loads no command module and no tokenizer', async () => {
+  it('--version loads no command module, no logger and no tokenizer', async () => {
     const { exitCode, stdout, loaded } = await tracedCli(['--version']);
     expect(exitCode).toBe(0);
     expect(stdout).toMatch(/^\d+\.\d+\.\d+/);
     expect(loaded.some(isCommand('compress'))).toBe(false);
     expect(loaded.some(isCommand('wrap'))).toBe(false);
+    expect(loaded.some((url) => url.includes('/chalk/'))).toBe(false);
     expect(loaded.some(isTokenizer)).toBe(false);
   });
 
