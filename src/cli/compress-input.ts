@@ -1,4 +1,6 @@
 import type { SavingsProfile } from '../compress/options.js';
+import { resolveOptions } from '../compress/resolve-options.js';
+import { tokenUpperBound } from '../tokens/count.js';
 import { formatInt, formatPercent } from './format.js';
 
 /** The model whose tokenizer counts tokens when the caller names none. */
@@ -136,6 +138,45 @@ export async function compressInput(
     ratio: tokensBefore > 0 ? tokensSaved / tokensBefore : 0,
     transformsApplied: result.transformsApplied,
   };
+}
+
+/** A raw output too small for any block of it to be compressed, decided without loading a tokenizer. */
+export interface UncountedPassthrough {
+  /** The most tokens the output can count as. */
+  readonly atMost: number;
+  /** The size under which blocks pass through (the profile's or --min-tokens). */
+  readonly threshold: number;
+}
+
+/**
+ * Says whether a raw output passes through untouched because even its upper-bound token count is under
+ * the threshold, so the caller can skip loading the tokenizer (a 2.4 MB module, several times node's own
+ * start). Messages files always go through `compressInput`.
+ */
+export function uncountedPassthrough(
+  input: CompressInput,
+  options: Omit<CompressInputOptions, 'query' | 'stateDir'>,
+): UncountedPassthrough | undefined {
+  if (input.kind !== 'raw') return undefined;
+  const resolved = resolveOptions({
+    model: options.model,
+    savingsProfile: options.profile,
+    ...(options.minTokens === undefined ? {} : { minTokensToCompress: options.minTokens }),
+  });
+  const threshold = Math.min(
+    resolved.minTokensToCompress,
+    resolved.toolOutputBudget ?? Number.POSITIVE_INFINITY,
+  );
+  const atMost = tokenUpperBound(input.text);
+  return atMost < threshold ? { atMost, threshold } : undefined;
+}
+
+/** The report for an uncounted passthrough: a bound, stated as one, since nothing was counted. */
+export function uncountedReport(passthrough: UncountedPassthrough): string {
+  return (
+    `headroom: at most ${formatInt(passthrough.atMost)} tokens, under the ` +
+    `${formatInt(passthrough.threshold)}-token threshold · nothing to compress`
+  );
 }
 
 /** One line saying what compression did: `headroom: 12,000 → 3,000 tokens (saved 9,000, 75.0%) · …`. */

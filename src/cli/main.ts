@@ -1,15 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { HeadroomError } from '../errors.js';
-import { registerCompress } from './commands/compress.js';
-import { registerDoctor } from './commands/doctor.js';
-import { registerMcp } from './commands/mcp.js';
-import { registerProxy } from './commands/proxy.js';
-import { registerStats } from './commands/stats.js';
-import { registerWrap } from './commands/wrap.js';
-import { type CliContext, processContext } from './context.js';
-import { describeFailure } from './failure.js';
-import { createLogger } from './logger.js';
+import { type CliContext, processContext, type SetExitCode } from './context.js';
 
 /** package.json sits two levels up from both src/cli and dist/cli. */
 function packageVersion(): string {
@@ -35,7 +27,40 @@ const USAGE_ERRORS = new Set([
   'commander.excessArguments',
 ]);
 
-export function createProgram(ctx: CliContext, setExit: (code: number) => void): Command {
+type Register = (program: Command, ctx: CliContext, setExit: SetExitCode) => void;
+
+/**
+ * Each command's module, loaded only when it is needed: `wrap` must start the agent at once and
+ * `compress` answer at node's own pace, so neither pays for the others' dependencies. Listed in the
+ * order `--help` shows them.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  wrap: async () => (await import('./commands/wrap.js')).registerWrap,
+  proxy: async () => (await import('./commands/proxy.js')).registerProxy,
+  stats: async () => (await import('./commands/stats.js')).registerStats,
+  doctor: async () => (await import('./commands/doctor.js')).registerDoctor,
+  compress: async () => (await import('./commands/compress.js')).registerCompress,
+  mcp: async () => (await import('./commands/mcp.js')).registerMcp,
+};
+
+/**
+ * The commands a command line needs: the one it names, none for `--version`, and all of them for
+ * help, a typo (to suggest the nearest) or nothing at all. The top level has no option taking a value,
+ * so the first word that is not an option is the command.
+ */
+function commandsFor(argv: readonly string[]): string[] {
+  const first = argv.find((arg) => !arg.startsWith('-'));
+  if (first !== undefined && Object.hasOwn(COMMANDS, first)) return [first];
+  if (first === undefined && argv.length > 0 && argv.every((arg) => arg === '-v' || arg === '--version'))
+    return [];
+  return Object.keys(COMMANDS);
+}
+
+export async function createProgram(
+  ctx: CliContext,
+  setExit: SetExitCode,
+  argv?: readonly string[],
+): Promise<Command> {
   const program = new Command('headroom')
     .description(
       'Context compression for AI coding agents: fewer input tokens, nothing the model needs lost.',
@@ -57,12 +82,9 @@ Examples:
   $ headroom stats                       what it saved, by day
   $ headroom doctor                      check the set-up`,
     );
-  registerWrap(program, ctx, setExit);
-  registerProxy(program, ctx, setExit);
-  registerStats(program, ctx, setExit);
-  registerDoctor(program, ctx, setExit);
-  registerCompress(program, ctx, setExit);
-  registerMcp(program, ctx, setExit);
+  const names = argv === undefined ? Object.keys(COMMANDS) : commandsFor(argv);
+  const registers = await Promise.all(names.map((name) => COMMANDS[name]?.()));
+  for (const register of registers) register?.(program, ctx, setExit);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
@@ -70,15 +92,24 @@ Examples:
 /** Runs the CLI on argv (without `node` and the script) and returns the exit code. */
 export async function run(argv: readonly string[], ctx: CliContext = processContext()): Promise<number> {
   let exitCode = 0;
-  const program = createProgram(ctx, (code) => {
-    exitCode = code;
-  });
   try {
+    const program = await createProgram(
+      ctx,
+      (code) => {
+        exitCode = code;
+      },
+      argv,
+    );
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
   } catch (error) {
     // Commander has already printed its own one-line message (or the help, or the version).
     if (error instanceof CommanderError) return USAGE_ERRORS.has(error.code) ? 2 : error.exitCode;
+    // Loaded only on failure: the logger brings chalk, which `--version` does not need.
+    const [{ createLogger }, { describeFailure }] = await Promise.all([
+      import('./logger.js'),
+      import('./failure.js'),
+    ]);
     createLogger({ env: ctx.env, streams: ctx.streams }).error(describeFailure(error, ctx.env));
     return error instanceof HeadroomError ? (EXIT_CODES[error.code] ?? 1) : 1;
   }

@@ -25,6 +25,19 @@ const SAMPLE_WINDOW_CHARS = 3 * 1024;
 
 const loaded = new Map<'o200k' | 'cl100k', Encoder>();
 
+/** The tokenizers this process has loaded, in load order: each is a multi-megabyte module. */
+export function loadedTokenizers(): string[] {
+  return [...loaded.keys()];
+}
+
+/**
+ * The most tokens a text can count as in any family, without a tokenizer: a BPE token holds at least
+ * one UTF-8 byte, and Claude's count is o200k's times CLAUDE_FACTOR. Decides small texts at once.
+ */
+export function tokenUpperBound(text: string): number {
+  return Math.ceil(Buffer.byteLength(text) * CLAUDE_FACTOR);
+}
+
 export function tokenizerFamily(model: string): TokenizerFamily {
   const m = model.toLowerCase();
   if (m.includes('claude') || m.startsWith('anthropic')) return 'claude';

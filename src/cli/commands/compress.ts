@@ -2,7 +2,14 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { SavingsProfile } from '../../compress/options.js';
 import { stateDir } from '../../state-dir.js';
-import { classifyInput, compressInput, compressReport, DEFAULT_COUNT_MODEL } from '../compress-input.js';
+import {
+  classifyInput,
+  compressInput,
+  compressReport,
+  DEFAULT_COUNT_MODEL,
+  uncountedPassthrough,
+  uncountedReport,
+} from '../compress-input.js';
 import type { CliContext, SetExitCode } from '../context.js';
 import { atPath } from '../failure.js';
 import { createLogger } from '../logger.js';
@@ -65,11 +72,17 @@ async function runCompress(file: string | undefined, flags: CompressFlags, ctx: 
   }
   const text = await readInput(file, ctx);
   const input = classifyInput(text);
+  const settings = { model: flags.model, profile, ...(minTokens === undefined ? {} : { minTokens }) };
+  // --json states exact counts, so only the one-line report may skip the tokenizer for a tiny output.
+  const passthrough = json ? undefined : uncountedPassthrough(input, settings);
+  if (passthrough !== undefined) {
+    logger.data(text.endsWith('\n') ? text : `${text}\n`);
+    ctx.streams.stderr.write(`${uncountedReport(passthrough)}\n`);
+    return 0;
+  }
   const result = await compressInput(input, {
+    ...settings,
     query: flags.query,
-    model: flags.model,
-    profile,
-    ...(minTokens === undefined ? {} : { minTokens }),
     stateDir: stateDir(ctx.env),
   });
   const { output, tokensBefore, tokensAfter, tokensSaved, ratio, transformsApplied } = result;

@@ -130,15 +130,35 @@ function sessionId(agent: AgentName): string {
   return `${agent}-${stamp}-${randomUUID().slice(0, 8)}`;
 }
 
-/** Spinners only where someone watches a terminal; ora loads only for wrap. */
+/** A proxy start shorter than this shows no spinner: loading ora alone takes 60-100 ms. */
+const SPINNER_AFTER_MS = 400;
+
+/**
+ * Spinners only where someone watches a terminal, and only once the proxy is slow to start: ora is
+ * loaded then, so the usual start does not wait for it.
+ */
 async function withSpinner<T>(logger: Logger, ctx: CliContext, work: () => Promise<T>): Promise<T> {
-  const spinner = logger.interactive
-    ? (await import('ora')).default({ text: 'starting headroom proxy', stream: ctx.streams.stderr }).start()
-    : undefined;
+  const running = work();
+  if (!logger.interactive) return running;
+  let stopped = false;
+  let stop = (): void => {
+    stopped = true;
+  };
+  const timer = setTimeout(() => {
+    import('ora').then(
+      ({ default: ora }) => {
+        if (stopped) return;
+        const spinner = ora({ text: 'starting headroom proxy', stream: ctx.streams.stderr }).start();
+        stop = () => spinner.stop();
+      },
+      () => undefined, // A spinner that cannot load is no reason to stop the agent from starting.
+    );
+  }, SPINNER_AFTER_MS);
   try {
-    return await work();
+    return await running;
   } finally {
-    spinner?.stop();
+    clearTimeout(timer);
+    stop();
   }
 }
 

@@ -1,9 +1,13 @@
+import type { ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
+import spawn from 'cross-spawn';
 import type { CliContext } from '../context.js';
 import type { Logger } from '../logger.js';
 import type { ResumeWatcher } from './resume-hint.js';
 
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+/** An agent told to stop that is still running after this long is killed. */
+const FORCE_KILL_AFTER_MS = 10_000;
 
 function exitCodeFor(signal: string): number {
   const number = (osConstants.signals as Record<string, number | undefined>)[signal];
@@ -25,18 +29,13 @@ export async function superviseAgent(
 ): Promise<number> {
   const stdoutTTY = ctx.streams.stdout.isTTY === true;
   const stderrTTY = ctx.streams.stderr.isTTY === true;
-  const { execa } = await import('execa');
-  const child = execa(executable, args, {
+  // cross-spawn, not execa: the agent starts on the user's critical path, and execa's ~100 modules took
+  // longer to load than the agent to start. cross-spawn runs npm's `.cmd` shims on Windows as execa did.
+  const child = spawn(executable, [...args], {
     env,
-    extendEnv: false,
-    stdin: 'inherit',
-    stdout: stdoutTTY ? 'inherit' : 'pipe',
-    stderr: stderrTTY ? 'inherit' : 'pipe',
-    buffer: false,
-    reject: false,
-    cleanup: true,
-    forceKillAfterDelay: 10_000,
+    stdio: ['inherit', stdoutTTY ? 'inherit' : 'pipe', stderrTTY ? 'inherit' : 'pipe'],
   });
+  const ended = childEnd(child);
   for (const [from, to] of [
     [child.stdout, ctx.streams.stdout],
     [child.stderr, ctx.streams.stderr],
@@ -54,22 +53,40 @@ export async function superviseAgent(
       if (signal === 'SIGINT' && terminalSigint) return;
       forwarded ??= signal;
       child.kill(signal);
+      setTimeout(() => child.kill('SIGKILL'), FORCE_KILL_AFTER_MS).unref();
     };
     process.on(signal, handler);
     return [signal, handler] as const;
   });
+  // If headroom itself exits first (an uncaught error), the agent does not outlive it.
+  const killOnExit = (): void => {
+    child.kill('SIGTERM');
+  };
+  process.on('exit', killOnExit);
   try {
-    const result = await child;
-    if (result.signal !== undefined) return exitCodeFor(result.signal);
-    if (result.exitCode === undefined) {
-      logger.error(`could not start ${executable}: ${result.shortMessage}`);
+    const result = await ended;
+    if ('error' in result) {
+      logger.error(`could not start ${executable}: ${result.error.message}`);
       return 126;
     }
+    if (result.signal !== null) return exitCodeFor(result.signal);
     // An agent that exits 0 after being told to stop still stopped because of the signal.
-    if (result.exitCode === 0 && forwarded !== undefined && forwarded !== 'SIGHUP')
-      return exitCodeFor(forwarded);
-    return result.exitCode;
+    if (result.code === 0 && forwarded !== undefined && forwarded !== 'SIGHUP') return exitCodeFor(forwarded);
+    return result.code ?? 1;
   } finally {
+    process.off('exit', killOnExit);
     for (const [signal, handler] of handlers) process.off(signal, handler);
   }
+}
+
+type ChildEnd =
+  | { readonly error: Error }
+  | { readonly code: number | null; readonly signal: NodeJS.Signals | null };
+
+/** How the agent ended: its exit once its output is drained, or why it could not start. */
+function childEnd(child: ChildProcess): Promise<ChildEnd> {
+  return new Promise((resolve) => {
+    child.once('error', (error) => resolve({ error }));
+    child.once('close', (code, signal) => resolve({ code, signal }));
+  });
 }
