@@ -23,7 +23,5 @@ export function formatMoney(value: number, unpricedModels: readonly string[], re
   return unpricedModels.length > 0 ? `${formatUsd(value)}*` : formatUsd(value);
 }
 
-/** `1 request`, `2 requests`. */
-export function countOf(n: number, noun: string): string {
-  return `${formatInt(n)} ${noun}${n === 1 ? '' : 's'}`;
-}
+/** `1 request`, `2 requests`: the core's wording, one helper for both. */
+export { countOf } from '../compress/compressors/line-tools.js';
