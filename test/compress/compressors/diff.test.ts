@@ -151,6 +151,62 @@ describe('diffCompressor.lines', () => {
     expect(kept).toContain('+  row(480, newFormat(480), { currency: "JPY" });');
   });
 
+  it('keeps the first lines of the body a named line opens, up to the end of its block', () => {
+    /** A new file: `before` filler lines, `unit`, then filler again, all added. */
+    const newFile = (path: string, unit: readonly string[]) => {
+      const filler = (from: number) =>
+        Array.from({ length: 30 }, (_, i) => `+exports.helper${from + i} = ${from + i};`);
+      const body = [...filler(0), ...unit.map((l) => `+${l}`), ...filler(30)];
+      return [
+        `diff --git a/${path} b/${path}`,
+        'new file mode 100644',
+        '--- /dev/null',
+        `+++ b/${path}`,
+        `@@ -0,0 +1,${body.length} @@`,
+        ...body,
+      ];
+    };
+    const js = newFile('lib/route.js', [
+      'Route.prototype.dispatch = function(req, res, done){',
+      '  var method = req.method.toLowerCase();',
+      '',
+      "  if (method === 'head' && !this.methods['head']) {",
+      "    method = 'get';",
+      '  }',
+      '};',
+      'Route.prototype.all = function(){',
+    ]);
+    const question = 'how does Route.prototype.dispatch treat HEAD requests?';
+    const kept = keptLines(js, plan(js, question, { maxDiffChangedLines: 10 }));
+    const at = kept.indexOf('+Route.prototype.dispatch = function(req, res, done){');
+    expect(kept.slice(at + 1, at + 7)).toEqual([
+      '+  var method = req.method.toLowerCase();',
+      '+',
+      "+  if (method === 'head' && !this.methods['head']) {",
+      "+    method = 'get';",
+      '+  }',
+      '+};',
+    ]);
+    // The body ends where its block closes.
+    expect(kept).not.toContain('+Route.prototype.all = function(){');
+
+    const py = newFile('app/route.py', [
+      'def dispatch(self, req):',
+      '    method = req.method.lower()',
+      "    if method == 'head':",
+      "        method = 'get'",
+      'def options(self):',
+    ]);
+    const pyKept = keptLines(py, plan(py, 'what does dispatch do with head?', { maxDiffChangedLines: 10 }));
+    const pyAt = pyKept.indexOf('+def dispatch(self, req):');
+    expect(pyKept.slice(pyAt + 1, pyAt + 4)).toEqual([
+      '+    method = req.method.lower()',
+      "+    if method == 'head':",
+      "+        method = 'get'",
+    ]);
+    expect(pyKept).not.toContain('+def options(self):');
+  });
+
   it('keeps commit headers and messages of git log -p output', () => {
     const lines = gitLogP(12);
     const kept = keptLines(lines, plan(lines));

@@ -2,7 +2,8 @@
  * The enclosing unit of a kept diff line: the headers of the blocks it sits in (`for (…) {`, and a
  * declaration spread over lines: `export function f<`, its type parameters, `>(`, its parameters,
  * `): T {`), read from the lines of the same side of the hunk. A kept `Math.min(…)` line is little use
- * without the signature that says what its names are.
+ * without the signature that says what its names are, and a kept signature little use without the
+ * first lines of the body it opens.
  */
 
 /** Lines a multi-line header may span; a longer run is not a header. */
@@ -75,5 +76,33 @@ export function enclosingHeaders(side: readonly string[], at: number): number[] 
     for (let k = start; k <= j; k++) out.push(k);
     j = start;
   }
+  return out;
+}
+
+/**
+ * Indexes (into `side`, as for `enclosingHeaders`) of the body the line at `at` opens, when it opens one
+ * (a `{` it leaves open, or a Python `:`): the lines after it up to the one that closes the block (or the
+ * next line no deeper than it), at most `max` of them, without trailing blank lines.
+ */
+export function openedBody(side: readonly string[], at: number, max: number): number[] {
+  const text = side[at]!;
+  let depth = braceBalance(text);
+  const byIndent = depth <= 0 && /:\s*(?:#.*)?$/.test(text);
+  if (depth <= 0 && !byIndent) return [];
+  const indent = indentOf(text);
+  const out: number[] = [];
+  for (let j = at + 1; j < side.length && out.length < max; j++) {
+    const line = side[j]!;
+    if (line.trim() === '') {
+      out.push(j);
+      continue;
+    }
+    if (byIndent && indentOf(line) <= indent) break;
+    out.push(j);
+    if (byIndent) continue;
+    depth += braceBalance(line);
+    if (depth <= 0) break;
+  }
+  while (out.length > 0 && side[out[out.length - 1]!]!.trim() === '') out.pop();
   return out;
 }

@@ -2,7 +2,7 @@ import { formatCount, isErrorText, queryScorer } from '../../signals.js';
 import type { Compressor, CompressorContext, LinePlan } from '../../types.js';
 import { countKept, countOf, keepShortRuns, MIN_OMITTED, queryHits } from '../line-tools.js';
 import { namedFirst } from '../named-first.js';
-import { enclosingHeaders } from './enclosing.js';
+import { enclosingHeaders, openedBody } from './enclosing.js';
 
 const OTHER = 0;
 const COMMIT = 1;
@@ -356,9 +356,17 @@ const HIT_SHARE = 0.1;
 /** The most lines kept to show what encloses kept lines that the question does not name. */
 const ENCLOSING_SHARE = 0.25;
 
+/** Lines of the body a named line opens (`+Route.prototype.dispatch = function(…){`) kept with it. */
+const MAX_BODY = 12;
+
+/** The most lines kept, over all named lines, to show the bodies they open. */
+const BODY_SHARE = 0.1;
+
 /**
  * The declaration and block headers around kept lines (see `enclosingHeaders`): always for lines the
- * question names, for other kept changes while a quarter of the changed-line budget lasts.
+ * question names, for other kept changes while a quarter of the changed-line budget lasts. A named line
+ * that opens a definition or block also brings the first lines of its body (see `openedBody`) while a
+ * tenth of the budget lasts: the question names the signature, the answer is in what follows it.
  */
 function keepEnclosingUnits(
   lines: readonly string[],
@@ -370,6 +378,7 @@ function keepEnclosingUnits(
   maxChanged: number,
 ): void {
   let room = Math.max(20, Math.floor(maxChanged * ENCLOSING_SHARE));
+  let bodyRoom = Math.max(2 * MAX_BODY, Math.floor(maxChanged * BODY_SHARE));
   const visit = (h: Hunk, named: boolean) => {
     // Each side of the hunk as its own text: context with the added lines, or with the removed ones.
     for (const removedSide of [false, true]) {
@@ -381,6 +390,13 @@ function keepEnclosingUnits(
       const side = index.map((i) => lines[i]!.slice(1));
       index.forEach((i, at) => {
         if (!keep[i] || kinds[i] !== (removedSide ? REMOVED : ADDED) || hitLines.has(i) !== named) return;
+        if (named)
+          for (const k of openedBody(side, at, MAX_BODY)) {
+            const line = index[k]!;
+            if (keep[line] || bodyRoom <= 0) continue;
+            keep[line] = true;
+            bodyRoom -= 1;
+          }
         for (const k of enclosingHeaders(side, at)) {
           const line = index[k]!;
           if (keep[line]) continue;
