@@ -25,11 +25,8 @@ export function createCallRecorder(options: ResolvedProxyOptions): CallRecorder 
   return {
     complete(entry) {
       collector.record(entry);
-      try {
-        options.onRequest?.(entry);
-      } catch {
-        // A caller's hook must not break the proxy or the app.
-      }
+      // Guarded where options are resolved: a caller's hook that throws breaks nothing.
+      options.onRequest?.(entry);
       if (options.ledger) ledger.append(entry);
     },
     recordOther: collector.recordOther,

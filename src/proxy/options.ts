@@ -165,8 +165,20 @@ export function resolveProxyOptions(options: ProxyOptions = {}): ResolvedProxyOp
     memoBytes: positive('memoBytes', options.memoBytes, DEFAULT_MEMO_BYTES),
     storeMaxBytes: positive('store.maxBytes', options.store?.maxBytes, DEFAULT_STORE_MAX_BYTES),
     storeTtlMs: positive('store.ttlMs', options.store?.ttlMs, DEFAULT_STORE_TTL_MS),
-    onRequest: options.onRequest,
-    log: options.log,
+    onRequest: guarded(options.onRequest),
+    log: guarded(options.log),
+  };
+}
+
+/** A caller's callback that throws must never take the proxy (or the app it runs in) down with it. */
+function guarded<A>(callback: ((arg: A) => void) | undefined): ((arg: A) => void) | undefined {
+  if (callback === undefined) return undefined;
+  return function guardedCallback(arg: A): void {
+    try {
+      callback(arg);
+    } catch {
+      // The line or entry is lost; the request it describes is not.
+    }
   };
 }
 

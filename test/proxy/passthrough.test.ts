@@ -1,4 +1,7 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import Anthropic from '@anthropic-ai/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -245,6 +248,31 @@ describe('failing open', () => {
     expect(String((error as Error).message)).toMatch(/could not reach/);
     const [entry] = await h.waitForEntries(1);
     expect(entry!.status).toBe(502);
+  });
+
+  it("keeps serving when the caller's onRequest and log callbacks throw", async () => {
+    let calls = 0;
+    // A ledger that cannot be written makes the proxy log, from a file-system callback.
+    const stateDir = await mkdtemp(join(tmpdir(), 'headroom-throwing-'));
+    await mkdir(join(stateDir, 'ledger.jsonl'));
+    const h = await setup({
+      proxy: {
+        stateDir,
+        onRequest() {
+          calls += 1;
+          throw new Error('a broken callback');
+        },
+        log() {
+          throw new Error('a broken logger');
+        },
+      },
+    });
+    const body = JSON.stringify({ model: 'm', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] });
+    for (let i = 0; i < 2; i++) expect((await post(h.proxy.url, body)).status).toBe(200);
+    await h.waitForEntries(2);
+    expect(calls).toBe(2);
+    expect((await fetch(`${h.proxy.url}/health`)).status).toBe(200);
+    await rm(stateDir, { recursive: true, force: true });
   });
 });
 
