@@ -216,11 +216,15 @@ export async function agentVersion(executable: string, env: NodeJS.ProcessEnv): 
   return line?.trim();
 }
 
+/** Where Codex keeps its config and sessions: `$CODEX_HOME`, else `~/.codex`. */
+export function codexHome(env: NodeJS.ProcessEnv): string {
+  return env.CODEX_HOME ?? path.join(env.HOME ?? homedir(), '.codex');
+}
+
 /** The user's Codex config.toml text (`$CODEX_HOME/config.toml`, else `~/.codex/config.toml`). */
 export async function readCodexConfig(env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  const home = env.CODEX_HOME ?? path.join(env.HOME ?? homedir(), '.codex');
   try {
-    return await readFile(path.join(home, 'config.toml'), 'utf8');
+    return await readFile(path.join(codexHome(env), 'config.toml'), 'utf8');
   } catch {
     return undefined;
   }

@@ -21,7 +21,8 @@ import { createLogger, type Logger } from '../logger.js';
 import { withSharedProxyFlags } from '../proxy-flags.js';
 import { renderSummary } from '../summary.js';
 import { openProxySession, type ProxySession } from '../wrap/proxy-session.js';
-import { resumeWatcher } from '../wrap/resume-hint.js';
+import { resumeWatcher, wrappedResume } from '../wrap/resume-hint.js';
+import { sessionFromStore } from '../wrap/session-store.js';
 import {
   DEFAULT_BASH_BUDGET,
   DEFAULT_READ_BUDGET,
@@ -116,13 +117,30 @@ async function wrap(agentArg: string, rawArgs: string[], flags: WrapFlags, ctx: 
   }
 
   const resume = resumeWatcher(agent);
+  const launchedAt = Date.now();
   const exitCode = await superviseAgent(executable, plan.args, plan.env, ctx, logger, resume);
   const stats = await proxy.close();
 
   if (flags.summary) logger.info(sessionSummary(agent, flags, settings, proxy, stats, dir, logger));
-  const wrapped = resume.wrapped();
+  const wrapped = resume.wrapped() ?? (await resumeFromStore(agent, settings, plan.env, ctx, launchedAt));
   if (wrapped !== undefined) logger.info(`headroom: to resume through headroom, run: ${wrapped}`);
   return exitCode;
+}
+
+/**
+ * On a terminal the agent's own resume hint goes straight to the screen, so the session it used is looked
+ * up in its own store instead (see session-store.ts).
+ */
+async function resumeFromStore(
+  agent: AgentName,
+  settings: WrapSettings,
+  env: NodeJS.ProcessEnv,
+  ctx: CliContext,
+  since: number,
+): Promise<string | undefined> {
+  if (ctx.streams.stdout.isTTY !== true) return undefined;
+  const id = await sessionFromStore({ agent, args: settings.agentArgs, env, cwd: process.cwd(), since });
+  return id === undefined ? undefined : wrappedResume(agent, id);
 }
 
 function sessionId(agent: AgentName): string {

@@ -32,4 +32,11 @@ export function resumeWatcher(agent: AgentName) {
   };
 }
 
+/** How to resume an agent's session `id` through headroom. */
+export function wrappedResume(agent: AgentName, id: string): string | undefined {
+  if (agent === 'claude') return `headroom wrap claude --resume ${id}`;
+  if (agent === 'codex') return `headroom wrap codex resume ${id}`;
+  return undefined;
+}
+
 export type ResumeWatcher = ReturnType<typeof resumeWatcher>;
