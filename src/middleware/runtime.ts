@@ -5,7 +5,7 @@ import { guessAgent } from '../proxy/agent.js';
 import { createCallRecorder } from '../proxy/call-recorder.js';
 import { type BodyOutcome, createBodyCompressor } from '../proxy/compress-body.js';
 import { ledgerEntry } from '../proxy/ledger-entry.js';
-import { type ProxyOptions, resolveProxyOptions } from '../proxy/options.js';
+import { type ProxyOptions, resolveProxyOptions, storeOptionsOf } from '../proxy/options.js';
 import { anthropicProvider } from '../proxy/providers/anthropic.js';
 import { openaiProvider } from '../proxy/providers/openai.js';
 import type { Provider } from '../proxy/providers/provider.js';
@@ -130,11 +130,7 @@ export function createMiddlewareRuntime(input: HeadroomMiddlewareOptions = {}) {
       );
     }
   });
-  const store = createFileStore({
-    stateDir: options.stateDir,
-    maxBytes: options.storeMaxBytes,
-    ttlMs: options.storeTtlMs,
-  });
+  const store = createFileStore(storeOptionsOf(options));
   // In-process: the app's own event loop compresses (no worker threads to start, nothing to close).
   const compressBody = createBodyCompressor({ options, store });
   const recorder = createCallRecorder(options);

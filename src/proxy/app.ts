@@ -17,6 +17,7 @@ import {
   type ProxyOptions,
   type ResolvedProxyOptions,
   resolveProxyOptions,
+  storeOptionsOf,
   withoutCredentials,
 } from './options.js';
 import { createRelay } from './relay.js';
@@ -121,13 +122,7 @@ export function createProxyRuntime(input: ProxyOptions = {}, deps: ProxyDeps = {
   const agents = createUpstreamAgents();
   const recorder = createCallRecorder(options);
   const { complete } = recorder;
-  const store =
-    deps.store ??
-    createFileStore({
-      stateDir: options.stateDir,
-      maxBytes: options.storeMaxBytes,
-      ttlMs: options.storeTtlMs,
-    });
+  const store = deps.store ?? createFileStore(storeOptionsOf(options));
   const pool =
     options.optimize && !deps.compress && !deps.store
       ? createCompressPool({

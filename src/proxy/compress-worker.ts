@@ -5,6 +5,7 @@ import { createFileStore } from '../store/file-store.js';
 import { tokenCounter } from '../tokens/count.js';
 import { type BodyJob, runBodyJob } from './body-job.js';
 import type { WorkerConfig, WorkerReply } from './compress-pool.js';
+import { storeOptionsOf } from './options.js';
 import { createPersistedOutputs } from './persisted-output.js';
 
 /**
@@ -13,11 +14,7 @@ import { createPersistedOutputs } from './persisted-output.js';
  */
 const config = workerData as WorkerConfig;
 const memo = createBlockMemo(config.memoBytes);
-const store = createFileStore({
-  stateDir: config.stateDir,
-  maxBytes: config.storeMaxBytes,
-  ttlMs: config.storeTtlMs,
-});
+const store = createFileStore(storeOptionsOf(config));
 const persisted = config.claudeConfigDir ? createPersistedOutputs(config.claudeConfigDir) : undefined;
 const port = parentPort!;
 const reply = (message: WorkerReply): void => port.postMessage(message);

@@ -3,7 +3,7 @@ import type { CompressOptions } from '../compress/options.js';
 import { describeValue, HeadroomError } from '../errors.js';
 import type { LedgerEntry } from '../ledger/entry.js';
 import { stateDir as defaultStateDir } from '../state-dir.js';
-import { DEFAULT_STORE_MAX_BYTES, DEFAULT_STORE_TTL_MS } from '../store/file-store.js';
+import { DEFAULT_STORE_MAX_BYTES, DEFAULT_STORE_TTL_MS, type FileStoreOptions } from '../store/file-store.js';
 import { DEFAULT_UPSTREAM_TIMEOUTS, type UpstreamTimeouts } from './forward.js';
 
 /** Options of `startProxy()` / `createProxyApp()`; all optional. */
@@ -203,4 +203,16 @@ export function withoutCredentials(url: string | URL): string {
   shown.username = '';
   shown.password = '';
   return shown.href;
+}
+
+/**
+ * The file store's settings from the proxy's resolved options (or a worker's copy of them): the proxy, its
+ * compression workers and the app middleware open the same store the same way.
+ */
+export function storeOptionsOf(o: {
+  readonly stateDir: string;
+  readonly storeMaxBytes: number;
+  readonly storeTtlMs: number;
+}): FileStoreOptions {
+  return { stateDir: o.stateDir, maxBytes: o.storeMaxBytes, ttlMs: o.storeTtlMs };
 }
