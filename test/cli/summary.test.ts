@@ -1,15 +1,13 @@
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import { renderSummary } from '../../src/cli/summary.js';
-import { Savings } from '../../src/ledger/savings.js';
+import { summarize } from '../../src/ledger/savings.js';
 import { entry } from '../helpers/ledger-entries.js';
 
 const color = new Chalk({ level: 0 });
 
 function summaryOf(...entries: ReturnType<typeof entry>[]): string {
-  const savings = new Savings();
-  for (const e of entries) savings.add(e);
-  return renderSummary({ agent: 'claude', totals: savings.totals(), optimize: true, ledger: '/l', color });
+  return renderSummary({ agent: 'claude', totals: summarize(entries), optimize: true, ledger: '/l', color });
 }
 
 describe('the wrap summary', () => {
