@@ -7,6 +7,7 @@ import { type BodyJob, runBodyJob } from './body-job.js';
 import type { WorkerConfig, WorkerReply } from './compress-pool.js';
 import { storeOptionsOf } from './options.js';
 import { createPersistedOutputs } from './persisted-output.js';
+import { createPrefixReuse } from './prefix-reuse.js';
 
 /**
  * A compression worker: runs body jobs off the proxy's event loop, with its own block memo (the pool
@@ -16,6 +17,7 @@ const config = workerData as WorkerConfig;
 const memo = createBlockMemo(config.memoBytes);
 const store = createFileStore(storeOptionsOf(config));
 const persisted = config.claudeConfigDir ? createPersistedOutputs(config.claudeConfigDir) : undefined;
+const conversations = createPrefixReuse();
 const port = parentPort!;
 const reply = (message: WorkerReply): void => port.postMessage(message);
 
@@ -30,6 +32,7 @@ port.on('message', (message: { id: number; job: BodyJob }) => {
     compress: compressMessages,
     memo,
     store,
+    conversations,
     ...(persisted ? { persisted } : {}),
   }).then(
     ({ outcome, learned }) => {
