@@ -36,6 +36,7 @@ const CLOSE_ARRAY = 0x5d;
 const COMMA = 0x2c;
 const COLON = 0x3a;
 const QUOTE = 0x22;
+const CLOSERS = new Set([CLOSE_OBJECT, CLOSE_ARRAY, QUOTE]);
 
 function parseSlice(buf: Buffer, start: number, end: number): unknown {
   return JSON.parse(utf8.decode(buf.subarray(start, end)));
@@ -68,13 +69,14 @@ export function readLayout(buf: Buffer, previous?: BodyLayout, shared = 0): Body
 /** How many of `previous`'s conversation elements lie wholly in the first `shared` bytes. */
 function reusableElements(previous: BodyLayout | undefined, shared: number): number {
   if (!previous || previous.array < 0) return 0;
-  const { elements } = previous;
-  // The byte after an element is shared too, so a number or literal cannot have grown.
+  const { elements, raw } = previous;
+  // An object, array or string ends at its closing byte; a number or literal could go on in the next one.
+  const within = (e: Span) => e.end < shared || (e.end === shared && CLOSERS.has(raw[e.end - 1]!));
   let lo = 0;
   let hi = elements.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (elements[mid]!.end < shared) lo = mid + 1;
+    if (within(elements[mid]!)) lo = mid + 1;
     else hi = mid;
   }
   return lo;

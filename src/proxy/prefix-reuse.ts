@@ -45,6 +45,8 @@ interface RestCount {
 /** One request being read, with what it reuses from the previous turn. */
 export interface Reading {
   readonly parsed: ParsedBody | UnparsedReason;
+  /** How many conversation elements were taken from the previous turn as they were. */
+  readonly reused: number;
   /**
    * Tokens of everything outside the conversation and the model (system prompt, tools), counted by
    * `count` unless the previous turn counted the very same values for the same model.
@@ -129,6 +131,7 @@ function reading(
 
   return {
     parsed,
+    reused,
     async restTokens(model, count) {
       // Cached only when the conversation member is the one left out of the count (the provider's target).
       const target =
