@@ -95,13 +95,13 @@ function recording(memo: BlockMemo): { memo: BlockMemo; learned: [string, MemoEn
   return {
     learned,
     memo: {
+      // Digests and counts are the memo's own: without them every turn would hash every block again.
+      ...memo,
       get: (key) => memo.get(key),
       set(key, entry) {
         learned.push([key, entry]);
         memo.set(key, entry);
       },
-      getCount: (key) => memo.getCount(key),
-      setCount: (key, tokens) => memo.setCount(key, tokens),
     },
   };
 }

@@ -51,6 +51,19 @@ function declaredLength(req: IncomingMessage): number | undefined {
   return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
 }
 
+/**
+ * Bodies from this size on are gathered in shared memory: a compression worker then reads the very bytes
+ * this thread holds instead of a copy (agents resend megabytes of conversation on every turn).
+ */
+const SHARED_BODY_BYTES = 64 * 1024;
+
+function sharedCopy(parts: readonly Buffer[], size: number): Buffer {
+  const out = Buffer.from(new SharedArrayBuffer(size));
+  let at = 0;
+  for (const part of parts) at += part.copy(out, at);
+  return out;
+}
+
 /** Reads the body unless it is bigger than compression could handle in time; then it is streamed on. */
 function readBody(req: IncomingMessage): Promise<RequestBody> {
   const declared = declaredLength(req) ?? 0;
@@ -68,7 +81,8 @@ function readBody(req: IncomingMessage): Promise<RequestBody> {
         resolve({ head: parts, rest: req });
       }
     };
-    const onEnd = (): void => resolve(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+    const onEnd = (): void =>
+      resolve(size >= SHARED_BODY_BYTES ? sharedCopy(parts, size) : Buffer.concat(parts));
     req.on('data', onData);
     req.once('end', onEnd);
     req.once('error', reject);
