@@ -15,6 +15,8 @@ import type { ProviderName } from './providers/provider.js';
 
 /** Heap a kept turn may cost in all: a few long conversations per worker. */
 const DEFAULT_MAX_BYTES = 48 * 1024 * 1024;
+/** How far into a body its conversation array is looked for. */
+const AFFINITY_SEARCH_BYTES = 64 * 1024;
 /** Turns kept per conversation key: a main agent and its side requests can share their first bytes. */
 const TURNS_PER_KEY = 3;
 /** Parsed values and output bytes cost about twice the body's own bytes on the heap. */
@@ -70,10 +72,12 @@ const asBuffer = (raw: Uint8Array): Buffer =>
  * turn. Also picks the compression worker, so each turn meets the memo and the turns of the last.
  */
 export function conversationAffinity(raw: Uint8Array): number {
+  // Agents put the conversation near the top (Codex: after the model; Claude Code: first); looking only there
+  // keeps a body without one key from being searched end to end for it (megabytes, on every turn).
   const buf = asBuffer(raw);
-  let at = buf.indexOf('"messages"');
-  if (at < 0) at = buf.indexOf('"input"');
-  if (at < 0) at = 0;
+  const head = buf.subarray(0, AFFINITY_SEARCH_BYTES);
+  const found = [head.indexOf('"messages"'), head.indexOf('"input"')].filter((i) => i >= 0);
+  const at = found.length > 0 ? Math.min(...found) : 0;
   let h = 0x811c9dc5;
   const end = Math.min(buf.length, at + 2048);
   for (let i = at; i < end; i += 1) h = Math.imul(h ^ buf[i]!, 0x01000193);
