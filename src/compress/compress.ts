@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { HeadroomError } from '../errors.js';
 import { tokenCounter } from '../tokens/count.js';
 import { memoKey } from './hash.js';
@@ -68,9 +69,15 @@ async function counterFor(model: string, memo: BlockMemo | undefined) {
     if (text.length < COUNT_MEMO_MIN) return memo?.countShort?.(model, text, rawCount) ?? rawCount(text);
     let n = local.get(text);
     if (n !== undefined) return n;
-    const key = memo ? memoKey(['count', model, digestOf(text)]) : '';
-    n = memo?.getCount(key) ?? rawCount(text);
-    memo?.setCount(key, n);
+    if (memo) {
+      // The digest already names the text; a plain key saves hashing it again on every turn.
+      const key = `count\u0000${model}\u0000${digestOf(text)}`;
+      n = memo.getCount(key);
+      if (n === undefined) {
+        n = rawCount(text);
+        memo.setCount(key, n);
+      }
+    } else n = rawCount(text);
     local.set(text, n);
     return n;
   };
@@ -94,6 +101,31 @@ export async function countRequestTokens(value: unknown, model: string, memo?: B
   return tokens;
 }
 
+/** What a block's decision takes from the user's question. */
+interface Asked {
+  readonly query: Query;
+  readonly analysis: boolean;
+  readonly readAll: boolean;
+}
+
+/**
+ * Questions already read: an agent makes many tool calls per question and resends them all every turn, so
+ * each question is read once, not once per block per turn. Bounded by the characters it holds.
+ */
+const ASKED = new LRUCache<string, Asked>({
+  maxSize: 4 * 1024 * 1024,
+  sizeCalculation: (_asked, text) => text.length + 64,
+});
+
+function askedIn(text: string): Asked {
+  let asked = ASKED.get(text);
+  if (!asked) {
+    asked = { query: extractQuery(text), analysis: isAnalysisRequest(text), readAll: isReadAllRequest(text) };
+    ASKED.set(text, asked);
+  }
+  return asked;
+}
+
 /** What a block's decision depends on besides its text, and the memo key naming all of it. */
 interface BlockContext {
   readonly query: Query;
@@ -110,9 +142,10 @@ function blockContext(
   fingerprint: string,
   digestOf: ((text: string) => string) | undefined,
 ): BlockContext {
-  const query = extractQuery(slot.userText);
-  const readAll = resolved.protectAnalysisContext && isReadAllRequest(slot.userText);
-  const analysis = readAll || (resolved.protectAnalysisContext && isAnalysisRequest(slot.userText));
+  const asked = askedIn(slot.userText);
+  const { query } = asked;
+  const readAll = resolved.protectAnalysisContext && asked.readAll;
+  const analysis = readAll || (resolved.protectAnalysisContext && asked.analysis);
   const persisted = resolved.claudeBudget ? resolved.persistedOutputs?.get(slot.text) : undefined;
   const key = digestOf
     ? memoKey([

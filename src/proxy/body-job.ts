@@ -4,10 +4,11 @@ import type { BlockMemo, MemoEntry } from '../compress/memo.js';
 import type { CompressOptions } from '../compress/options.js';
 import { HeadroomError } from '../errors.js';
 import type { FileStore } from '../store/file-store.js';
-import { diffJson, spliceJson } from './json-splice.js';
+import { diffJson, type JsonChange, spliceJson } from './json-splice.js';
+import type { ParsedBody } from './parse-body.js';
 import type { PersistedOutputs } from './persisted-output.js';
-import { providerNamed } from './providers/index.js';
-import type { CompressTarget, ProviderName } from './providers/provider.js';
+import { type PrefixReuse, readAfresh } from './prefix-reuse.js';
+import type { ProviderName } from './providers/provider.js';
 
 /** Why a model call's body went upstream exactly as the client sent it. */
 export type PassthroughReason =
@@ -67,34 +68,8 @@ export interface JobEnv {
   readonly store: FileStore;
   /** Claude budget mode: the saved Bash outputs behind `<persisted-output>` previews (absent when off). */
   readonly persisted?: PersistedOutputs;
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-/** The parsed parts of a model call's body that compression works on. */
-export interface ParsedBody {
-  readonly model: string;
-  readonly target: CompressTarget;
-  /** The whole body, for counting what goes out as it came (system prompt, tool definitions). */
-  readonly fields: Readonly<Record<string, unknown>>;
-}
-
-/** Parses a body and finds its conversation; a reason instead when it cannot be compressed. */
-export function parseBody(
-  raw: Uint8Array,
-  provider: ProviderName,
-  path: string,
-): ParsedBody | PassthroughReason {
-  let body: unknown;
-  try {
-    body = JSON.parse(utf8.decode(raw));
-  } catch {
-    return 'unparseable-body';
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'unknown-shape';
-  const fields = body as Record<string, unknown>;
-  const model = typeof fields.model === 'string' && fields.model !== '' ? fields.model : 'unknown';
-  return { model, target: providerNamed(provider).target(path, fields), fields };
+  /** Earlier turns of conversations, so a body is read and spliced only where it is new. */
+  readonly conversations?: PrefixReuse;
 }
 
 export const passthrough = (
@@ -120,13 +95,13 @@ function recording(memo: BlockMemo): { memo: BlockMemo; learned: [string, MemoEn
   return {
     learned,
     memo: {
+      // Digests and counts are the memo's own: without them every turn would hash every block again.
+      ...memo,
       get: (key) => memo.get(key),
       set(key, entry) {
         learned.push([key, entry]);
         memo.set(key, entry);
       },
-      getCount: (key) => memo.getCount(key),
-      setCount: (key, tokens) => memo.setCount(key, tokens),
     },
   };
 }
@@ -168,6 +143,7 @@ export async function release(
   store: FileStore,
   replay: (leaveRaw: ReadonlySet<string>) => Planned,
   extra: { compressionMs: number; blocksKeptRaw?: Partial<Record<BlockFailure, number>> },
+  splice: (changes: readonly JsonChange[]) => Buffer | undefined = (changes) => spliceJson(raw, changes),
 ): Promise<BodyOutcome> {
   const { model, target } = parsed;
   let planned = plan;
@@ -187,7 +163,7 @@ export async function release(
   const changes = diffJson(target.messages, planned.messages, [target.field]);
   if (changes.length === 0)
     return passthrough(raw, model, reasonWhenUnchanged, { ...counted, ...blocksKeptRaw });
-  const spliced = spliceJson(raw, changes);
+  const spliced = splice(changes);
   if (!spliced) return passthrough(raw, model, 'splice-failed', counted);
   return {
     body: spliced,
@@ -226,7 +202,8 @@ export function replayPlan(
  */
 export async function runBodyJob(job: BodyJob, env: JobEnv): Promise<JobResult> {
   const { raw } = job;
-  const parsed = parseBody(raw, job.provider, job.path);
+  const reading = (env.conversations?.read ?? readAfresh)(raw, job.provider, job.path);
+  const { parsed } = reading;
   if (typeof parsed === 'string') return { outcome: passthrough(raw, 'unknown', parsed), learned: [] };
   const { model, target } = parsed;
   if ('reason' in target) return { outcome: passthrough(raw, model, target.reason), learned: [] };
@@ -267,14 +244,14 @@ export async function runBodyJob(job: BodyJob, env: JobEnv): Promise<JobResult> 
         compressionMs: elapsed(),
         ...(plan.unknown > 0 ? { blocksKeptRaw: { 'compression-error': plan.unknown } } : {}),
       },
+      reading.splice,
     );
+    reading.remember();
     return { outcome, learned };
   }
   // Whole requests are counted: system prompt and tool definitions go out as they came, but are billed.
-  const rest = await countRequestTokens(
-    { ...parsed.fields, [target.field]: undefined, model: undefined },
-    model,
-    env.memo,
+  const rest = await reading.restTokens(model, () =>
+    countRequestTokens({ ...parsed.fields, [target.field]: undefined, model: undefined }, model, env.memo),
   );
   const tokensBefore = result.tokensBefore + rest;
   const plan: Planned = {
@@ -296,6 +273,8 @@ export async function runBodyJob(job: BodyJob, env: JobEnv): Promise<JobResult> 
       return { ...replayed, tokensBefore, tokensAfter: tokensBefore - saved };
     },
     { compressionMs: elapsed() },
+    reading.splice,
   );
+  reading.remember();
   return { outcome, learned };
 }

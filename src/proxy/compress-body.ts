@@ -12,8 +12,6 @@ import {
   type BodyOutcome,
   type CompressFn,
   type JobResult,
-  type ParsedBody,
-  parseBody,
   passthrough,
   release,
   replayPlan,
@@ -21,7 +19,9 @@ import {
 } from './body-job.js';
 import type { CompressPool } from './compress-pool.js';
 import type { ResolvedProxyOptions } from './options.js';
+import { type ParsedBody, parseBody } from './parse-body.js';
 import { createPersistedOutputs, isPreview, type PersistedOutputs } from './persisted-output.js';
+import { conversationAffinity, createPrefixReuse } from './prefix-reuse.js';
 import type { Provider } from './providers/provider.js';
 
 export type { BlockFailure, BodyOutcome, CompressFn, PassthroughReason } from './body-job.js';
@@ -70,21 +70,6 @@ function withDeadline<T>(work: Promise<T>, ms: number): Promise<T | typeof DEADL
 }
 
 /**
- * Which worker a body goes to: a hash of the first bytes of its conversation, so every turn of one
- * conversation meets the memo that holds its earlier blocks.
- */
-export function conversationAffinity(raw: Uint8Array): number {
-  const buf = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-  let at = buf.indexOf('"messages"');
-  if (at < 0) at = buf.indexOf('"input"');
-  if (at < 0) at = 0;
-  let h = 0x811c9dc5;
-  const end = Math.min(buf.length, at + 2048);
-  for (let i = at; i < end; i += 1) h = Math.imul(h ^ buf[i]!, 0x01000193);
-  return h >>> 0;
-}
-
-/**
  * True when some block could reach the compression threshold (or, in Claude budget mode, is a saved
  * output's preview to show in view). Decided without a tokenizer from an upper bound (a BPE token is at
  * least one UTF-8 byte), so a fresh proxy answers such requests at once.
@@ -124,6 +109,8 @@ export function createBodyCompressor(deps: BodyCompressorDeps): BodyCompressor {
   const compress = deps.compress ?? compressMessages;
   // In-process, the job's own memo is the one replayed; with workers, a mirror of what they decided.
   const mirror: BlockMemo = createBlockMemo(pool ? MIRROR_MEMO_BYTES : undefined);
+  // In-process, earlier turns are kept here; with workers, in the worker each conversation goes to.
+  const conversations = pool ? undefined : createPrefixReuse();
   // Claude budget mode: saved Bash outputs next to the agent, read safely (in the workers too, see
   // `persistedOutputsDir`); here for in-process jobs and for replaying the workers' decisions.
   const persistedDir = persistedOutputsDir(options);
@@ -200,7 +187,13 @@ export function createBodyCompressor(deps: BodyCompressorDeps): BodyCompressor {
     }
     const running = pool
       ? pool.run(job, conversationAffinity(raw))
-      : runBodyJob(job, { compress, memo: mirror, store, ...(persisted ? { persisted } : {}) });
+      : runBodyJob(job, {
+          compress,
+          memo: mirror,
+          store,
+          ...(conversations ? { conversations } : {}),
+          ...(persisted ? { persisted } : {}),
+        });
     if (pool) running.then(learn, () => undefined);
     const settled = await withDeadline(
       running.catch(() => undefined),

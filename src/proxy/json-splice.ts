@@ -64,7 +64,8 @@ interface PathNode {
   span?: readonly [number, number];
 }
 
-class SpliceError extends Error {}
+/** The body is not the JSON the scanner expected. */
+export class SpliceError extends Error {}
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -82,15 +83,15 @@ const isSpace = (c: number | undefined): boolean => c === 0x20 || c === 0x0a || 
  * are skipped with memchr-speed `indexOf`, so a 50 MB body costs little more than its structure.
  * Assumes the body already parsed as JSON.
  */
-class Scanner {
+export class Scanner {
   pos = 0;
   constructor(private readonly buf: Buffer) {}
 
-  private space(): void {
+  space(): void {
     while (isSpace(this.buf[this.pos])) this.pos += 1;
   }
 
-  private expect(byte: number): void {
+  expect(byte: number): void {
     this.space();
     if (this.buf[this.pos] !== byte)
       throw new SpliceError(`expected ${String.fromCharCode(byte)} at ${this.pos}`);
@@ -109,7 +110,7 @@ class Scanner {
     }
   }
 
-  private key(): string {
+  key(): string {
     this.space();
     const start = this.pos;
     if (this.buf[start] !== QUOTE) throw new SpliceError(`expected a key at ${start}`);

@@ -51,15 +51,32 @@ function declaredLength(req: IncomingMessage): number | undefined {
   return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
 }
 
+/**
+ * Bodies from this size on are gathered in shared memory: a compression worker then reads the very bytes
+ * this thread holds instead of a copy (agents resend megabytes of conversation on every turn). With the
+ * length declared, each chunk is copied in as it arrives and dies young, as it would in a plain pipe.
+ */
+const SHARED_BODY_BYTES = 64 * 1024;
+
 /** Reads the body unless it is bigger than compression could handle in time; then it is streamed on. */
 function readBody(req: IncomingMessage): Promise<RequestBody> {
-  const declared = declaredLength(req) ?? 0;
-  if (declared > MAX_COMPRESSED_BODY_BYTES) return Promise.resolve({ head: [], rest: req });
+  const declared = declaredLength(req);
+  if ((declared ?? 0) > MAX_COMPRESSED_BODY_BYTES) return Promise.resolve({ head: [], rest: req });
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
     let size = 0;
+    let into =
+      declared !== undefined && declared >= SHARED_BODY_BYTES
+        ? Buffer.from(new SharedArrayBuffer(declared))
+        : undefined;
     const onData = (chunk: Buffer): void => {
-      parts.push(chunk);
+      if (into && size + chunk.length <= into.length) chunk.copy(into, size);
+      else {
+        // More than declared: node's parser would not let this happen, but the bytes are kept anyway.
+        if (into) parts.push(into.subarray(0, size));
+        into = undefined;
+        parts.push(chunk);
+      }
       size += chunk.length;
       if (size > MAX_COMPRESSED_BODY_BYTES) {
         req.off('data', onData);
@@ -68,11 +85,21 @@ function readBody(req: IncomingMessage): Promise<RequestBody> {
         resolve({ head: parts, rest: req });
       }
     };
-    const onEnd = (): void => resolve(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+    const onEnd = (): void => {
+      if (into) resolve(size === into.length ? into : into.subarray(0, size));
+      else resolve(size >= SHARED_BODY_BYTES ? sharedCopy(parts, size) : Buffer.concat(parts));
+    };
     req.on('data', onData);
     req.once('end', onEnd);
     req.once('error', reject);
   });
+}
+
+function sharedCopy(parts: readonly Buffer[], size: number): Buffer {
+  const out = Buffer.from(new SharedArrayBuffer(size));
+  let at = 0;
+  for (const part of parts) at += part.copy(out, at);
+  return out;
 }
 
 /** One request from arrival to the end of its response: everything its ledger line needs, and one `done`. */

@@ -1,0 +1,236 @@
+import { LRUCache } from 'lru-cache';
+import { type BodyLayout, readLayout, sharedPrefix } from './body-layout.js';
+import { type JsonChange, spliceJson } from './json-splice.js';
+import { type ParsedBody, parseBody, parsedFrom, type UnparsedReason } from './parse-body.js';
+import type { ProviderName } from './providers/provider.js';
+
+/**
+ * Agents resend the whole conversation on every turn with a few messages appended, so most of each body is
+ * the previous body's bytes. For each conversation we keep its last request as read and as sent; the next
+ * one is compared with it byte for byte, and the messages wholly inside the shared prefix are neither
+ * decoded, parsed, nor spliced again: their parsed objects (which the block memo then finds by identity,
+ * without hashing) and their output bytes are taken as they were. Only what is new is read. The body
+ * that comes out is byte-identical to reading the whole body afresh (tested turn by turn on the corpus).
+ */
+
+/** Heap a kept turn may cost in all: a few long conversations per worker. */
+const DEFAULT_MAX_BYTES = 48 * 1024 * 1024;
+/** How far into a body its conversation array is looked for. */
+const AFFINITY_SEARCH_BYTES = 64 * 1024;
+/** Turns kept per conversation key: a main agent and its side requests can share their first bytes. */
+const TURNS_PER_KEY = 3;
+/** Parsed values and output bytes cost about twice the body's own bytes on the heap. */
+const HEAP_PER_BODY_BYTE = 3;
+
+/** One conversation element's changes as compression made them, and its bytes once they were applied. */
+interface ElementOutput {
+  readonly changes: readonly JsonChange[];
+  readonly bytes: Buffer;
+}
+
+/** A request as read and sent: what the next turn of its conversation can reuse. */
+interface Turn {
+  readonly layout: BodyLayout;
+  readonly provider: ProviderName;
+  readonly path: string;
+  readonly outputs: ReadonlyMap<number, ElementOutput>;
+  /** Tokens of the request outside its conversation, and the values they were counted from. */
+  readonly rest: RestCount | undefined;
+}
+
+interface RestCount {
+  readonly model: string;
+  readonly values: readonly unknown[];
+  readonly tokens: number;
+}
+
+/** One request being read, with what it reuses from the previous turn. */
+export interface Reading {
+  readonly parsed: ParsedBody | UnparsedReason;
+  /** How many conversation elements were taken from the previous turn as they were. */
+  readonly reused: number;
+  /**
+   * Tokens of everything outside the conversation and the model (system prompt, tools), counted by
+   * `count` unless the previous turn counted the very same values for the same model.
+   */
+  restTokens(model: string, count: () => Promise<number>): Promise<number>;
+  /** `spliceJson(raw, changes)`, with unchanged elements' bytes taken from the previous turn. */
+  splice(changes: readonly JsonChange[]): Buffer | undefined;
+  /** Keeps this request as its conversation's latest turn (call after it was sent). */
+  remember(): void;
+}
+
+export interface PrefixReuse {
+  read(raw: Uint8Array, provider: ProviderName, path: string): Reading;
+}
+
+const asBuffer = (raw: Uint8Array): Buffer =>
+  Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+
+/**
+ * Which conversation a body belongs to: a hash of the first bytes of its conversation, the same on every
+ * turn. Also picks the compression worker, so each turn meets the memo and the turns of the last.
+ */
+export function conversationAffinity(raw: Uint8Array): number {
+  // Agents put the conversation near the top (Codex: after the model; Claude Code: first); looking only there
+  // keeps a body without one key from being searched end to end for it (megabytes, on every turn).
+  const buf = asBuffer(raw);
+  const head = buf.subarray(0, AFFINITY_SEARCH_BYTES);
+  const found = [head.indexOf('"messages"'), head.indexOf('"input"')].filter((i) => i >= 0);
+  const at = found.length > 0 ? Math.min(...found) : 0;
+  let h = 0x811c9dc5;
+  const end = Math.min(buf.length, at + 2048);
+  for (let i = at; i < end; i += 1) h = Math.imul(h ^ buf[i]!, 0x01000193);
+  return h >>> 0;
+}
+
+/** Reads every body afresh (no earlier turn to reuse). */
+export function readAfresh(raw: Uint8Array, provider: ProviderName, path: string): Reading {
+  return reading(asBuffer(raw), provider, path, undefined, () => undefined);
+}
+
+/** Keeps the latest turns of recent conversations, bounded by the heap they hold. */
+export function createPrefixReuse(maxBytes = DEFAULT_MAX_BYTES): PrefixReuse {
+  const turns = new LRUCache<number, Turn[]>({
+    maxSize: maxBytes,
+    sizeCalculation: (list) =>
+      Math.max(
+        1,
+        list.reduce((sum, t) => sum + t.layout.raw.length * HEAP_PER_BODY_BYTE, 0),
+      ),
+  });
+  return {
+    read(raw, provider, path) {
+      const buf = asBuffer(raw);
+      const key = conversationAffinity(buf);
+      const list = turns.get(key) ?? [];
+      let best: Turn | undefined;
+      let shared = 0;
+      for (const turn of list) {
+        if (turn.provider !== provider || turn.path !== path) continue;
+        const n = sharedPrefix(turn.layout.raw, buf);
+        if (n > shared) [best, shared] = [turn, n];
+      }
+      return reading(buf, provider, path, best && { turn: best, shared }, (turn) => {
+        const others = (turns.get(key) ?? []).filter((t) => t !== best);
+        turns.set(key, [turn, ...others].slice(0, TURNS_PER_KEY));
+      });
+    },
+  };
+}
+
+function reading(
+  raw: Buffer,
+  provider: ProviderName,
+  path: string,
+  previous: { turn: Turn; shared: number } | undefined,
+  keep: (turn: Turn) => void,
+): Reading {
+  const layout = readLayout(raw, previous?.turn.layout, previous?.shared);
+  const parsed = layout ? parsedFrom(fieldsOf(layout), provider, path) : parseBody(raw, provider, path);
+  // Elements read from the previous turn's bytes: their outputs can be taken as they were.
+  const reused = layout && previous ? reusedElements(layout, previous.turn.layout) : 0;
+  const outputs = new Map<number, ElementOutput>();
+  let rest: RestCount | undefined;
+
+  return {
+    parsed,
+    reused,
+    async restTokens(model, count) {
+      // Cached only when the conversation member is the one left out of the count (the provider's target).
+      const target =
+        typeof parsed === 'string' || 'reason' in parsed.target ? undefined : parsed.target.field;
+      const values =
+        layout && layout.array >= 0 && layout.members[layout.array]!.key === target
+          ? restValues(layout)
+          : undefined;
+      const was = previous?.turn.rest;
+      if (was && values && was.model === model && sameValues(was.values, values)) {
+        rest = was;
+        return was.tokens;
+      }
+      const tokens = await count();
+      if (values) rest = { model, values, tokens };
+      return tokens;
+    },
+    splice(changes) {
+      if (!layout || layout.array < 0) return spliceJson(raw, changes);
+      const field = layout.members[layout.array]!.key;
+      const byElement = new Map<number, JsonChange[]>();
+      for (const change of changes) {
+        const [key, index] = change.path;
+        if (key !== field || typeof index !== 'number' || index >= layout.elements.length)
+          return spliceJson(raw, changes);
+        const local = { path: change.path.slice(2), value: change.value };
+        const list = byElement.get(index);
+        if (list) list.push(local);
+        else byElement.set(index, [local]);
+      }
+      const parts: Buffer[] = [];
+      let at = 0;
+      for (const index of [...byElement.keys()].sort((a, b) => a - b)) {
+        const local = byElement.get(index)!;
+        const { start, end } = layout.elements[index]!;
+        const before = index < reused ? previous?.turn.outputs.get(index) : undefined;
+        const bytes =
+          before && sameChanges(before.changes, local)
+            ? before.bytes
+            : spliceJson(raw.subarray(start, end), local);
+        if (!bytes) return undefined;
+        outputs.set(index, { changes: local, bytes });
+        parts.push(raw.subarray(at, start), bytes);
+        at = end;
+      }
+      parts.push(raw.subarray(at));
+      return Buffer.concat(parts);
+    },
+    remember() {
+      if (layout) keep({ layout, provider, path, outputs, rest });
+    },
+  };
+}
+
+function fieldsOf(layout: BodyLayout): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  layout.members.forEach((m, i) => {
+    fields[m.key] = layout.values[i];
+  });
+  return fields;
+}
+
+/** Elements that are the previous turn's own (same bytes at the same place, value taken as it was). */
+function reusedElements(layout: BodyLayout, before: BodyLayout): number {
+  if (layout.array < 0 || before.array < 0) return 0;
+  const now = layout.values[layout.array] as unknown[];
+  const was = before.values[before.array] as unknown[];
+  let n = 0;
+  while (n < now.length && n < was.length && now[n] === was[n]) n += 1;
+  return n;
+}
+
+/** The values counted as the rest of the request: every member but the conversation and the model. */
+function restValues(layout: BodyLayout): unknown[] {
+  const out: unknown[] = [];
+  layout.members.forEach((m, i) => {
+    if (i !== layout.array && m.key !== 'model') out.push(m.key, layout.values[i]);
+  });
+  return out;
+}
+
+function sameValues(a: readonly unknown[], b: readonly unknown[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+function sameChanges(a: readonly JsonChange[], b: readonly JsonChange[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((change, i) => {
+      const other = b[i]!;
+      if (change.path.length !== other.path.length || change.path.some((p, j) => p !== other.path[j]))
+        return false;
+      return typeof change.value === 'string'
+        ? change.value === other.value
+        : JSON.stringify(change.value) === JSON.stringify(other.value);
+    })
+  );
+}
