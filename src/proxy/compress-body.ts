@@ -39,6 +39,8 @@ const WARM_UP_LIMIT_MS = 15_000;
  * and parsing them twice would cost more than it saves.
  */
 const PRECHECK_MAX_BYTES = 256 * 1024;
+/** What the event loop keeps of recent bodies it checked, to read only their new parts next turn. */
+const PRECHECK_TURN_BYTES = 16 * 1024 * 1024;
 /** The main thread's copy of the workers' decisions, for replaying them when a worker runs late. */
 const MIRROR_MEMO_BYTES = 32 * 1024 * 1024;
 
@@ -109,6 +111,9 @@ export function createBodyCompressor(deps: BodyCompressorDeps): BodyCompressor {
   const compress = deps.compress ?? compressMessages;
   // In-process, the job's own memo is the one replayed; with workers, a mirror of what they decided.
   const mirror: BlockMemo = createBlockMemo(pool ? MIRROR_MEMO_BYTES : undefined);
+  // The event loop reads each body it checks only where it is new, as the workers do (their own copy: the
+  // two threads share no objects).
+  const prechecked = createPrefixReuse(PRECHECK_TURN_BYTES);
   // In-process, earlier turns are kept here; with workers, in the worker each conversation goes to.
   const conversations = pool ? undefined : createPrefixReuse();
   // Claude budget mode: saved Bash outputs next to the agent, read safely (in the workers too, see
@@ -169,7 +174,9 @@ export function createBodyCompressor(deps: BodyCompressorDeps): BodyCompressor {
     if (pool && (!pool.warm || raw.byteLength <= PRECHECK_MAX_BYTES)) {
       // A body with no block big enough to compress goes out at once, never queued behind another
       // session's compression; a worker counts its tokens for the ledger afterwards.
-      const parsed = parseBody(raw, provider.name, path);
+      const reading = prechecked.read(raw, provider.name, path);
+      reading.remember();
+      const { parsed } = reading;
       if (typeof parsed === 'string') return passthrough(raw, 'unknown', parsed);
       const previews = persisted !== undefined && provider.name === 'anthropic';
       if (!mayCompress(parsed, { ...jobOptions, model: parsed.model }, previews)) {
