@@ -20,6 +20,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { EncodingName } from '../src/tokens/bpe-table.js';
+import { median } from './bench/report.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIST = path.join(ROOT, 'dist', 'tokens');
@@ -29,14 +30,6 @@ const PASSES = QUICK ? 3 : 6;
 const MAX_TEXT = 64 * 1024;
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
 
 type Counter = 'table' | 'gpt-tokenizer';
 

@@ -1,11 +1,12 @@
 /**
  * Texts for the token-counting tests: every corpus and held-out file, deterministic random slices of
- * them, and crafted texts for the edges BPE counting gets wrong first (multi-byte UTF-8, surrogate
+ * them (`seeded`: the same slices on every run, so a failure reproduces), and crafted texts for the edges BPE counting gets wrong first (multi-byte UTF-8, surrogate
  * pairs and lone surrogates, special-token text, long runs, whitespace).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { seeded } from '../compress/compressors/line-fixtures.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
@@ -16,18 +17,6 @@ export function fixtureTexts(): Map<string, string> {
     for (const name of readdirSync(path.join(FIXTURES, dir)).sort())
       texts.set(`${dir}/${name}`, readFileSync(path.join(FIXTURES, dir, name), 'utf8'));
   return texts;
-}
-
-/** A small seeded generator (mulberry32): the same slices on every run, so a failure reproduces. */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** `count` slices of up to `maxLength` UTF-16 units at random offsets: some cut a surrogate pair. */

@@ -10,13 +10,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { bpeCounter } from '../../src/tokens/bpe-count.js';
 import { loadBpeTable } from '../../src/tokens/bpe-load.js';
 import type { EncodingName } from '../../src/tokens/bpe-table.js';
-import {
-  craftedTexts,
-  fixtureTexts,
-  randomScriptText,
-  randomSlices,
-  seeded,
-} from '../helpers/token-texts.js';
+import { seeded } from '../compress/compressors/line-fixtures.js';
+import { craftedTexts, fixtureTexts, randomScriptText, randomSlices } from '../helpers/token-texts.js';
 
 const asText = { disallowedSpecial: new Set<string>() };
 const REFERENCES: Record<EncodingName, (text: string) => number> = {
