@@ -4,11 +4,11 @@
  * from the installed gpt-tokenizer, and counts stay exact. Run from src/, no table ships next to the
  * module, so the first load here always builds.
  */
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { countTokens } from 'gpt-tokenizer/encoding/cl100k_base';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bpeCounter } from '../../src/tokens/bpe-count.js';
 import { cachedTablePath, loadBpeTable } from '../../src/tokens/bpe-load.js';
 import { sourceIdentity } from '../../src/tokens/bpe-source.js';
@@ -24,9 +24,14 @@ sample.push(...Object.values(craftedTexts()));
 const exactCounts = sample.map((text) => countTokens(text, { disallowedSpecial: new Set() }));
 const countsWith = (table: BpeTable) => sample.map(bpeCounter(table));
 
+const homes: string[] = [];
 async function freshHome(): Promise<NodeJS.ProcessEnv> {
-  return { HEADROOM_HOME: await mkdtemp(path.join(tmpdir(), 'hr-bpe-')) };
+  const home = await mkdtemp(path.join(tmpdir(), 'hr-bpe-'));
+  homes.push(home);
+  return { HEADROOM_HOME: home };
 }
+// Each holds a multi-megabyte table.
+afterAll(() => Promise.all(homes.map((home) => rm(home, { recursive: true, force: true }))));
 
 describe('table file validation', () => {
   let good: Buffer;
