@@ -8,6 +8,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    globalSetup: ['test/helpers/state-home.ts'],
     projects: [
       // `npm run test:unit`: the everyday run, in-process only.
       { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: E2E } },

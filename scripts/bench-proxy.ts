@@ -400,11 +400,8 @@ type Row = [string, string, string, boolean | undefined];
 
 async function main(): Promise<void> {
   process.stderr.write('building dist/ …\n');
-  const built = spawnSync(
-    process.execPath,
-    [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')],
-    { stdio: 'inherit' },
-  );
+  // `npm run build`: tsc, then the token tables dist/ ships (src/tokens/bpe-load.ts).
+  const built = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
   if (built.status !== 0) throw new Error('build failed');
   const fake = await startFake();
   const state = await mkdtemp(join(tmpdir(), 'headroom-bench-'));

@@ -12,6 +12,9 @@ describe('package.json', () => {
     for (const hook of ['preinstall', 'install', 'postinstall', 'prepare'])
       expect(pkg.scripts[hook]).toBeUndefined();
     expect(pkg.scripts.prepack).toMatch(/tsc -p tsconfig\.build\.json/);
+    // The token tables dist/tokens/*.bpe ship too, so no user's first count builds one.
+    expect(pkg.scripts.prepack).toMatch(/scripts\/build-bpe-tables\.ts/);
+    expect(pkg.scripts.build).toBe(pkg.scripts.prepack);
     expect(pkg.files).toEqual(expect.arrayContaining(['dist', 'bin']));
   });
 

@@ -1,7 +1,9 @@
 /**
  * Token counting per model family, behind one small module so the tokenizer can be swapped.
- * gpt-tokenizer was chosen over js-tiktoken: identical o200k counts, ~8x faster encoding, and its
- * encoders load lazily per family.
+ * Counts are gpt-tokenizer's (chosen over js-tiktoken: identical o200k counts, ~8x faster encoding),
+ * computed by `bpe-count.ts` over a precompiled table derived from it (`bpe-load.ts`): loading
+ * gpt-tokenizer's own vocabulary module costs 150-380 ms and tens of MB of heap per process, the table
+ * a few ms. gpt-tokenizer itself is only loaded to build a missing or stale table.
  */
 
 type Encoder = (text: string) => number;
@@ -25,7 +27,7 @@ const SAMPLE_WINDOW_CHARS = 3 * 1024;
 
 const loaded = new Map<'o200k' | 'cl100k', Encoder>();
 
-/** The tokenizers this process has loaded, in load order: each is a multi-megabyte module. */
+/** The tokenizers this process has loaded, in load order: each holds a multi-megabyte table. */
 export function loadedTokenizers(): string[] {
   return [...loaded.keys()];
 }
@@ -46,18 +48,30 @@ export function tokenizerFamily(model: string): TokenizerFamily {
   return 'o200k';
 }
 
-async function loadEncoder(name: 'o200k' | 'cl100k'): Promise<Encoder> {
-  const cached = loaded.get(name);
-  if (cached) return cached;
-  const mod =
-    name === 'o200k'
-      ? await import('gpt-tokenizer/encoding/o200k_base')
-      : await import('gpt-tokenizer/encoding/cl100k_base');
-  // Tool output may contain `<|endoftext|>` and friends; count them as text instead of throwing.
-  const asText = { disallowedSpecial: new Set<string>() };
-  const encoder: Encoder = (text) => withoutLongRuns(text, (part) => mod.countTokens(part, asText));
-  loaded.set(name, encoder);
-  return encoder;
+const loading = new Map<'o200k' | 'cl100k', Promise<Encoder>>();
+
+function loadEncoder(name: 'o200k' | 'cl100k'): Promise<Encoder> {
+  let pending = loading.get(name);
+  if (!pending) {
+    pending = (async () => {
+      // Imported here, not at the top: a process that never counts never reads a table.
+      const [{ loadBpeTable }, { bpeCounter }] = await Promise.all([
+        import('./bpe-load.js'),
+        import('./bpe-count.js'),
+      ]);
+      const { table } = await loadBpeTable(name === 'o200k' ? 'o200k_base' : 'cl100k_base');
+      // `<|endoftext|>` and friends in tool output count as text, as gpt-tokenizer does with
+      // `disallowedSpecial: new Set()`.
+      const count = bpeCounter(table);
+      const encoder: Encoder = (text) => withoutLongRuns(text, count);
+      loaded.set(name, encoder);
+      return encoder;
+    })();
+    // A failed load (e.g. an unreadable gpt-tokenizer) is retried by the next caller.
+    pending.catch(() => loading.delete(name));
+    loading.set(name, pending);
+  }
+  return pending;
 }
 
 /**

@@ -16,6 +16,7 @@ import type { CliContext } from '../../src/cli/context.js';
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = path.join(ROOT, 'bin', 'headroom.js');
 const BUILT = path.join(ROOT, 'dist', 'cli', 'main.js');
+const TABLE = path.join(ROOT, 'dist', 'tokens', 'o200k_base.bpe');
 const LOCK = path.join(tmpdir(), `headroom-build-${Buffer.from(ROOT).toString('hex').slice(-24)}.lock`);
 
 async function newestSource(dir: string): Promise<number> {
@@ -30,6 +31,7 @@ async function newestSource(dir: string): Promise<number> {
 
 async function isFresh(): Promise<boolean> {
   try {
+    await stat(TABLE);
     return (await stat(BUILT)).mtimeMs >= (await newestSource(path.join(ROOT, 'src')));
   } catch {
     return false;
@@ -55,6 +57,8 @@ export async function ensureBuilt(): Promise<void> {
     try {
       // tsc emits even when other files have type errors; the build is for running, not checking.
       await execa('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, reject: false });
+      // The token tables `npm run build` ships with dist/ (src/tokens/bpe-load.ts).
+      await execa('npx', ['tsx', 'scripts/build-bpe-tables.ts'], { cwd: ROOT });
     } finally {
       await rm(LOCK, { recursive: true, force: true });
     }

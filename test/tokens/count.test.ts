@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { describe, expect, it } from 'vitest';
-import { CLAUDE_FACTOR, tokenCounter, tokenizerFamily } from '../../src/tokens/count.js';
+import { CLAUDE_FACTOR, loadedTokenizers, tokenCounter, tokenizerFamily } from '../../src/tokens/count.js';
 import { apiRecords, grepOutput, testLog } from '../helpers/outputs.js';
+import { craftedTexts, fixtureTexts } from '../helpers/token-texts.js';
 
 describe('tokenizerFamily', () => {
   it('maps current OpenAI models to o200k, older ones to cl100k and Claude to its calibrated count', () => {
@@ -42,5 +44,36 @@ describe('tokenCounter on runs without spaces', () => {
     const run = `start ${'a'.repeat(6000)} end`;
     const exact = countTokens(run, { disallowedSpecial: new Set() });
     expect(Math.abs(count(run) - exact)).toBeLessThanOrEqual(8);
+  });
+});
+
+describe('tokenCounter counts as it did with gpt-tokenizer (test/fixtures/token-counts.json)', () => {
+  const golden = (
+    JSON.parse(readFileSync(new URL('../fixtures/token-counts.json', import.meta.url), 'utf8')) as {
+      counts: Record<string, Record<string, number>>;
+    }
+  ).counts;
+  const texts = new Map(fixtureTexts());
+  for (const [name, text] of Object.entries(craftedTexts())) texts.set(`crafted/${name}`, text);
+
+  it('covers every fixture and crafted text', () => {
+    expect(Object.keys(golden).sort()).toEqual([...texts.keys()].sort());
+  });
+
+  it.each(['claude-sonnet-4-5', 'gpt-4o', 'gpt-4'])(
+    '%s: sampled, sliced and scaled counts unchanged',
+    async (model) => {
+      const count = await tokenCounter(model);
+      const changed: string[] = [];
+      for (const [name, text] of texts) {
+        const before = golden[name]?.[model];
+        if (count(text) !== before) changed.push(`${name}: ${before} → ${count(text)}`);
+      }
+      expect(changed).toEqual([]);
+    },
+  );
+
+  it('loads each family once, o200k for Claude', () => {
+    expect(loadedTokenizers().sort()).toEqual(['cl100k', 'o200k']);
   });
 });

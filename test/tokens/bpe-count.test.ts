@@ -1,0 +1,77 @@
+/**
+ * The table counter must give exactly gpt-tokenizer's counts (`countTokens(text, { disallowedSpecial:
+ * new Set() })`, special-token text counted as text) for o200k and cl100k: on every corpus and held-out
+ * file, on many random slices of them (some cutting a surrogate pair in two), on random multi-script
+ * text and on crafted edge cases. Timings are in `npm run bench:tokenizer`, not here.
+ */
+import { countTokens as cl100kCount } from 'gpt-tokenizer/encoding/cl100k_base';
+import { countTokens as o200kCount } from 'gpt-tokenizer/encoding/o200k_base';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bpeCounter } from '../../src/tokens/bpe-count.js';
+import { loadBpeTable } from '../../src/tokens/bpe-load.js';
+import type { EncodingName } from '../../src/tokens/bpe-table.js';
+import { seeded } from '../compress/compressors/line-fixtures.js';
+import { craftedTexts, fixtureTexts, randomScriptText, randomSlices } from '../helpers/token-texts.js';
+
+const asText = { disallowedSpecial: new Set<string>() };
+const REFERENCES: Record<EncodingName, (text: string) => number> = {
+  o200k_base: (text) => o200kCount(text, asText),
+  cl100k_base: (text) => cl100kCount(text, asText),
+};
+
+/** Every text whose count differs, with both counts: `[]` when the counter is exact. */
+function mismatches(
+  texts: Iterable<[string, string]>,
+  count: (text: string) => number,
+  reference: (text: string) => number,
+) {
+  const wrong: { name: string; ours: number; theirs: number }[] = [];
+  for (const [name, text] of texts) {
+    const ours = count(text);
+    const theirs = reference(text);
+    if (ours !== theirs) wrong.push({ name, ours, theirs });
+  }
+  return wrong;
+}
+
+describe.each(['o200k_base', 'cl100k_base'] as const)(
+  '%s: table counts equal gpt-tokenizer counts',
+  (encoding) => {
+    const reference = REFERENCES[encoding];
+    let count: (text: string) => number;
+    beforeAll(async () => {
+      count = bpeCounter((await loadBpeTable(encoding)).table);
+    }, 60_000);
+
+    it('on every corpus and held-out file, whole', () => {
+      const texts = fixtureTexts();
+      expect(texts.size).toBeGreaterThan(40);
+      expect(mismatches(texts, count, reference)).toEqual([]);
+    });
+
+    it('on 40 random slices of every file', () => {
+      const random = seeded(13);
+      const slices: [string, string][] = [];
+      for (const [name, text] of fixtureTexts())
+        for (const [i, slice] of randomSlices(text, 40, 3000, random).entries())
+          slices.push([`${name}#${i}`, slice]);
+      expect(mismatches(slices, count, reference)).toEqual([]);
+    });
+
+    it('on random text mixing scripts, emoji, combining marks and lone surrogates', () => {
+      const random = seeded(29);
+      const texts: [string, string][] = [];
+      for (let i = 0; i < 300; i++)
+        texts.push([`mixed#${i}`, randomScriptText(1 + Math.floor(random() * 400), random)]);
+      expect(mismatches(texts, count, reference)).toEqual([]);
+    });
+
+    it('on crafted edge cases: empty, emoji, CJK, special tokens, lone surrogates, long runs', () => {
+      const texts = Object.entries(craftedTexts());
+      expect(mismatches(texts, count, reference)).toEqual([]);
+      expect(count('')).toBe(0);
+      // Special-token text is several ordinary tokens, not the one special token.
+      expect(count('<|endoftext|>')).toBeGreaterThan(1);
+    });
+  },
+);
