@@ -1,16 +1,15 @@
+import { formatCount } from '../compress/signals.js';
+
 let intl: Intl.NumberFormat | undefined;
 
-/**
- * `12,345`, as `Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })` writes it. Grouped by hand:
- * creating that formatter loads ICU data, ~12 ms of every CLI start that prints a number.
- */
+/** `12,345`, as `Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })` writes it (see `formatCount`). */
 export function formatInt(value: number): string {
   const rounded = Math.round(Math.abs(value)); // Intl rounds half away from zero
   if (!Number.isSafeInteger(rounded)) {
     intl ??= new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
     return intl.format(value);
   }
-  const digits = String(rounded).replace(/\B(?=(\d{3})+$)/g, ',');
+  const digits = formatCount(rounded);
   return value < 0 || Object.is(value, -0) ? `-${digits}` : digits;
 }
 

@@ -145,7 +145,12 @@ export function queryScorer(query: Query): (text: string) => number {
   };
 }
 
-/** Formats a count the way every marker does: `12,345`. */
+/**
+ * Formats a count the way every marker does: `12,345`, as `toLocaleString('en-US')` writes it. Grouped by
+ * hand for whole numbers: the first `toLocaleString` call loads ICU data, ~12 ms of a CLI start.
+ */
 export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
+  if (!Number.isSafeInteger(n)) return n.toLocaleString('en-US');
+  const digits = String(Math.abs(n)).replace(/\B(?=(\d{3})+$)/g, ',');
+  return n < 0 ? `-${digits}` : digits;
 }

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { extractQuery } from '../../src/compress/query.js';
-import { ERROR_PATTERN, isErrorText, queryScore, queryScorer } from '../../src/compress/signals.js';
+import {
+  ERROR_PATTERN,
+  formatCount,
+  isErrorText,
+  queryScore,
+  queryScorer,
+} from '../../src/compress/signals.js';
 
 describe('isErrorText', () => {
   it('flags error words in any case and failure glyphs', () => {
@@ -67,5 +73,29 @@ describe('queryScore', () => {
     const exact = queryScorer(extractQuery('what changed in 2.3.1?'));
     expect(exact('released 2.3.1 today')).toBe(1);
     expect(exact('released 2.3.10 and 12.3.1')).toBe(0);
+  });
+});
+
+describe('formatCount', () => {
+  it('writes counts exactly as toLocaleString does, without loading ICU for whole numbers', () => {
+    const values = [
+      0,
+      -0,
+      1,
+      7,
+      999,
+      1000,
+      -1000,
+      12_345,
+      999_999,
+      1_000_000,
+      -98_765_432,
+      2 ** 53 - 1,
+      2 ** 53,
+      1.5,
+      -1234.5678,
+    ];
+    for (let n = 1; n < 1e15; n = n * 7 + 3) values.push(n, -n);
+    for (const value of values) expect(formatCount(value), String(value)).toBe(value.toLocaleString('en-US'));
   });
 });
