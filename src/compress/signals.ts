@@ -152,5 +152,5 @@ export function queryScorer(query: Query): (text: string) => number {
 export function formatCount(n: number): string {
   if (!Number.isSafeInteger(n)) return n.toLocaleString('en-US');
   const digits = String(Math.abs(n)).replace(/\B(?=(\d{3})+$)/g, ',');
-  return n < 0 ? `-${digits}` : digits;
+  return n < 0 || Object.is(n, -0) ? `-${digits}` : digits;
 }
