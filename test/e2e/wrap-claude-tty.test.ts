@@ -12,7 +12,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ensureBuilt } from '../helpers/cli.js';
 import { runIsolated } from '../helpers/netns.js';
 import { retrievalMarker, summarySaved } from '../helpers/real-agents.js';
-import { CLAUDE_ANSWER, CLAUDE_LOG, type ClaudeTtyReport } from './netns/reports.js';
+import { CLAUDE_ANSWER, CLAUDE_LOG, type TtyReport } from './netns/reports.js';
 
 const SCENARIO = path.join(import.meta.dirname, 'netns', 'claude-tty.ts');
 
@@ -28,7 +28,7 @@ afterAll(async () => {
 });
 
 it('runs an interactive Claude Code session on a terminal, compressed, then prints the summary and resume hint', async () => {
-  const { report } = await runIsolated<ClaudeTtyReport>(SCENARIO, [scratch], 90_000);
+  const { report } = await runIsolated<TtyReport>(SCENARIO, [scratch], 90_000);
   const { screen } = report;
   expect(report.error, screen).toBeUndefined();
   // Cut off: loopback only, and an outside name does not resolve.

@@ -1,25 +1,33 @@
 /**
  * The scenario of wrap-claude-tty.test.ts, run inside its own network namespace (see test/helpers/netns.ts):
- * a user starts `headroom wrap claude` on a terminal, asks which test fails, Claude Code runs the
- * (fake) model's Bash call printing a 20 KB test log, shows the answer, and the user types `/exit`.
- * Prints one JSON line: a `ClaudeTtyReport`.
+ * a user starts `headroom wrap claude` on a terminal, asks which test fails, Claude Code runs the (fake)
+ * model's Bash call printing a 20 KB test log, shows the answer, and the user types `/exit`.
+ * Prints one JSON line: a `TtyReport`.
  *
  * Usage: tsx test/e2e/netns/claude-tty.ts <scratch dir>
  */
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { BIN } from '../../helpers/cli.js';
 import { startFakeAnthropic } from '../../helpers/fake-anthropic.js';
 import type { RecordedRequest } from '../../helpers/fake-server.js';
 import { isolate } from '../../helpers/netns.js';
 import { realAgentEnv, toolResultOf } from '../../helpers/real-agents.js';
-import { openTerminal } from '../../helpers/tmux.js';
-import { CLAUDE_ANSWER, CLAUDE_LOG, type ClaudeTtyReport } from './reports.js';
+import { CLAUDE_ANSWER, CLAUDE_LOG, type TtyReport } from './reports.js';
+import { wrapOnTerminal } from './terminal-session.js';
+
+const KEY = 'sk-ant-test-tty-0123456789abcdefghij';
 
 const hasBash = (req: RecordedRequest) =>
   (req.json<{ tools?: { name: string }[] }>().tools ?? []).some((tool) => tool.name === 'Bash');
 
-const KEY = 'sk-ant-test-tty-0123456789abcdefghij';
+function bashOutput(req: RecordedRequest): string | undefined {
+  try {
+    return toolResultOf(req, 'Bash');
+  } catch {
+    return undefined;
+  }
+}
+
 const scratch = process.argv[2]!;
 const net = await isolate(scratch);
 const work = path.join(scratch, 'work');
@@ -53,48 +61,35 @@ const env = realAgentEnv(scratch, {
   IS_SANDBOX: '1',
   CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
 });
-// The shell stays after wrap exits, so its last words stay on the screen.
-const command = `'${process.execPath}' '${BIN}' wrap --anthropic-upstream '${fake.url}' claude; echo WRAP-EXITED-$?; sleep 120`;
-const terminal = await openTerminal(scratch, command, work, env);
 
-let error: string | undefined;
-try {
-  await terminal.shows('❯', 30_000);
-  await terminal.type('Run the tests (their log is test-run.log): which one fails?');
-  await terminal.shows(CLAUDE_ANSWER, 30_000);
-  await terminal.type('/exit');
-  await terminal.shows(/WRAP-EXITED-\d+/, 20_000);
-} catch (caught) {
-  error = caught instanceof Error ? caught.message : String(caught);
-}
-const screen = await terminal.screen();
-await terminal.close();
+const session = await wrapOnTerminal(
+  scratch,
+  ['--anthropic-upstream', fake.url, 'claude'],
+  work,
+  env,
+  async (terminal) => {
+    await terminal.shows('❯', 30_000);
+    await terminal.type('Run the tests (their log is test-run.log): which one fails?');
+    await terminal.shows(CLAUDE_ANSWER, 30_000);
+    await terminal.type('/exit');
+  },
+);
 await fake.close();
 await net.close();
 
 const calls = fake.messageRequests();
 const turns = calls.filter(hasBash);
-const afterTool = turns.find((req) => {
-  try {
-    return toolResultOf(req, 'Bash') !== undefined;
-  } catch {
-    return false;
-  }
-});
 const store = path.join(config, 'projects', work.replace(/[^a-zA-Z0-9]/g, '-'));
 const sessions = (await readdir(store).catch(() => []))
   .filter((name) => name.endsWith('.jsonl'))
   .map((name) => name.slice(0, -'.jsonl'.length));
-const exited = /WRAP-EXITED-(\d+)/.exec(screen);
-const report: ClaudeTtyReport = {
+const report: TtyReport = {
+  ...session,
   isolation: net.isolation,
   lookups: net.lookups(),
-  screen,
-  exitCode: exited ? Number(exited[1]) : undefined,
-  sent: afterTool && toolResultOf(afterTool, 'Bash'),
+  sent: turns.map(bashOutput).find((text) => text !== undefined),
   turns: turns.length,
   asides: calls.length - turns.length,
   sessions,
-  ...(error === undefined ? {} : { error }),
 };
 process.stdout.write(`${JSON.stringify(report)}\n`);

@@ -4,11 +4,13 @@
  */
 import type { Isolation } from '../../helpers/netns.js';
 import { testLog } from '../../helpers/outputs.js';
+import { bigTestLog } from '../../helpers/proxy-harness.js';
 
 export const CLAUDE_ANSWER = 'computeTotal fails: expected 90 to be 81.';
 export const CLAUDE_LOG = testLog(300);
 
-export interface ClaudeTtyReport {
+/** What every terminal scenario reports. */
+export interface TtyReport {
   readonly isolation: Isolation;
   /** Outside names the agent (or anything else in the namespace) looked up. */
   readonly lookups: string[];
@@ -16,12 +18,17 @@ export interface ClaudeTtyReport {
   readonly screen: string;
   /** `headroom wrap`'s exit code, as the shell on the terminal printed it. */
   readonly exitCode: number | undefined;
-  /** The Bash output as it reached the provider, when it did. */
+  /** The command output as it reached the provider, when it did. */
   readonly sent: string | undefined;
-  /** The model requests that carried the agent's tools (its turns), and the others (session titles). */
+  /** The model requests of the agent's turns, and the others (session titles). */
   readonly turns: number;
   readonly asides: number;
-  /** Claude Code's sessions in its own store. */
+  /** The agent's sessions in its own store. */
   readonly sessions: string[];
+  /** What stopped the scenario before its end. */
   readonly error?: string;
 }
+
+/** A failing run of 700 tests, about 40 KB: four times what Codex would keep of it by itself. */
+export const CODEX_LOG = bigTestLog(700);
+export const CODEX_ANSWER = 'invoice totals › rounds half cents up fails: expected 10.05 to equal 10.06.';
