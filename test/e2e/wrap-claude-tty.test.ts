@@ -28,7 +28,7 @@ afterAll(async () => {
 });
 
 it('runs an interactive Claude Code session on a terminal, compressed, then prints the summary and resume hint', async () => {
-  const { report } = await runIsolated<TtyReport>(SCENARIO, [scratch], 90_000);
+  const { report } = await runIsolated<TtyReport>(SCENARIO, scratch, 100_000);
   const { screen } = report;
   expect(report.error, screen).toBeUndefined();
   // Cut off: loopback only, and an outside name does not resolve.

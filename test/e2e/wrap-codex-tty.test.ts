@@ -31,7 +31,7 @@ afterAll(async () => {
 });
 
 it('runs an interactive Codex session on a terminal, compressed, then prints the summary and resume hint', async () => {
-  const { report } = await runIsolated<TtyReport>(SCENARIO, [scratch], 90_000);
+  const { report } = await runIsolated<TtyReport>(SCENARIO, scratch, 100_000);
   const { screen } = report;
   // The steps include seeing the answer in the TUI (on its alternate screen, gone once Codex exits).
   expect(report.error, screen).toBeUndefined();

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { execa } from 'execa';
 import { ROOT } from './cli.js';
+import { closeTerminalsIn } from './tmux.js';
 
 const run = promisify(execFile);
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -109,27 +110,27 @@ export interface ScenarioRun<Report> {
 }
 
 /**
- * Runs `scenario` (a TypeScript file, through tsx) with `args` in a new user, network and mount namespace
- * whose loopback is up, and parses the JSON report it prints last. Throws, saying what is missing, when no
- * namespace can be made: these tests must fail rather than run the agents with the network in reach.
+ * Runs `scenario` (a TypeScript file, through tsx) with its scratch directory as argument in a new user,
+ * network and mount namespace whose loopback is up, and parses the JSON report it prints last. Throws,
+ * saying what is missing, when no namespace can be made: these tests must fail rather than run the agents
+ * with the network in reach.
  */
 export async function runIsolated<Report>(
   scenario: string,
-  args: readonly string[],
+  scratch: string,
   timeoutMs: number,
 ): Promise<ScenarioRun<Report>> {
   const result = await execa(
     'unshare',
-    ['-rnm', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh', TSX, scenario, ...args],
+    ['-rnm', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh', TSX, scenario, scratch],
     { reject: false, timeout: timeoutMs, stdin: 'ignore', cwd: ROOT },
-  );
+  ).finally(() => closeTerminalsIn(scratch));
   const stdout = String(result.stdout);
   const stderr = String(result.stderr);
   if (result.exitCode !== 0 || stdout.trim() === '') {
     throw new Error(
       [
-        `the scenario ${path.basename(scenario)} did not finish in its network namespace ` +
-          `(exit ${result.exitCode ?? result.signal}${result.timedOut ? ', timed out' : ''}).`,
+        `the scenario ${path.basename(scenario)} did not finish in its network namespace: ${result.shortMessage}`,
         'It needs `unshare` (util-linux) and `ip` (iproute2), and user namespaces (root, or',
         'kernel.unprivileged_userns_clone=1) so that it runs with no route to any outside host.',
         stderr.slice(-4000),

@@ -12,6 +12,21 @@ const run = promisify(execFile);
 const SESSION = 'user';
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+async function tmuxIn(dir: string, env: Record<string, string>, args: string[]): Promise<string> {
+  const socket = path.join(dir, 'tmux.sock');
+  return (
+    await run('tmux', ['-S', socket, '-f', '/dev/null', ...args], { env: { ...env, TMUX_TMPDIR: dir } })
+  ).stdout;
+}
+
+/**
+ * Stops the terminal server of `dir` and all it runs, if one is left (its owner was killed before closing
+ * it). Its socket is a file, so this works from outside the namespace the server runs in.
+ */
+export async function closeTerminalsIn(dir: string): Promise<void> {
+  await tmuxIn(dir, { PATH: process.env.PATH ?? '/usr/bin:/bin' }, ['kill-server']).catch(() => undefined);
+}
+
 export interface Terminal {
   /** Types `text`, then Enter on its own: sent at once, Codex takes the Enter as part of a paste. */
   type(text: string): Promise<void>;
@@ -34,10 +49,7 @@ export async function openTerminal(
   cwd: string,
   env: Record<string, string>,
 ): Promise<Terminal> {
-  const socket = path.join(dir, 'tmux.sock');
-  const tmuxEnv = { ...env, TMUX_TMPDIR: dir };
-  const tmux = async (...args: string[]): Promise<string> =>
-    (await run('tmux', ['-S', socket, '-f', '/dev/null', ...args], { env: tmuxEnv })).stdout;
+  const tmux = async (...args: string[]): Promise<string> => tmuxIn(dir, env, args);
   await tmux('new-session', '-d', '-s', SESSION, '-x', '160', '-y', '50', '-c', cwd, command);
   const screen = () => tmux('capture-pane', '-p', '-J', '-S', '-1000', '-t', SESSION);
   return {
@@ -63,8 +75,6 @@ export async function openTerminal(
       }
       throw new Error(`${String(pattern)} never appeared; the screen:\n${text}`);
     },
-    async close() {
-      await tmux('kill-server').catch(() => undefined);
-    },
+    close: () => closeTerminalsIn(dir),
   };
 }

@@ -70,7 +70,7 @@ const session = await wrapOnTerminal(
     await terminal.shows(IDLE, 30_000);
     await terminal.type('Run the tests and tell me which one fails and why.');
     await terminal.shows(CODEX_ANSWER, 30_000);
-    await terminal.shows(IDLE, 30_000);
+    await terminal.shows(IDLE, 10_000);
     await terminal.type('/quit');
   },
 );
