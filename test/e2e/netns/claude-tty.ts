@@ -1,5 +1,5 @@
 /**
- * The scenario of wrap-claude-tty.test.ts, run inside its own network namespace (see test/helpers/netns.ts):
+ * The Claude Code scenario of wrap-tty.test.ts, run in its own network namespace (test/helpers/netns.ts):
  * a user starts `headroom wrap claude` on a terminal, asks which test fails, Claude Code runs the (fake)
  * model's Bash call printing a 20 KB test log, shows the answer, and the user types `/exit`.
  * Prints one JSON line: a `TtyReport`.
@@ -12,21 +12,13 @@ import { startFakeAnthropic } from '../../helpers/fake-anthropic.js';
 import type { RecordedRequest } from '../../helpers/fake-server.js';
 import { isolate } from '../../helpers/netns.js';
 import { realAgentEnv, toolResultOf } from '../../helpers/real-agents.js';
-import { CLAUDE_ANSWER, CLAUDE_LOG, type TtyReport } from './reports.js';
-import { wrapOnTerminal } from './terminal-session.js';
+import { CLAUDE_ANSWER, CLAUDE_LOG } from './reports.js';
+import { printReport, wrapOnTerminal } from './terminal-session.js';
 
 const KEY = 'sk-ant-test-tty-0123456789abcdefghij';
 
 const hasBash = (req: RecordedRequest) =>
   (req.json<{ tools?: { name: string }[] }>().tools ?? []).some((tool) => tool.name === 'Bash');
-
-function bashOutput(req: RecordedRequest): string | undefined {
-  try {
-    return toolResultOf(req, 'Bash');
-  } catch {
-    return undefined;
-  }
-}
 
 const scratch = process.argv[2]!;
 const net = await isolate(scratch);
@@ -77,19 +69,13 @@ const session = await wrapOnTerminal(
 await fake.close();
 await net.close();
 
-const calls = fake.messageRequests();
-const turns = calls.filter(hasBash);
 const store = path.join(config, 'projects', work.replace(/[^a-zA-Z0-9]/g, '-'));
 const sessions = (await readdir(store).catch(() => []))
   .filter((name) => name.endsWith('.jsonl'))
   .map((name) => name.slice(0, -'.jsonl'.length));
-const report: TtyReport = {
-  ...session,
-  isolation: net.isolation,
-  lookups: net.lookups(),
-  sent: turns.map(bashOutput).find((text) => text !== undefined),
-  turns: turns.length,
-  asides: calls.length - turns.length,
+printReport(
+  session,
+  net,
+  { calls: fake.messageRequests(), isTurn: hasBash, outputIn: (req) => toolResultOf(req, 'Bash') },
   sessions,
-};
-process.stdout.write(`${JSON.stringify(report)}\n`);
+);

@@ -1,5 +1,5 @@
 /**
- * The scenario of wrap-codex-tty.test.ts, run inside its own network namespace (see test/helpers/netns.ts):
+ * The Codex scenario of wrap-tty.test.ts, run in its own network namespace (test/helpers/netns.ts):
  * a user starts `headroom wrap codex` on a terminal, asks which test fails, the Codex TUI runs the (fake)
  * model's `exec_command` call printing a 40 KB test log, shows the answer, and the user types `/quit`.
  * Prints one JSON line: a `TtyReport`.
@@ -12,8 +12,8 @@ import { startFakeOpenAI } from '../../helpers/fake-openai.js';
 import type { RecordedRequest } from '../../helpers/fake-server.js';
 import { isolate } from '../../helpers/netns.js';
 import { functionCallOutput, offlineCodexHome, realAgentEnv } from '../../helpers/real-agents.js';
-import { CODEX_ANSWER, CODEX_LOG, type TtyReport } from './reports.js';
-import { wrapOnTerminal } from './terminal-session.js';
+import { CODEX_ANSWER, CODEX_LOG } from './reports.js';
+import { printReport, wrapOnTerminal } from './terminal-session.js';
 
 /** The Codex TUI's prompt placeholder: on screen whenever it waits for the user. */
 const IDLE = 'Ask Codex to do anything';
@@ -22,14 +22,6 @@ const IDLE = 'Ask Codex to do anything';
 function asksTitle(req: RecordedRequest): boolean {
   type Body = { text?: { format?: { schema?: { properties?: Record<string, unknown> } } } };
   return req.json<Body>().text?.format?.schema?.properties?.title !== undefined;
-}
-
-function commandOutput(req: RecordedRequest): string | undefined {
-  try {
-    return functionCallOutput(req);
-  } catch {
-    return undefined;
-  }
 }
 
 const scratch = process.argv[2]!;
@@ -77,16 +69,10 @@ const session = await wrapOnTerminal(
 await fake.close();
 await net.close();
 
-const calls = fake.modelRequests();
-const turns = calls.filter((req) => !asksTitle(req));
 const files = await readdir(path.join(home, 'sessions'), { recursive: true }).catch(() => []);
-const report: TtyReport = {
-  ...session,
-  isolation: net.isolation,
-  lookups: net.lookups(),
-  sent: turns.map(commandOutput).find((text) => text !== undefined),
-  turns: turns.length,
-  asides: calls.length - turns.length,
-  sessions: files.flatMap((name) => /rollout-.*-([0-9a-f-]{36})\.jsonl$/.exec(name)?.[1] ?? []),
-};
-process.stdout.write(`${JSON.stringify(report)}\n`);
+printReport(
+  session,
+  net,
+  { calls: fake.modelRequests(), isTurn: (req) => !asksTitle(req), outputIn: functionCallOutput },
+  files.flatMap((name) => /rollout-.*-([0-9a-f-]{36})\.jsonl$/.exec(name)?.[1] ?? []),
+);

@@ -3,7 +3,10 @@
  * would type it, the user's `steps` played on it, and what the terminal showed once wrap exited.
  */
 import { BIN } from '../../helpers/cli.js';
+import type { RecordedRequest } from '../../helpers/fake-server.js';
+import type { Isolated } from '../../helpers/netns.js';
 import { openTerminal, type Terminal } from '../../helpers/tmux.js';
+import type { TtyReport } from './reports.js';
 
 export interface TerminalSession {
   readonly screen: string;
@@ -38,4 +41,39 @@ export async function wrapOnTerminal(
     exitCode: exited ? Number(exited[1]) : undefined,
     ...(error === undefined ? {} : { error }),
   };
+}
+
+/** What the provider received: the model calls, which of them are the agent's turns, the output sent. */
+export interface ProviderView {
+  readonly calls: readonly RecordedRequest[];
+  isTurn(req: RecordedRequest): boolean;
+  /** The command output a turn carries; throws when it carries none. */
+  outputIn(req: RecordedRequest): string;
+}
+
+/** Prints the scenario's report as one JSON line on stdout (the scenario's only output there). */
+export function printReport(
+  session: TerminalSession,
+  net: Isolated,
+  provider: ProviderView,
+  sessions: string[],
+): void {
+  const turns = provider.calls.filter((req) => provider.isTurn(req));
+  const outputs = turns.flatMap((req) => {
+    try {
+      return [provider.outputIn(req)];
+    } catch {
+      return [];
+    }
+  });
+  const report: TtyReport = {
+    ...session,
+    isolation: net.isolation,
+    lookups: net.lookups(),
+    sent: outputs[0],
+    turns: turns.length,
+    asides: provider.calls.length - turns.length,
+    sessions,
+  };
+  process.stdout.write(`${JSON.stringify(report)}\n`);
 }
