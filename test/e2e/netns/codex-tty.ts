@@ -1,7 +1,7 @@
 /**
  * The Codex scenario of wrap-tty.test.ts, run in its own network namespace (test/helpers/netns.ts):
  * a user starts `headroom wrap codex` on a terminal, asks which test fails, the Codex TUI runs the (fake)
- * model's `exec_command` call printing a 40 KB test log, shows the answer, and the user types `/quit`.
+ * model's `exec_command` call printing a 34 KB test log, shows the answer, and the user types `/quit`.
  * Prints one JSON line: a `TtyReport`.
  *
  * Usage: tsx test/e2e/netns/codex-tty.ts <scratch dir>

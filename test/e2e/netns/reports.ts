@@ -29,6 +29,6 @@ export interface TtyReport {
   readonly error?: string;
 }
 
-/** A failing run of 700 tests, about 40 KB: four times what Codex would keep of it by itself. */
+/** A failing run of 700 tests, 34 KB: over three times the ~10,000 characters Codex keeps by itself. */
 export const CODEX_LOG = bigTestLog(700);
 export const CODEX_ANSWER = 'invoice totals › rounds half cents up fails: expected 10.05 to equal 10.06.';
