@@ -60,6 +60,11 @@ export interface FakeAnthropicOptions extends Delivery {
   readonly fallback?: AnthropicReply;
   /** Send a `ping` event after `message_start` (the real API does). Default true. */
   readonly ping?: boolean;
+  /**
+   * Answers a request outside the script when it returns a reply: an agent's side requests (an interactive
+   * Claude Code asks for a session title) would otherwise take the scripted replies meant for its turns.
+   */
+  readonly aside?: (req: RecordedRequest) => AnthropicReply | undefined;
 }
 
 export interface FakeAnthropic extends FakeServer {
@@ -228,7 +233,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
         error: { type: 'not_found_error', message: `no route ${req.path}` },
       });
     }
-    const reply = script.shift() ?? fallback;
+    const reply = options.aside?.(req) ?? script.shift() ?? fallback;
     if (reply.kind === 'raw') return reply.reply;
     if (reply.kind === 'error') {
       return framed(

@@ -60,6 +60,11 @@ export interface FakeOpenAIOptions extends Delivery {
    * event per text frame); a number refuses the upgrade with that status. Default: no upgrade handler.
    */
   readonly websocket?: 'accept' | number;
+  /**
+   * Answers a request outside the script when it returns a reply: an agent's side requests (the Codex TUI
+   * asks for a thread title) would otherwise take the scripted replies meant for its turns.
+   */
+  readonly aside?: (req: RecordedRequest) => OpenAIReply | undefined;
 }
 
 export interface FakeOpenAI extends FakeServer {
@@ -315,7 +320,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         error: { message: `no route ${req.path}`, type: 'invalid_request_error', param: null, code: null },
       });
     }
-    const reply = script.shift() ?? fallback;
+    const reply = options.aside?.(req) ?? script.shift() ?? fallback;
     if (reply.kind === 'raw') return reply.reply;
     if (reply.kind === 'error') {
       const body = {
@@ -424,7 +429,11 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
             return;
           }
           server.requests.push(request);
-          for (const event of socketEvents(script.shift() ?? fallback, frame, request)) {
+          for (const event of socketEvents(
+            options.aside?.(request) ?? script.shift() ?? fallback,
+            frame,
+            request,
+          )) {
             ws.send(JSON.stringify(event));
           }
         });

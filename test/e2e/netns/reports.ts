@@ -1,0 +1,34 @@
+/**
+ * What the terminal scenarios in this folder report (one JSON line on stdout), and the values they share
+ * with the tests that assert on the reports. Kept apart from the scenarios, whose modules run when loaded.
+ */
+import type { Isolation } from '../../helpers/netns.js';
+import { testLog } from '../../helpers/outputs.js';
+import { bigTestLog } from '../../helpers/proxy-harness.js';
+
+export const CLAUDE_ANSWER = 'computeTotal fails: expected 90 to be 81.';
+export const CLAUDE_LOG = testLog(300);
+
+/** What every terminal scenario reports. */
+export interface TtyReport {
+  readonly isolation: Isolation;
+  /** Outside names the agent (or anything else in the namespace) looked up. */
+  readonly lookups: string[];
+  /** The terminal as the user saw it last, scrollback included. */
+  readonly screen: string;
+  /** `headroom wrap`'s exit code, as the shell on the terminal printed it. */
+  readonly exitCode: number | undefined;
+  /** The command output as it reached the provider, when it did. */
+  readonly sent: string | undefined;
+  /** The model requests of the agent's turns, and the others (session titles). */
+  readonly turns: number;
+  readonly asides: number;
+  /** The agent's sessions in its own store. */
+  readonly sessions: string[];
+  /** What stopped the scenario before its end. */
+  readonly error?: string;
+}
+
+/** A failing run of 700 tests, 34 KB: over three times the ~10,000 characters Codex keeps by itself. */
+export const CODEX_LOG = bigTestLog(700);
+export const CODEX_ANSWER = 'invoice totals › rounds half cents up fails: expected 10.05 to equal 10.06.';

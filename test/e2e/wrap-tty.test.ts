@@ -1,0 +1,96 @@
+/**
+ * `headroom wrap claude|codex` on a terminal, as a user runs them: the real agent interactive in a tmux
+ * pane, a question, the (fake) model's call of a command printing a big test log, the answer, the agent's
+ * own quit command, then headroom's savings summary and the wrapped resume command. Interactive Claude
+ * Code and Codex look up outside hosts that no setting turns off (release check, plugin marketplace,
+ * tooltips), so each scenario runs in a network namespace with only loopback: the scenarios are in
+ * test/e2e/netns/, run through test/helpers/netns.ts, and report what happened as JSON.
+ */
+import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../helpers/cli.js';
+import { runIsolated } from '../helpers/netns.js';
+import { retrievalMarker, summarySaved } from '../helpers/real-agents.js';
+import { CLAUDE_ANSWER, CLAUDE_LOG, CODEX_LOG, type TtyReport } from './netns/reports.js';
+
+/** Codex's header on a command's output, before the output itself. */
+const CODEX_HEADER =
+  /^Chunk ID: \w+\nWall time: [\d.]+ seconds\nProcess exited with code 1\nOriginal token count: \d+\nOutput:\n/;
+
+let scratch: string | undefined;
+
+beforeAll(async () => {
+  await ensureBuilt();
+}, 120_000);
+
+afterEach(async () => {
+  if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
+  scratch = undefined;
+});
+
+/** Runs the scenario `name` (test/e2e/netns/<name>.ts) and checks what every scenario must show. */
+async function playScenario(name: string, realApi: string): Promise<TtyReport> {
+  scratch = await realpath(await mkdtemp(path.join(tmpdir(), `headroom-${name}-`)));
+  const { report } = await runIsolated<TtyReport>(
+    path.join(import.meta.dirname, 'netns', `${name}.ts`),
+    scratch,
+    100_000,
+  );
+  expect(report.error, report.screen).toBeUndefined();
+  // Cut off: loopback only, and an outside name does not resolve.
+  expect(report.isolation.interfaces).toEqual(['lo']);
+  expect(report.isolation.outsideLookup).toBe('EAI_AGAIN');
+  // The model's traffic went through headroom only: the agent never looked for the real API.
+  expect(report.lookups).not.toContain(realApi);
+  expect(report.exitCode).toBe(0);
+  expect(report.turns).toBe(2);
+  expect(report.sent, 'the command output never reached the provider').toBeDefined();
+  return report;
+}
+
+/** The compressed output names where its original is kept; the original there, as the agent sent it. */
+async function originalOf(sent: string): Promise<string> {
+  const marker = retrievalMarker(sent);
+  expect(marker, sent.slice(-300)).toBeDefined();
+  return readFile(marker!.file, 'utf8');
+}
+
+/** What the user reads once the agent is gone: headroom's summary, then how to come back through it. */
+function expectSummaryAndResume(report: TtyReport, agentHint: string, wrappedHint: string): void {
+  const { screen } = report;
+  const summary = summarySaved(screen);
+  expect(summary, screen).toBeDefined();
+  expect(summary!.requests).toBe(report.turns + report.asides);
+  expect(summary!.saved).toBeGreaterThan(0);
+  expect(report.sessions).toHaveLength(1);
+  const id = report.sessions[0]!;
+  expect(screen).toContain(`${agentHint} ${id}`);
+  expect(screen).toContain(`headroom: to resume through headroom, run: ${wrappedHint} ${id}`);
+  expect(screen.indexOf('headroom: to resume')).toBeGreaterThan(screen.indexOf(`${agentHint} ${id}`));
+}
+
+describe('headroom wrap on a terminal, with the real agents, cut off from any outside host', () => {
+  it('runs an interactive Claude Code session, compressed, then prints the summary and resume hint', async () => {
+    const report = await playScenario('claude-tty', 'api.anthropic.com');
+    expect(report.screen).toContain(CLAUDE_ANSWER);
+    const sent = report.sent!;
+    expect(sent.length).toBeLessThan(CLAUDE_LOG.length / 4);
+    expect(sent).toContain('→ AssertionError: expected 90 to be 81 // Object.is equality');
+    // Bash's output as Claude Code sends it: without the final newline.
+    expect(await originalOf(sent)).toBe(CLAUDE_LOG.trimEnd());
+    expectSummaryAndResume(report, 'claude --resume', 'headroom wrap claude --resume');
+  }, 120_000);
+
+  it('runs an interactive Codex session, compressed, then prints the summary and resume hint', async () => {
+    // Seeing the answer is one of the scenario's steps: the TUI's alternate screen is gone once Codex exits.
+    const report = await playScenario('codex-tty', 'api.openai.com');
+    const sent = report.sent!;
+    expect(sent).toMatch(CODEX_HEADER);
+    expect(sent.length).toBeLessThan(CODEX_LOG.length / 4);
+    expect(sent).toContain('Error: expected 10.05 to equal 10.06');
+    expect((await originalOf(sent)).endsWith(`\nOutput:\n${CODEX_LOG}`)).toBe(true);
+    expectSummaryAndResume(report, 'codex resume', 'headroom wrap codex resume');
+  }, 120_000);
+});
