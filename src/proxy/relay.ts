@@ -18,7 +18,7 @@ import {
 } from './forward.js';
 import { ledgerEntry } from './ledger-entry.js';
 import { type ResolvedProxyOptions, upstreamUrl } from './options.js';
-import { anthropicProvider, looksAnthropic } from './providers/anthropic.js';
+import { providerFor } from './providers/index.js';
 import { openaiProvider } from './providers/openai.js';
 import type { Provider } from './providers/provider.js';
 import { createUsageReader, type Usage } from './usage.js';
@@ -203,6 +203,16 @@ function answer(
   res.end(body);
 }
 
+/** A request for no provider (a bare `HEAD /` probe, a browser's `GET /favicon.ico`) is answered here. */
+function unrouted(res: ServerResponse, method: string, path: string): void {
+  const body = method === 'HEAD' ? '' : `headroom: ${path} is not a path of a model provider's API\n`;
+  res.writeHead(404, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
 /**
  * The one relay path: a plain Node handler that forwards any request to its provider. Model calls get
  * their body compressed first; the response streams back byte for byte as it arrives, while its usage is
@@ -217,7 +227,8 @@ export function createRelay(ctx: RelayContext): (req: IncomingMessage, res: Serv
     const queryAt = target.indexOf('?');
     const path = queryAt < 0 ? target : target.slice(0, queryAt);
     const method = req.method ?? 'GET';
-    const provider: Provider = looksAnthropic(path, req.headers) ? anthropicProvider : openaiProvider;
+    const provider = providerFor(path, req.headers, options.agent);
+    if (!provider) return unrouted(res, method, path);
     const modelCall = provider.isModelCall(method, path);
 
     const refusal = browserRefusal(req.headers);
