@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { bigBody, freshConversation, history, SMALL } from './bench/proxy-bodies.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const N_SMALL = QUICK ? 300 : 2000;
@@ -107,94 +108,6 @@ function send(
     req.end(body);
   });
 }
-
-// --- request bodies --------------------------------------------------------------------------------------
-
-const SYSTEM = [
-  {
-    type: 'text',
-    text: `You are Claude Code.\n${'Follow the rules. '.repeat(2000)}`,
-    cache_control: { type: 'ephemeral' },
-  },
-];
-const TOOLS = Array.from({ length: 24 }, (_, i) => ({
-  name: `Tool${i}`,
-  description: 'A tool. '.repeat(200),
-  input_schema: { type: 'object', properties: { arg: { type: 'string' } } },
-}));
-
-function logOutput(lines: number, seed: number): string {
-  const out: string[] = [];
-  for (let i = 0; i < lines; i += 1) {
-    if (i === Math.floor(lines / 2))
-      out.push(`ERROR worker-${seed} failed: connection reset by peer (attempt ${seed})`);
-    out.push(
-      `2026-01-0${(i % 9) + 1}T10:${String(i % 60).padStart(2, '0')}:00Z INFO request id=${seed}-${i} path=/api/items/${i % 311} status=200 ms=${(i * 13) % 97}`,
-    );
-  }
-  return out.join('\n');
-}
-
-function jsonOutput(items: number, seed: number): string {
-  return JSON.stringify(
-    Array.from({ length: items }, (_, i) => ({
-      id: `${seed}-${i}`,
-      name: `item ${i}`,
-      status: i % 250 === 7 ? 'error' : 'ok',
-      score: (i * 31) % 100,
-    })),
-    null,
-    2,
-  );
-}
-
-type Msg = { role: string; content: unknown };
-
-/** About 1 MB of earlier turns (each with a tool result), as an agent session accumulates them. */
-function history(): Msg[] {
-  const messages: Msg[] = [{ role: 'user', content: 'Investigate the failing nightly job.' }];
-  for (let t = 0; t < 8; t += 1) {
-    const id = `toolu_hist_${t}`;
-    messages.push({
-      role: 'assistant',
-      content: [{ type: 'tool_use', id, name: 'Bash', input: { command: `step ${t}` } }],
-    });
-    const output = t % 2 === 0 ? logOutput(1150, 1000 + t) : jsonOutput(1050, 1000 + t);
-    messages.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content: output }] });
-  }
-  return messages;
-}
-
-function bigBody(prefix: Msg[], seed: number): Buffer {
-  const id = `toolu_new_${seed}`;
-  const messages = [
-    ...prefix,
-    {
-      role: 'assistant',
-      content: [{ type: 'tool_use', id, name: 'Bash', input: { command: 'cat service.log' } }],
-    },
-    // ~50K tokens of new output.
-    { role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content: logOutput(1300, seed) }] },
-  ];
-  return Buffer.from(
-    JSON.stringify({
-      model: 'claude-sonnet-4-6',
-      max_tokens: 4096,
-      stream: false,
-      system: SYSTEM,
-      tools: TOOLS,
-      messages,
-    }),
-  );
-}
-
-const SMALL = Buffer.from(
-  JSON.stringify({
-    model: 'claude-sonnet-4-6',
-    max_tokens: 64,
-    messages: [{ role: 'user', content: 'Say hi.' }],
-  }),
-);
 
 // --- statistics ------------------------------------------------------------------------------------------
 
@@ -361,23 +274,6 @@ async function sequential(base: string, body: (i: number) => Buffer, n: number):
     out.push(r.total);
   }
   return out;
-}
-
-/** Like `history()`, but every block new: a different conversation per seed. */
-function freshConversation(seed: number): Buffer {
-  const messages: Msg[] = [{ role: 'user', content: `Investigate job ${seed}.` }];
-  for (let t = 0; t < 8; t += 1) {
-    const id = `toolu_${seed}_${t}`;
-    messages.push({
-      role: 'assistant',
-      content: [{ type: 'tool_use', id, name: 'Bash', input: { command: `step ${t}` } }],
-    });
-    const output = t % 2 === 0 ? logOutput(1150, seed * 100 + t) : jsonOutput(1050, seed * 100 + t);
-    messages.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content: output }] });
-  }
-  return Buffer.from(
-    JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 4096, system: SYSTEM, tools: TOOLS, messages }),
-  );
 }
 
 async function concurrentP50(base: string, bodies: Buffer[]): Promise<number> {
