@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { LRUCache } from 'lru-cache';
 import type { MemoEntry } from '../compress/memo.js';
 import type { BodyJob, BodyOutcome, JobResult } from './body-job.js';
 
@@ -28,11 +29,20 @@ export type WorkerReply =
 
 /** Compression jobs run here, off the event loop that serves every session and `/health`. */
 export interface CompressPool {
-  /** Runs a job on the worker `affinity` picks (the same conversation always lands on the same worker). */
+  /**
+   * Runs a job on the worker that took `affinity`'s conversation before (where its memo is); a
+   * conversation seen for the first time goes to the least busy worker.
+   */
   run(job: BodyJob, affinity: number): Promise<JobResult>;
-  /** Starts the workers if needed; resolves when every one has its tokenizer loaded. */
+  /**
+   * Starts a worker if none is running; resolves when one has its tokenizer loaded. Further workers start
+   * when jobs need them (a new conversation while the running ones are busy).
+   */
   warmUp(): Promise<void>;
+  /** True when a worker is running with its tokenizer loaded. */
   readonly warm: boolean;
+  /** Workers running now (started, not stopped for idleness). */
+  readonly running: number;
   close(): Promise<void>;
 }
 
@@ -91,8 +101,19 @@ export function workerExecArgv(parent: readonly string[]): string[] {
   return out;
 }
 
+/**
+ * A worker with no job for this long is stopped, and started again by the next job sent its way: an idle
+ * proxy then holds no tokenizer and no worker heap (~70 MB). The next big block waits for the tokenizer
+ * (as on a fresh proxy, bounded by the same limits) and recompresses its conversation once (the same bytes:
+ * the memo only saves time). Agents' turns come seconds apart, so a session in progress keeps its worker.
+ */
+export const WORKER_IDLE_MS = 30_000;
+/** Conversations whose worker the pool remembers (an entry is a few dozen bytes). */
+const MAX_CONVERSATIONS = 10_000;
+
 interface Slot {
   worker: Worker | undefined;
+  idleTimer: NodeJS.Timeout | undefined;
   ready: Promise<void>;
   warm: boolean;
   readonly pending: Map<
@@ -101,15 +122,44 @@ interface Slot {
   >;
 }
 
-export function createCompressPool(config: WorkerConfig, size = defaultPoolSize()): CompressPool {
+export function createCompressPool(
+  config: WorkerConfig,
+  size = defaultPoolSize(),
+  idleMs = WORKER_IDLE_MS,
+): CompressPool {
   const slots: Slot[] = Array.from({ length: size }, () => ({
     worker: undefined,
+    idleTimer: undefined,
     ready: Promise.resolve(),
     warm: false,
     pending: new Map(),
   }));
   let nextId = 0;
   let closed = false;
+  const conversations = new LRUCache<number, Slot>({ max: MAX_CONVERSATIONS });
+
+  /** Fewest jobs waiting; among those a running worker (no tokenizer to load), then the first. */
+  function leastBusy(): Slot {
+    let best = slots[0]!;
+    for (const slot of slots) {
+      const fewer = slot.pending.size < best.pending.size;
+      const tie = slot.pending.size === best.pending.size;
+      if (fewer || (tie && slot.worker !== undefined && best.worker === undefined)) best = slot;
+    }
+    return best;
+  }
+
+  /** Stops a worker that has had nothing to do for `idleMs`; the next job sent its way starts a new one. */
+  function idleLater(slot: Slot, worker: Worker): void {
+    clearTimeout(slot.idleTimer);
+    slot.idleTimer = setTimeout(() => {
+      if (slot.worker !== worker || slot.pending.size > 0) return;
+      slot.worker = undefined;
+      slot.warm = false;
+      void worker.terminate();
+    }, idleMs);
+    slot.idleTimer.unref();
+  }
 
   function start(slot: Slot): Worker {
     if (slot.worker) return slot.worker;
@@ -126,12 +176,16 @@ export function createCompressPool(config: WorkerConfig, size = defaultPoolSize(
       if (reply.type === 'ready') {
         slot.warm = true;
         markReady();
+        if (slot.pending.size === 0) idleLater(slot, worker);
         return;
       }
       const waiter = slot.pending.get(reply.id);
       if (!waiter) return;
       slot.pending.delete(reply.id);
-      if (slot.pending.size === 0) worker.unref();
+      if (slot.pending.size === 0) {
+        worker.unref();
+        idleLater(slot, worker);
+      }
       if (reply.type === 'error') waiter.reject(new Error(`compression worker: ${reply.message}`));
       else
         waiter.resolve({
@@ -140,7 +194,10 @@ export function createCompressPool(config: WorkerConfig, size = defaultPoolSize(
         });
     });
     const fail = (error: Error): void => {
+      // A worker stopped for idleness has already been replaced (or will be, on demand).
+      if (slot.worker !== worker) return;
       slot.worker = undefined;
+      slot.warm = false;
       markReady();
       for (const waiter of slot.pending.values()) waiter.reject(error);
       slot.pending.clear();
@@ -152,16 +209,26 @@ export function createCompressPool(config: WorkerConfig, size = defaultPoolSize(
 
   return {
     get warm() {
-      return slots.every((s) => s.warm);
+      return slots.some((s) => s.warm);
+    },
+    get running() {
+      return slots.filter((s) => s.worker !== undefined).length;
     },
     warmUp() {
       if (closed) return Promise.resolve();
-      for (const slot of slots) start(slot);
-      return Promise.all(slots.map((s) => s.ready)).then(() => undefined);
+      const running = slots.filter((s) => s.worker !== undefined);
+      if (running.length === 0) running.push(slots[0]!);
+      for (const slot of running) start(slot);
+      return Promise.race(running.map((s) => s.ready));
     },
     run(job, affinity) {
       if (closed) return Promise.reject(new Error('compression pool closed'));
-      const slot = slots[Math.abs(affinity) % slots.length]!;
+      let slot = conversations.get(affinity);
+      if (slot === undefined) {
+        slot = leastBusy();
+        conversations.set(affinity, slot);
+      }
+      clearTimeout(slot.idleTimer);
       const worker = start(slot);
       const id = nextId++;
       return new Promise<JobResult>((resolve, reject) => {
@@ -172,6 +239,7 @@ export function createCompressPool(config: WorkerConfig, size = defaultPoolSize(
     },
     async close() {
       closed = true;
+      for (const s of slots) clearTimeout(s.idleTimer);
       // Referenced while they stop: an unreferenced worker's exit would not keep the process alive, and a
       // caller awaiting this (the exit summary after it) would never resume.
       await Promise.all(

@@ -25,8 +25,15 @@ tokenCounter('gpt-4o').then(
   () => reply({ type: 'ready' }),
 );
 
-port.on('message', (message: { id: number; job: BodyJob }) => {
-  runBodyJob(message.job, {
+/**
+ * One job at a time, in arrival order. The core yields between big blocks; were jobs started as they
+ * arrive, 20 conversations would share the thread round-robin and every one finish last (all near the
+ * deadline). In turn, the first finishes after one job's time and the mean wait halves.
+ */
+let queue: Promise<void> = Promise.resolve();
+
+function run(message: { id: number; job: BodyJob }): Promise<void> {
+  return runBodyJob(message.job, {
     compress: compressMessages,
     memo,
     store,
@@ -43,4 +50,8 @@ port.on('message', (message: { id: number; job: BodyJob }) => {
     },
     (error: unknown) => reply({ type: 'error', id: message.id, message: (error as Error).name ?? 'error' }),
   );
+}
+
+port.on('message', (message: { id: number; job: BodyJob }) => {
+  queue = queue.then(() => run(message)).catch(() => undefined);
 });
