@@ -111,8 +111,13 @@ export const WORKER_IDLE_MS = 30_000;
 /** Conversations whose worker the pool remembers (an entry is a few dozen bytes). */
 const MAX_CONVERSATIONS = 10_000;
 
+/** What the pool posts to a worker: the jobs of one turn of the event loop, in order. */
+export type JobMessage = { readonly id: number; readonly job: BodyJob };
+
 interface Slot {
   worker: Worker | undefined;
+  /** Jobs to post at the end of this turn of the event loop. */
+  readonly outbox: JobMessage[];
   idleTimer: NodeJS.Timeout | undefined;
   ready: Promise<void>;
   warm: boolean;
@@ -129,6 +134,7 @@ export function createCompressPool(
 ): CompressPool {
   const slots: Slot[] = Array.from({ length: size }, () => ({
     worker: undefined,
+    outbox: [],
     idleTimer: undefined,
     ready: Promise.resolve(),
     warm: false,
@@ -159,6 +165,20 @@ export function createCompressPool(
       void worker.terminate();
     }, idleMs);
     slot.idleTimer.unref();
+  }
+
+  /**
+   * Jobs go to a worker after the current turn of the event loop, all of that turn's in one message: a
+   * post wakes the worker thread (~50 µs on a small VM), which a small request's forwarding need not wait
+   * for, and 32 requests arriving together need not pay 32 times.
+   */
+  function send(slot: Slot, worker: Worker, message: JobMessage): void {
+    slot.outbox.push(message);
+    if (slot.outbox.length > 1) return;
+    setImmediate(() => {
+      const batch = slot.outbox.splice(0);
+      worker.postMessage(batch);
+    });
   }
 
   function start(slot: Slot): Worker {
@@ -234,7 +254,7 @@ export function createCompressPool(
       return new Promise<JobResult>((resolve, reject) => {
         slot.pending.set(id, { resolve, reject, raw: job.raw });
         worker.ref();
-        worker.postMessage({ id, job });
+        send(slot, worker, { id, job });
       });
     },
     async close() {

@@ -3,8 +3,8 @@ import { compressMessages } from '../compress/compress.js';
 import { createBlockMemo } from '../compress/memo.js';
 import { createFileStore } from '../store/file-store.js';
 import { tokenCounter } from '../tokens/count.js';
-import { type BodyJob, runBodyJob } from './body-job.js';
-import type { WorkerConfig, WorkerReply } from './compress-pool.js';
+import { runBodyJob } from './body-job.js';
+import type { JobMessage, WorkerConfig, WorkerReply } from './compress-pool.js';
 import { storeOptionsOf } from './options.js';
 import { createPersistedOutputs } from './persisted-output.js';
 
@@ -32,7 +32,7 @@ tokenCounter('gpt-4o').then(
  */
 let queue: Promise<void> = Promise.resolve();
 
-function run(message: { id: number; job: BodyJob }): Promise<void> {
+function run(message: JobMessage): Promise<void> {
   return runBodyJob(message.job, {
     compress: compressMessages,
     memo,
@@ -52,6 +52,6 @@ function run(message: { id: number; job: BodyJob }): Promise<void> {
   );
 }
 
-port.on('message', (message: { id: number; job: BodyJob }) => {
-  queue = queue.then(() => run(message)).catch(() => undefined);
+port.on('message', (batch: readonly JobMessage[]) => {
+  for (const message of batch) queue = queue.then(() => run(message)).catch(() => undefined);
 });
