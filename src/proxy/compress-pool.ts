@@ -166,7 +166,8 @@ export function createCompressPool(
   function idleLater(slot: Slot, worker: Worker): void {
     clearTimeout(slot.idleTimer);
     slot.idleTimer = setTimeout(() => {
-      if (slot.worker !== worker || slot.pending.size > 0) return;
+      // Only a worker that is ready stops: callers waiting for it to be ready must not wait forever.
+      if (slot.worker !== worker || slot.pending.size > 0 || !slot.warm) return;
       slot.worker = undefined;
       slot.warm = false;
       void worker.terminate();
