@@ -124,6 +124,7 @@ export function createBodyCompressor(deps: BodyCompressorDeps): BodyCompressor {
   const compress = deps.compress ?? compressMessages;
   // In-process, the job's own memo is the one replayed; with workers, a mirror of what they decided.
   const mirror: BlockMemo = createBlockMemo(pool ? MIRROR_MEMO_BYTES : undefined);
+  pool?.seedFrom(mirror);
   // Claude budget mode: saved Bash outputs next to the agent, read safely (in the workers too, see
   // `persistedOutputsDir`); here for in-process jobs and for replaying the workers' decisions.
   const persistedDir = persistedOutputsDir(options);

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { LRUCache } from 'lru-cache';
-import type { MemoEntry } from '../compress/memo.js';
+import type { BlockMemo, MemoEntry } from '../compress/memo.js';
 import type { BodyJob, BodyOutcome, JobResult } from './body-job.js';
 
 /** What each worker is told when it starts. */
@@ -43,6 +43,11 @@ export interface CompressPool {
   readonly warm: boolean;
   /** Workers running now (started, not stopped for idleness). */
   readonly running: number;
+  /**
+   * Where a worker started after another stopped gets the decisions made so far (the proxy's mirror of
+   * them), so a conversation's next turn after an idle pause does not recompress what it sent before.
+   */
+  seedFrom(memo: BlockMemo): void;
   close(): Promise<void>;
 }
 
@@ -120,6 +125,8 @@ const MAX_CONVERSATIONS = 10_000;
 
 /** What the pool posts to a worker: the jobs of one turn of the event loop, in order. */
 export type JobMessage = { readonly id: number; readonly job: BodyJob };
+/** Decisions a worker puts in its memo before its first job (least recently used first). */
+export type SeedMessage = { readonly seed: readonly (readonly [string, MemoEntry])[] };
 
 interface Slot {
   worker: Worker | undefined;
@@ -149,6 +156,7 @@ export function createCompressPool(
   }));
   let nextId = 0;
   let closed = false;
+  let seed: BlockMemo | undefined;
   const conversations = new LRUCache<number, Slot>({ max: MAX_CONVERSATIONS });
 
   /** Fewest jobs waiting; among those a running worker (no tokenizer to load), then the first. */
@@ -194,6 +202,9 @@ export function createCompressPool(
     const worker = spawnWorker(config);
     // An idle pool must not keep the process alive (a CLI that forgot to stop the proxy still exits).
     worker.unref();
+    const decisions = seed?.decisions?.() ?? [];
+    // Posted before any job (jobs go at the end of this turn of the event loop).
+    if (decisions.length > 0) worker.postMessage({ seed: decisions } satisfies SeedMessage);
     slot.worker = worker;
     slot.warm = false;
     let markReady!: () => void;
@@ -241,6 +252,9 @@ export function createCompressPool(
     },
     get running() {
       return slots.filter((s) => s.worker !== undefined).length;
+    },
+    seedFrom(memo) {
+      seed = memo;
     },
     warmUp() {
       if (closed) return Promise.resolve();

@@ -4,7 +4,7 @@ import { createBlockMemo } from '../compress/memo.js';
 import { createFileStore } from '../store/file-store.js';
 import { tokenCounter } from '../tokens/count.js';
 import { runBodyJob } from './body-job.js';
-import type { JobMessage, WorkerConfig, WorkerReply } from './compress-pool.js';
+import type { JobMessage, SeedMessage, WorkerConfig, WorkerReply } from './compress-pool.js';
 import { storeOptionsOf } from './options.js';
 import { createPersistedOutputs } from './persisted-output.js';
 
@@ -52,6 +52,10 @@ function run(message: JobMessage): Promise<void> {
   );
 }
 
-port.on('message', (batch: readonly JobMessage[]) => {
-  for (const message of batch) queue = queue.then(() => run(message)).catch(() => undefined);
+port.on('message', (message: readonly JobMessage[] | SeedMessage) => {
+  if ('seed' in message) {
+    for (const [key, entry] of message.seed) memo.set(key, entry);
+    return;
+  }
+  for (const job of message) queue = queue.then(() => run(job)).catch(() => undefined);
 });

@@ -80,6 +80,9 @@ describe('compression pool', () => {
 
   it('stops an idle worker and, started again by the next job, sends the same bytes as before', async () => {
     const p = newPool(1, 200);
+    // The proxy's mirror of the workers' decisions, as compress-body keeps it.
+    const mirror = createBlockMemo();
+    p.seedFrom(mirror);
     const first = await p.run(job(1), 7);
     expect(first.outcome.passthroughReason).toBeUndefined();
     const stateDir = mkdtempSync(path.join(tmpdir(), 'headroom-pool-'));
@@ -92,11 +95,17 @@ describe('compression pool', () => {
     expect(Buffer.from(first.outcome.body).equals(Buffer.from(inProcess.outcome.body))).toBe(true);
     await until(() => p.running === 0);
     expect(p.warm).toBe(false);
+    // A new worker without the decisions decides the block again, to the same bytes.
     const again = await p.run(job(1), 7);
     expect(p.running).toBe(1);
     expect(Buffer.from(again.outcome.body).equals(Buffer.from(first.outcome.body))).toBe(true);
-    // A new worker has no memo: it decided the block again, to the same bytes.
     expect(again.learned.length).toBeGreaterThan(0);
+    // With them (the mirror now holds what the workers decided), it decides nothing again.
+    for (const [key, entry] of again.learned) mirror.set(key, entry);
+    await until(() => p.running === 0);
+    const seeded = await p.run(job(1), 7);
+    expect(Buffer.from(seeded.outcome.body).equals(Buffer.from(first.outcome.body))).toBe(true);
+    expect(seeded.learned).toEqual([]);
   });
 
   it('starts a second worker only for a new conversation while the first is busy, and keeps each conversation on its worker', async () => {
