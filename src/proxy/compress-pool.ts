@@ -116,8 +116,9 @@ export function workerExecArgv(parent: readonly string[]): string[] {
 /**
  * A worker with no job for this long is stopped, and started again by the next job sent its way: an idle
  * proxy then holds no tokenizer and no worker heap (~70 MB). The next big block waits for the tokenizer
- * (as on a fresh proxy, bounded by the same limits) and recompresses its conversation once (the same bytes:
- * the memo only saves time). Agents' turns come seconds apart, so a session in progress keeps its worker.
+ * (as on a fresh proxy, bounded by the same limits); the new worker gets the decisions made so far (see
+ * `seedFrom`), so only new blocks are compressed, to the same bytes. An agent's calls come seconds apart,
+ * so a session in progress keeps its worker.
  */
 export const WORKER_IDLE_MS = 30_000;
 /** Conversations whose worker the pool remembers (an entry is a few dozen bytes). */
