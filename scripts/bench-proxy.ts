@@ -14,6 +14,8 @@ import type { AddressInfo } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { WORKER_IDLE_MS } from '../src/proxy/compress-pool.js';
+import { bigBody, freshConversation, history, SMALL } from './bench/proxy-bodies.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const N_SMALL = QUICK ? 300 : 2000;
@@ -107,94 +109,6 @@ function send(
     req.end(body);
   });
 }
-
-// --- request bodies --------------------------------------------------------------------------------------
-
-const SYSTEM = [
-  {
-    type: 'text',
-    text: `You are Claude Code.\n${'Follow the rules. '.repeat(2000)}`,
-    cache_control: { type: 'ephemeral' },
-  },
-];
-const TOOLS = Array.from({ length: 24 }, (_, i) => ({
-  name: `Tool${i}`,
-  description: 'A tool. '.repeat(200),
-  input_schema: { type: 'object', properties: { arg: { type: 'string' } } },
-}));
-
-function logOutput(lines: number, seed: number): string {
-  const out: string[] = [];
-  for (let i = 0; i < lines; i += 1) {
-    if (i === Math.floor(lines / 2))
-      out.push(`ERROR worker-${seed} failed: connection reset by peer (attempt ${seed})`);
-    out.push(
-      `2026-01-0${(i % 9) + 1}T10:${String(i % 60).padStart(2, '0')}:00Z INFO request id=${seed}-${i} path=/api/items/${i % 311} status=200 ms=${(i * 13) % 97}`,
-    );
-  }
-  return out.join('\n');
-}
-
-function jsonOutput(items: number, seed: number): string {
-  return JSON.stringify(
-    Array.from({ length: items }, (_, i) => ({
-      id: `${seed}-${i}`,
-      name: `item ${i}`,
-      status: i % 250 === 7 ? 'error' : 'ok',
-      score: (i * 31) % 100,
-    })),
-    null,
-    2,
-  );
-}
-
-type Msg = { role: string; content: unknown };
-
-/** About 1 MB of earlier turns (each with a tool result), as an agent session accumulates them. */
-function history(): Msg[] {
-  const messages: Msg[] = [{ role: 'user', content: 'Investigate the failing nightly job.' }];
-  for (let t = 0; t < 8; t += 1) {
-    const id = `toolu_hist_${t}`;
-    messages.push({
-      role: 'assistant',
-      content: [{ type: 'tool_use', id, name: 'Bash', input: { command: `step ${t}` } }],
-    });
-    const output = t % 2 === 0 ? logOutput(1150, 1000 + t) : jsonOutput(1050, 1000 + t);
-    messages.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content: output }] });
-  }
-  return messages;
-}
-
-function bigBody(prefix: Msg[], seed: number): Buffer {
-  const id = `toolu_new_${seed}`;
-  const messages = [
-    ...prefix,
-    {
-      role: 'assistant',
-      content: [{ type: 'tool_use', id, name: 'Bash', input: { command: 'cat service.log' } }],
-    },
-    // ~50K tokens of new output.
-    { role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content: logOutput(1300, seed) }] },
-  ];
-  return Buffer.from(
-    JSON.stringify({
-      model: 'claude-sonnet-4-6',
-      max_tokens: 4096,
-      stream: false,
-      system: SYSTEM,
-      tools: TOOLS,
-      messages,
-    }),
-  );
-}
-
-const SMALL = Buffer.from(
-  JSON.stringify({
-    model: 'claude-sonnet-4-6',
-    max_tokens: 64,
-    messages: [{ role: 'user', content: 'Say hi.' }],
-  }),
-);
 
 // --- statistics ------------------------------------------------------------------------------------------
 
@@ -363,23 +277,6 @@ async function sequential(base: string, body: (i: number) => Buffer, n: number):
   return out;
 }
 
-/** Like `history()`, but every block new: a different conversation per seed. */
-function freshConversation(seed: number): Buffer {
-  const messages: Msg[] = [{ role: 'user', content: `Investigate job ${seed}.` }];
-  for (let t = 0; t < 8; t += 1) {
-    const id = `toolu_${seed}_${t}`;
-    messages.push({
-      role: 'assistant',
-      content: [{ type: 'tool_use', id, name: 'Bash', input: { command: `step ${t}` } }],
-    });
-    const output = t % 2 === 0 ? logOutput(1150, seed * 100 + t) : jsonOutput(1050, seed * 100 + t);
-    messages.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content: output }] });
-  }
-  return Buffer.from(
-    JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 4096, system: SYSTEM, tools: TOOLS, messages }),
-  );
-}
-
 async function concurrentP50(base: string, bodies: Buffer[]): Promise<number> {
   const results = await Promise.all(bodies.map((b) => send(base, b)));
   if (results.some((r) => r.status !== 200)) throw new Error('a concurrent request failed');
@@ -427,7 +324,7 @@ async function main(): Promise<void> {
     await sequential(pipe.url, () => SMALL, 200);
     await send(proxy.url, bigBody(history(), 0));
     await settle(proxy);
-    const idleRss = procStatus(proxy.pid, 'VmRSS');
+    const warmRss = procStatus(proxy.pid, 'VmRSS');
 
     // (2) small passthrough: latency and CPU against the pipe
     const pipeCpu = await cpuPerRequest(pipe, N_SMALL, async () => {
@@ -530,9 +427,14 @@ async function main(): Promise<void> {
     ]);
 
     const peak = procStatus(proxy.pid, 'VmHWM');
+    // Idle: no request for as long as the proxy keeps an idle compression worker (after all the above).
+    process.stderr.write(`waiting ${WORKER_IDLE_MS / 1000} s for the proxy to idle …\n`);
+    await new Promise((r) => setTimeout(r, WORKER_IDLE_MS + 1000));
+    await settle(proxy);
+    const idleRss = procStatus(proxy.pid, 'VmRSS');
     rows.push([
-      '(8) proxy RSS: idle after warm-up / peak over the run',
-      `${idleRss.toFixed(0)} MB / ${peak.toFixed(0)} MB`,
+      `(8) proxy RSS: idle (no request for ${WORKER_IDLE_MS / 1000} s) / after warm-up / peak`,
+      `${idleRss.toFixed(0)} MB / ${warmRss.toFixed(0)} MB / ${peak.toFixed(0)} MB`,
       '≤ 100 MB idle',
       idleRss <= 100,
     ]);

@@ -29,6 +29,8 @@ export interface BlockMemo {
   digest?(text: string): string;
   /** The token count of a short text for a model, remembered by the text itself. */
   countShort?(model: string, text: string, count: (text: string) => number): number;
+  /** Every decision held, least recently used first (to hand a memo's decisions to another). */
+  decisions?(): [string, MemoEntry][];
 }
 
 /**
@@ -89,6 +91,7 @@ export function createBlockMemo(maxBytes = DEFAULT_MEMO_BYTES): BlockMemo {
       }
       return tokens;
     },
+    decisions: () => [...entries.rentries()] as [string, MemoEntry][],
     get: (key) => entries.get(key),
     set(key, entry) {
       entries.set(key, entry);

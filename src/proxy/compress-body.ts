@@ -111,6 +111,7 @@ export function createBodyCompressor(deps: BodyCompressorDeps): BodyCompressor {
   const compress = deps.compress ?? compressMessages;
   // In-process, the job's own memo is the one replayed; with workers, a mirror of what they decided.
   const mirror: BlockMemo = createBlockMemo(pool ? MIRROR_MEMO_BYTES : undefined);
+  pool?.seedFrom(mirror);
   // The event loop reads each body it checks only where it is new, as the workers do (their own copy: the
   // two threads share no objects).
   const prechecked = createPrefixReuse(PRECHECK_TURN_BYTES);

@@ -3,8 +3,8 @@ import { compressMessages } from '../compress/compress.js';
 import { createBlockMemo } from '../compress/memo.js';
 import { createFileStore } from '../store/file-store.js';
 import { tokenCounter } from '../tokens/count.js';
-import { type BodyJob, runBodyJob } from './body-job.js';
-import type { WorkerConfig, WorkerReply } from './compress-pool.js';
+import { runBodyJob } from './body-job.js';
+import type { JobMessage, SeedMessage, WorkerConfig, WorkerReply } from './compress-pool.js';
 import { storeOptionsOf } from './options.js';
 import { createPersistedOutputs } from './persisted-output.js';
 import { createPrefixReuse } from './prefix-reuse.js';
@@ -35,8 +35,15 @@ tokenCounter('gpt-4o').then(
   () => reply({ type: 'ready' }),
 );
 
-port.on('message', (message: { id: number; job: BodyJob }) => {
-  runBodyJob(message.job, {
+/**
+ * One job at a time, in arrival order. The core yields between big blocks; were jobs started as they
+ * arrive, 20 conversations would share the thread round-robin and every one finish last (all near the
+ * deadline). In turn, the first finishes after one job's time and the mean wait halves.
+ */
+let queue: Promise<void> = Promise.resolve();
+
+function run(message: JobMessage): Promise<void> {
+  return runBodyJob(message.job, {
     compress: compressMessages,
     memo,
     store,
@@ -57,4 +64,12 @@ port.on('message', (message: { id: number; job: BodyJob }) => {
     },
     (error: unknown) => reply({ type: 'error', id: message.id, message: (error as Error).name ?? 'error' }),
   );
+}
+
+port.on('message', (message: readonly JobMessage[] | SeedMessage) => {
+  if ('seed' in message) {
+    for (const [key, entry] of message.seed) memo.set(key, entry);
+    return;
+  }
+  for (const job of message) queue = queue.then(() => run(job)).catch(() => undefined);
 });

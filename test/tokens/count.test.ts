@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { describe, expect, it } from 'vitest';
-import { CLAUDE_FACTOR, loadedTokenizers, tokenCounter, tokenizerFamily } from '../../src/tokens/count.js';
+import {
+  CLAUDE_FACTOR,
+  hasLongRun,
+  isRegExpSpace,
+  loadedTokenizers,
+  tokenCounter,
+  tokenizerFamily,
+} from '../../src/tokens/count.js';
 import { apiRecords, grepOutput, testLog } from '../helpers/outputs.js';
 import { craftedTexts, fixtureTexts } from '../helpers/token-texts.js';
 
@@ -75,5 +82,36 @@ describe('tokenCounter counts as it did with gpt-tokenizer (test/fixtures/token-
 
   it('loads each family once, o200k for Claude', () => {
     expect(loadedTokenizers().sort()).toEqual(['cl100k', 'o200k']);
+  });
+});
+
+describe('isRegExpSpace', () => {
+  it('is `\\s` of a regular expression for every UTF-16 code unit', () => {
+    const differ: number[] = [];
+    for (let c = 0; c <= 0xffff; c++)
+      if (isRegExpSpace(c) !== /\s/.test(String.fromCharCode(c))) differ.push(c);
+    expect(differ).toEqual([]);
+  });
+});
+
+describe('hasLongRun', () => {
+  it('answers as /\\S{2048}/ does, for runs of every length at every offset', () => {
+    const spaces = [' ', '\n', '\t', '\u00a0', '\u2009', '\u3000', '\ufeff'];
+    const cases: string[] = ['', 'a'.repeat(2047), 'a'.repeat(2048), 'é'.repeat(5000)];
+    // Seeded: runs of 2,040–2,056 characters, anywhere in texts of up to 9 KB, between spaces of every kind.
+    let seed = 7;
+    const next = (n: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let i = 0; i < 300; i++) {
+      const space = spaces[next(spaces.length)]!;
+      const lead = 'x'.repeat(next(3000));
+      const words = Array.from({ length: next(200) }, () => 'w'.repeat(1 + next(12))).join(space);
+      cases.push(`${lead}${space}${words}${space}${'r'.repeat(2040 + next(17))}${space}${words}`);
+    }
+    for (const text of cases) expect(hasLongRun(text)).toBe(/\S{2048}/.test(text));
+    expect(cases.filter(hasLongRun).length).toBeGreaterThan(50);
+    expect(cases.filter((t) => !hasLongRun(t)).length).toBeGreaterThan(50);
   });
 });
