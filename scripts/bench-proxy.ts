@@ -15,7 +15,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { WORKER_IDLE_MS } from '../src/proxy/compress-pool.js';
-import { bigBody, freshConversation, history, SMALL } from './bench/proxy-bodies.js';
+import { bigBody, freshConversation, growingConversation, history, SMALL } from './bench/proxy-bodies.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const N_SMALL = QUICK ? 300 : 2000;
@@ -382,6 +382,21 @@ async function main(): Promise<void> {
       `${fmt(proxyRepeatCpu)} / ${fmt(pipeRepeatCpu)} = ${ratio(proxyRepeatCpu, pipeRepeatCpu)}`,
       '≤ 1.5× pipe',
       proxyRepeatCpu <= 1.5 * pipeRepeatCpu,
+    ]);
+
+    // (4b) the same conversation as agents send it: one more small exchange per request, marker moving
+    const growing = growingConversation(nRepeat);
+    const pipeGrowCpu = await cpuPerRequest(pipe, nRepeat, () =>
+      sequential(pipe.url, (i) => growing[i]!, nRepeat),
+    );
+    const proxyGrowCpu = await cpuPerRequest(proxy, nRepeat, () =>
+      sequential(proxy.url, (i) => growing[i]!, nRepeat),
+    );
+    rows.push([
+      '(4b) the same, one small exchange more per request, CPU: proxy / pipe',
+      `${fmt(proxyGrowCpu)} / ${fmt(pipeGrowCpu)} = ${ratio(proxyGrowCpu, pipeGrowCpu)}`,
+      '(as agents send)',
+      undefined,
     ]);
 
     // (5) the same conversation plus one new 50K-token tool result per request

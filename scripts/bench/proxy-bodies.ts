@@ -105,3 +105,37 @@ export function freshConversation(seed: number): Buffer {
     JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 4096, system: SYSTEM, tools: TOOLS, messages }),
   );
 }
+
+/**
+ * An agent session as it really arrives: `history()` resent every turn with one more small exchange (a
+ * short command output), and Claude Code's one cache marker moved to the newest block each time.
+ */
+export function growingConversation(turns: number): Buffer[] {
+  const messages: Msg[] = history();
+  const bodies: Buffer[] = [];
+  for (let t = 0; t < turns; t += 1) {
+    const id = `toolu_grow_${t}`;
+    messages.push(
+      {
+        role: 'assistant',
+        content: [{ type: 'tool_use', id, name: 'Bash', input: { command: `ls step-${t}` } }],
+      },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content: logOutput(6, 5000 + t) }] },
+    );
+    const marked = structuredClone(messages);
+    const last = marked.at(-1)!.content as Record<string, unknown>[];
+    last.at(-1)!.cache_control = { type: 'ephemeral' };
+    bodies.push(
+      Buffer.from(
+        JSON.stringify({
+          model: 'claude-sonnet-4-6',
+          max_tokens: 4096,
+          system: SYSTEM,
+          tools: TOOLS,
+          messages: marked,
+        }),
+      ),
+    );
+  }
+  return bodies;
+}
