@@ -1,5 +1,3 @@
-import { Chalk, type ChalkInstance } from 'chalk';
-
 /** Where the CLI writes; tests pass their own sinks. */
 export interface OutputStreams {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -16,7 +14,7 @@ export interface LoggerOptions {
 /** The one place human output is written. */
 export interface Logger {
   /** Colours for the stream human output goes to; plain when colour is off. */
-  readonly color: ChalkInstance;
+  readonly color: Colors;
   readonly json: boolean;
   /** Terminal width of stdout, or undefined when stdout is not a terminal. */
   readonly columns: number | undefined;
@@ -51,12 +49,41 @@ export function colorLevel(env: NodeJS.ProcessEnv, isTTY: boolean): 0 | 1 | 2 | 
   return isTTY ? 1 : 0;
 }
 
+/** The styles the CLI writes in. */
+export interface Colors {
+  bold(text: string): string;
+  dim(text: string): string;
+  red(text: string): string;
+  green(text: string): string;
+  yellow(text: string): string;
+  cyan(text: string): string;
+}
+
+/**
+ * Styles at a colour level, as SGR codes (what chalk writes for them). Written by hand: six styles, never
+ * nested within their own kind, did not justify loading chalk, ~10 ms of every CLI start.
+ */
+export function colors(level: 0 | 1 | 2 | 3): Colors {
+  const style =
+    (open: number, close: number) =>
+    (text: string): string =>
+      level === 0 || text === '' ? text : `\u001b[${open}m${text}\u001b[${close}m`;
+  return {
+    bold: style(1, 22),
+    dim: style(2, 22),
+    red: style(31, 39),
+    green: style(32, 39),
+    yellow: style(33, 39),
+    cyan: style(36, 39),
+  };
+}
+
 export function createLogger(options: LoggerOptions = {}): Logger {
   const env = options.env ?? process.env;
   const streams = options.streams ?? { stdout: process.stdout, stderr: process.stderr };
   const json = options.json ?? false;
-  const color = new Chalk({ level: colorLevel(env, streams.stdout.isTTY === true) });
-  const warnColor = new Chalk({ level: colorLevel(env, streams.stderr.isTTY === true) });
+  const color = colors(colorLevel(env, streams.stdout.isTTY === true));
+  const warnColor = colors(colorLevel(env, streams.stderr.isTTY === true));
   const ci = env.CI !== undefined && env.CI !== '' && env.CI !== 'false' && env.CI !== '0';
   return {
     color,

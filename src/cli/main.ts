@@ -105,7 +105,7 @@ export async function run(argv: readonly string[], ctx: CliContext = processCont
   } catch (error) {
     // Commander has already printed its own one-line message (or the help, or the version).
     if (error instanceof CommanderError) return USAGE_ERRORS.has(error.code) ? 2 : error.exitCode;
-    // Loaded only on failure: the logger brings chalk, which `--version` does not need.
+    // Loaded only on failure: `--version` needs neither the logger nor the failure descriptions.
     const [{ createLogger }, { describeFailure }] = await Promise.all([
       import('./logger.js'),
       import('./failure.js'),

@@ -1,7 +1,7 @@
-import type { ChalkInstance } from 'chalk';
 import { PRICING_SNAPSHOT_DATE } from '../ledger/pricing.js';
 import { type Totals, UPSTREAM_UNREACHABLE } from '../ledger/savings.js';
 import { countOf, formatInt, formatPercent, formatUsd } from './format.js';
+import type { Colors } from './logger.js';
 
 export interface SummaryInput {
   readonly agent: string;
@@ -11,7 +11,7 @@ export interface SummaryInput {
   readonly log?: string | undefined;
   /** Where requests go, named when the upstream could not be reached. */
   readonly upstreams?: readonly string[];
-  readonly color: ChalkInstance;
+  readonly color: Colors;
 }
 
 /**

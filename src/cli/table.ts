@@ -1,4 +1,4 @@
-import type { ChalkInstance } from 'chalk';
+import type { Colors } from './logger.js';
 
 export type Align = 'left' | 'right';
 
@@ -8,7 +8,7 @@ export interface TableSpec {
   readonly rows: readonly (readonly string[])[];
   /** Row indexes drawn after a separator line (the Total row). */
   readonly footerFrom?: number;
-  readonly color: ChalkInstance;
+  readonly color: Colors;
 }
 
 // Escape sequences do not take up columns on screen.

@@ -1,10 +1,10 @@
-import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
+import { colors } from '../../src/cli/logger.js';
 import { renderSummary } from '../../src/cli/summary.js';
 import { summarize } from '../../src/ledger/savings.js';
 import { entry } from '../helpers/ledger-entries.js';
 
-const color = new Chalk({ level: 0 });
+const color = colors(0);
 
 function summaryOf(...entries: ReturnType<typeof entry>[]): string {
   return renderSummary({ agent: 'claude', totals: summarize(entries), optimize: true, ledger: '/l', color });

@@ -1,6 +1,6 @@
-import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import { formatMoney, formatUsd } from '../../src/cli/format.js';
+import { colors } from '../../src/cli/logger.js';
 import { renderTable } from '../../src/cli/table.js';
 
 describe('renderTable', () => {
@@ -13,7 +13,7 @@ describe('renderTable', () => {
         ['Total', '12,000'],
       ],
       footerFrom: 1,
-      color: new Chalk({ level: 0 }),
+      color: colors(0),
     });
     expect(table).toBe(
       [
@@ -29,7 +29,7 @@ describe('renderTable', () => {
   });
 
   it('measures coloured cells by what shows on screen', () => {
-    const color = new Chalk({ level: 1 });
+    const color = colors(1);
     const table = renderTable({ headers: ['A'], align: ['left'], rows: [[color.yellow('Total')]], color });
     expect(table.split('\n')[0]).toBe('┌───────┐');
   });
