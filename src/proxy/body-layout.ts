@@ -1,4 +1,14 @@
-import { Scanner, SpliceError } from './json-splice.js';
+import {
+  CLOSE_ARRAY,
+  CLOSE_OBJECT,
+  COLON,
+  COMMA,
+  OPEN_ARRAY,
+  OPEN_OBJECT,
+  QUOTE,
+  Scanner,
+  SpliceError,
+} from './json-splice.js';
 import { utf8 } from './parse-body.js';
 
 /** A value's bytes in a body: `[start, end)`. */
@@ -29,13 +39,6 @@ const CONVERSATION_KEYS = new Set(['messages', 'input']);
 
 class LayoutError extends Error {}
 
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const QUOTE = 0x22;
 const CLOSERS = new Set([CLOSE_OBJECT, CLOSE_ARRAY, QUOTE]);
 
 function parseSlice(buf: Buffer, start: number, end: number): unknown {
