@@ -57,6 +57,11 @@ function declaredLength(req: IncomingMessage): number | undefined {
  * length declared, each chunk is copied in as it arrives and dies young, as it would in a plain pipe.
  */
 const SHARED_BODY_BYTES = 64 * 1024;
+/**
+ * Memory is set aside for a declared length up to this size only: a client that declares more is held to
+ * what it has sent (its chunks, copied once they are all in), not to what it claims.
+ */
+const PRESIZE_MAX_BYTES = 16 * 1024 * 1024;
 
 /** Reads the body unless it is bigger than compression could handle in time; then it is streamed on. */
 function readBody(req: IncomingMessage): Promise<RequestBody> {
@@ -66,7 +71,7 @@ function readBody(req: IncomingMessage): Promise<RequestBody> {
     const parts: Buffer[] = [];
     let size = 0;
     let into =
-      declared !== undefined && declared >= SHARED_BODY_BYTES
+      declared !== undefined && declared >= SHARED_BODY_BYTES && declared <= PRESIZE_MAX_BYTES
         ? Buffer.from(new SharedArrayBuffer(declared))
         : undefined;
     const onData = (chunk: Buffer): void => {
