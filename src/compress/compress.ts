@@ -126,11 +126,8 @@ function askedIn(text: string): Asked {
   return asked;
 }
 
-/** What a block's decision depends on besides its text, and the memo key naming all of it. */
-interface BlockContext {
-  readonly query: Query;
-  readonly analysis: boolean;
-  readonly readAll: boolean;
+/** What a block's decision depends on besides its text (the question's flags as the options allow), and the memo key naming all of it. */
+interface BlockContext extends Asked {
   /** The whole saved output a `<persisted-output>` preview stands for, when one was resolved. */
   readonly persisted: string | undefined;
   readonly key: string;

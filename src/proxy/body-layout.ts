@@ -32,6 +32,8 @@ export interface BodyLayout {
   readonly array: number;
   /** The conversation array's elements' bytes. */
   readonly elements: readonly Span[];
+  /** How many leading elements were taken from the previous layout as they were (same bytes, same value). */
+  readonly reused: number;
 }
 
 /** The top-level members that may hold the conversation (see the providers' `target`). */
@@ -129,7 +131,6 @@ function read(buf: Buffer, previous: BodyLayout | undefined, shared: number): Bo
     values.push(value);
   };
 
-  let resumed = false;
   if (previous && reused > 0) {
     // Everything before the first element not reused is the previous body's: take it as it was.
     for (let i = 0; i < previous.array; i += 1)
@@ -145,7 +146,6 @@ function read(buf: Buffer, previous: BodyLayout | undefined, shared: number): Bo
     readArray(items, elements[reused - 1]!.end);
     array = members.length;
     addMember(key, start, sc.pos, items);
-    resumed = true;
   } else {
     sc.space();
     if (buf[sc.pos] !== OPEN_OBJECT) throw new LayoutError('not an object');
@@ -153,11 +153,11 @@ function read(buf: Buffer, previous: BodyLayout | undefined, shared: number): Bo
     sc.space();
     if (buf[sc.pos] === CLOSE_OBJECT) {
       sc.pos += 1;
-      return finish(sc, buf, { raw: buf, members, values, array, elements });
+      return finish(sc, buf, { raw: buf, members, values, array, elements, reused });
     }
   }
 
-  for (let first = !resumed; ; first = false) {
+  for (let first = reused === 0; ; first = false) {
     if (!first) {
       sc.space();
       const next = buf[sc.pos];
@@ -184,10 +184,10 @@ function read(buf: Buffer, previous: BodyLayout | undefined, shared: number): Bo
     sc.skipValue();
     addMember(key, start, sc.pos, sameOrParsed(buf, start, sc.pos, key, previous));
   }
-  return finish(sc, buf, { raw: buf, members, values, array, elements });
+  return finish(sc, buf, { raw: buf, members, values, array, elements, reused });
 }
 
-/** A member after the conversation whose bytes did not change (tools, a system prompt) keeps its value. */
+/** A member whose bytes did not change since the previous body (tools, a system prompt) keeps its value. */
 function sameOrParsed(buf: Buffer, start: number, end: number, key: string, previous?: BodyLayout): unknown {
   const at = previous?.members.findIndex((m) => m.key === key) ?? -1;
   if (previous && at >= 0) {

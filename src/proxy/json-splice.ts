@@ -64,6 +64,10 @@ interface PathNode {
   span?: readonly [number, number];
 }
 
+/** The same bytes as a Buffer, without a copy. */
+export const asBuffer = (raw: Uint8Array): Buffer =>
+  Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+
 /** The body is not the JSON the scanner expected. */
 export class SpliceError extends Error {}
 
@@ -229,7 +233,7 @@ function buildTree(changes: readonly JsonChange[]): { root: PathNode; leaves: Pa
  * // '{ "a" : [1, "y"] }'
  */
 export function spliceJson(raw: Uint8Array, changes: readonly JsonChange[]): Buffer | undefined {
-  const buf = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  const buf = asBuffer(raw);
   try {
     const { root, leaves } = buildTree(changes);
     if (leaves.length === 0) return buf;

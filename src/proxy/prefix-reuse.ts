@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { type BodyLayout, readLayout, sharedPrefix } from './body-layout.js';
-import { type JsonChange, spliceJson } from './json-splice.js';
+import { asBuffer, type JsonChange, spliceJson } from './json-splice.js';
 import { type ParsedBody, parseBody, parsedFrom, type UnparsedReason } from './parse-body.js';
 import type { ProviderName } from './providers/provider.js';
 
@@ -64,9 +64,6 @@ export interface PrefixReuse {
   read(raw: Uint8Array, provider: ProviderName, path: string): Reading;
 }
 
-const asBuffer = (raw: Uint8Array): Buffer =>
-  Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-
 /**
  * Which conversation a body belongs to: a hash of the first bytes of its conversation, the same on every
  * turn. Also picks the compression worker, so each turn meets the memo and the turns of the last.
@@ -129,7 +126,7 @@ function reading(
   const layout = readLayout(raw, previous?.turn.layout, previous?.shared);
   const parsed = layout ? parsedFrom(fieldsOf(layout), provider, path) : parseBody(raw, provider, path);
   // Elements read from the previous turn's bytes: their outputs can be taken as they were.
-  const reused = layout && previous ? reusedElements(layout, previous.turn.layout) : 0;
+  const reused = layout?.reused ?? 0;
   const outputs = new Map<number, ElementOutput>();
   let rest: RestCount | undefined;
 
@@ -196,16 +193,6 @@ function fieldsOf(layout: BodyLayout): Record<string, unknown> {
     fields[m.key] = layout.values[i];
   });
   return fields;
-}
-
-/** Elements that are the previous turn's own (same bytes at the same place, value taken as it was). */
-function reusedElements(layout: BodyLayout, before: BodyLayout): number {
-  if (layout.array < 0 || before.array < 0) return 0;
-  const now = layout.values[layout.array] as unknown[];
-  const was = before.values[before.array] as unknown[];
-  let n = 0;
-  while (n < now.length && n < was.length && now[n] === was[n]) n += 1;
-  return n;
 }
 
 /** The values counted as the rest of the request: every member but the conversation and the model. */

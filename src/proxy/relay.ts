@@ -92,7 +92,8 @@ function readBody(req: IncomingMessage): Promise<RequestBody> {
     };
     const onEnd = (): void => {
       if (into) resolve(size === into.length ? into : into.subarray(0, size));
-      else resolve(size >= SHARED_BODY_BYTES ? sharedCopy(parts, size) : Buffer.concat(parts));
+      else if (size >= SHARED_BODY_BYTES) resolve(sharedCopy(parts, size));
+      else resolve(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
     };
     req.on('data', onData);
     req.once('end', onEnd);
