@@ -47,6 +47,12 @@ export interface LedgerWriter {
 
 /** Most lines per write; keeps each write small enough to stay a single atomic append. */
 const MAX_BATCH = 128;
+/**
+ * How long a line waits for others before it is written: an agent's calls end close together (a model
+ * call, then its token counts and quota checks), and one write for them costs the proxy one wake-up of a
+ * file-system thread instead of one each.
+ */
+const LINGER_MS = 50;
 /** How often the writer checks that its open file is still the ledger (a user may delete it to reset stats). */
 const RECHECK_MS = 1000;
 
@@ -103,7 +109,7 @@ export function createLedgerWriter(
   return {
     append(entry) {
       queue.push(line(entry));
-      running ??= drain();
+      running ??= new Promise((resolve) => setTimeout(resolve, LINGER_MS)).then(drain);
     },
     async flush() {
       while (running) await running;

@@ -183,7 +183,8 @@ export function createBodyCompressor(deps: BodyCompressorDeps): BodyCompressor {
       if (!mayCompress(parsed, { ...jobOptions, model: parsed.model }, previews)) {
         const counting = pool
           .warmUp()
-          .then(() => pool.run(job, conversationAffinity(raw)).then((r) => r.outcome.tokensBefore));
+          .then(() => pool.run(job, conversationAffinity(raw), 'later'))
+          .then((r) => r.outcome.tokensBefore);
         counting.catch(() => undefined);
         return passthrough(raw, parsed.model, 'nothing-to-compress', { counting });
       }

@@ -27,13 +27,22 @@ export type WorkerReply =
     }
   | { readonly type: 'error'; readonly id: number; readonly message: string };
 
+/**
+ * `now`: a request waits for the job. `later`: only the ledger waits (a token count of a body that went out
+ * as it came), so the job may wait for company: a worker woken per small request costs more than counting it.
+ */
+export type Urgency = 'now' | 'later';
+
+/** Longest a `later` job waits for others before it is posted. */
+const LATER_MS = 50;
+
 /** Compression jobs run here, off the event loop that serves every session and `/health`. */
 export interface CompressPool {
   /**
    * Runs a job on the worker that took `affinity`'s conversation before (where its memo is); a
    * conversation seen for the first time goes to the least busy worker.
    */
-  run(job: BodyJob, affinity: number): Promise<JobResult>;
+  run(job: BodyJob, affinity: number, when?: Urgency): Promise<JobResult>;
   /**
    * Starts a worker if none is running; resolves when one has its tokenizer loaded. Further workers start
    * when jobs need them (a new conversation while the running ones are busy).
@@ -131,8 +140,10 @@ export type SeedMessage = { readonly seed: readonly (readonly [string, MemoEntry
 
 interface Slot {
   worker: Worker | undefined;
-  /** Jobs to post at the end of this turn of the event loop. */
+  /** Jobs to post together (at the end of this turn of the event loop, or after `LATER_MS`). */
   readonly outbox: JobMessage[];
+  /** When the outbox goes: posted at the end of this turn, or on a timer when only `later` jobs wait. */
+  posting: 'now' | NodeJS.Timeout | undefined;
   idleTimer: NodeJS.Timeout | undefined;
   ready: Promise<void>;
   warm: boolean;
@@ -150,6 +161,7 @@ export function createCompressPool(
   const slots: Slot[] = Array.from({ length: size }, () => ({
     worker: undefined,
     outbox: [],
+    posting: undefined,
     idleTimer: undefined,
     ready: Promise.resolve(),
     warm: false,
@@ -189,13 +201,22 @@ export function createCompressPool(
    * post wakes the worker thread (~50 µs on a small VM), which a small request's forwarding need not wait
    * for, and 32 requests arriving together need not pay 32 times.
    */
-  function send(slot: Slot, worker: Worker, message: JobMessage): void {
+  function send(slot: Slot, message: JobMessage, when: Urgency): void {
     slot.outbox.push(message);
-    if (slot.outbox.length > 1) return;
-    setImmediate(() => {
-      const batch = slot.outbox.splice(0);
-      worker.postMessage(batch);
-    });
+    if (slot.posting === 'now') return;
+    // To the slot's worker when posted: one that failed meanwhile has rejected its jobs, and its
+    // replacement takes the jobs that came after.
+    const post = () => {
+      slot.posting = undefined;
+      slot.worker?.postMessage(slot.outbox.splice(0));
+    };
+    if (when === 'later') {
+      slot.posting ??= setTimeout(post, LATER_MS);
+      return;
+    }
+    clearTimeout(slot.posting);
+    slot.posting = 'now';
+    setImmediate(post);
   }
 
   function start(slot: Slot): Worker {
@@ -264,7 +285,7 @@ export function createCompressPool(
       for (const slot of running) start(slot);
       return Promise.race(running.map((s) => s.ready));
     },
-    run(job, affinity) {
+    run(job, affinity, when = 'now') {
       if (closed) return Promise.reject(new Error('compression pool closed'));
       let slot = conversations.get(affinity);
       if (slot === undefined) {
@@ -277,12 +298,15 @@ export function createCompressPool(
       return new Promise<JobResult>((resolve, reject) => {
         slot.pending.set(id, { resolve, reject, raw: job.raw });
         worker.ref();
-        send(slot, worker, { id, job });
+        send(slot, { id, job }, when);
       });
     },
     async close() {
       closed = true;
-      for (const s of slots) clearTimeout(s.idleTimer);
+      for (const s of slots) {
+        clearTimeout(s.idleTimer);
+        if (s.posting !== 'now') clearTimeout(s.posting);
+      }
       // Referenced while they stop: an unreferenced worker's exit would not keep the process alive, and a
       // caller awaiting this (the exit summary after it) would never resume.
       await Promise.all(
