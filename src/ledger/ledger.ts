@@ -63,9 +63,11 @@ const RECHECK_MS = 1000;
 export function createLedgerWriter(
   dir: string = stateDir(),
   onError?: (error: unknown) => void,
+  lingerMs = LINGER_MS,
 ): LedgerWriter {
   let queue: string[] = [];
   let running: Promise<void> | undefined;
+  let lingering: NodeJS.Timeout | undefined;
   let handle: FileHandle | undefined;
   let inode = 0;
   let checkedAt = 0;
@@ -106,12 +108,20 @@ export function createLedgerWriter(
     running = undefined;
   }
 
+  function write(): void {
+    clearTimeout(lingering);
+    lingering = undefined;
+    running ??= drain();
+  }
+
   return {
     append(entry) {
       queue.push(line(entry));
-      running ??= new Promise((resolve) => setTimeout(resolve, LINGER_MS)).then(drain);
+      // A write under way takes lines that arrive meanwhile when it ends.
+      if (!running) lingering ??= setTimeout(write, lingerMs);
     },
     async flush() {
+      if (lingering) write();
       while (running) await running;
     },
     async close() {

@@ -157,6 +157,7 @@ export function createCompressPool(
   config: WorkerConfig,
   size = defaultPoolSize(),
   idleMs = WORKER_IDLE_MS,
+  laterMs = LATER_MS,
 ): CompressPool {
   const slots: Slot[] = Array.from({ length: size }, () => ({
     worker: undefined,
@@ -211,7 +212,7 @@ export function createCompressPool(
       slot.worker?.postMessage(slot.outbox.splice(0));
     };
     if (when === 'later') {
-      slot.posting ??= setTimeout(post, LATER_MS);
+      slot.posting ??= setTimeout(post, laterMs);
       return;
     }
     clearTimeout(slot.posting);

@@ -1,11 +1,17 @@
 import { execFile } from 'node:child_process';
-import { appendFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LedgerEntry } from '../../src/ledger/entry.js';
-import { appendLedger, ledgerPath, parseLedgerLine, readLedger } from '../../src/ledger/ledger.js';
+import {
+  appendLedger,
+  createLedgerWriter,
+  ledgerPath,
+  parseLedgerLine,
+  readLedger,
+} from '../../src/ledger/ledger.js';
 
 const run = promisify(execFile);
 
@@ -53,6 +59,34 @@ describe('savings ledger', () => {
     await appendLedger(entry(), nested);
     expect((await stat(nested)).mode & 0o777).toBe(0o700);
     expect((await stat(ledgerPath(nested))).mode & 0o777).toBe(0o600);
+  });
+
+  it('writes the lines of calls that end close together in one write, and all of them on flush', async () => {
+    // The file handle class is not exported; its prototype is reached through a handle.
+    const probe = await open(join(dir, 'probe'), 'w');
+    const write = vi.spyOn(Object.getPrototypeOf(probe), 'write');
+    await probe.close();
+    try {
+      // A linger longer than the test: nothing is written until the flush.
+      const writer = createLedgerWriter(dir, undefined, 60_000);
+      for (let i = 0; i < 30; i += 1) {
+        writer.append(entry({ latencyMs: i }));
+        await new Promise((r) => setImmediate(r));
+      }
+      expect(write).not.toHaveBeenCalled();
+      await writer.flush();
+      expect(write).toHaveBeenCalledTimes(1);
+      // Lines appended while a write is under way go out when it ends, not after another linger.
+      writer.append(entry({ latencyMs: 30 }));
+      const flushing = writer.flush();
+      writer.append(entry({ latencyMs: 31 }));
+      await flushing;
+      await writer.close();
+      const { entries } = await readLedger(dir);
+      expect(entries.map((e) => e.latencyMs)).toEqual(Array.from({ length: 32 }, (_, i) => i));
+    } finally {
+      write.mockRestore();
+    }
   });
 
   it('reads an empty history when no ledger exists yet', async () => {

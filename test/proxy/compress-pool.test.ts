@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { Worker } from 'node:worker_threads';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { compressMessages } from '../../src/compress/compress.js';
 import { createBlockMemo } from '../../src/compress/memo.js';
 import { type BodyJob, runBodyJob } from '../../src/proxy/body-job.js';
@@ -56,7 +57,7 @@ async function until(check: () => boolean, ms = 20_000): Promise<void> {
 describe('compression pool', () => {
   let pool: CompressPool | undefined;
   const dirs: string[] = [];
-  const newPool = (size: number, idleMs: number): CompressPool => {
+  const newPool = (size: number, idleMs: number, laterMs?: number): CompressPool => {
     const stateDir = mkdtempSync(path.join(tmpdir(), 'headroom-pool-'));
     dirs.push(stateDir);
     pool = createCompressPool(
@@ -69,6 +70,7 @@ describe('compression pool', () => {
       },
       size,
       idleMs,
+      laterMs,
     );
     return pool;
   };
@@ -131,6 +133,27 @@ describe('compression pool', () => {
     ] as const) {
       const again = await p.run(job(seed), affinity);
       expect(again.learned).toEqual([]);
+    }
+  });
+
+  it('holds jobs only the ledger waits for until a job someone waits for goes, then posts them together in order', async () => {
+    // A wait for company longer than the test: only the urgent job can send the others.
+    const p = newPool(1, 60_000, 60_000);
+    await p.warmUp();
+    const post = vi.spyOn(Worker.prototype, 'postMessage');
+    try {
+      const later = [6, 7, 8].map((seed) => p.run(job(seed), 200 + seed, 'later'));
+      for (let i = 0; i < 3; i += 1) await new Promise((r) => setImmediate(r));
+      expect(post).not.toHaveBeenCalled();
+      const now = p.run(job(9), 209);
+      const results = await Promise.all([...later, now]);
+      expect(post).toHaveBeenCalledTimes(1);
+      const batch = post.mock.calls[0]![0] as { id: number }[];
+      expect(batch.map((m) => m.id)).toEqual([...batch.map((m) => m.id)].sort((a, b) => a - b));
+      expect(batch).toHaveLength(4);
+      for (const r of results) expect(r.outcome.passthroughReason).toBeUndefined();
+    } finally {
+      post.mockRestore();
     }
   });
 });
