@@ -9,7 +9,8 @@
  *
  * The members come from `PropertyRanges`, computed when the table is built (`bpe-source.ts`) and kept
  * in its header, for the Basic Multilingual Plane. A text with a character beyond it, or with more
- * than RESTRICTED_MAX distinct non-ASCII characters (prose in another script), uses the full regex.
+ * than RESTRICTED_MAX distinct non-ASCII characters (prose in another script), uses the full regex,
+ * as do all non-ASCII texts once a process has compiled RESTRICTED_REGEXES restricted ones.
  */
 
 /** For each `\p{…}` escape in a pattern (`\p{Lu}`), its members below U+10000, as [first, last] pairs. */
@@ -18,8 +19,12 @@ export type PropertyRanges = Record<string, number[]>;
 const PROPERTY = /\\p\{[^}]*\}/g;
 const NON_ASCII = /[\u0080-\uffff]/g;
 const RESTRICTED_MAX = 32;
-/** Restricted regexes kept per splitter, dropped all at once when full (a proxy sees many texts). */
-const RESTRICTED_CACHE = 64;
+/**
+ * Restricted regexes compiled per splitter, the ASCII one included. Each costs a fraction of the full
+ * regex's compile; past this many (a proxy sees texts of many scripts), non-ASCII texts use the full
+ * one, so no process pays more than about one full compile extra.
+ */
+const RESTRICTED_REGEXES = 16;
 
 /**
  * The members of every `\p{…}` in the pattern, tested under the pattern's own flags (a
@@ -56,16 +61,17 @@ export function splitter(
 ): (text: string) => RegExp {
   let full: RegExp | undefined;
   const restricted = new Map<string, RegExp>();
+  const fullRegex = (): RegExp => {
+    full ??= new RegExp(pattern, flags);
+    return full;
+  };
   return (text) => {
     const extra = ranges ? nonAsciiOf(text) : undefined;
-    if (!ranges || extra === undefined) {
-      full ??= new RegExp(pattern, flags);
-      return full;
-    }
+    if (!ranges || extra === undefined) return fullRegex();
     const key = String.fromCharCode(...extra);
     let regex = restricted.get(key);
     if (!regex) {
-      if (restricted.size >= RESTRICTED_CACHE) restricted.clear();
+      if (restricted.size >= RESTRICTED_REGEXES) return fullRegex();
       regex = new RegExp(restrictedPattern(pattern, ranges, extra), flags);
       restricted.set(key, regex);
     }
