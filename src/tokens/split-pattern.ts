@@ -93,6 +93,8 @@ function nonAsciiOf(text: string): number[] | undefined {
 
 /** The pattern with each `\p{…}` replaced by its members among ASCII and `extra` (code-ordered). */
 export function restrictedPattern(pattern: string, ranges: PropertyRanges, extra: readonly number[]): string {
+  // o200k's pattern names each of its 8 properties several times.
+  const bodies = new Map<string, string>();
   let out = '';
   let inClass = false;
   for (let i = 0; i < pattern.length; i++) {
@@ -106,7 +108,11 @@ export function restrictedPattern(pattern: string, ranges: PropertyRanges, extra
         i++;
         continue;
       }
-      const members = classBody(ranges[property] ?? [], extra);
+      let members = bodies.get(property);
+      if (members === undefined) {
+        members = classBody(ranges[property] ?? [], extra);
+        bodies.set(property, members);
+      }
       out += inClass ? members : `[${members}]`;
       i += property.length - 1;
       continue;
@@ -122,9 +128,13 @@ export function restrictedPattern(pattern: string, ranges: PropertyRanges, extra
 function classBody(pairs: readonly number[], extra: readonly number[]): string {
   const hex = (code: number) => `\\u${code.toString(16).padStart(4, '0')}`;
   const isMember = (code: number) => {
-    for (let i = 0; i < pairs.length; i += 2) {
-      if (code < (pairs[i] as number)) return false;
-      if (code <= (pairs[i + 1] as number)) return true;
+    let lo = 0;
+    let hi = pairs.length / 2 - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (code < (pairs[2 * mid] as number)) hi = mid - 1;
+      else if (code > (pairs[2 * mid + 1] as number)) lo = mid + 1;
+      else return true;
     }
     return false;
   };
