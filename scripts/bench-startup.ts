@@ -1,5 +1,5 @@
 /**
- * Cold-start benchmark of the CLI users run (`node bin/headroom.js` on the built dist/), against node's
+ * Cold-start benchmark of the CLI users run (`node bin/headroom.js` on its bundle, dist/bundle/), against node's
  * own start (`node -e 0`) in the same run. Targets (issue 13): `compress` of a small file ≤ 2.5× node's
  * start; `wrap` starts the agent within 300 ms of launch beyond node's start.
  *
@@ -79,7 +79,7 @@ async function agentStartDelay(env: NodeJS.ProcessEnv, started: string): Promise
 }
 
 async function main(): Promise<void> {
-  if (!existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) {
+  if (!existsSync(path.join(ROOT, 'dist', 'bundle', 'cli.js'))) {
     process.stderr.write('dist/ is missing: run `npm run build` first (`npm run bench:startup` does).\n');
     process.exit(1);
   }
@@ -122,7 +122,9 @@ async function main(): Promise<void> {
     for (let i = 0; i < RUNS; i++) delays.push(await agentStartDelay(env, started));
     const delay = median(delays);
 
-    print(`CLI cold start, median of ${RUNS} runs (node ${process.version}, dist/ via bin/headroom.js)\n`);
+    print(
+      `CLI cold start, median of ${RUNS} runs (node ${process.version}, dist/bundle/ via bin/headroom.js)\n`,
+    );
     for (const [name, ms] of rows)
       print(`${name.padEnd(44)} ${ms.toFixed(0).padStart(6)} ms   ${(ms / nodeStart).toFixed(2)}× node`);
     print(

@@ -14,6 +14,8 @@ describe('package.json', () => {
     expect(pkg.scripts.prepack).toMatch(/tsc -p tsconfig\.build\.json/);
     // The token tables dist/tokens/*.bpe ship too, so no user's first count builds one.
     expect(pkg.scripts.prepack).toMatch(/scripts\/build-bpe-tables\.ts/);
+    // And the CLI's bundle, dist/bundle/, which bin/headroom.js runs.
+    expect(pkg.scripts.prepack).toMatch(/scripts\/bundle-cli\.ts/);
     expect(pkg.scripts.build).toBe(pkg.scripts.prepack);
     expect(pkg.files).toEqual(expect.arrayContaining(['dist', 'bin']));
   });

@@ -1,6 +1,6 @@
 import type { SavingsProfile } from '../compress/options.js';
 import { resolveOptions } from '../compress/resolve-options.js';
-import { tokenUpperBound } from '../tokens/count.js';
+import { tokenCounter, tokenUpperBound } from '../tokens/count.js';
 import { formatInt, formatPercent } from './format.js';
 
 /** The model whose tokenizer counts tokens when the caller names none. */
@@ -105,8 +105,12 @@ export async function compressInput(
   options: CompressInputOptions,
 ): Promise<CompressedInput> {
   const messages = input.kind === 'raw' ? rawConversation(input.text, options.query) : input.messages;
-  const { compressMessages } = await import('../compress/compress.js');
-  const { createFileStore } = await import('../store/file-store.js');
+  // The token table loads alongside the compressors' modules (its read on node's thread pool).
+  const [, { compressMessages }, { createFileStore }] = await Promise.all([
+    tokenCounter(options.model),
+    import('../compress/compress.js'),
+    import('../store/file-store.js'),
+  ]);
   const store = createFileStore({ stateDir: options.stateDir });
   const { originals, ...result } = await compressMessages(messages, {
     model: options.model,

@@ -12,7 +12,10 @@ export function processContext(): CliContext {
   return {
     env: process.env,
     streams: { stdout: process.stdout, stderr: process.stderr },
-    stdin: process.stdin,
+    // Made by node on first use (a socket for a pipe: ~1 ms), so only for a command that reads it.
+    get stdin() {
+      return process.stdin;
+    },
   };
 }
 

@@ -3,7 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { HeadroomError } from '../errors.js';
 import { type CliContext, processContext, type SetExitCode } from './context.js';
 
-/** package.json sits two levels up from both src/cli and dist/cli. */
+/** package.json sits two levels up from src/cli, dist/cli and the CLI's bundle in dist/bundle. */
 function packageVersion(): string {
   const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
   return (JSON.parse(text) as { version: string }).version;

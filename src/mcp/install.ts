@@ -28,7 +28,7 @@ export interface McpStatus {
   readonly entry: ServerEntry | undefined;
 }
 
-/** bin/headroom.js, two levels up from both src/mcp and dist/mcp. */
+/** bin/headroom.js, two levels up from src/mcp, dist/mcp and dist/bundle. */
 const BIN = fileURLToPath(new URL('../../bin/headroom.js', import.meta.url));
 
 async function samePath(a: string, b: string): Promise<boolean> {

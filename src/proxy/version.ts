@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 
 let cached: string | undefined;
 
-/** The package version, read once from package.json (two levels up from both src/proxy and dist/proxy). */
+/** The package version, read once from package.json (two levels up from src/proxy, dist/proxy and dist/bundle). */
 export function packageVersion(): string {
   if (cached === undefined) {
     try {

@@ -1,4 +1,5 @@
 import { type BpeTable, FNV_OFFSET, FNV_PRIME, finishHash, hashBytes, lookup } from './bpe-table.js';
+import { splitter } from './split-pattern.js';
 
 /** Above every rank: "this pair is no token". */
 const NO_RANK = 0x7fffffff;
@@ -19,7 +20,8 @@ const KNOWN_PIECES = 16_384;
  * `<|endoftext|>` is ordinary text here, as it is there with no special token allowed.
  */
 export function bpeCounter(table: BpeTable): (text: string) => number {
-  const pattern = new RegExp(table.header.pattern, table.header.flags);
+  const { pattern, flags, propertyRanges } = table.header;
+  const splitterFor = splitter(pattern, flags, propertyRanges);
   // Scratch space reused across pieces, grown on demand: the piece's UTF-8 bytes, and the merge's
   // part boundaries and pair ranks.
   let bytes = new Uint8Array(256);
@@ -124,7 +126,7 @@ export function bpeCounter(table: BpeTable): (text: string) => number {
   const known = new Map<string, number>();
   return (text) => {
     let total = 0;
-    for (const match of text.matchAll(pattern)) {
+    for (const match of text.matchAll(splitterFor(text))) {
       const piece = match[0];
       if (piece.length > KNOWN_PIECE_CHARS) {
         total += countPiece(piece);

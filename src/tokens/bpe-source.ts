@@ -1,7 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type EncodingName, encodeTable } from './bpe-table.js';
+import { propertyRanges } from './split-pattern.js';
 
 /**
  * Derives a BPE table from the installed gpt-tokenizer, the one source of truth for the vocabulary,
@@ -11,17 +13,35 @@ import { type EncodingName, encodeTable } from './bpe-table.js';
 
 /** `gpt-tokenizer@<version>` of the installed package, read from its package.json. */
 export function sourceIdentity(): string {
-  // The package's exports map `./*` to esm/*.js, so its package.json is found from its entry point.
-  let dir = path.dirname(createRequire(import.meta.url).resolve('gpt-tokenizer'));
-  for (;;) {
+  const file = packageJsonPath();
+  const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown; version?: unknown };
+  if (pkg.name !== 'gpt-tokenizer' || typeof pkg.version !== 'string')
+    throw new Error(`${file} names no gpt-tokenizer version`);
+  return `gpt-tokenizer@${pkg.version}`;
+}
+
+/**
+ * The installed gpt-tokenizer's package.json. Looked up the way node resolves a package, in each
+ * ancestor's node_modules: a few file checks, where node's resolver (`createRequire`) costs ~2 ms of
+ * a cold start. Where that finds none (a global folder, NODE_PATH), node's resolver finds the entry
+ * point, and the package.json with the version is the nearest one above it that has one (esm/ and
+ * cjs/ hold a package.json with only a name and a `type`).
+ */
+function packageJsonPath(): string {
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; ) {
+    const file = path.join(dir, 'node_modules', 'gpt-tokenizer', 'package.json');
+    if (existsSync(file)) return file;
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  for (let dir = path.dirname(createRequire(import.meta.url).resolve('gpt-tokenizer')); ; ) {
+    const file = path.join(dir, 'package.json');
     try {
-      const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
-        name?: string;
-        version?: string;
-      };
-      if (pkg.name === 'gpt-tokenizer') return `gpt-tokenizer@${pkg.version}`;
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown; version?: unknown };
+      if (pkg.name === 'gpt-tokenizer' && pkg.version !== undefined) return file;
     } catch {
-      // no package.json at this level (esm/ and cjs/ hold only a `type` marker)
+      // no package.json at this level
     }
     const parent = path.dirname(dir);
     if (parent === dir) throw new Error('gpt-tokenizer has no package.json above its entry point');
@@ -68,11 +88,13 @@ export async function buildTable(encoding: EncodingName): Promise<Buffer> {
     seen.add(key);
     entries.push([bytes, rank]);
   });
+  const { source: pattern, flags } = tokenSplitRegex;
   const header = {
     encoding,
     source: sourceIdentity(),
-    pattern: tokenSplitRegex.source,
-    flags: tokenSplitRegex.flags,
+    pattern,
+    flags,
+    propertyRanges: propertyRanges(pattern, flags),
   };
   return encodeTable(header, entries);
 }

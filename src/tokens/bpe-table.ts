@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
+import type { PropertyRanges } from './split-pattern.js';
 
 /**
  * A BPE vocabulary in a form that loads with one read and is used in place: every token's bytes in
  * one blob, and an open-addressing hash table of entry indexes in typed arrays. Loading the same
  * vocabulary as a JS module (gpt-tokenizer's 2.4 MB o200k array) costs 150-380 ms and tens of MB of
- * heap in every process that counts; this costs one `readFileSync` of ~5 MB and a sha256 of it.
+ * heap in every process that counts; this costs one read of ~5 MB.
  *
  * File layout (little-endian; every array starts on a 4-byte boundary):
  *
@@ -16,7 +17,7 @@ import { createHash } from 'node:crypto';
  *   24  4   blob length
  *   28  4   0
  *   32  32  sha256 of everything from byte 64 to the end
- *   64      JSON header {encoding, source, pattern, flags}, padded with spaces to 4 bytes
+ *   64      JSON header {encoding, source, pattern, flags, propertyRanges}, padded with spaces to 4 bytes
  *           ranks    Uint32Array(entries)     rank of each entry
  *           offsets  Uint32Array(entries + 1) where each entry's bytes start in the blob
  *           slots    Int32Array(2^bits)       entry index + 1 at the slot its hash probes to; 0 = empty
@@ -24,7 +25,7 @@ import { createHash } from 'node:crypto';
  */
 const MAGIC = 'HRBPETAB';
 /** Bump when the layout or the hash changes: older files are then rebuilt. */
-export const TABLE_FORMAT_VERSION = 1;
+export const TABLE_FORMAT_VERSION = 2;
 const FIXED_HEADER = 64;
 
 export type EncodingName = 'o200k_base' | 'cl100k_base';
@@ -37,6 +38,8 @@ export interface TableHeader {
   /** The pre-tokenisation regex, as the source tokenizer defines it. */
   pattern: string;
   flags: string;
+  /** The members of the pattern's Unicode property classes, to restrict it by (`split-pattern.ts`). */
+  propertyRanges: PropertyRanges | null;
 }
 
 export interface BpeTable {
@@ -122,11 +125,13 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
  * Reads a table file in place, or says why it cannot be used (truncated, corrupt, another format or
- * another source): the caller then rebuilds it, so a bad file costs time, never a wrong count.
+ * another source): the caller then rebuilds it, so a bad file costs time, never a wrong count. The
+ * sha256 over the body is skipped for a file whose bytes are vouched for otherwise (`bpe-load.ts`).
  */
 export function decodeTable(
   file: Uint8Array,
-  expected: Omit<TableHeader, 'pattern' | 'flags'>,
+  expected: Pick<TableHeader, 'encoding' | 'source'>,
+  { checksum }: { checksum: boolean } = { checksum: true },
 ): BpeTable | string {
   if (!LITTLE_ENDIAN) return 'this host is big-endian';
   if (file.length < FIXED_HEADER) return 'shorter than its header';
@@ -141,7 +146,7 @@ export function decodeTable(
   if (bits > 30 || jsonLength % 4 !== 0) return 'header out of range';
   const size = FIXED_HEADER + jsonLength + 4 * count + 4 * (count + 1) + 4 * 2 ** bits + blobLength;
   if (bytes.length !== size) return `${bytes.length} bytes, expected ${size}`;
-  if (!digest(bytes).equals(bytes.subarray(32, FIXED_HEADER))) return 'checksum mismatch';
+  if (checksum && !digest(bytes).equals(bytes.subarray(32, FIXED_HEADER))) return 'checksum mismatch';
   let header: TableHeader;
   try {
     header = JSON.parse(bytes.toString('utf8', FIXED_HEADER, FIXED_HEADER + jsonLength)) as TableHeader;

@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.js';
 import { loadedTokenizers } from '../../src/tokens/count.js';
 import { cleanEnv, ensureBuilt, memoryContext, runCli } from '../helpers/cli.js';
-import { testLog } from '../helpers/outputs.js';
+import { apiRecords, testLog } from '../helpers/outputs.js';
 
 /** A node `--import` module that appends every ES module the process loads to $TRACE_FILE. */
 const TRACE_HOOKS = `import { appendFileSync } from 'node:fs';
@@ -23,7 +23,25 @@ export async function load(url, context, next) {
 const TRACE_REGISTER = `import { register } from 'node:module';
 register('./hooks.mjs', import.meta.url);`;
 
-/** Runs the built CLI as users do and returns its result with the URLs of the ES modules it loaded. */
+/**
+ * The source modules in the files a process loaded: a bundle file holds each module's code under a
+ * line naming it (`// src/cli/logger.ts`, `// node_modules/commander/lib/command.js`); a file from
+ * outside the bundle is named by its URL.
+ */
+async function modulesIn(urls: string[]): Promise<string[]> {
+  const modules: string[] = [];
+  for (const url of urls) {
+    if (!url.includes('/dist/bundle/')) modules.push(url);
+    else
+      for (const [, name] of (await readFile(new URL(url), 'utf8')).matchAll(
+        /^\/\/ ((?:src|node_modules)\/\S+)$/gm,
+      ))
+        modules.push(name as string);
+  }
+  return modules;
+}
+
+/** Runs the built CLI as users do and returns its result with the modules it loaded. */
 async function tracedCli(args: string[], input?: string) {
   const dir = await mkdtemp(path.join(tmpdir(), 'hr-startup-'));
   await writeFile(path.join(dir, 'hooks.mjs'), TRACE_HOOKS);
@@ -36,16 +54,17 @@ async function tracedCli(args: string[], input?: string) {
     NODE_OPTIONS: `--import ${pathToFileURL(path.join(dir, 'register.mjs')).href}`,
   });
   const result = await runCli(args, { env, ...(input === undefined ? {} : { input }) });
-  const loaded = (await readFile(trace, 'utf8')).split('\n').filter(Boolean);
-  return { ...result, loaded };
+  const urls = (await readFile(trace, 'utf8')).split('\n').filter(Boolean);
+  expect(urls.some((url) => url.endsWith('/dist/bundle/cli.js'))).toBe(true);
+  return { ...result, loaded: await modulesIn(urls) };
 }
 
-const isGptTokenizer = (url: string) => url.includes('/gpt-tokenizer/');
-const isCounter = (url: string) => url.endsWith('/tokens/bpe-count.js');
-const isTokenizer = (url: string) => isGptTokenizer(url) || isCounter(url);
-const isCommand = (name: string) => (url: string) => url.endsWith(`/cli/commands/${name}.js`);
+const isGptTokenizer = (name: string) => name.includes('/gpt-tokenizer/');
+const isCounter = (name: string) => name === 'src/tokens/bpe-count.ts';
+const isTokenizer = (name: string) => isGptTokenizer(name) || isCounter(name);
+const isCommand = (command: string) => (name: string) => name === `src/cli/commands/${command}.ts`;
 
-describe('CLI start, as users run it (bin/headroom.js on dist/)', () => {
+describe('CLI start, as users run it (bin/headroom.js on the bundle in dist/bundle/)', () => {
   beforeAll(ensureBuilt, 180_000);
 
   it('--version loads no command module, no logger and no tokenizer', async () => {
@@ -54,7 +73,7 @@ describe('CLI start, as users run it (bin/headroom.js on dist/)', () => {
     expect(stdout).toMatch(/^\d+\.\d+\.\d+/);
     expect(loaded.some(isCommand('compress'))).toBe(false);
     expect(loaded.some(isCommand('wrap'))).toBe(false);
-    expect(loaded.some((url) => url.endsWith('/cli/logger.js'))).toBe(false);
+    expect(loaded).not.toContain('src/cli/logger.ts');
     expect(loaded.some(isTokenizer)).toBe(false);
   });
 
@@ -124,5 +143,37 @@ describe('compress of an output under the threshold, in process', () => {
     expect(result.output).toBe(input);
     expect(result.tokensSaved).toBe(0);
     expect(result.tokensBefore).toBeGreaterThan(0);
+  });
+});
+
+describe('the bundle runs the same code as src/', () => {
+  beforeAll(ensureBuilt, 180_000);
+
+  it('compress gives the same bytes from the built CLI as from src/, for a log, JSON and a messages file', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'hr-startup-'));
+    const inputs: Record<string, string> = {
+      'test.log': testLog(300),
+      'records.json': apiRecords(400),
+      'request.json': JSON.stringify({
+        model: 'gpt-4o',
+        messages: [
+          { role: 'user', content: 'Which service failed?' },
+          { role: 'tool', tool_call_id: 'call_1', content: apiRecords(300) },
+        ],
+      }),
+    };
+    for (const [name, text] of Object.entries(inputs)) {
+      const file = path.join(dir, name);
+      await writeFile(file, text);
+      const args = ['compress', file, '--json', '--query', 'which service failed?'];
+      // One state dir: the markers name the file that holds the original.
+      const home = path.join(dir, 'home');
+      const built = await runCli(args, { env: cleanEnv({ HEADROOM_HOME: home }) });
+      const io = memoryContext({ HEADROOM_HOME: home });
+      expect(await run(args, io.ctx), name).toBe(0);
+      expect(built.exitCode, name).toBe(0);
+      expect((JSON.parse(io.stdout()) as { tokensSaved: number }).tokensSaved, name).toBeGreaterThan(0);
+      expect(`${built.stdout}\n`, name).toBe(io.stdout()); // execa strips the final newline
+    }
   });
 });

@@ -1,8 +1,8 @@
 /**
- * Running the real CLI in tests. Integration tests run `node bin/headroom.js`, which loads the built
- * `dist/`: that is what users run, and it starts in a fraction of the time tsx needs. `ensureBuilt()`
- * rebuilds `dist/` (under a lock, so parallel test files build once) when any file in `src/` is newer
- * than it (a fresh clone has no `dist/` until then; the bin runs `src/` through tsx meanwhile).
+ * Running the real CLI in tests. Integration tests run `node bin/headroom.js`, which loads the CLI's
+ * bundle in `dist/bundle/`: that is what users run, and it starts in a fraction of the time tsx needs.
+ * `ensureBuilt()` rebuilds `dist/` (under a lock, so parallel test files build once) when any file in
+ * `src/` is newer than the bundle (a fresh clone has no `dist/` until then; the bin runs `src/` through tsx meanwhile).
  * In-process tests call `run()` from src/cli/main.ts with `memoryContext()` instead.
  */
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
@@ -15,7 +15,7 @@ import type { CliContext } from '../../src/cli/context.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = path.join(ROOT, 'bin', 'headroom.js');
-const BUILT = path.join(ROOT, 'dist', 'cli', 'main.js');
+const BUILT = path.join(ROOT, 'dist', 'bundle', 'cli.js');
 const TABLE = path.join(ROOT, 'dist', 'tokens', 'o200k_base.bpe');
 const LOCK = path.join(tmpdir(), `headroom-build-${Buffer.from(ROOT).toString('hex').slice(-24)}.lock`);
 
@@ -59,6 +59,8 @@ export async function ensureBuilt(): Promise<void> {
       await execa('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, reject: false });
       // The token tables `npm run build` ships with dist/ (src/tokens/bpe-load.ts).
       await execa('npx', ['tsx', 'scripts/build-bpe-tables.ts'], { cwd: ROOT });
+      // Last, as in `npm run build`: the bundle's presence is what marks the build fresh.
+      await execa('npx', ['tsx', 'scripts/bundle-cli.ts'], { cwd: ROOT });
     } finally {
       await rm(LOCK, { recursive: true, force: true });
     }
