@@ -342,12 +342,11 @@ export function queryHits(
   maxTotal = Number.POSITIVE_INFINITY,
 ): number[] {
   const matcher = termMatcher(query);
-  const any = matcher.any;
-  if (!any) return [];
+  if (!matcher.any) return [];
   const hits: (number[] | undefined)[] = query.terms.map(() => []);
   for (let i = 0; i < texts.length; i++) {
     const text = texts[i]!;
-    if (!any.test(text)) continue;
+    if (!matcher.maybe(text)) continue;
     const lower = text.toLowerCase();
     for (let t = 0; t < hits.length; t++) {
       const list = hits[t];

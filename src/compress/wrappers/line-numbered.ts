@@ -8,6 +8,8 @@ const PREFIX = /^( *\d+)(\t|→)/;
 
 /** Recognises line-numbered output: nearly every line carries a prefix and the numbers ascend by one. */
 export function parseLineNumbered(text: string): Envelope | undefined {
+  // The first line must carry a prefix (which never spans a line), so most text is ruled out unsplit.
+  if (text.length > 0 && !PREFIX.test(text)) return undefined;
   const { lines, eols } = splitLines(text);
   // One or two lines count only as a whole file read from its start (a minified JSON or JS file is one line).
   if (lines.length < 3 && !lines.every((line, i) => line.startsWith(`${i + 1}\t`))) return undefined;
