@@ -1,4 +1,5 @@
 import { type BpeTable, FNV_OFFSET, FNV_PRIME, finishHash, hashBytes, lookup } from './bpe-table.js';
+import { NOT_ASCII, O200K_PATTERN, o200kPieceEnd } from './o200k-split.js';
 
 /** Above every rank: "this pair is no token". */
 const NO_RANK = 0x7fffffff;
@@ -122,22 +123,58 @@ export function bpeCounter(table: BpeTable): (text: string) => number {
   // Tool output repeats its pieces (a 3 KB test log: 890 pieces, 78 distinct), and a native Map lookup
   // beats encoding and hashing the piece in JS, above all before V8 has optimised this code.
   const known = new Map<string, number>();
+  const countKnown = (piece: string): number => {
+    if (piece.length > KNOWN_PIECE_CHARS) return countPiece(piece);
+    let count = known.get(piece);
+    if (count === undefined) {
+      count = countPiece(piece);
+      if (known.size >= KNOWN_PIECES) known.clear();
+      known.set(piece, count);
+    }
+    return count;
+  };
+
+  /**
+   * The tokens of `text[start, end)`, all ASCII: its bytes are its characters, hashed as they are
+   * copied. Most such pieces are one token, found in the table with no string made for them.
+   */
+  function countAscii(text: string, start: number, end: number): number {
+    const n = end - start;
+    if (bytes.length < n) bytes = new Uint8Array(n * 2);
+    const out = bytes;
+    let h = FNV_OFFSET;
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(start + i);
+      out[i] = c;
+      h = Math.imul(h ^ c, FNV_PRIME);
+    }
+    if (lookup(table, out, 0, n, finishHash(h)) >= 0) return 1;
+    return countKnown(text.slice(start, end));
+  }
+
+  if (table.header.pattern === O200K_PATTERN && table.header.flags === 'gu') {
+    // Pieces that hang on a character past ASCII are left to the regex, anchored where they start.
+    const sticky = new RegExp(pattern.source, 'guy');
+    return (text) => {
+      let total = 0;
+      for (let p = 0; p < text.length; ) {
+        const end = o200kPieceEnd(text, p);
+        if (end !== NOT_ASCII) {
+          total += countAscii(text, p, end);
+          p = end;
+          continue;
+        }
+        sticky.lastIndex = p;
+        const piece = (sticky.exec(text) as RegExpExecArray)[0];
+        total += countKnown(piece);
+        p += piece.length;
+      }
+      return total;
+    };
+  }
   return (text) => {
     let total = 0;
-    for (const match of text.matchAll(pattern)) {
-      const piece = match[0];
-      if (piece.length > KNOWN_PIECE_CHARS) {
-        total += countPiece(piece);
-        continue;
-      }
-      let count = known.get(piece);
-      if (count === undefined) {
-        count = countPiece(piece);
-        if (known.size >= KNOWN_PIECES) known.clear();
-        known.set(piece, count);
-      }
-      total += count;
-    }
+    for (const match of text.matchAll(pattern)) total += countKnown(match[0]);
     return total;
   };
 }
