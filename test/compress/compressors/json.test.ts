@@ -392,6 +392,52 @@ describe('determinism', () => {
   });
 });
 
+describe('line plans from the parse of the whole block', () => {
+  // Detection parses the whole block; the plan then takes element values from that parse. It must plan
+  // exactly as it does when it parses every element itself (a block it did not see parsed).
+  const planOf = (lines: string[], parsedFirst: boolean, terms: string[]) => {
+    jsonCompressor.detect(parsedFirst ? lines.join('\n') : '[1]', {});
+    const plan = jsonCompressor.lines(lines, context(terms, 5));
+    return plan && { keep: plan.keep, summary: plan.summary, transform: plan.transform };
+  };
+  const nested = {
+    packages: Object.fromEntries(
+      Array.from({ length: 60 }, (_, i) => [
+        i % 7 === 0 ? String(i) : `node_modules/pkg-${i}`,
+        {
+          version: `1.${i}.0`,
+          dependencies: Object.fromEntries(Array.from({ length: 9 }, (_, j) => [`d${j}`, `^${j}`])),
+        },
+      ]),
+    ),
+    list: models(80).map((m, i) => ({
+      ...m,
+      tags: Array.from({ length: i % 3 === 0 ? 12 : 2 }, (_, j) => j),
+    })),
+    scalars: Array.from({ length: 40 }, (_, i) => (i % 5 === 0 ? `v${i}` : i)),
+  };
+  const duplicateKeys = `{\n${Array.from({ length: 30 }, (_, i) => `  "k${i % 20}": {"n": ${i}, "s": "x${i}"}`).join(',\n')}\n}`;
+  const cases: [string, string[]][] = [
+    ['nested objects and arrays', JSON.stringify(nested, null, 2).split('\n')],
+    ['an object with duplicate keys', duplicateKeys.split('\n')],
+    [
+      'an array of arrays',
+      JSON.stringify(
+        Array.from({ length: 200 }, (_, i) => [i, `row number ${i} of the table`, i % 4 === 0]),
+        null,
+        1,
+      ).split('\n'),
+    ],
+  ];
+  it.each(cases)('plans %s as it does parsing each element', (_name, lines) => {
+    for (const terms of [[], ['pkg-13', 'model-7'], ['14']]) {
+      const reused = planOf(lines, true, terms);
+      expect(reused).toBeDefined();
+      expect(reused).toEqual(planOf(lines, false, terms));
+    }
+  });
+});
+
 describe('exact-lines mode', () => {
   const items = models(120);
   items[60] = { ...items[60], status: 'error' } as Model;

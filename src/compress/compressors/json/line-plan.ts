@@ -3,9 +3,11 @@ import type { CompressorContext, LinePlan } from '../../types.js';
 import { isKeyedCollection, itemLabels, itemSet } from './collection.js';
 import { MIN_CRUSH_CHARS } from './crush-array.js';
 import { summarizeFields } from './field-stats.js';
+import { isJsonObject } from './fields.js';
 import { describeRange, type Labels, plural } from './format.js';
 import { readElements } from './line-elements.js';
 import { elementSpans, keyAt, type ScannedContainer, scanJsonLines } from './line-scan.js';
+import { parsedLines } from './parse-cache.js';
 import { selectItems } from './select.js';
 
 /** One container whose elements lost lines, with what its notes need. */
@@ -38,6 +40,8 @@ const MAX_SUMMARY_LINES = 4;
 export function planJsonLines(lines: readonly string[], ctx: CompressorContext): LinePlan | undefined {
   const { maxItems } = ctx.budgets;
   const containers = scanJsonLines(lines);
+  const root = parsedLines(lines);
+  const fields = new Map<number, number>();
   const keep = new Array<boolean>(lines.length).fill(true);
   const hidden = new Uint8Array(containers.length);
   const droppedOf = new Map<number, Set<number>>();
@@ -53,7 +57,8 @@ export function planJsonLines(lines: readonly string[], ctx: CompressorContext):
     }
     if (container.size <= maxItems) continue;
     const spans = elementSpans(container);
-    const read = readElements(lines, container, spans);
+    const parsed = root.ok ? valueOf(lines, containers, container, root.value, fields) : undefined;
+    const read = readElements(lines, container, spans, parsed);
     if (read === undefined || totalLength(read.texts) < MIN_CRUSH_CHARS) continue;
     if (read.keys !== undefined && !isKeyedCollection(read.keys, read.values)) continue;
     const items = itemSet(read.values, read.texts, read.keys);
@@ -65,7 +70,7 @@ export function planJsonLines(lines: readonly string[], ctx: CompressorContext):
       if (kept.has(index)) return;
       const range = ownedLines(lines, span);
       if (range === undefined) return;
-      ranges.push({ ...range, index });
+      ranges.push({ from: range.from, to: range.to, index });
       omitted.push(index);
     });
     if (omitted.length === 0) continue;
@@ -86,7 +91,7 @@ export function planJsonLines(lines: readonly string[], ctx: CompressorContext):
     total += container.size;
     for (const range of ranges) {
       for (let line = range.from; line <= range.to; line += 1) keep[line] = false;
-      dropped.push({ ...range, owner });
+      dropped.push({ from: range.from, to: range.to, index: range.index, owner });
     }
   }
   if (dropped.length === 0) return undefined;
@@ -97,6 +102,45 @@ export function planJsonLines(lines: readonly string[], ctx: CompressorContext):
     summary: summaryLines(crushed),
     transform: `json:items ${total}→${total - dropped.length}`,
   };
+}
+
+/**
+ * A container's value in the parse of the whole block, found by its path from the top: an array's
+ * element by position, an object's entry by key (only in an object with no duplicate key, so the key
+ * names that very entry). Undefined when the path cannot be followed.
+ */
+function valueOf(
+  lines: readonly string[],
+  containers: readonly ScannedContainer[],
+  container: ScannedContainer,
+  root: unknown,
+  fields: Map<number, number>,
+): unknown {
+  const path: ScannedContainer[] = [];
+  for (let c = container; c.id > 0; c = containers[c.parent]!) path.push(c);
+  let value = root;
+  for (let k = path.length - 1; k >= 0; k -= 1) {
+    const c = path[k]!;
+    const parent = containers[c.parent]!;
+    if (parent.id === 0) {
+      // The bottom container gathers top-level values: a block that parsed has one.
+      if (c.parentElement !== 0 || parent.size !== 1) return undefined;
+    } else if (parent.kind === 'array') {
+      if (!Array.isArray(value) || value.length !== parent.size) return undefined;
+      value = value[c.parentElement];
+    } else {
+      const key = c.key === undefined ? undefined : keyAt(lines, c.key);
+      if (key === undefined || !isJsonObject(value) || !Object.hasOwn(value, key)) return undefined;
+      let size = fields.get(parent.id);
+      if (size === undefined) {
+        size = Object.keys(value).length;
+        fields.set(parent.id, size);
+      }
+      if (size !== parent.size) return undefined;
+      value = value[key];
+    }
+  }
+  return value;
 }
 
 function totalLength(texts: readonly string[]): number {
