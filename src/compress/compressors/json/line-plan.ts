@@ -57,7 +57,7 @@ export function planJsonLines(lines: readonly string[], ctx: CompressorContext):
     }
     if (container.size <= maxItems) continue;
     const spans = elementSpans(container);
-    const parsed = root.ok ? valueOf(lines, containers, container, root.value, fields) : undefined;
+    const parsed = root.ok ? containerValue(lines, containers, container, root.value, fields) : undefined;
     const read = readElements(lines, container, spans, parsed);
     if (read === undefined || totalLength(read.texts) < MIN_CRUSH_CHARS) continue;
     if (read.keys !== undefined && !isKeyedCollection(read.keys, read.values)) continue;
@@ -109,7 +109,7 @@ export function planJsonLines(lines: readonly string[], ctx: CompressorContext):
  * element by position, an object's entry by key (only in an object with no duplicate key, so the key
  * names that very entry). Undefined when the path cannot be followed.
  */
-function valueOf(
+function containerValue(
   lines: readonly string[],
   containers: readonly ScannedContainer[],
   container: ScannedContainer,
