@@ -240,6 +240,7 @@ function fitted(
       budgets: share === 1 ? options.budgets : scaleBudgets(options.budgets, share),
       hint: input.hint,
       countTokens,
+      content: env.content,
     };
     return attempt(env, compressor, ctx, options.retrievalHint, hash);
   };

@@ -395,9 +395,11 @@ describe('determinism', () => {
 describe('line plans from the parse of the whole block', () => {
   // Detection parses the whole block; the plan then takes element values from that parse. It must plan
   // exactly as it does when it parses every element itself (a block it did not see parsed).
-  const planOf = (lines: string[], parsedFirst: boolean, terms: string[]) => {
-    jsonCompressor.detect(parsedFirst ? lines.join('\n') : '[1]', {});
-    const plan = jsonCompressor.lines(lines, context(terms, 5));
+  const planOf = (lines: string[], parsedFirst: boolean, terms: string[], eol = '\n') => {
+    // As the router passes it: the text the lines were split from, any line ending, maybe a last one.
+    const content = eol === '\n' ? lines.join(eol) : `${lines.join(eol)}${eol}`;
+    jsonCompressor.detect(parsedFirst ? content : '[1]', {});
+    const plan = jsonCompressor.lines(lines, { ...context(terms, 5), ...(parsedFirst ? { content } : {}) });
     return plan && { keep: plan.keep, summary: plan.summary, transform: plan.transform };
   };
   const nested = {
@@ -434,6 +436,7 @@ describe('line plans from the parse of the whole block', () => {
       const reused = planOf(lines, true, terms);
       expect(reused).toBeDefined();
       expect(reused).toEqual(planOf(lines, false, terms));
+      expect(planOf(lines, true, terms, '\r\n')).toEqual(reused);
     }
   });
 });

@@ -7,7 +7,7 @@ import { isJsonObject } from './fields.js';
 import { describeRange, type Labels, plural } from './format.js';
 import { readElements } from './line-elements.js';
 import { elementSpans, keyAt, type ScannedContainer, scanJsonLines } from './line-scan.js';
-import { parsedLines } from './parse-cache.js';
+import { type ParsedJson, parseJsonBlock } from './parse-cache.js';
 import { selectItems } from './select.js';
 
 /** One container whose elements lost lines, with what its notes need. */
@@ -40,7 +40,8 @@ const MAX_SUMMARY_LINES = 4;
 export function planJsonLines(lines: readonly string[], ctx: CompressorContext): LinePlan | undefined {
   const { maxItems } = ctx.budgets;
   const containers = scanJsonLines(lines);
-  const root = parsedLines(lines);
+  const root =
+    ctx.content !== undefined && splitFrom(ctx.content, lines) ? parseJsonBlock(ctx.content) : NOT_PARSED;
   const fields = new Map<number, number>();
   const keep = new Array<boolean>(lines.length).fill(true);
   const hidden = new Uint8Array(containers.length);
@@ -102,6 +103,20 @@ export function planJsonLines(lines: readonly string[], ctx: CompressorContext):
     summary: summaryLines(crushed),
     transform: `json:items ${total}→${total - dropped.length}`,
   };
+}
+
+const NOT_PARSED: ParsedJson = { ok: false, value: undefined };
+
+/**
+ * Whether `content` can be the text these lines were split from: as long as the lines and one or two
+ * characters between each and after the last. A guard against a caller's mistake; the values are only
+ * reused from a parse of the lines' own text.
+ */
+function splitFrom(content: string, lines: readonly string[]): boolean {
+  let chars = 0;
+  for (const line of lines) chars += line.length;
+  const breaks = Math.max(0, lines.length - 1);
+  return content.length >= chars + breaks && content.length <= chars + 2 * breaks + 2;
 }
 
 /**

@@ -40,26 +40,6 @@ export function parseJsonBlock(text: string): ParsedJson {
   return result;
 }
 
-/**
- * The parse of the block these lines (joined by `\n`) spell, when it is the block last parsed: a line
- * plan then takes its elements' values from it instead of parsing each element again. NOT_JSON otherwise.
- */
-export function parsedLines(lines: readonly string[]): ParsedJson {
-  const text = lastText;
-  if (text === undefined || !lastResult.ok) return NOT_JSON;
-  let at = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (i > 0) {
-      if (text.charCodeAt(at) !== 0x0a) return NOT_JSON;
-      at += 1;
-    }
-    if (!text.startsWith(line, at)) return NOT_JSON;
-    at += line.length;
-  }
-  return at === text.length ? lastResult : NOT_JSON;
-}
-
 function isSpace(code: number): boolean {
   return code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
 }
