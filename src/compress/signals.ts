@@ -116,12 +116,14 @@ export interface TermMatcher {
   mentions(lower: string, t: number): boolean;
 }
 
+/** Any character past ASCII: lower-casing such a text may give a term that `/term/i` does not find. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range is the point.
+const NON_ASCII = /[^\u0000-\u007f]/;
+
 /**
  * `any` with each plain number held to the boundaries `mentionsNumber` checks, so that on ASCII text it
- * matches exactly when some term is mentioned; or any character past ASCII, where lower-casing may give
- * a term that `/term/i` does not find and only `any` can tell. Undefined when it would rule out nothing
- * more than `any` (no plain number), or could rule out too much (a `v2`, mentioned as a bare `2` that
- * `any` never sees).
+ * matches exactly when some term is mentioned. Undefined when it would rule out nothing more than `any`
+ * (no plain number), or could rule out too much (a `v2`, mentioned as a bare `2` that `any` never sees).
  */
 function boundedTermPattern(query: Query): RegExp | undefined {
   const numeric = query.terms.map((w) => NUMERIC_TERM.test(w));
@@ -130,25 +132,44 @@ function boundedTermPattern(query: Query): RegExp | undefined {
   const parts = query.terms.map((w, t) =>
     numeric[t] ? `(?<![0-9]|[0-9]\\.)${escapeRegExp(w)}(?![0-9])` : escapeRegExp(w),
   );
-  return new RegExp(`${parts.join('|')}|[^\\u0000-\\u007f]`, 'i');
+  return new RegExp(parts.join('|'), 'i');
+}
+
+interface TermPatterns {
+  readonly any: RegExp | undefined;
+  readonly bounded: RegExp | undefined;
+}
+
+/**
+ * Patterns by query terms. Every block of a conversation asks the same question and each compressor
+ * makes its matcher, while V8 compiles every new RegExp anew; neither pattern keeps state (no `g`).
+ */
+const PATTERNS = new Map<string, TermPatterns>();
+const MAX_PATTERNS = 256;
+
+function termPatterns(query: Query): TermPatterns {
+  const key = JSON.stringify(query.terms);
+  let patterns = PATTERNS.get(key);
+  if (patterns === undefined) {
+    if (PATTERNS.size >= MAX_PATTERNS) PATTERNS.clear();
+    patterns = { any: anyTermPattern(query), bounded: boundedTermPattern(query) };
+    PATTERNS.set(key, patterns);
+  }
+  return patterns;
 }
 
 export function termMatcher(query: Query): TermMatcher {
   const numbers = query.terms.map((w) =>
     NUMERIC_TERM.test(w) ? (w.startsWith('v') ? w.slice(1) : w) : undefined,
   );
-  const any = anyTermPattern(query);
-  const bounded = boundedTermPattern(query);
+  const { any, bounded } = termPatterns(query);
   return {
     terms: query.terms,
     any,
     maybe(text: string): boolean {
-      if (bounded === undefined) return any?.test(text) === true;
-      // On ASCII text lower-casing and `/i` agree, so a text `bounded` misses mentions nothing; one past
-      // ASCII may mention what only `any` finds.
-      const found = bounded.exec(text);
-      if (found === null) return false;
-      return found[0].charCodeAt(0) < 128 || any?.test(text) === true;
+      if (!any?.test(text)) return false;
+      // On ASCII text lower-casing and `/i` agree, so a text `bounded` misses mentions nothing.
+      return bounded === undefined || bounded.test(text) || NON_ASCII.test(text);
     },
     mentions(lower: string, t: number): boolean {
       const bare = numbers[t];
