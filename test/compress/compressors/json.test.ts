@@ -3,6 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CORPUS_DIR } from '../../../scripts/corpus/cases.js';
 import { jsonCompressor } from '../../../src/compress/compressors/json/index.js';
+import { readElements } from '../../../src/compress/compressors/json/line-elements.js';
+import { elementSpans, scanJsonLines } from '../../../src/compress/compressors/json/line-scan.js';
 import { extractQuery } from '../../../src/compress/query.js';
 import { DEFAULT_BUDGETS } from '../../../src/compress/resolve-options.js';
 import type { CompressorContext, LinePlan, RewriteResult } from '../../../src/compress/types.js';
@@ -431,6 +433,24 @@ describe('line plans from the parse of the whole block', () => {
       ).split('\n'),
     ],
   ];
+  it.each(cases)(
+    'reads the texts of %s as slices of the joined lines exactly as it joins them',
+    (_name, lines) => {
+      const text = lines.join('\n');
+      const starts = new Int32Array(lines.length);
+      for (let i = 1; i < lines.length; i++) starts[i] = starts[i - 1]! + lines[i - 1]!.length + 1;
+      let read = 0;
+      for (const container of scanJsonLines(lines)) {
+        const spans = elementSpans(container);
+        const own = readElements(lines, container, spans);
+        if (own === undefined) continue;
+        expect(readElements(lines, container, spans, undefined, { text, starts })?.texts).toEqual(own.texts);
+        read += own.texts.length;
+      }
+      expect(read).toBeGreaterThan(60);
+    },
+  );
+
   it.each(cases)('plans %s as it does parsing each element', (_name, lines) => {
     for (const terms of [[], ['pkg-13', 'model-7'], ['14']]) {
       const reused = planOf(lines, true, terms);

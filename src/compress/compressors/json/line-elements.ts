@@ -12,6 +12,15 @@ export interface ReadElements {
 }
 
 /**
+ * The lines joined by `\n` and where each starts in it, when the caller has that text: an element's text
+ * is then a slice of it rather than its lines joined again.
+ */
+export interface JoinedLines {
+  readonly text: string;
+  readonly starts: Int32Array;
+}
+
+/**
  * Reads a container's elements out of the lines; undefined when most of them are not JSON. `parsed` is
  * the container's value when the whole block parsed (the same values, without parsing each element).
  */
@@ -20,8 +29,16 @@ export function readElements(
   container: ScannedContainer,
   spans: readonly ElementSpan[],
   parsed?: unknown,
+  joined?: JoinedLines,
 ): ReadElements | undefined {
-  const texts = spans.map((span) => spanText(lines, span));
+  const texts = spans.map((span) =>
+    joined === undefined
+      ? spanText(lines, span)
+      : joined.text.slice(
+          joined.starts[span.startLine]! + span.startCol,
+          joined.starts[span.endLine]! + span.endCol + 1,
+        ),
+  );
   if (container.kind === 'array') {
     const whole = Array.isArray(parsed) && parsed.length === spans.length ? parsed : undefined;
     const values = spans.map((span, i) =>

@@ -5,7 +5,7 @@ import { MIN_CRUSH_CHARS } from './crush-array.js';
 import { summarizeFields } from './field-stats.js';
 import { isJsonObject } from './fields.js';
 import { describeRange, type Labels, plural } from './format.js';
-import { readElements } from './line-elements.js';
+import { type JoinedLines, readElements } from './line-elements.js';
 import { elementSpans, keyAt, type ScannedContainer, scanJsonLines } from './line-scan.js';
 import { type ParsedJson, parseJsonBlock } from './parse-cache.js';
 import { selectItems } from './select.js';
@@ -40,8 +40,8 @@ const MAX_SUMMARY_LINES = 4;
 export function planJsonLines(lines: readonly string[], ctx: CompressorContext): LinePlan | undefined {
   const { maxItems } = ctx.budgets;
   const containers = scanJsonLines(lines);
-  const root =
-    ctx.content !== undefined && splitFrom(ctx.content, lines) ? parseJsonBlock(ctx.content) : NOT_PARSED;
+  const source = ctx.content === undefined ? { ok: false } : splitFrom(ctx.content, lines);
+  const root = source.ok ? parseJsonBlock(ctx.content!) : NOT_PARSED;
   const fields = new Map<number, number>();
   const keep = new Array<boolean>(lines.length).fill(true);
   const hidden = new Uint8Array(containers.length);
@@ -59,7 +59,7 @@ export function planJsonLines(lines: readonly string[], ctx: CompressorContext):
     if (container.size <= maxItems) continue;
     const spans = elementSpans(container);
     const parsed = root.ok ? containerValue(lines, containers, container, root.value, fields) : undefined;
-    const read = readElements(lines, container, spans, parsed);
+    const read = readElements(lines, container, spans, parsed, source.joined);
     if (read === undefined || totalLength(read.texts) < MIN_CRUSH_CHARS) continue;
     if (read.keys !== undefined && !isKeyedCollection(read.keys, read.values)) continue;
     const items = itemSet(read.values, read.texts, read.keys);
@@ -110,13 +110,21 @@ const NOT_PARSED: ParsedJson = { ok: false, value: undefined };
 /**
  * Whether `content` can be the text these lines were split from: as long as the lines and one or two
  * characters between each and after the last. A guard against a caller's mistake; the values are only
- * reused from a parse of the lines' own text.
+ * reused from a parse of the lines' own text. When it is exactly the lines joined by `\n` (no `\r`, no
+ * last line break), also where each line starts in it.
  */
-function splitFrom(content: string, lines: readonly string[]): boolean {
+function splitFrom(
+  content: string,
+  lines: readonly string[],
+): { readonly ok: boolean; readonly joined?: JoinedLines } {
   let chars = 0;
   for (const line of lines) chars += line.length;
   const breaks = Math.max(0, lines.length - 1);
-  return content.length >= chars + breaks && content.length <= chars + 2 * breaks + 2;
+  if (content.length < chars + breaks || content.length > chars + 2 * breaks + 2) return { ok: false };
+  if (content.length !== chars + breaks) return { ok: true };
+  const starts = new Int32Array(lines.length);
+  for (let i = 1; i < lines.length; i++) starts[i] = starts[i - 1]! + lines[i - 1]!.length + 1;
+  return { ok: true, joined: { text: content, starts } };
 }
 
 /**
