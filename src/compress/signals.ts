@@ -116,23 +116,24 @@ export interface TermMatcher {
   mentions(lower: string, t: number): boolean;
 }
 
-/** Any character past ASCII: lower-casing such a text may give a term that `/term/i` does not find. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range is the point.
 const NON_ASCII = /[^\u0000-\u007f]/;
 
 /**
- * `any` with each plain number held to the boundaries `mentionsNumber` checks, so that on ASCII text it
- * matches exactly when some term is mentioned. Undefined when it would rule out nothing more than `any`
- * (no plain number), or could rule out too much (a `v2`, mentioned as a bare `2` that `any` never sees).
+ * `any` with each plain number held to the boundaries `mentionsNumber` checks, so that it matches every
+ * text that mentions a term: on ASCII text lower-casing and `/i` agree, and past ASCII only `İ` and the
+ * Kelvin sign lower-case to ASCII letters (`i̇`, `k`), so a text holding one of them always matches.
+ * Undefined when it would rule out nothing more than `any` (no plain number), or could rule out too much
+ * (a term past ASCII; a `v2`, mentioned as a bare `2` that `any` never sees).
  */
 function boundedTermPattern(query: Query): RegExp | undefined {
   const numeric = query.terms.map((w) => NUMERIC_TERM.test(w));
-  if (!numeric.includes(true) || query.terms.some((w, t) => numeric[t] && w.startsWith('v')))
-    return undefined;
+  if (!numeric.includes(true)) return undefined;
+  if (query.terms.some((w, t) => (numeric[t] && w.startsWith('v')) || NON_ASCII.test(w))) return undefined;
   const parts = query.terms.map((w, t) =>
     numeric[t] ? `(?<![0-9]|[0-9]\\.)${escapeRegExp(w)}(?![0-9])` : escapeRegExp(w),
   );
-  return new RegExp(parts.join('|'), 'i');
+  return new RegExp(`${parts.join('|')}|[\\u0130\\u212a]`, 'i');
 }
 
 interface TermPatterns {
@@ -167,9 +168,7 @@ export function termMatcher(query: Query): TermMatcher {
     terms: query.terms,
     any,
     maybe(text: string): boolean {
-      if (!any?.test(text)) return false;
-      // On ASCII text lower-casing and `/i` agree, so a text `bounded` misses mentions nothing.
-      return bounded === undefined || bounded.test(text) || NON_ASCII.test(text);
+      return any?.test(text) === true && (bounded === undefined || bounded.test(text));
     },
     mentions(lower: string, t: number): boolean {
       const bare = numbers[t];

@@ -114,8 +114,17 @@ describe('termMatcher.maybe', () => {
       'nothing here',
       'JOB done in 5 s, ticket 9',
       'JOB done; see 1.1042 and 1.2.3 and 1.2.30',
+      '\u212Aey 104200 of İnvestigation',
+      'the \u212AEY at 19 and 1.2.30',
+      'İnvestigate 104200',
     ];
-    for (const question of ['Investigate job 1042.', 'why did 1.2.3 break key 9?', 'what about v2 and 7?']) {
+    for (const question of [
+      'Investigate job 1042.',
+      'why did 1.2.3 break key 9?',
+      'what about v2 and 7?',
+      'what is the key of job 1042?',
+      'i̇nvestigate 1042',
+    ]) {
       const query = extractQuery(question);
       const matcher = termMatcher(query);
       for (const text of texts) {
