@@ -135,12 +135,32 @@ export function bpeCounter(table: BpeTable): (text: string) => number {
     return count;
   };
 
+  // Every ASCII character is a token of its own (true of o200k and cl100k; checked, not assumed), and
+  // the count of each two-character ASCII piece is learned once (0: not yet).
+  let asciiTokens = true;
+  for (let c = 0; c < 128; c++) {
+    bytes[0] = c;
+    if (lookup(table, bytes, 0, 1, hashBytes(bytes, 0, 1)) < 0) asciiTokens = false;
+  }
+  const pairCounts = new Uint8Array(128 * 128);
+
   /**
    * The tokens of `text[start, end)`, all ASCII: its bytes are its characters, hashed as they are
    * copied. Most such pieces are one token, found in the table with no string made for them.
    */
   function countAscii(text: string, start: number, end: number): number {
     const n = end - start;
+    // Half the pieces of tool output are one or two characters: counted from small tables, not hashed.
+    if (n === 1 && asciiTokens) return 1;
+    if (n === 2) {
+      const pair = (text.charCodeAt(start) << 7) | text.charCodeAt(start + 1);
+      let count = pairCounts[pair] as number;
+      if (count === 0) {
+        count = countPiece(text.slice(start, end));
+        pairCounts[pair] = count;
+      }
+      return count;
+    }
     if (bytes.length < n) bytes = new Uint8Array(n * 2);
     const out = bytes;
     let h = FNV_OFFSET;
