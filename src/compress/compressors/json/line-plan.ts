@@ -1,3 +1,4 @@
+import { isRegExpSpace } from '../../../tokens/count.js';
 import { formatCount } from '../../signals.js';
 import type { CompressorContext, LinePlan } from '../../types.js';
 import { isKeyedCollection, itemLabels, itemSet } from './collection.js';
@@ -69,9 +70,13 @@ export function planJsonLines(lines: readonly string[], ctx: CompressorContext):
     const ranges: { from: number; to: number; index: number }[] = [];
     spans.forEach((span, index) => {
       if (kept.has(index)) return;
-      const range = ownedLines(lines, span);
-      if (range === undefined) return;
-      ranges.push({ from: range.from, to: range.to, index });
+      const from = blankBefore(lines[span.startLine] ?? '', span.startCol)
+        ? span.startLine
+        : span.startLine + 1;
+      const to = blankAfter(lines[span.endLine] ?? '', span.endCol + 1) ? span.endLine : span.endLine - 1;
+      // An element that shares every line with other content (`[1, 2, 3]` on one line) owns none.
+      if (from > to) return;
+      ranges.push({ from, to, index });
       omitted.push(index);
     });
     if (omitted.length === 0) continue;
@@ -210,18 +215,21 @@ function summaryLines(crushed: readonly CrushedLines[]): string[] {
 }
 
 /**
- * The lines that hold nothing but this element (and its trailing comma), or undefined when it shares
- * every line with other content, such as `[1, 2, 3]` on one line.
+ * The lines that hold nothing but an element (and its trailing comma): those before its first character
+ * are `/^\s*$/` (`blankBefore`), those after its last `/^\s*,?\s*$/` (`blankAfter`), read in place.
  */
-function ownedLines(
-  lines: readonly string[],
-  span: { startLine: number; startCol: number; endLine: number; endCol: number },
-): { from: number; to: number } | undefined {
-  const first = lines[span.startLine] ?? '';
-  const last = lines[span.endLine] ?? '';
-  const from = /^\s*$/.test(first.slice(0, span.startCol)) ? span.startLine : span.startLine + 1;
-  const to = /^\s*,?\s*$/.test(last.slice(span.endCol + 1)) ? span.endLine : span.endLine - 1;
-  return from <= to ? { from, to } : undefined;
+function blankBefore(line: string, end: number): boolean {
+  const stop = Math.min(end, line.length);
+  for (let i = 0; i < stop; i++) if (!isRegExpSpace(line.charCodeAt(i))) return false;
+  return true;
+}
+
+function blankAfter(line: string, start: number): boolean {
+  let i = start;
+  while (i < line.length && isRegExpSpace(line.charCodeAt(i))) i++;
+  if (line.charCodeAt(i) === 0x2c) i++;
+  while (i < line.length && isRegExpSpace(line.charCodeAt(i))) i++;
+  return i >= line.length;
 }
 
 /** Names an omitted run when it is exactly a sequence of dropped elements of one container. */
