@@ -51,6 +51,8 @@ const MIN_GAIN = 0.1;
  */
 const AGENT_NOTE =
   /chars truncated|characters truncated|tokens truncated|output truncated|Total output lines:/i;
+/** What every agent note holds: one pass for it rules out most blocks at half the cost of AGENT_NOTE's. */
+const AGENT_NOTE_HINT = /truncated|total output lines:/i;
 
 /** Files that hold a tool's saved output rather than source. */
 const SAVED_OUTPUT = /\.(?:txt|log|out)$/i;
@@ -103,7 +105,7 @@ function scaleBudgets(b: Budgets, f: number): Budgets {
 function withAgentNotes(env: Envelope, plan: LinePlan): LinePlan {
   // Every line is a piece of the content and the pattern never spans lines: one pass over the content
   // rules out most blocks at a quarter of the cost of testing line by line.
-  if (!AGENT_NOTE.test(env.content)) return plan;
+  if (!AGENT_NOTE_HINT.test(env.content) || !AGENT_NOTE.test(env.content)) return plan;
   const keep = plan.keep.slice();
   for (let i = 0; i < env.lines.length; i++) if (AGENT_NOTE.test(env.lines[i]!)) keep[i] = true;
   return { ...plan, keep };
@@ -240,6 +242,7 @@ function fitted(
       budgets: share === 1 ? options.budgets : scaleBudgets(options.budgets, share),
       hint: input.hint,
       countTokens,
+      content: env.content,
     };
     return attempt(env, compressor, ctx, options.retrievalHint, hash);
   };

@@ -107,17 +107,69 @@ export interface TermMatcher {
   readonly terms: readonly string[];
   /** Rules out, in one case-insensitive pass, texts that mention no term; undefined for an empty query. */
   readonly any: RegExp | undefined;
+  /**
+   * False for a text that `mentions` no term: `any`, and for a number also its boundaries (a question
+   * about job `1042` rules out every line that holds `104200` and no term) without lower-casing the text.
+   */
+  maybe(text: string): boolean;
   /** Whether `lower` (a lower-cased text) mentions term `t`: words as substrings, numbers on number boundaries. */
   mentions(lower: string, t: number): boolean;
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range is the point.
+const NON_ASCII = /[^\u0000-\u007f]/;
+
+/**
+ * `any` with each plain number held to the boundaries `mentionsNumber` checks, so that it matches every
+ * text that mentions a term: on ASCII text lower-casing and `/i` agree, and past ASCII only `İ` and the
+ * Kelvin sign lower-case to ASCII letters (`i̇`, `k`), so a text holding one of them always matches.
+ * Undefined when it would rule out nothing more than `any` (no plain number), or could rule out too much
+ * (a term past ASCII; a `v2`, mentioned as a bare `2` that `any` never sees).
+ */
+function boundedTermPattern(query: Query): RegExp | undefined {
+  const numeric = query.terms.map((w) => NUMERIC_TERM.test(w));
+  if (!numeric.includes(true)) return undefined;
+  if (query.terms.some((w, t) => (numeric[t] && w.startsWith('v')) || NON_ASCII.test(w))) return undefined;
+  const parts = query.terms.map((w, t) =>
+    numeric[t] ? `(?<![0-9]|[0-9]\\.)${escapeRegExp(w)}(?![0-9])` : escapeRegExp(w),
+  );
+  return new RegExp(`${parts.join('|')}|[\\u0130\\u212a]`, 'i');
+}
+
+interface TermPatterns {
+  readonly any: RegExp | undefined;
+  readonly bounded: RegExp | undefined;
+}
+
+/**
+ * Patterns by query terms. Every block of a conversation asks the same question and each compressor
+ * makes its matcher, while V8 compiles every new RegExp anew; neither pattern keeps state (no `g`).
+ */
+const PATTERNS = new Map<string, TermPatterns>();
+const MAX_PATTERNS = 256;
+
+function termPatterns(query: Query): TermPatterns {
+  const key = JSON.stringify(query.terms);
+  let patterns = PATTERNS.get(key);
+  if (patterns === undefined) {
+    if (PATTERNS.size >= MAX_PATTERNS) PATTERNS.clear();
+    patterns = { any: anyTermPattern(query), bounded: boundedTermPattern(query) };
+    PATTERNS.set(key, patterns);
+  }
+  return patterns;
 }
 
 export function termMatcher(query: Query): TermMatcher {
   const numbers = query.terms.map((w) =>
     NUMERIC_TERM.test(w) ? (w.startsWith('v') ? w.slice(1) : w) : undefined,
   );
+  const { any, bounded } = termPatterns(query);
   return {
     terms: query.terms,
-    any: anyTermPattern(query),
+    any,
+    maybe(text: string): boolean {
+      return any?.test(text) === true && (bounded === undefined || bounded.test(text));
+    },
     mentions(lower: string, t: number): boolean {
       const bare = numbers[t];
       return bare === undefined ? lower.includes(query.terms[t]!) : mentionsNumber(lower, bare);
@@ -137,7 +189,7 @@ export function queryScore(text: string, query: Query): number {
 export function queryScorer(query: Query): (text: string) => number {
   const matcher = termMatcher(query);
   return function scoreText(text: string): number {
-    if (!matcher.any?.test(text)) return 0;
+    if (!matcher.maybe(text)) return 0;
     const lower = text.toLowerCase();
     let score = 0;
     for (let t = 0; t < matcher.terms.length; t++) if (matcher.mentions(lower, t)) score += 1;

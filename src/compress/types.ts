@@ -79,6 +79,11 @@ export interface CompressorContext {
   readonly hint: BlockHint;
   /** Tokens of a text for the request's model. */
   countTokens(text: string): number;
+  /**
+   * The text the lines given to `lines()` were split from (at `\n` or `\r\n`), when the caller has it:
+   * a compressor may reuse what it learned of that text while detecting it (the JSON parse).
+   */
+  readonly content?: string;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { type BpeTable, FNV_OFFSET, FNV_PRIME, finishHash, hashBytes, lookup } from './bpe-table.js';
+import { NOT_ASCII, O200K_PATTERN, o200kPieceEnd } from './o200k-split.js';
 import { splitter } from './split-pattern.js';
 
 /** Above every rank: "this pair is no token". */
@@ -21,7 +22,6 @@ const KNOWN_PIECES = 16_384;
  */
 export function bpeCounter(table: BpeTable): (text: string) => number {
   const { pattern, flags, propertyRanges } = table.header;
-  const splitterFor = splitter(pattern, flags, propertyRanges);
   // Scratch space reused across pieces, grown on demand: the piece's UTF-8 bytes, and the merge's
   // part boundaries and pair ranks.
   let bytes = new Uint8Array(256);
@@ -122,24 +122,85 @@ export function bpeCounter(table: BpeTable): (text: string) => number {
   }
 
   // Tool output repeats its pieces (a 3 KB test log: 890 pieces, 78 distinct), and a native Map lookup
-  // beats encoding and hashing the piece in JS, above all before V8 has optimised this code.
+  // beats encoding and hashing the piece in JS, above all before V8 has optimised this code. (An ASCII
+  // piece from the o200k splitter is one token in most cases, looked up with no string made for it.)
   const known = new Map<string, number>();
+  const countKnown = (piece: string): number => {
+    if (piece.length > KNOWN_PIECE_CHARS) return countPiece(piece);
+    let count = known.get(piece);
+    if (count === undefined) {
+      count = countPiece(piece);
+      if (known.size >= KNOWN_PIECES) known.clear();
+      known.set(piece, count);
+    }
+    return count;
+  };
+
+  // Every ASCII character is a token of its own (true of o200k and cl100k; checked, not assumed), and
+  // the count of each two-character ASCII piece is learned once (0: not yet).
+  let asciiTokens = true;
+  for (let c = 0; c < 128; c++) {
+    bytes[0] = c;
+    if (lookup(table, bytes, 0, 1, hashBytes(bytes, 0, 1)) < 0) asciiTokens = false;
+  }
+  const pairCounts = new Uint8Array(128 * 128);
+
+  /**
+   * The tokens of `text[start, end)`, all ASCII: its bytes are its characters, hashed as they are
+   * copied. Most such pieces are one token, found in the table with no string made for them.
+   */
+  function countAscii(text: string, start: number, end: number): number {
+    const n = end - start;
+    // Half the pieces of tool output are one or two characters: counted from small tables, not hashed.
+    if (n === 1 && asciiTokens) return 1;
+    if (n === 2) {
+      const pair = (text.charCodeAt(start) << 7) | text.charCodeAt(start + 1);
+      let count = pairCounts[pair] as number;
+      if (count === 0) {
+        count = countPiece(text.slice(start, end));
+        pairCounts[pair] = count;
+      }
+      return count;
+    }
+    if (bytes.length < n) bytes = new Uint8Array(n * 2);
+    const out = bytes;
+    let h = FNV_OFFSET;
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(start + i);
+      out[i] = c;
+      h = Math.imul(h ^ c, FNV_PRIME);
+    }
+    if (lookup(table, out, 0, n, finishHash(h)) >= 0) return 1;
+    return countKnown(text.slice(start, end));
+  }
+
+  if (pattern === O200K_PATTERN && flags === 'gu') {
+    // Pieces that hang on a character past ASCII are left to the regex (restricted to the text's own
+    // characters, made when the text has one), anchored where they start.
+    const stickyFor = splitter(pattern, 'guy', propertyRanges);
+    return (text) => {
+      let total = 0;
+      let sticky: RegExp | undefined;
+      for (let p = 0; p < text.length; ) {
+        const end = o200kPieceEnd(text, p);
+        if (end !== NOT_ASCII) {
+          total += countAscii(text, p, end);
+          p = end;
+          continue;
+        }
+        sticky ??= stickyFor(text);
+        sticky.lastIndex = p;
+        const piece = (sticky.exec(text) as RegExpExecArray)[0];
+        total += countKnown(piece);
+        p += piece.length;
+      }
+      return total;
+    };
+  }
+  const splitterFor = splitter(pattern, flags, propertyRanges);
   return (text) => {
     let total = 0;
-    for (const match of text.matchAll(splitterFor(text))) {
-      const piece = match[0];
-      if (piece.length > KNOWN_PIECE_CHARS) {
-        total += countPiece(piece);
-        continue;
-      }
-      let count = known.get(piece);
-      if (count === undefined) {
-        count = countPiece(piece);
-        if (known.size >= KNOWN_PIECES) known.clear();
-        known.set(piece, count);
-      }
-      total += count;
-    }
+    for (const match of text.matchAll(splitterFor(text))) total += countKnown(match[0]);
     return total;
   };
 }

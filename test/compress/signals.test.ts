@@ -6,6 +6,7 @@ import {
   isErrorText,
   queryScore,
   queryScorer,
+  termMatcher,
 } from '../../src/compress/signals.js';
 
 describe('isErrorText', () => {
@@ -97,5 +98,47 @@ describe('formatCount', () => {
     ];
     for (let n = 1; n < 1e15; n = n * 7 + 3) values.push(n, -n);
     for (const value of values) expect(formatCount(value), String(value)).toBe(value.toLocaleString('en-US'));
+  });
+});
+
+describe('termMatcher.maybe', () => {
+  it('rules out only texts that mention no term, numbers held to their boundaries', () => {
+    const texts = [
+      'id=104200-3 path=/api/items/7 status=200',
+      'job 1042 failed',
+      'worker 1042: retry',
+      'release 2.1042 and 31042',
+      'v1042x',
+      'Investigate the \u212Aey of 104200',
+      'the job ran 1042.5 s',
+      'nothing here',
+      'JOB done in 5 s, ticket 9',
+      'JOB done; see 1.1042 and 1.2.3 and 1.2.30',
+      '\u212Aey 104200 of İnvestigation',
+      'the \u212AEY at 19 and 1.2.30',
+      'İnvestigate 104200',
+    ];
+    for (const question of [
+      'Investigate job 1042.',
+      'why did 1.2.3 break key 9?',
+      'what about v2 and 7?',
+      'what is the key of job 1042?',
+      'i̇nvestigate 1042',
+    ]) {
+      const query = extractQuery(question);
+      const matcher = termMatcher(query);
+      for (const text of texts) {
+        const lower = text.toLowerCase();
+        const mentioned = query.terms.some((_, t) => matcher.mentions(lower, t));
+        const any = matcher.any?.test(text) === true;
+        // Never more than `any`, never less than what is mentioned.
+        if (matcher.maybe(text)) expect(any, `${question} / ${text}`).toBe(true);
+        else if (any) expect(mentioned, `${question} / ${text}`).toBe(false);
+      }
+    }
+    const matcher = termMatcher(extractQuery('Investigate job 1042.'));
+    expect(matcher.maybe('id=104200-3 status=200')).toBe(false);
+    expect(matcher.maybe('id=1042-3 status=200')).toBe(true);
+    expect(matcher.maybe('Job 104200')).toBe(true);
   });
 });

@@ -342,19 +342,22 @@ export function queryHits(
   maxTotal = Number.POSITIVE_INFINITY,
 ): number[] {
   const matcher = termMatcher(query);
-  const any = matcher.any;
-  if (!any) return [];
+  if (!matcher.any) return [];
   const hits: (number[] | undefined)[] = query.terms.map(() => []);
-  for (let i = 0; i < texts.length; i++) {
+  // Once every term is past its limit, no later line can add a hit.
+  let alive = hits.length;
+  for (let i = 0; i < texts.length && alive > 0; i++) {
     const text = texts[i]!;
-    if (!any.test(text)) continue;
+    if (!matcher.maybe(text)) continue;
     const lower = text.toLowerCase();
     for (let t = 0; t < hits.length; t++) {
       const list = hits[t];
       if (list === undefined || !matcher.mentions(lower, t)) continue;
       // Past the limit the term is not selective; forget its hits rather than keep collecting them.
-      if (list.length >= maxPerTerm) hits[t] = undefined;
-      else list.push(i);
+      if (list.length >= maxPerTerm) {
+        hits[t] = undefined;
+        alive -= 1;
+      } else list.push(i);
     }
   }
   const selective = hits

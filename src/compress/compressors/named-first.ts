@@ -43,7 +43,7 @@ export function namedFirst(
   let alive = lists.length;
   for (let i = 0; i < texts.length && alive > 0; i++) {
     const text = texts[i]!;
-    if (!matcher.any?.test(text)) continue;
+    if (!matcher.maybe(text)) continue;
     const lower = text.toLowerCase();
     let mask = 0;
     for (let e = 0; e < lists.length; e++) {

@@ -1,4 +1,4 @@
-import { type Envelope, splitLines } from './envelope.js';
+import { type Envelope, positions, splitLines } from './envelope.js';
 
 /** Header lines Codex writes above a command's output in a `function_call_output`. */
 const HEADER_LINE =
@@ -21,9 +21,9 @@ export function parseCodexExec(text: string): Envelope | undefined {
     wrapper: 'codex-exec',
     head,
     lines,
-    prefixes: lines.map(() => ''),
+    prefixes: new Array<string>(lines.length).fill(''),
     eols,
-    numbers: lines.map((_, i) => i + 1),
+    numbers: positions(lines.length),
     content,
     exactLines: true,
   };

@@ -40,3 +40,10 @@ export function splitLines(text: string): { lines: string[]; eols: string[] } {
   }
   return { lines, eols };
 }
+
+/** Line numbers 1…count, for content whose lines carry none of their own. */
+export function positions(count: number): number[] {
+  const numbers = new Array<number>(count);
+  for (let i = 0; i < count; i++) numbers[i] = i + 1;
+  return numbers;
+}

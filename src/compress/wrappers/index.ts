@@ -1,5 +1,5 @@
 import { parseCodexExec } from './codex-exec.js';
-import { type Envelope, splitLines } from './envelope.js';
+import { type Envelope, positions, splitLines } from './envelope.js';
 import { parseLineNumbered } from './line-numbered.js';
 
 export type { Envelope } from './envelope.js';
@@ -36,9 +36,9 @@ export function openEnvelope(text: string): Envelope {
     wrapper: 'plain',
     head: '',
     lines,
-    prefixes: lines.map(() => ''),
+    prefixes: new Array<string>(lines.length).fill(''),
     eols,
-    numbers: lines.map((_, i) => i + 1),
+    numbers: positions(lines.length),
     content: text,
     exactLines: false,
   };

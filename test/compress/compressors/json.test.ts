@@ -3,6 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CORPUS_DIR } from '../../../scripts/corpus/cases.js';
 import { jsonCompressor } from '../../../src/compress/compressors/json/index.js';
+import { readElements } from '../../../src/compress/compressors/json/line-elements.js';
+import { elementSpans, scanJsonLines } from '../../../src/compress/compressors/json/line-scan.js';
 import { extractQuery } from '../../../src/compress/query.js';
 import { DEFAULT_BUDGETS } from '../../../src/compress/resolve-options.js';
 import type { CompressorContext, LinePlan, RewriteResult } from '../../../src/compress/types.js';
@@ -389,6 +391,73 @@ describe('determinism', () => {
     const b = jsonCompressor.lines(lines, context(['model-33']));
     expect(b?.keep).toEqual(a?.keep);
     expect(b?.summary).toEqual(a?.summary);
+  });
+});
+
+describe('line plans from the parse of the whole block', () => {
+  // Detection parses the whole block; the plan then takes element values from that parse. It must plan
+  // exactly as it does when it parses every element itself (a block it did not see parsed).
+  const planOf = (lines: string[], parsedFirst: boolean, terms: string[], eol = '\n') => {
+    // As the router passes it: the text the lines were split from, any line ending, maybe a last one.
+    const content = eol === '\n' ? lines.join(eol) : `${lines.join(eol)}${eol}`;
+    jsonCompressor.detect(parsedFirst ? content : '[1]', {});
+    const plan = jsonCompressor.lines(lines, { ...context(terms, 5), ...(parsedFirst ? { content } : {}) });
+    return plan && { keep: plan.keep, summary: plan.summary, transform: plan.transform };
+  };
+  const nested = {
+    packages: Object.fromEntries(
+      Array.from({ length: 60 }, (_, i) => [
+        i % 7 === 0 ? String(i) : `node_modules/pkg-${i}`,
+        {
+          version: `1.${i}.0`,
+          dependencies: Object.fromEntries(Array.from({ length: 9 }, (_, j) => [`d${j}`, `^${j}`])),
+        },
+      ]),
+    ),
+    list: models(80).map((m, i) => ({
+      ...m,
+      tags: Array.from({ length: i % 3 === 0 ? 12 : 2 }, (_, j) => j),
+    })),
+    scalars: Array.from({ length: 40 }, (_, i) => (i % 5 === 0 ? `v${i}` : i)),
+  };
+  const duplicateKeys = `{\n${Array.from({ length: 30 }, (_, i) => `  "k${i % 20}": {"n": ${i}, "s": "x${i}"}`).join(',\n')}\n}`;
+  const cases: [string, string[]][] = [
+    ['nested objects and arrays', JSON.stringify(nested, null, 2).split('\n')],
+    ['an object with duplicate keys', duplicateKeys.split('\n')],
+    [
+      'an array of arrays',
+      JSON.stringify(
+        Array.from({ length: 200 }, (_, i) => [i, `row number ${i} of the table`, i % 4 === 0]),
+        null,
+        1,
+      ).split('\n'),
+    ],
+  ];
+  it.each(cases)(
+    'reads the texts of %s as slices of the joined lines exactly as it joins them',
+    (_name, lines) => {
+      const text = lines.join('\n');
+      const starts = new Int32Array(lines.length);
+      for (let i = 1; i < lines.length; i++) starts[i] = starts[i - 1]! + lines[i - 1]!.length + 1;
+      let read = 0;
+      for (const container of scanJsonLines(lines)) {
+        const spans = elementSpans(container);
+        const own = readElements(lines, container, spans);
+        if (own === undefined) continue;
+        expect(readElements(lines, container, spans, undefined, { text, starts })?.texts).toEqual(own.texts);
+        read += own.texts.length;
+      }
+      expect(read).toBeGreaterThan(60);
+    },
+  );
+
+  it.each(cases)('plans %s as it does parsing each element', (_name, lines) => {
+    for (const terms of [[], ['pkg-13', 'model-7'], ['14']]) {
+      const reused = planOf(lines, true, terms);
+      expect(reused).toBeDefined();
+      expect(reused).toEqual(planOf(lines, false, terms));
+      expect(planOf(lines, true, terms, '\r\n')).toEqual(reused);
+    }
   });
 });
 

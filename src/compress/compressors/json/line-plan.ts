@@ -1,11 +1,14 @@
+import { isRegExpSpace } from '../../../tokens/count.js';
 import { formatCount } from '../../signals.js';
 import type { CompressorContext, LinePlan } from '../../types.js';
 import { isKeyedCollection, itemLabels, itemSet } from './collection.js';
 import { MIN_CRUSH_CHARS } from './crush-array.js';
 import { summarizeFields } from './field-stats.js';
+import { isJsonObject } from './fields.js';
 import { describeRange, type Labels, plural } from './format.js';
-import { readElements } from './line-elements.js';
+import { type JoinedLines, readElements } from './line-elements.js';
 import { elementSpans, keyAt, type ScannedContainer, scanJsonLines } from './line-scan.js';
+import { type ParsedJson, parseJsonBlock } from './parse-cache.js';
 import { selectItems } from './select.js';
 
 /** One container whose elements lost lines, with what its notes need. */
@@ -38,6 +41,9 @@ const MAX_SUMMARY_LINES = 4;
 export function planJsonLines(lines: readonly string[], ctx: CompressorContext): LinePlan | undefined {
   const { maxItems } = ctx.budgets;
   const containers = scanJsonLines(lines);
+  const source = ctx.content === undefined ? { ok: false } : splitFrom(ctx.content, lines);
+  const root = source.ok ? parseJsonBlock(ctx.content!) : NOT_PARSED;
+  const fields = new Map<number, number>();
   const keep = new Array<boolean>(lines.length).fill(true);
   const hidden = new Uint8Array(containers.length);
   const droppedOf = new Map<number, Set<number>>();
@@ -53,7 +59,8 @@ export function planJsonLines(lines: readonly string[], ctx: CompressorContext):
     }
     if (container.size <= maxItems) continue;
     const spans = elementSpans(container);
-    const read = readElements(lines, container, spans);
+    const parsed = root.ok ? containerValue(lines, containers, container, root.value, fields) : undefined;
+    const read = readElements(lines, container, spans, parsed, source.joined);
     if (read === undefined || totalLength(read.texts) < MIN_CRUSH_CHARS) continue;
     if (read.keys !== undefined && !isKeyedCollection(read.keys, read.values)) continue;
     const items = itemSet(read.values, read.texts, read.keys);
@@ -63,9 +70,13 @@ export function planJsonLines(lines: readonly string[], ctx: CompressorContext):
     const ranges: { from: number; to: number; index: number }[] = [];
     spans.forEach((span, index) => {
       if (kept.has(index)) return;
-      const range = ownedLines(lines, span);
-      if (range === undefined) return;
-      ranges.push({ ...range, index });
+      const from = blankBefore(lines[span.startLine] ?? '', span.startCol)
+        ? span.startLine
+        : span.startLine + 1;
+      const to = blankAfter(lines[span.endLine] ?? '', span.endCol + 1) ? span.endLine : span.endLine - 1;
+      // An element that shares every line with other content (`[1, 2, 3]` on one line) owns none.
+      if (from > to) return;
+      ranges.push({ from, to, index });
       omitted.push(index);
     });
     if (omitted.length === 0) continue;
@@ -86,7 +97,7 @@ export function planJsonLines(lines: readonly string[], ctx: CompressorContext):
     total += container.size;
     for (const range of ranges) {
       for (let line = range.from; line <= range.to; line += 1) keep[line] = false;
-      dropped.push({ ...range, owner });
+      dropped.push({ from: range.from, to: range.to, index: range.index, owner });
     }
   }
   if (dropped.length === 0) return undefined;
@@ -97,6 +108,67 @@ export function planJsonLines(lines: readonly string[], ctx: CompressorContext):
     summary: summaryLines(crushed),
     transform: `json:items ${total}→${total - dropped.length}`,
   };
+}
+
+const NOT_PARSED: ParsedJson = { ok: false, value: undefined };
+
+/**
+ * Whether `content` can be the text these lines were split from: as long as the lines and one or two
+ * characters between each and after the last. A guard against a caller's mistake; the values are only
+ * reused from a parse of the lines' own text. When it is exactly the lines joined by `\n` (no `\r`, no
+ * last line break), also where each line starts in it.
+ */
+function splitFrom(
+  content: string,
+  lines: readonly string[],
+): { readonly ok: boolean; readonly joined?: JoinedLines } {
+  let chars = 0;
+  for (const line of lines) chars += line.length;
+  const breaks = Math.max(0, lines.length - 1);
+  if (content.length < chars + breaks || content.length > chars + 2 * breaks + 2) return { ok: false };
+  if (content.length !== chars + breaks) return { ok: true };
+  const starts = new Int32Array(lines.length);
+  for (let i = 1; i < lines.length; i++) starts[i] = starts[i - 1]! + lines[i - 1]!.length + 1;
+  return { ok: true, joined: { text: content, starts } };
+}
+
+/**
+ * A container's value in the parse of the whole block, found by its path from the top: an array's
+ * element by position, an object's entry by key (only in an object with no duplicate key, so the key
+ * names that very entry). Undefined when the path cannot be followed.
+ */
+function containerValue(
+  lines: readonly string[],
+  containers: readonly ScannedContainer[],
+  container: ScannedContainer,
+  root: unknown,
+  fields: Map<number, number>,
+): unknown {
+  const path: ScannedContainer[] = [];
+  for (let c = container; c.id > 0; c = containers[c.parent]!) path.push(c);
+  let value = root;
+  for (let k = path.length - 1; k >= 0; k -= 1) {
+    const c = path[k]!;
+    const parent = containers[c.parent]!;
+    if (parent.id === 0) {
+      // The bottom container gathers top-level values: a block that parsed has one.
+      if (c.parentElement !== 0 || parent.size !== 1) return undefined;
+    } else if (parent.kind === 'array') {
+      if (!Array.isArray(value) || value.length !== parent.size) return undefined;
+      value = value[c.parentElement];
+    } else {
+      const key = c.key === undefined ? undefined : keyAt(lines, c.key);
+      if (key === undefined || !isJsonObject(value) || !Object.hasOwn(value, key)) return undefined;
+      let size = fields.get(parent.id);
+      if (size === undefined) {
+        size = Object.keys(value).length;
+        fields.set(parent.id, size);
+      }
+      if (size !== parent.size) return undefined;
+      value = value[key];
+    }
+  }
+  return value;
 }
 
 function totalLength(texts: readonly string[]): number {
@@ -143,18 +215,21 @@ function summaryLines(crushed: readonly CrushedLines[]): string[] {
 }
 
 /**
- * The lines that hold nothing but this element (and its trailing comma), or undefined when it shares
- * every line with other content, such as `[1, 2, 3]` on one line.
+ * The lines that hold nothing but an element (and its trailing comma): those before its first character
+ * are `/^\s*$/` (`blankBefore`), those after its last `/^\s*,?\s*$/` (`blankAfter`), read in place.
  */
-function ownedLines(
-  lines: readonly string[],
-  span: { startLine: number; startCol: number; endLine: number; endCol: number },
-): { from: number; to: number } | undefined {
-  const first = lines[span.startLine] ?? '';
-  const last = lines[span.endLine] ?? '';
-  const from = /^\s*$/.test(first.slice(0, span.startCol)) ? span.startLine : span.startLine + 1;
-  const to = /^\s*,?\s*$/.test(last.slice(span.endCol + 1)) ? span.endLine : span.endLine - 1;
-  return from <= to ? { from, to } : undefined;
+function blankBefore(line: string, end: number): boolean {
+  const stop = Math.min(end, line.length);
+  for (let i = 0; i < stop; i++) if (!isRegExpSpace(line.charCodeAt(i))) return false;
+  return true;
+}
+
+function blankAfter(line: string, start: number): boolean {
+  let i = start;
+  while (i < line.length && isRegExpSpace(line.charCodeAt(i))) i++;
+  if (line.charCodeAt(i) === 0x2c) i++;
+  while (i < line.length && isRegExpSpace(line.charCodeAt(i))) i++;
+  return i >= line.length;
 }
 
 /** Names an omitted run when it is exactly a sequence of dropped elements of one container. */

@@ -225,7 +225,7 @@ function errorFacts(lines: readonly string[], flags: Uint8Array, query: Query): 
     const line = plain(lines[i]!);
     facts.codes[i] = errorCode(line);
     facts.files[i] = errorFile(line);
-    if (matcher.any?.test(line)) {
+    if (matcher.maybe(line)) {
       const lower = line.toLowerCase();
       facts.terms[i] = query.terms.filter((_, t) => matcher.mentions(lower, t));
     }

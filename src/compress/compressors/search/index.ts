@@ -302,11 +302,10 @@ function describer(parsed: Parsed, shown: Int32Array): (start: number, end: numb
 /** Weight of each query term among the matches: rare terms say more (`cors`) than the searched word (`hono`). */
 function termWeights(texts: readonly string[], matcher: TermMatcher): Float64Array {
   const weights = new Float64Array(matcher.terms.length);
-  const any = matcher.any;
-  if (!any || texts.length === 0) return weights;
+  if (!matcher.any || texts.length === 0) return weights;
   const counts = new Int32Array(matcher.terms.length);
   for (const text of texts) {
-    if (!any.test(text)) continue;
+    if (!matcher.maybe(text)) continue;
     const lower = text.toLowerCase();
     for (let t = 0; t < counts.length; t++) if (matcher.mentions(lower, t)) counts[t]! += 1;
   }
@@ -336,7 +335,7 @@ function scoreMatches(
     matcher,
   );
   const termScore = (text: string): number => {
-    if (!matcher.any?.test(text)) return 0;
+    if (!matcher.maybe(text)) return 0;
     const lower = text.toLowerCase();
     let s = 0;
     for (let t = 0; t < weights.length; t++) if (matcher.mentions(lower, t)) s += weights[t]!;
