@@ -1,5 +1,6 @@
 import { type FileHandle, mkdir, open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { stateDir } from '../state-dir.js';
 import type { LedgerEntry, Usage } from './entry.js';
@@ -48,9 +49,10 @@ export interface LedgerWriter {
 /** Most lines per write; keeps each write small enough to stay a single atomic append. */
 const MAX_BATCH = 128;
 /**
- * How long a line waits for others before it is written: an agent's calls end close together (a model
- * call, then its token counts and quota checks), and one write for them costs the proxy one wake-up of a
- * file-system thread instead of one each.
+ * Within this long of the last write, a line waits for others (the rest of that time) before it is
+ * written: under load, one write for many calls costs the proxy one wake-up of a file-system thread
+ * instead of one each. A line after a quiet spell is written at once, so an agent's calls (seconds
+ * apart) are on disk as they end, and a proxy that is killed loses at most this much of its lines.
  */
 const LINGER_MS = 50;
 /** How often the writer checks that its open file is still the ledger (a user may delete it to reset stats). */
@@ -68,6 +70,7 @@ export function createLedgerWriter(
   let queue: string[] = [];
   let running: Promise<void> | undefined;
   let lingering: NodeJS.Timeout | undefined;
+  let wroteAt = Number.NEGATIVE_INFINITY;
   let handle: FileHandle | undefined;
   let inode = 0;
   let checkedAt = 0;
@@ -111,6 +114,7 @@ export function createLedgerWriter(
   function write(): void {
     clearTimeout(lingering);
     lingering = undefined;
+    wroteAt = performance.now();
     running ??= drain();
   }
 
@@ -118,7 +122,10 @@ export function createLedgerWriter(
     append(entry) {
       queue.push(line(entry));
       // A write under way takes lines that arrive meanwhile when it ends.
-      if (!running) lingering ??= setTimeout(write, lingerMs);
+      if (running || lingering) return;
+      const wait = wroteAt + lingerMs - performance.now();
+      if (wait > 0) lingering = setTimeout(write, wait);
+      else write();
     },
     async flush() {
       if (lingering) write();

@@ -35,6 +35,13 @@ function entry(overrides: Partial<LedgerEntry> = {}): LedgerEntry {
   };
 }
 
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; !check(); i += 1) {
+    if (i > 500) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 let dir: string;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'headroom-ledger-'));
@@ -61,21 +68,25 @@ describe('savings ledger', () => {
     expect((await stat(ledgerPath(nested))).mode & 0o777).toBe(0o600);
   });
 
-  it('writes the lines of calls that end close together in one write, and all of them on flush', async () => {
+  it('writes a line after a quiet spell at once, the lines of calls close after it together, and all on flush', async () => {
     // The file handle class is not exported; its prototype is reached through a handle.
     const probe = await open(join(dir, 'probe'), 'w');
     const write = vi.spyOn(Object.getPrototypeOf(probe), 'write');
     await probe.close();
     try {
-      // A linger longer than the test: nothing is written until the flush.
+      // A linger longer than the test: after the first write, nothing is written until the flush.
       const writer = createLedgerWriter(dir, undefined, 60_000);
-      for (let i = 0; i < 30; i += 1) {
+      writer.append(entry({ latencyMs: 0 }));
+      expect(write).toHaveBeenCalledTimes(0);
+      await until(() => write.mock.calls.length === 1);
+      await writer.flush();
+      for (let i = 1; i < 30; i += 1) {
         writer.append(entry({ latencyMs: i }));
         await new Promise((r) => setImmediate(r));
       }
-      expect(write).not.toHaveBeenCalled();
-      await writer.flush();
       expect(write).toHaveBeenCalledTimes(1);
+      await writer.flush();
+      expect(write).toHaveBeenCalledTimes(2);
       // Lines appended while a write is under way go out when it ends, not after another linger.
       writer.append(entry({ latencyMs: 30 }));
       const flushing = writer.flush();
