@@ -55,6 +55,18 @@ describe('spliceJson', () => {
     expect(out).toBe('{"a":"x\\\\","mess\\u0061ges":["q\\\\\\"",  "changed"]}');
   });
 
+  it('skips strings full of escaped quotes (walked byte by byte past the eighth), ending in escaped backslashes', () => {
+    // A JSON dump inside a tool result: every quote escaped; then `\\` right before the closing quote.
+    const dump = JSON.stringify(Array.from({ length: 12 }, (_, i) => ({ id: `a${i}`, path: 'C:\\dir\\' })));
+    for (const tail of ['', '\\', '\\\\', '\\"x']) {
+      const value = `${dump}${tail}`;
+      const raw = JSON.stringify({ a: value, b: [value, { c: value }], messages: [value, 'keep'] });
+      expect(splice(raw, [{ path: ['messages', 1], value: 'changed' }])).toBe(
+        JSON.stringify({ a: value, b: [value, { c: value }], messages: [value, 'changed'] }),
+      );
+    }
+  });
+
   it('leaves multi-byte characters around the change untouched', () => {
     const raw = '{"before":"日本語 🎉","m":["ёжик"],"after":"ü"}';
     expect(splice(raw, [{ path: ['m', 0], value: '🦔' }])).toBe(
