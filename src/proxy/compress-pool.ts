@@ -200,7 +200,8 @@ export function createCompressPool(
   /**
    * Jobs go to a worker after the current turn of the event loop, all of that turn's in one message: a
    * post wakes the worker thread (~50 µs on a small VM), which a small request's forwarding need not wait
-   * for, and 32 requests arriving together need not pay 32 times.
+   * for, and 32 requests arriving together need not pay 32 times. `later` jobs wait up to `laterMs` for
+   * others (or go with the next `now` job, in order).
    */
   function send(slot: Slot, message: JobMessage, when: Urgency): void {
     slot.outbox.push(message);
