@@ -10,7 +10,9 @@ export function contentHash(text: string): string {
 
 /** A key for memoising a decision: the block plus everything the decision depends on. */
 export function memoKey(parts: readonly string[]): string {
-  const h = createHash('sha256');
-  for (const part of parts) h.update(`${part.length}:`).update(part);
-  return h.digest('base64url');
+  // One update of the joined parts hashes the same bytes as one per piece (each part follows its ASCII
+  // length, so no surrogate pair forms across parts), at half the cost: the core keys every block per turn.
+  let joined = '';
+  for (const part of parts) joined += `${part.length}:${part}`;
+  return createHash('sha256').update(joined).digest('base64url');
 }
