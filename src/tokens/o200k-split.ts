@@ -41,16 +41,8 @@ export function o200kPieceEnd(text: string, p: number): number {
   if (c >= 128) return NOT_ASCII;
   const kind = CLASS[c]!;
   if (kind === UPPER || kind === LOWER) return wordEnd(text, p);
-  if (kind === DIGIT) {
-    // \p{N}{1,3}
-    let q = p + 1;
-    for (; q < length && q < p + 3; q++) {
-      const d = text.charCodeAt(q);
-      if (d >= 128) return NOT_ASCII;
-      if (CLASS[d] !== DIGIT) break;
-    }
-    return q;
-  }
+  // \p{N}{1,3}
+  if (kind === DIGIT) return runEnd(text, p + 1, DIGIT, Math.min(length, p + 3));
   const next = p + 1 < length ? text.charCodeAt(p + 1) : -1;
   if (next >= 128) return NOT_ASCII;
   const nextKind = next < 0 ? END : CLASS[next]!;
@@ -62,20 +54,27 @@ export function o200kPieceEnd(text: string, p: number): number {
   return spacesEnd(text, p);
 }
 
+/**
+ * Where the run of ASCII characters of class `kind` from `q` ends (at `limit` at most), or NOT_ASCII
+ * when a character past ASCII comes first: it might belong to the run.
+ */
+function runEnd(text: string, q: number, kind: number, limit: number): number {
+  let r = q;
+  for (; r < limit; r++) {
+    const d = text.charCodeAt(r);
+    if (d >= 128) return NOT_ASCII;
+    if (CLASS[d] !== kind) break;
+  }
+  return r;
+}
+
 /** `[\p{Lu}…]*[\p{Ll}…]+` or `[\p{Lu}…]+[\p{Ll}…]*` from `q`, then an English contraction. */
 function wordEnd(text: string, q: number): number {
   const length = text.length;
-  let r = q;
-  for (; r < length; r++) {
-    const d = text.charCodeAt(r);
-    if (d >= 128) return NOT_ASCII;
-    if (CLASS[d] !== UPPER) break;
-  }
-  for (; r < length; r++) {
-    const d = text.charCodeAt(r);
-    if (d >= 128) return NOT_ASCII;
-    if (CLASS[d] !== LOWER) break;
-  }
+  const upper = runEnd(text, q, UPPER, length);
+  if (upper === NOT_ASCII) return NOT_ASCII;
+  const r = runEnd(text, upper, LOWER, length);
+  if (r === NOT_ASCII) return NOT_ASCII;
   if (r + 1 < length && text.charCodeAt(r) === 0x27) {
     const a = text.charCodeAt(r + 1) | 0x20;
     if (a === 0x73 || a === 0x64 || a === 0x6d || a === 0x74) return r + 2; // 's 'd 'm 't
@@ -91,12 +90,8 @@ function wordEnd(text: string, q: number): number {
 /** The rest of `[^\s\p{L}\p{N}]+` from `q`, then `[\r\n/]*`. */
 function symbolsEnd(text: string, q: number): number {
   const length = text.length;
-  let r = q;
-  for (; r < length; r++) {
-    const d = text.charCodeAt(r);
-    if (d >= 128) return NOT_ASCII;
-    if (CLASS[d] !== OTHER) break;
-  }
+  let r = runEnd(text, q, OTHER, length);
+  if (r === NOT_ASCII) return NOT_ASCII;
   for (; r < length; r++) {
     const d = text.charCodeAt(r);
     if (d !== 0x0a && d !== 0x0d && d !== 0x2f) break;
