@@ -71,25 +71,40 @@ function withDeadline<T>(work: Promise<T>, ms: number): Promise<T | typeof DEADL
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
+/** What decides whether a body may hold a block worth compressing; the same for every body of a proxy. */
+interface Precheck {
+  /** Fewest tokens a block must have to be compressed. */
+  readonly floor: number;
+  readonly compressUserMessages: boolean;
+  /** Claude budget mode: a saved output's preview is shown in view even when it is small. */
+  readonly previews: boolean;
+}
+
+function precheckOf(options: Omit<CompressOptions, 'model'>, previews: boolean): Precheck {
+  // The model is only carried through by `resolveOptions`; none of these depend on it.
+  const resolved = resolveOptions({ ...options, model: 'any' });
+  return {
+    floor: Math.min(resolved.minTokensToCompress, resolved.toolOutputBudget ?? Number.POSITIVE_INFINITY),
+    compressUserMessages: resolved.compressUserMessages,
+    previews,
+  };
+}
+
 /**
  * True when some block could reach the compression threshold (or, in Claude budget mode, is a saved
  * output's preview to show in view). Decided without a tokenizer from an upper bound (a BPE token is at
  * least one UTF-8 byte), so a fresh proxy answers such requests at once.
  */
-function mayCompress(parsed: ParsedBody, options: CompressOptions, previews: boolean): boolean {
+function mayCompress(parsed: ParsedBody, check: Precheck, provider: Provider['name']): boolean {
   if ('reason' in parsed.target) return false;
-  const resolved = resolveOptions(options);
-  const floor = Math.min(resolved.minTokensToCompress, resolved.toolOutputBudget ?? Number.POSITIVE_INFINITY);
+  const previews = check.previews && provider === 'anthropic';
   const messages = parsed.target.messages;
-  const slots = collectSlots(
-    detectShape(messages),
-    messages,
-    resolved.compressUserMessages,
-    resolved.compressSystemMessages,
-  );
+  // System messages are never compressed by the proxy (see `jobOptions`).
+  const slots = collectSlots(detectShape(messages), messages, check.compressUserMessages, false);
   return slots.some(
     (slot) =>
-      Math.ceil(Buffer.byteLength(slot.text) * CLAUDE_FACTOR) >= floor || (previews && isPreview(slot.text)),
+      Math.ceil(Buffer.byteLength(slot.text) * CLAUDE_FACTOR) >= check.floor ||
+      (previews && isPreview(slot.text)),
   );
 }
 
@@ -130,6 +145,7 @@ export function createBodyCompressor(deps: BodyCompressorDeps): BodyCompressor {
     // Markers name the file the agent's own Read/Bash tool can open (design note §4).
     retrievalHint: store.retrievalHint,
   };
+  const precheck = precheckOf(jobOptions, persisted !== undefined);
 
   function learn(result: JobResult): void {
     for (const [key, entry] of result.learned) mirror.set(key, entry);
@@ -179,8 +195,7 @@ export function createBodyCompressor(deps: BodyCompressorDeps): BodyCompressor {
       reading.remember();
       const { parsed } = reading;
       if (typeof parsed === 'string') return passthrough(raw, 'unknown', parsed);
-      const previews = persisted !== undefined && provider.name === 'anthropic';
-      if (!mayCompress(parsed, { ...jobOptions, model: parsed.model }, previews)) {
+      if (!mayCompress(parsed, precheck, provider.name)) {
         const counting = pool
           .warmUp()
           .then(() => pool.run(job, conversationAffinity(raw), 'later'))

@@ -115,6 +115,26 @@ export class UpstreamTimeout extends Error {
   }
 }
 
+/**
+ * Lets the relay drop an upstream call when its client leaves. A plain flag and callback: an AbortSignal
+ * given to node's http client costs several listeners and an abort-signal wrapper on every request.
+ */
+export interface Cancellation {
+  cancelled: boolean;
+  /** Set by the call in flight: ends it. */
+  onCancel: (() => void) | undefined;
+}
+
+export function cancellation(): Cancellation {
+  return { cancelled: false, onCancel: undefined };
+}
+
+/** Marks `c` cancelled and ends the call in flight, if any. */
+export function cancel(c: Cancellation): void {
+  c.cancelled = true;
+  c.onCancel?.();
+}
+
 export interface UpstreamCall {
   readonly url: URL;
   readonly method: string;
@@ -122,7 +142,7 @@ export interface UpstreamCall {
   readonly headers: readonly string[];
   /** The whole body, or the part read so far and the rest still arriving from the client. */
   readonly body: Uint8Array | { readonly head: readonly Buffer[]; readonly rest: Readable } | undefined;
-  readonly signal: AbortSignal;
+  readonly cancellation: Cancellation;
   readonly agents: UpstreamAgents;
   readonly timeouts: UpstreamTimeouts;
 }
@@ -147,8 +167,8 @@ function attempt(call: UpstreamCall, mayRetry: boolean, fresh: boolean): Promise
       headers: ['Host', call.url.host, ...call.headers],
       // The retry takes a connection of its own: another pooled socket may be just as stale.
       agent: fresh ? false : https ? call.agents.https : call.agents.http,
-      signal: call.signal,
     });
+    call.cancellation.onCancel = () => req.destroy(new Error('the client left'));
     const arm = (ms: number, phase: 'connect' | 'first-byte'): void => {
       clearTimeout(timer);
       timer = setTimeout(() => req.destroy(new UpstreamTimeout(phase)), ms);
@@ -166,7 +186,12 @@ function attempt(call: UpstreamCall, mayRetry: boolean, fresh: boolean): Promise
     });
     req.once('error', (error) => {
       clearTimeout(timer);
-      if (mayRetry && req.reusedSocket && !call.signal.aborted && !(error instanceof UpstreamTimeout)) {
+      if (
+        mayRetry &&
+        req.reusedSocket &&
+        !call.cancellation.cancelled &&
+        !(error instanceof UpstreamTimeout)
+      ) {
         resolve(attempt(call, false, true));
       } else reject(error);
     });

@@ -9,6 +9,8 @@ import { browserRefusal, isJsonContentType } from './browser-guard.js';
 import { type BodyCompressor, MAX_COMPRESSED_BODY_BYTES } from './compress-body.js';
 import {
   callUpstream,
+  cancel,
+  cancellation,
   pipeToClient,
   type StreamOutcome,
   type UpstreamAgents,
@@ -245,11 +247,11 @@ export function createRelay(ctx: RelayContext): (req: IncomingMessage, res: Serv
 
     const record = openRecord(ctx, req, provider, path, modelCall);
     track(record.finished);
-    const aborter = new AbortController();
+    const cancelled = cancellation();
     let responding = false;
     res.once('close', () => {
       if (res.writableFinished || responding) return;
-      aborter.abort();
+      cancel(cancelled);
       // 499: the client closed the request before the provider answered (nginx's convention).
       record.done(499, undefined, 'cancelled');
     });
@@ -263,7 +265,7 @@ export function createRelay(ctx: RelayContext): (req: IncomingMessage, res: Serv
       // Streamed as it arrives: never held whole, so never parsed.
       record.outcome = passthrough(new Uint8Array(0), 'unknown', 'too-large');
     }
-    if (aborter.signal.aborted) return;
+    if (cancelled.cancelled) return;
 
     const base = provider.name === 'anthropic' ? options.anthropicUpstream : options.openaiUpstream;
     let upstream: IncomingMessage;
@@ -277,12 +279,12 @@ export function createRelay(ctx: RelayContext): (req: IncomingMessage, res: Serv
           body instanceof Uint8Array ? body.byteLength : declaredLength(req),
         ),
         body,
-        signal: aborter.signal,
+        cancellation: cancelled,
         agents,
         timeouts,
       });
     } catch (error) {
-      if (aborter.signal.aborted) return;
+      if (cancelled.cancelled) return;
       if (error instanceof UpstreamTimeout) {
         record.done(504);
         const seconds = (error.phase === 'connect' ? timeouts.connectMs : timeouts.firstByteMs) / 1000;
