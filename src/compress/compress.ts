@@ -10,6 +10,7 @@ import type { BlockDecision, CoreResult } from './result.js';
 import { compressBlock } from './router.js';
 import { collectSlots, detectShape, type Slot, setAtPath } from './shapes/index.js';
 import { isRecord } from './shapes/slot.js';
+import { type ConversationTurns, carryKey, type MessageRecord, reusablePrefix } from './turns.js';
 import type { Query } from './types.js';
 
 /** After compressing a block this big, the core lets other work run and checks for a cancelled call. */
@@ -173,42 +174,33 @@ function decision(messageIndex: number, location: string, e: MemoEntry): BlockDe
   };
 }
 
-/**
- * The pure core: messages in, messages out, plus the originals of what it compressed. Deterministic,
- * and a block's result depends only on the block and what came before it, never on later messages.
- * Throws only for invalid options, a `messages` value that is not an array, or an aborted `signal`
- * (checked between big blocks, so a caller's deadline can stop a huge request instead of waiting it out).
- */
-export async function compressMessages<M>(
-  messages: M,
-  options: CompressOptions,
-  memo?: BlockMemo,
-  signal?: AbortSignal,
-): Promise<CoreResult<M>> {
-  const resolved = resolveOptions(options);
-  if (!Array.isArray(messages)) {
-    throw new HeadroomError(
-      'INVALID_INPUT',
-      'Expected `messages` to be an array of chat messages or Responses input items.',
-      {
-        fix: 'Pass the `messages` array of a chat request (or the `input` array of a Responses request).',
-      },
-    );
-  }
-  const fingerprint = optionsFingerprint(resolved);
-  const { count, digestOf } = await counterFor(resolved.model, memo);
+/** Everything one call decides its messages with. */
+interface CallContext {
+  readonly resolved: ResolvedOptions;
+  readonly fingerprint: string;
+  readonly firstProtected: number;
+  readonly count: (text: string) => number;
+  readonly digestOf: (text: string) => string;
+  readonly memo: BlockMemo | undefined;
+  readonly signal: AbortSignal | undefined;
+}
 
-  const shape = detectShape(messages);
-  const slots = collectSlots(shape, messages, resolved.compressUserMessages, resolved.compressSystemMessages);
-  const firstProtected = messages.length - resolved.protectRecent;
-  const originals = new Map<string, string>();
+/** Decides the blocks of one message (its `slots`, in order) and counts it. */
+async function decideMessage(
+  message: unknown,
+  slots: readonly Slot[],
+  call: CallContext,
+): Promise<MessageRecord> {
+  const { resolved, memo, count } = call;
   const blocks: BlockDecision[] = [];
   const transforms: string[] = [];
-  let out: unknown = messages;
+  const originals: [string, string][] = [];
+  const previews: [string, string | undefined][] = [];
+  const decisions: [string, MemoEntry][] = [];
+  let output = message;
   let saved = 0;
-
   for (const slot of slots) {
-    if (slot.messageIndex >= firstProtected) {
+    if (slot.messageIndex >= call.firstProtected) {
       const tokens = count(slot.text);
       blocks.push({
         messageIndex: slot.messageIndex,
@@ -223,12 +215,13 @@ export async function compressMessages<M>(
     const { query, analysis, readAll, persisted, key } = blockContext(
       slot,
       resolved,
-      fingerprint,
-      memo ? digestOf : undefined,
+      call.fingerprint,
+      memo ? call.digestOf : undefined,
     );
+    if (resolved.claudeBudget) previews.push([slot.text, persisted]);
     let entry = memo?.get(key);
     if (!entry) {
-      signal?.throwIfAborted();
+      call.signal?.throwIfAborted();
       entry = compressBlock(
         { text: slot.text, hint: slot.hint, query, analysis, readAll, persisted },
         resolved,
@@ -237,19 +230,105 @@ export async function compressMessages<M>(
       memo?.set(key, entry);
       if (slot.text.length >= YIELD_AFTER_CHARS) await yieldToEventLoop();
     }
+    if (memo) decisions.push([key, entry]);
     blocks.push(decision(slot.messageIndex, slot.location, entry));
     if (entry.text === undefined) continue;
-    out = setAtPath(out, slot.path, entry.text);
+    // Slot paths start at the message's index in the conversation.
+    output = setAtPath(output, slot.path.slice(1), entry.text);
     saved += entry.tokensBefore - entry.tokensAfter;
     if (entry.transform) transforms.push(entry.transform);
-    if (entry.hash) originals.set(entry.hash, persisted ?? slot.text);
+    if (entry.hash) originals.push([entry.hash, persisted ?? slot.text]);
   }
+  return {
+    output,
+    tokens: countAll(message, count),
+    saved,
+    blocks,
+    transforms,
+    originals,
+    previews,
+    decisions,
+  };
+}
 
+/**
+ * The pure core: messages in, messages out, plus the originals of what it compressed. Deterministic,
+ * and a block's result depends only on the block and what came before it, never on later messages.
+ * Throws only for invalid options, a `messages` value that is not an array, or an aborted `signal`
+ * (checked between big blocks, so a caller's deadline can stop a huge request instead of waiting it out).
+ * A shell that keeps conversations passes `turns`: the messages this call shares with the previous one
+ * (the same parsed objects, from the start) are taken as they were, and the result is the same.
+ */
+export async function compressMessages<M>(
+  messages: M,
+  options: CompressOptions,
+  memo?: BlockMemo,
+  signal?: AbortSignal,
+  turns?: ConversationTurns,
+): Promise<CoreResult<M>> {
+  const resolved = resolveOptions(options);
+  if (!Array.isArray(messages)) {
+    throw new HeadroomError(
+      'INVALID_INPUT',
+      'Expected `messages` to be an array of chat messages or Responses input items.',
+      {
+        fix: 'Pass the `messages` array of a chat request (or the `input` array of a Responses request).',
+      },
+    );
+  }
+  const list: readonly unknown[] = messages;
+  const fingerprint = optionsFingerprint(resolved);
+  const { count, digestOf } = await counterFor(resolved.model, memo);
+  const shape = detectShape(list);
+  const key = carryKey(shape, fingerprint, resolved);
+  const previous = turns?.previous;
+  const reused = reusablePrefix(previous, key, list, resolved.persistedOutputs);
+  const slots = collectSlots(
+    shape,
+    list,
+    resolved.compressUserMessages,
+    resolved.compressSystemMessages,
+    reused,
+  );
+  const call: CallContext = {
+    resolved,
+    fingerprint,
+    firstProtected: list.length - resolved.protectRecent,
+    count,
+    digestOf,
+    memo,
+    signal,
+  };
+
+  const records: MessageRecord[] = [];
+  let next = 0;
+  for (let i = 0; i < list.length; i += 1) {
+    const from = next;
+    while (next < slots.length && slots[next]!.messageIndex === i) next += 1;
+    records.push(
+      i < reused ? previous!.records[i]! : await decideMessage(list[i], slots.slice(from, next), call),
+    );
+  }
   signal?.throwIfAborted();
-  const tokensBefore = countAll(messages, count);
+  if (key !== undefined) turns?.keep({ key, messages: list, records });
+
+  const originals = new Map<string, string>();
+  const blocks: BlockDecision[] = [];
+  const transforms: string[] = [];
+  let tokensBefore = 0;
+  let saved = 0;
+  let changed = false;
+  for (const [i, record] of records.entries()) {
+    tokensBefore += record.tokens;
+    saved += record.saved;
+    blocks.push(...record.blocks);
+    transforms.push(...record.transforms);
+    for (const [hash, text] of record.originals) originals.set(hash, text);
+    if (record.output !== list[i]) changed = true;
+  }
   const tokensAfter = tokensBefore - saved;
   return {
-    messages: out as M,
+    messages: (changed ? records.map((r) => r.output) : messages) as M,
     tokensBefore,
     tokensAfter,
     tokensSaved: saved,

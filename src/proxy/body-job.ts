@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { type compressMessages, countRequestTokens, replayKnownBlocks } from '../compress/compress.js';
 import type { BlockMemo, MemoEntry } from '../compress/memo.js';
 import type { CompressOptions } from '../compress/options.js';
+import { restoreDecisions } from '../compress/turns.js';
 import { HeadroomError } from '../errors.js';
 import type { FileStore } from '../store/file-store.js';
 import { diffJson, type JsonChange, spliceJson } from './json-splice.js';
@@ -224,7 +225,7 @@ export async function runBodyJob(job: BodyJob, env: JobEnv): Promise<JobResult> 
   const elapsed = () => performance.now() - started;
   let result: Awaited<ReturnType<CompressFn>>;
   try {
-    result = await env.compress(messages, options, memo);
+    result = await env.compress(messages, options, memo, undefined, reading.turns);
   } catch (error) {
     if (
       error instanceof HeadroomError &&
@@ -233,6 +234,7 @@ export async function runBodyJob(job: BodyJob, env: JobEnv): Promise<JobResult> 
       return { outcome: passthrough(raw, model, 'unknown-shape', { compressionMs: elapsed() }), learned };
     }
     // Blocks decided before still go out as they did; the rest raw.
+    restoreDecisions(reading.turns.previous, env.memo);
     const plan = replayPlan(messages, options, env.memo);
     const outcome = await release(
       raw,
@@ -267,6 +269,7 @@ export async function runBodyJob(job: BodyJob, env: JobEnv): Promise<JobResult> 
     plan,
     env.store,
     (leaveRaw) => {
+      restoreDecisions(reading.turns.previous, env.memo);
       const replayed = replayPlan(messages, options, env.memo, leaveRaw);
       // Replay counts only the blocks it knows; the whole request's count is the compression's.
       const saved = replayed.tokensBefore - replayed.tokensAfter;

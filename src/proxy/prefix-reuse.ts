@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import type { ConversationTurns, CoreCarry } from '../compress/turns.js';
 import { type BodyLayout, readLayout, sharedPrefix } from './body-layout.js';
 import { asBuffer, type JsonChange, spliceJson } from './json-splice.js';
 import { type ParsedBody, parseBody, parsedFrom, type UnparsedReason } from './parse-body.js';
@@ -36,6 +37,8 @@ interface Turn {
   readonly outputs: ReadonlyMap<number, ElementOutput>;
   /** Tokens of the request outside its conversation, and the values they were counted from. */
   readonly rest: RestCount | undefined;
+  /** What the core decided per message, so the next turn decides only its new messages. */
+  readonly core: CoreCarry | undefined;
 }
 
 interface RestCount {
@@ -49,6 +52,8 @@ export interface Reading {
   readonly parsed: ParsedBody | UnparsedReason;
   /** How many conversation elements were taken from the previous turn as they were. */
   readonly reused: number;
+  /** For `compressMessages`: the previous turn's decisions per message, and where this turn's go. */
+  readonly turns: ConversationTurns;
   /**
    * Tokens of everything outside the conversation and the model (system prompt, tools), counted by
    * `count` unless the previous turn counted the very same values for the same model.
@@ -129,10 +134,17 @@ function reading(
   const reused = layout?.reused ?? 0;
   const outputs = new Map<number, ElementOutput>();
   let rest: RestCount | undefined;
+  let core: CoreCarry | undefined;
 
   return {
     parsed,
     reused,
+    turns: {
+      previous: previous?.turn.core,
+      keep(carry) {
+        core = carry;
+      },
+    },
     async restTokens(model, count) {
       // Cached only when the conversation member is the one left out of the count (the provider's target).
       const target =
@@ -182,7 +194,7 @@ function reading(
       return Buffer.concat(parts);
     },
     remember() {
-      if (layout) keep({ layout, provider, path, outputs, rest });
+      if (layout) keep({ layout, provider, path, outputs, rest, core });
     },
   };
 }

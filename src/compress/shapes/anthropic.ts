@@ -1,11 +1,10 @@
-import type { BlockHint } from '../types.js';
-import { hintFromCall, isRecord, type Slot, textSlots } from './slot.js';
+import { hintFromCall, isRecord, type Slot, type ToolCall, textSlots } from './slot.js';
 
 const TEXT = ['text'];
 
 /** Tool results, and user text when asked, in Anthropic messages. Thinking, images, tool_use: never. */
-export function anthropicSlots(messages: readonly unknown[], includeUser: boolean): Slot[] {
-  const calls = new Map<string, BlockHint>();
+export function anthropicSlots(messages: readonly unknown[], includeUser: boolean, from = 0): Slot[] {
+  const calls = new Map<string, ToolCall>();
   const slots: Slot[] = [];
   let userText = '';
   messages.forEach((message, i) => {
@@ -14,14 +13,15 @@ export function anthropicSlots(messages: readonly unknown[], includeUser: boolea
     if (role === 'assistant' && Array.isArray(content)) {
       for (const block of content) {
         if (isRecord(block) && block.type === 'tool_use' && typeof block.id === 'string') {
-          calls.set(block.id, hintFromCall(block.name, block.input));
+          calls.set(block.id, [block.name, block.input]);
         }
       }
       return;
     }
     if (role !== 'user') return;
+    const emit = i >= from;
     if (typeof content === 'string') {
-      if (includeUser)
+      if (includeUser && emit)
         slots.push({
           messageIndex: i,
           location: 'user',
@@ -38,11 +38,13 @@ export function anthropicSlots(messages: readonly unknown[], includeUser: boolea
     content.forEach((block, j) => {
       if (!isRecord(block)) return;
       if (block.type === 'tool_result') {
-        const hint = typeof block.tool_use_id === 'string' ? (calls.get(block.tool_use_id) ?? {}) : {};
+        if (!emit) return;
+        const call = typeof block.tool_use_id === 'string' ? calls.get(block.tool_use_id) : undefined;
+        const hint = call ? hintFromCall(...call) : {};
         const base = { messageIndex: i, location: 'tool_result', hint, userText };
         slots.push(...textSlots(block.content, base, [i, 'content', j, 'content'], TEXT));
       } else if (block.type === 'text' && typeof block.text === 'string') {
-        if (includeUser)
+        if (includeUser && emit)
           slots.push({
             messageIndex: i,
             location: 'user',

@@ -52,13 +52,18 @@ export function detectShape(messages: readonly unknown[]): MessageShape {
   return anthropic ? 'anthropic' : 'openai-chat';
 }
 
+/**
+ * The blocks of a conversation that compression may touch, in order. Slots are made for messages from
+ * `from` on; the earlier ones are only read for what later slots depend on (tool calls, the question).
+ */
 export function collectSlots(
   shape: MessageShape,
   messages: readonly unknown[],
   includeUser: boolean,
   includeSystem: boolean,
+  from = 0,
 ): Slot[] {
-  if (shape === 'anthropic') return anthropicSlots(messages, includeUser);
-  if (shape === 'responses') return responsesSlots(messages, includeUser, includeSystem);
-  return openaiChatSlots(messages, includeUser, includeSystem);
+  if (shape === 'anthropic') return anthropicSlots(messages, includeUser, from);
+  if (shape === 'responses') return responsesSlots(messages, includeUser, includeSystem, from);
+  return openaiChatSlots(messages, includeUser, includeSystem, from);
 }

@@ -1,5 +1,4 @@
-import type { BlockHint } from '../types.js';
-import { hintFromCall, isRecord, plainText, type Slot, textSlots } from './slot.js';
+import { hintFromCall, isRecord, plainText, type Slot, type ToolCall, textSlots } from './slot.js';
 
 const OUTPUT_TEXT = ['input_text', 'output_text', 'text'];
 const INPUT_TEXT = ['input_text', 'text'];
@@ -10,22 +9,26 @@ export function responsesSlots(
   items: readonly unknown[],
   includeUser: boolean,
   includeSystem: boolean,
+  from = 0,
 ): Slot[] {
-  const calls = new Map<string, BlockHint>();
+  const calls = new Map<string, ToolCall>();
   const slots: Slot[] = [];
   let userText = '';
   items.forEach((item, i) => {
     if (!isRecord(item)) return;
     const type = item.type ?? 'message';
     const callId = typeof item.call_id === 'string' ? item.call_id : undefined;
+    const emit = i >= from;
     if (type === 'function_call' && callId) {
-      calls.set(callId, hintFromCall(item.name, item.arguments));
+      calls.set(callId, [item.name, item.arguments]);
     } else if (type === 'custom_tool_call' && callId) {
-      calls.set(callId, hintFromCall(item.name, item.input));
+      calls.set(callId, [item.name, item.input]);
     } else if (type === 'local_shell_call' && callId && isRecord(item.action)) {
-      calls.set(callId, hintFromCall('local_shell', item.action));
+      calls.set(callId, ['local_shell', item.action]);
     } else if (typeof type === 'string' && OUTPUT_ITEMS.has(type)) {
-      const hint = (callId && calls.get(callId)) || {};
+      if (!emit) return;
+      const call = callId ? calls.get(callId) : undefined;
+      const hint = call ? hintFromCall(...call) : {};
       slots.push(
         ...textSlots(
           item.output,
@@ -37,10 +40,10 @@ export function responsesSlots(
     } else if (type === 'message') {
       const base = { messageIndex: i, hint: {}, userText };
       if (item.role === 'user') {
-        if (includeUser)
+        if (includeUser && emit)
           slots.push(...textSlots(item.content, { ...base, location: 'user' }, [i, 'content'], INPUT_TEXT));
         userText = plainText(item.content);
-      } else if ((item.role === 'system' || item.role === 'developer') && includeSystem) {
+      } else if ((item.role === 'system' || item.role === 'developer') && includeSystem && emit) {
         slots.push(...textSlots(item.content, { ...base, location: 'system' }, [i, 'content'], INPUT_TEXT));
       }
     }

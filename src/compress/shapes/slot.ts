@@ -43,6 +43,9 @@ function firstString(args: JsonRecord, keys: readonly string[]): string | undefi
   return undefined;
 }
 
+/** A tool call's name and arguments, as the call that a later output answers made them. */
+export type ToolCall = readonly [name: unknown, args: unknown];
+
 /** What a tool call's name and arguments tell about its output. Arguments may be a JSON string. */
 export function hintFromCall(name: unknown, args: unknown): BlockHint {
   let parsed: unknown = args;
