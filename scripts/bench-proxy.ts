@@ -399,6 +399,26 @@ async function main(): Promise<void> {
       undefined,
     ]);
 
+    // (4c) a long session as agents send it: every turn resends all earlier ones; CPU per turn at its end
+    const longTurns = QUICK ? 200 : 400;
+    const long = growingConversation(longTurns);
+    const tail = longTurns / 4;
+    const lastMb = long.at(-1)!.length / 1024 / 1024;
+    await sequential(pipe.url, (i) => long[i]!, longTurns - tail);
+    await sequential(proxy.url, (i) => long[i]!, longTurns - tail);
+    const pipeLongCpu = await cpuPerRequest(pipe, tail, () =>
+      sequential(pipe.url, (i) => long[longTurns - tail + i]!, tail),
+    );
+    const proxyLongCpu = await cpuPerRequest(proxy, tail, () =>
+      sequential(proxy.url, (i) => long[longTurns - tail + i]!, tail),
+    );
+    rows.push([
+      `(4c) turns ${longTurns - tail + 1}–${longTurns} of a session (${lastMb.toFixed(2)} MB at the end), CPU: proxy / pipe`,
+      `${fmt(proxyLongCpu)} / ${fmt(pipeLongCpu)} = ${ratio(proxyLongCpu, pipeLongCpu)}`,
+      '(as agents send)',
+      undefined,
+    ]);
+
     // (5) the same conversation plus one new 50K-token tool result per request
     let seed = 1;
     const bodies = Array.from({ length: N_BIG }, (): [Buffer, Buffer] => [
