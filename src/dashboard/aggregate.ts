@@ -98,6 +98,7 @@ export interface DashboardView {
 }
 
 const SESSION_ROWS = 25;
+const QUARTER_HOUR_MS = 15 * 60 * 1000;
 /** Entries kept for the recent list: more than it shows, so entries a little out of order still sort in. */
 const RECENT_KEEP = RECENT_REQUESTS * 2;
 
@@ -182,6 +183,7 @@ export class DashboardSums {
   #recent: LedgerEntry[] = [];
   #entries = 0;
   readonly #hourFormat: Intl.DateTimeFormat;
+  readonly #quarters = new Map<number, { readonly day: string; readonly hour: number }>();
 
   constructor(timeZone?: string) {
     this.#zone = timeZone;
@@ -198,9 +200,25 @@ export class DashboardSums {
     return this.#entries;
   }
 
+  /**
+   * The local day and hour of a time. Every zone's offset is a multiple of 15 minutes, so all times in
+   * one quarter-hour share them: formatting once per quarter-hour instead of per entry halves the cost
+   * of reading a long ledger.
+   */
+  #when(ts: string): { readonly day: string; readonly hour: number } {
+    const quarter = Math.floor(Date.parse(ts) / QUARTER_HOUR_MS);
+    let when = this.#quarters.get(quarter);
+    if (when === undefined) {
+      if (this.#quarters.size >= 10_000) this.#quarters.clear();
+      when = { day: dayKey(ts, this.#zone), hour: Number(this.#hourFormat.format(new Date(ts))) };
+      this.#quarters.set(quarter, when);
+    }
+    return when;
+  }
+
   add(entry: LedgerEntry): void {
     this.#entries += 1;
-    const day = dayKey(entry.ts, this.#zone);
+    const { day, hour } = this.#when(entry.ts);
     let sums = this.#days.get(day);
     if (sums === undefined) {
       sums = {
@@ -213,7 +231,7 @@ export class DashboardSums {
       this.#days.set(day, sums);
     }
     sums.savings.add(entry);
-    sumsFor(sums.hours, Number(this.#hourFormat.format(new Date(entry.ts)))).add(entry);
+    sumsFor(sums.hours, hour).add(entry);
     sumsFor(sums.agents, entry.agent).add(entry);
     sumsFor(sums.models, entry.model).add(entry);
     let session = sums.sessions.get(entry.session);

@@ -89,7 +89,7 @@ async function runProxy(flags: ProxyFlags, ctx: CliContext): Promise<number> {
     ...(flags.quiet === true ? {} : { onRequest: (entry) => logger.info(requestLine(entry)) }),
   });
   logger.info(
-    `headroom proxy on ${proxy.url} (optimization ${flags.optimize ? 'on' : 'off'}); ledger ${ledgerPath(dir)}. Ctrl-C stops it.`,
+    `headroom proxy on ${proxy.url} (optimization ${flags.optimize ? 'on' : 'off'}); ledger ${ledgerPath(dir)}; dashboard ${proxy.url}/dashboard. Ctrl-C stops it.`,
   );
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {

@@ -66,6 +66,7 @@ describe('headroom dashboard', () => {
   it("prints a running proxy's dashboard URL and leaves the proxy alone", async () => {
     const port = await getPort({ host: '127.0.0.1' });
     const proxy = await start(['proxy', '--port', String(port), '-q'], 'Ctrl-C stops it');
+    expect(proxy.stderr()).toContain(`dashboard http://127.0.0.1:${port}/dashboard.`);
     const plain = await runCli(['dashboard', '--port', String(port)], { env });
     expect(plain.exitCode).toBe(0);
     expect(plain.stdout).toBe(`http://127.0.0.1:${port}/dashboard`);
