@@ -9,6 +9,10 @@ export interface SavingsChart {
 
 const COLORS = { before: '#8a8f98', after: '#2f6fdf', saved: 'rgba(31, 143, 104, 0.55)' };
 
+/** Axis text in the page's own muted colour, so it reads in light and dark schemes alike. */
+const axisColor = (): string =>
+  getComputedStyle(document.documentElement).getPropertyValue('--muted').trim() || '#5f6670';
+
 function tokenTick(value: number): string {
   if (Math.abs(value) >= 1_000_000) return `${(value / 1_000_000).toFixed(1)}M`;
   if (Math.abs(value) >= 1_000) return `${(value / 1_000).toFixed(value >= 10_000 ? 0 : 1)}k`;
@@ -32,10 +36,15 @@ export function createSavingsChart(root: HTMLElement, label: (key: string) => st
       axes: [
         {
           values: (_u, splits) => splits.map((i) => (Number.isInteger(i) ? label(keys[i] ?? '') : '')),
-          stroke: '#555',
+          stroke: axisColor(),
           grid: { show: false },
         },
-        { values: (_u, splits) => splits.map(tokenTick), stroke: '#555', size: 56 },
+        {
+          values: (_u, splits) => splits.map(tokenTick),
+          stroke: axisColor(),
+          size: 56,
+          grid: { stroke: 'rgba(128, 128, 128, 0.15)' },
+        },
       ],
       series: [
         { label: 'When', value: (_u, i) => (i === null ? '' : (keys[i] ?? '')) },
