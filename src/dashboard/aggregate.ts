@@ -44,27 +44,16 @@ export interface SessionRow extends GroupRow {
   readonly lastSeen: string;
 }
 
-/** A ledger entry as the page lists it: what it is, what it saved and how it ended; never content. */
-export interface RecentRequest {
-  readonly ts: string;
-  readonly session: string;
-  readonly agent: string;
-  readonly provider: string;
-  readonly model: string;
-  readonly path: string;
-  readonly status: number;
-  readonly tokensBefore: number;
-  readonly tokensAfter: number;
-  readonly tokensSaved: number;
-  readonly transforms: readonly string[];
+/**
+ * A ledger entry as the page lists it (what it is, what it saved and how it ended; never content), with
+ * absent fields as null and the money its saved tokens were worth (null when the model has no price).
+ */
+export type RecentRequest = Omit<LedgerEntry, 'passthroughReason' | 'blocksKeptRaw' | 'stream' | 'usage'> & {
   readonly passthroughReason: string | null;
-  readonly blocksKeptRaw: Readonly<Record<string, number>> | null;
-  readonly stream: string | null;
-  readonly latencyMs: number;
-  readonly compressionMs: number;
-  /** USD at list price; null when the snapshot has no price for the model. */
+  readonly blocksKeptRaw: LedgerEntry['blocksKeptRaw'] | null;
+  readonly stream: LedgerEntry['stream'] | null;
   readonly moneySaved: number | null;
-}
+};
 
 export interface ReasonRow {
   readonly reason: string;
@@ -152,23 +141,12 @@ function rowsOf(groups: Map<string, Savings>): GroupRow[] {
 }
 
 function recentOf(entry: LedgerEntry): RecentRequest {
+  const { usage: _usage, passthroughReason, blocksKeptRaw, stream, ...rest } = entry;
   return {
-    ts: entry.ts,
-    session: entry.session,
-    agent: entry.agent,
-    provider: entry.provider,
-    model: entry.model,
-    path: entry.path,
-    status: entry.status,
-    tokensBefore: entry.tokensBefore,
-    tokensAfter: entry.tokensAfter,
-    tokensSaved: entry.tokensSaved,
-    transforms: entry.transforms,
-    passthroughReason: entry.passthroughReason ?? null,
-    blocksKeptRaw: entry.blocksKeptRaw ?? null,
-    stream: entry.stream ?? null,
-    latencyMs: entry.latencyMs,
-    compressionMs: entry.compressionMs,
+    ...rest,
+    passthroughReason: passthroughReason ?? null,
+    blocksKeptRaw: blocksKeptRaw ?? null,
+    stream: stream ?? null,
     moneySaved: moneySaved(entry) ?? null,
   };
 }

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { DashboardJson } from '../../src/dashboard/api.js';
 import { startDashboardServer } from '../../src/dashboard/server.js';
 import { createLedgerWriter, readLedger } from '../../src/ledger/ledger.js';
+import { postMessages } from '../helpers/anthropic-call.js';
 import { entry } from '../helpers/ledger-entries.js';
 import { type Harness, startHarness } from '../helpers/proxy-harness.js';
 import { send } from '../helpers/raw-http.js';
@@ -21,21 +22,12 @@ const SECRET_KEY = 'sk-ant-api03-dashboard-must-not-show-this';
 const SECRET_TEXT = 'TOP-SECRET-CONTENT-OF-A-USER-FILE';
 
 async function modelCall(port: number): Promise<void> {
-  const res = await fetch(`http://127.0.0.1:${port}/v1/messages`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-api-key': SECRET_KEY,
-      'anthropic-version': '2023-06-01',
-    },
-    body: JSON.stringify({
-      model: 'claude-sonnet-4-6',
-      max_tokens: 5,
-      messages: [{ role: 'user', content: SECRET_TEXT }],
-    }),
-  });
+  const res = await postMessages(
+    `http://127.0.0.1:${port}`,
+    { model: 'claude-sonnet-4-6', max_tokens: 5, messages: [{ role: 'user', content: SECRET_TEXT }] },
+    SECRET_KEY,
+  );
   expect(res.status).toBe(200);
-  await res.text();
 }
 
 const own = (port: number) => ({ host: `127.0.0.1:${port}` });

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatInt } from '../../src/cli/format.js';
 import type { LedgerEntry } from '../../src/ledger/entry.js';
 import { readLedger } from '../../src/ledger/ledger.js';
+import { postMessages } from '../helpers/anthropic-call.js';
 import { ensureBuilt } from '../helpers/cli.js';
 import { testLog } from '../helpers/outputs.js';
 import { type Harness, startHarness } from '../helpers/proxy-harness.js';
@@ -55,29 +56,20 @@ afterAll(async () => {
 });
 
 async function modelCall(toolOutput: string): Promise<void> {
-  const res = await fetch(`${h.proxy.url}/v1/messages`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-api-key': 'sk-ant-test',
-      'anthropic-version': '2023-06-01',
-    },
-    body: JSON.stringify({
-      model: 'claude-sonnet-4-6',
-      max_tokens: 5,
-      stream: true,
-      messages: [
-        { role: 'user', content: 'run the tests' },
-        {
-          role: 'assistant',
-          content: [{ type: 'tool_use', id: 'toolu_1', name: 'Bash', input: { command: 'npm test' } }],
-        },
-        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: toolOutput }] },
-      ],
-    }),
+  const res = await postMessages(h.proxy.url, {
+    model: 'claude-sonnet-4-6',
+    max_tokens: 5,
+    stream: true,
+    messages: [
+      { role: 'user', content: 'run the tests' },
+      {
+        role: 'assistant',
+        content: [{ type: 'tool_use', id: 'toolu_1', name: 'Bash', input: { command: 'npm test' } }],
+      },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: toolOutput }] },
+    ],
   });
   expect(res.status).toBe(200);
-  await res.text();
 }
 
 async function ledger(n: number): Promise<LedgerEntry[]> {

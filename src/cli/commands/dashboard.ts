@@ -8,6 +8,7 @@ import { DEFAULT_PORT, type ProxyHealth, probeHealth } from '../health.js';
 import { createLogger, type Logger } from '../logger.js';
 import { parsePort } from '../options.js';
 import { isAddressInUse, portInUseError } from '../port-owner.js';
+import { waitForStopSignal } from '../stop-signal.js';
 
 interface DashboardFlags {
   readonly port?: string;
@@ -77,18 +78,6 @@ function openBrowser(url: string, logger: Logger): void {
   child.unref();
 }
 
-function waitForSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const stop = (received: NodeJS.Signals): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve(received);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-}
-
 async function dashboard(flags: DashboardFlags, ctx: CliContext): Promise<number> {
   const json = flags.json === true;
   const logger = createLogger({ env: ctx.env, streams: ctx.streams, json });
@@ -121,7 +110,7 @@ async function dashboard(flags: DashboardFlags, ctx: CliContext): Promise<number
   logger.info(
     `headroom dashboard serving the ledger at ${ledgerPath(dir)} (no proxy on port ${pinned ?? DEFAULT_PORT}). Ctrl-C stops it.`,
   );
-  await waitForSignal();
+  await waitForStopSignal();
   await server.close();
   return 0;
 }

@@ -146,22 +146,16 @@ const groupColumns = <T extends GroupRow>(name: string): Column<T>[] => [
 
 function renderGroups(data: DashboardJson): void {
   const total = { key: 'Total', ...data.totals };
-  fill(
-    byAgent,
-    h('h2', {}, 'By agent'),
-    table(groupColumns<GroupRow>('Agent'), data.byAgent, {
-      empty: 'No requests in this range.',
-      footer: total,
-    }),
-  );
-  fill(
-    byModel,
-    h('h2', {}, 'By model'),
-    table(groupColumns<GroupRow>('Model'), data.byModel, {
-      empty: 'No requests in this range.',
-      footer: total,
-    }),
-  );
+  for (const [panel, name, rows] of [
+    [byAgent, 'Agent', data.byAgent],
+    [byModel, 'Model', data.byModel],
+  ] as const) {
+    fill(
+      panel,
+      h('h2', {}, `By ${name.toLowerCase()}`),
+      table(groupColumns<GroupRow>(name), rows, { empty: 'No requests in this range.', footer: total }),
+    );
+  }
   const [sessionKey, ...sessionNumbers] = groupColumns<SessionRow>('Session');
   const sessionColumns: Column<SessionRow>[] = [
     sessionKey!,
