@@ -14,7 +14,7 @@
  * package root, as src/<dir>/ and dist/<dir>/ modules do: `../../package.json`, `../../bin/headroom.js`,
  * `../tokens/*.bpe` (the tables `build-bpe-tables.ts` writes), and `./compress-worker.js`, an entry here.
  */
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -68,6 +68,10 @@ process.stdout.write(
 // one file each, nothing fetched from elsewhere (its Content-Security-Policy allows only its own origin).
 const ASSETS = 'dist/assets';
 await rm(`${ROOT}/${ASSETS}`, { recursive: true, force: true });
+// uPlot's MIT licence travels with the copy of it bundled here (its source header has no `@license` tag
+// that esbuild would keep).
+const uplotLicense = (await readFile(`${ROOT}/node_modules/uplot/LICENSE`, 'utf8')).replaceAll('*/', '* /');
+const licenseBanner = `/*! uPlot (https://github.com/leeoniya/uPlot), bundled into the headroom dashboard.\n${uplotLicense}*/`;
 const page = await build({
   absWorkingDir: ROOT,
   entryPoints: { dashboard: 'src/dashboard/client/main.ts' },
@@ -78,6 +82,7 @@ const page = await build({
   target: ['chrome110', 'firefox115', 'safari16'],
   minify: true,
   legalComments: 'eof',
+  banner: { js: licenseBanner, css: licenseBanner },
   logLevel: 'warning',
   metafile: true,
 });

@@ -171,6 +171,14 @@ describe('the dashboard in a browser', () => {
     await page.locator('[data-testid="recent-row"]').nth(2).waitFor({ timeout: 15_000 });
     await expect.poll(() => shown(page), { timeout: 10_000 }).toEqual(expected(second));
     expect(await page.evaluate(() => (globalThis as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
+
+    // Ranges switch in place; today's single day is left to the hourly chart.
+    await page.getByRole('button', { name: 'Today' }).click();
+    await expect.poll(() => page.locator('#chart-daily').isVisible()).toBe(false);
+    await page.getByRole('button', { name: '30 days' }).click();
+    await expect.poll(() => page.locator('#chart-daily canvas').isVisible()).toBe(true);
+    expect(page.url()).toMatch(/#range=30d$/);
+    expect(await page.locator('[data-testid="total-requests"]').textContent()).toBe('3');
     expect(problems).toEqual([]);
 
     // A page of another origin (another loopback port) cannot read the data: its fetch fails, and even
@@ -202,5 +210,12 @@ describe('the dashboard in a browser', () => {
     const data = await foreign.goto(`http://rebound.example:${h.proxy.port}/v1/headroom/dashboard.json`);
     expect(data?.status()).toBe(403);
     expect(await data?.text()).toMatch(/^headroom: Host .* is not this proxy's loopback address/);
+
+    // When the proxy stops, the page says so instead of showing old numbers as current.
+    await h.proxy.stop();
+    await page.locator('[data-testid="problem"]').waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await page.locator('[data-testid="problem"]').textContent()).toMatch(
+      /^Lost contact with headroom/,
+    );
   });
 });

@@ -77,7 +77,8 @@ export function createSavingsChart(root: HTMLElement, label: (key: string) => st
     return new uPlot(opts, data, root);
   }
 
-  window.addEventListener('resize', () => chart?.setSize(sizeOf()));
+  // Its box changes with the window and when the other chart is shown or hidden.
+  new ResizeObserver(() => chart?.setSize(sizeOf())).observe(root);
 
   return {
     update(points) {

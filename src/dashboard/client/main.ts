@@ -54,9 +54,19 @@ const rangeButtons = RANGES.map((r) =>
 );
 const cards = h('section', { class: 'cards', 'aria-label': 'Totals' });
 const moneyNote = h('p', { class: 'note', 'data-testid': 'money-note' });
-const hourlyBox = h('div', { class: 'chart', id: 'chart-hourly' });
-const dailyBox = h('div', { class: 'chart', id: 'chart-daily' });
-const dailyTitle = h('h2', {}, 'By day');
+const hourlyBox = h('div', {
+  class: 'chart',
+  id: 'chart-hourly',
+  role: 'img',
+  'aria-label': "Today's input tokens by hour: before, after and saved",
+});
+const dailyBox = h('div', {
+  class: 'chart',
+  id: 'chart-daily',
+  role: 'img',
+  'aria-label': 'Input tokens by day over the range: before, after and saved',
+});
+const dailyPanel = h('div', {}, h('h2', {}, 'By day'), dailyBox);
 const live = h('section', { class: 'panel', id: 'live', 'data-testid': 'live' });
 const byAgent = h('div', { class: 'panel', id: 'by-agent' });
 const byModel = h('div', { class: 'panel', id: 'by-model' });
@@ -78,12 +88,7 @@ fill(
   problem,
   cards,
   moneyNote,
-  h(
-    'section',
-    { class: 'charts' },
-    h('div', {}, h('h2', {}, 'Today, by hour'), hourlyBox),
-    h('div', {}, dailyTitle, dailyBox),
-  ),
+  h('section', { class: 'charts' }, h('div', {}, h('h2', {}, 'Today, by hour'), hourlyBox), dailyPanel),
   live,
   h('section', { class: 'split' }, byAgent, byModel),
   bySession,
@@ -335,8 +340,11 @@ function render(data: DashboardJson): void {
   fill(source, data.live === null ? 'ledger on disk (no proxy)' : `live from proxy pid ${data.live.pid}`);
   renderCards(data);
   hourly.update(data.hourly);
-  dailyTitle.textContent = `By day, ${RANGE_LABELS[data.range].toLowerCase()}`;
+  // Today's one day is the hourly chart already.
+  dailyPanel.hidden = data.range === 'today';
+  fill(dailyPanel.firstElementChild!, `By day, ${RANGE_LABELS[data.range].toLowerCase()}`);
   daily.update(data.daily);
+  document.title = `headroom: ${formatInt(data.totals.tokensSaved)} tokens saved (${RANGE_LABELS[data.range].toLowerCase()})`;
   renderLive(data.live);
   renderGroups(data);
   renderReasons(data);
@@ -354,19 +362,28 @@ async function refresh(): Promise<void> {
   const ask = ++asking;
   clearTimeout(timer);
   try {
-    const response = await fetch(`${DASHBOARD_JSON_PATH}?range=${range}`, { cache: 'no-store' });
-    if (!response.ok) throw new Error(`${response.status} ${(await response.text()).trim()}`);
-    const data = (await response.json()) as DashboardJson;
+    const response = await fetch(`${DASHBOARD_JSON_PATH}?range=${range}`, { cache: 'no-store' }).catch(
+      () => undefined,
+    );
     if (ask !== asking) return;
-    render(data);
-    problem.hidden = true;
-  } catch (error) {
-    if (ask !== asking) return;
-    problem.textContent = `Cannot reach headroom (${(error as Error).message}); the numbers below may be stale. Retrying…`;
-    problem.hidden = false;
+    if (response === undefined) {
+      stale('Lost contact with headroom: the proxy (or `headroom dashboard`) serving this page has stopped.');
+    } else if (!response.ok) {
+      stale(`headroom could not answer (HTTP ${response.status}: ${(await response.text()).trim()}).`);
+    } else {
+      const data = (await response.json()) as DashboardJson;
+      if (ask !== asking) return;
+      render(data);
+      problem.hidden = true;
+    }
   } finally {
     if (ask === asking && !document.hidden) timer = window.setTimeout(refresh, POLL_MS);
   }
+}
+
+function stale(why: string): void {
+  problem.textContent = `${why} The numbers below may be out of date; retrying every ${POLL_MS / 1000} s.`;
+  problem.hidden = false;
 }
 
 function showRange(): void {
