@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import type { Context, Env, Hono } from 'hono';
-import { ledgerPath } from '../ledger/ledger.js';
 import { ccrDir, measureStore } from '../store/file-store.js';
 import { type DashboardRange, RANGES } from './aggregate.js';
 import { DASHBOARD_JSON_PATH, type DashboardJson, type LiveCounters } from './api.js';
@@ -14,8 +14,6 @@ export interface DashboardSource {
   readonly storeMaxBytes: number;
   /** The serving proxy's counters; absent when `headroom dashboard` serves the ledger on its own. */
   readonly live?: () => LiveCounters;
-  /** IANA zone for days and hours; default the local one. */
-  readonly timeZone?: string;
 }
 
 /** The page's paths: the proxy answers these itself instead of relaying them. */
@@ -27,7 +25,7 @@ export function isDashboardPath(path: string): boolean {
  * On every dashboard response: the page runs only its own script and style and talks only to its own
  * origin, cannot be framed, and nothing it shows is cached.
  */
-export const DASHBOARD_HEADERS: Readonly<Record<string, string>> = {
+const DASHBOARD_HEADERS: Readonly<Record<string, string>> = {
   'content-security-policy':
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
@@ -85,7 +83,7 @@ export function registerDashboard<E extends Env>(app: Hono<E>, source: Dashboard
     if (body === undefined) {
       assets.delete(name);
       return c.text(
-        `headroom: the dashboard's ${name} is not built (looked in ${ASSETS.pathname}); run \`npm run build\` in the headroom checkout.\n`,
+        `headroom: the dashboard's ${name} is not built (looked in ${fileURLToPath(ASSETS)}); run \`npm run build\` in the headroom checkout.\n`,
         503,
       );
     }
@@ -105,7 +103,8 @@ export function registerDashboard<E extends Env>(app: Hono<E>, source: Dashboard
         400,
       );
     }
-    follower ??= followLedger(source.stateDir, source.timeZone);
+    // Days and hours in the local zone, as `headroom stats` counts them by default.
+    follower ??= followLedger(source.stateDir);
     const now = Date.now();
     if (store === undefined || now - store.at > STORE_SCAN_MS)
       store = { at: now, size: measureStore(source.stateDir) };
@@ -114,7 +113,7 @@ export function registerDashboard<E extends Env>(app: Hono<E>, source: Dashboard
       generatedAt: new Date(now).toISOString(),
       ...ledger.sums.view(asked as DashboardRange, new Date(now)),
       ledger: {
-        path: ledgerPath(source.stateDir),
+        path: ledger.path,
         entries: ledger.sums.entries,
         skippedLines: ledger.skippedLines,
         bytes: ledger.bytes,
