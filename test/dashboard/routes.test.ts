@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { DashboardJson } from '../../src/dashboard/api.js';
 import { startDashboardServer } from '../../src/dashboard/server.js';
 import { createLedgerWriter, readLedger } from '../../src/ledger/ledger.js';
+import { createFileStore, DEFAULT_STORE_MAX_BYTES } from '../../src/store/file-store.js';
 import { postMessages } from '../helpers/anthropic-call.js';
 import { entry } from '../helpers/ledger-entries.js';
 import { type Harness, startHarness } from '../helpers/proxy-harness.js';
@@ -100,6 +101,7 @@ describe('the proxy serves the dashboard', () => {
       entries: 2,
       skippedLines: 0,
     });
+    // Nothing in "hi" to compress, so nothing stored yet.
     expect(body.store).toMatchObject({ dir: join(h.stateDir, 'ccr'), files: 0, bytes: 0 });
     expect(body.live).toMatchObject({ pid: process.pid, optimize: true, inflight: 0 });
     expect(body.live?.stats.requests).toBe(2);
@@ -144,6 +146,12 @@ describe('headroom dashboard serving the ledger alone', () => {
     writer.append(entry({ ts: new Date().toISOString(), session: 'one' }));
     writer.append(entry({ ts: new Date().toISOString(), session: 'two', passthroughReason: 'timeout' }));
     await writer.close();
+    await createFileStore({ stateDir: dir }).putAll(
+      new Map([
+        ['aaaa1111', 'first'],
+        ['bbbb2222', 'second!'],
+      ]),
+    );
     const server = await startDashboardServer({ stateDir: dir });
     cleanups.push(() => server.close());
     expect(server.url).toBe(`http://127.0.0.1:${server.port}/dashboard`);
@@ -153,6 +161,13 @@ describe('headroom dashboard serving the ledger alone', () => {
     expect(body.live).toBeNull();
     expect(body.totals).toMatchObject({ requests: 2, passthroughs: 1, tokensSaved: 16_000 });
     expect(body.reasons).toEqual([{ reason: 'timeout', count: 1, help: expect.any(String) }]);
+    // The store's originals, counted by their files.
+    expect(body.store).toEqual({
+      dir: join(dir, 'ccr'),
+      files: 2,
+      bytes: 'first'.length + 'second!'.length,
+      maxBytes: DEFAULT_STORE_MAX_BYTES,
+    });
     expect((await send(server.port, '/dashboard', own(server.port))).status).toBe(200);
     const root = await send(server.port, '/', own(server.port));
     expect(root.status).toBe(302);

@@ -142,6 +142,10 @@ describe('the dashboard in a browser', () => {
     await page.goto(`${h.proxy.url}/dashboard`);
     await page.locator('[data-testid="recent-row"]').nth(1).waitFor();
     expect(await shown(page)).toEqual(expected(first));
+    // Beside headroom's count, the provider's own (the fake reports usage on every answer).
+    expect(await page.locator('[data-testid="usage-note"]').textContent()).toContain(
+      `(2 of 2 requests reported it): input ${formatInt(sum(first, (e) => e.usage?.inputTokens ?? 0))}, `,
+    );
 
     // User-controlled strings stayed text: nothing of the session id ran or became an element.
     expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();

@@ -54,6 +54,7 @@ const rangeButtons = RANGES.map((r) =>
 );
 const cards = h('section', { class: 'cards', 'aria-label': 'Totals' });
 const moneyNote = h('p', { class: 'note', 'data-testid': 'money-note' });
+const usageNote = h('p', { class: 'note', 'data-testid': 'usage-note' });
 const hourlyBox = h('div', {
   class: 'chart',
   id: 'chart-hourly',
@@ -88,6 +89,7 @@ fill(
   problem,
   cards,
   moneyNote,
+  usageNote,
   h('section', { class: 'charts' }, h('div', {}, h('h2', {}, 'Today, by hour'), hourlyBox), dailyPanel),
   live,
   h('section', { class: 'split' }, byAgent, byModel),
@@ -136,6 +138,14 @@ function renderCards(data: DashboardJson): void {
     moneyNote,
     `$ saved is the API list-price equivalent of the saved tokens (pricing snapshot ${data.pricingDate}); subscription plans bill differently.`,
     unpriced === '' ? null : ` * ${unpriced}: those requests are not in $ saved.`,
+  );
+  fill(
+    usageNote,
+    t.reportedRequests === 0
+      ? 'No response in this range carried the provider’s own usage report.'
+      : `The provider’s own count (${formatInt(t.reportedRequests)} of ${formatInt(t.requests)} requests reported it): ` +
+          `input ${formatInt(t.inputTokens)}, cache read ${formatInt(t.cacheReadTokens)}, ` +
+          `cache write ${formatInt(t.cacheWriteTokens)}, output ${formatInt(t.outputTokens)} tokens.`,
   );
 }
 
