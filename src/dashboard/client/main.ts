@@ -1,6 +1,7 @@
 import 'uplot/dist/uPlot.min.css';
 import './dashboard.css';
 import { formatInt, formatMoney, formatPercent, formatUsd } from '../../cli/format.js';
+import { dayKey } from '../../ledger/report.js';
 import type { Totals } from '../../ledger/savings.js';
 import {
   type DashboardRange,
@@ -213,7 +214,7 @@ function renderReasons(data: DashboardJson): void {
 const timeFormats = new Map<string, Intl.DateTimeFormat>();
 /** A time in the dashboard's zone: the clock time today, the date and time before. */
 function when(ts: string, data: DashboardJson): string {
-  const sameDay = ts.slice(0, 10) === data.today;
+  const sameDay = dayKey(ts, data.timeZone) === data.today;
   const id = `${data.timeZone}|${sameDay}`;
   let format = timeFormats.get(id);
   if (format === undefined) {
