@@ -1,7 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
 /** Tests that start the built CLI or the real agents: seconds each, so kept out of the everyday run. */
-const E2E = ['test/e2e/**/*.test.ts', 'test/cli/commands/wrap.test.ts', 'test/cli/commands/proxy.test.ts'];
+const E2E = [
+  'test/e2e/**/*.test.ts',
+  'test/cli/commands/wrap.test.ts',
+  'test/cli/commands/proxy.test.ts',
+  'test/cli/commands/dashboard.test.ts',
+];
 
 export default defineConfig({
   test: {

@@ -1,10 +1,11 @@
 /**
- * Bundles the CLI and the proxy's compression worker into `dist/bundle/` (part of `npm run build`, and
- * so of `prepack`). Node's ES module loader costs about half a millisecond per module to resolve, read
- * and link; the CLI's `compress` loaded ~90 of them, more than node's own start. The bundle loads the
- * same code as a handful of files: one per command, plus the chunks they share, each loaded only when
- * the command that runs needs it (`src/cli/main.ts` imports commands lazily, and esbuild keeps every
- * dynamic import a separate file).
+ * Bundles the CLI and the proxy's compression worker into `dist/bundle/`, and the dashboard page's
+ * script and style into `dist/assets/` (part of `npm run build`, and so of `prepack`). Node's ES
+ * module loader costs about half a millisecond per module to resolve, read and link; the CLI's
+ * `compress` loaded ~90 of them, more than node's own start. The bundle loads the same code as a
+ * handful of files: one per command, plus the chunks they share, each loaded only when the command
+ * that runs needs it (`src/cli/main.ts` imports commands lazily, and esbuild keeps every dynamic
+ * import a separate file).
  *
  * The library (`dist/index.js`, the package's exports) stays tsc's one-file-per-module output with
  * its .d.ts types; the bundle is only what `bin/headroom.js` runs.
@@ -13,7 +14,7 @@
  * package root, as src/<dir>/ and dist/<dir>/ modules do: `../../package.json`, `../../bin/headroom.js`,
  * `../tokens/*.bpe` (the tables `build-bpe-tables.ts` writes), and `./compress-worker.js`, an entry here.
  */
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -62,3 +63,28 @@ const bytes = Object.values(result.metafile.outputs).reduce((sum, out) => sum + 
 process.stdout.write(
   `bundled the CLI into ${OUT}/: ${Object.keys(result.metafile.outputs).length} files, ${(bytes / 1024).toFixed(0)} KB\n`,
 );
+
+// The dashboard's page script and style (uPlot included), which the proxy serves from `dist/assets/`:
+// one file each, nothing fetched from elsewhere (its Content-Security-Policy allows only its own origin).
+const ASSETS = 'dist/assets';
+await rm(`${ROOT}/${ASSETS}`, { recursive: true, force: true });
+// uPlot's MIT licence travels with the copy of it bundled here (its source header has no `@license` tag
+// that esbuild would keep).
+const uplotLicense = (await readFile(`${ROOT}/node_modules/uplot/LICENSE`, 'utf8')).replaceAll('*/', '* /');
+const licenseBanner = `/*! uPlot (https://github.com/leeoniya/uPlot), bundled into the headroom dashboard.\n${uplotLicense}*/`;
+const page = await build({
+  absWorkingDir: ROOT,
+  entryPoints: { dashboard: 'src/dashboard/client/main.ts' },
+  outdir: ASSETS,
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: ['chrome110', 'firefox115', 'safari16'],
+  minify: true,
+  legalComments: 'eof',
+  banner: { js: licenseBanner, css: licenseBanner },
+  logLevel: 'warning',
+  metafile: true,
+});
+const pageBytes = Object.values(page.metafile.outputs).reduce((sum, out) => sum + out.bytes, 0);
+process.stdout.write(`bundled the dashboard page into ${ASSETS}/: ${(pageBytes / 1024).toFixed(0)} KB\n`);

@@ -1,6 +1,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { LedgerEntry } from '../ledger/entry.js';
+import { REASON_HELP, UNREACHABLE_HELP } from '../ledger/reasons.js';
 import { Savings, UPSTREAM_UNREACHABLE } from '../ledger/savings.js';
 import type { ServerEntry } from '../mcp/install.js';
 import type { AgentInfo } from './agents.js';
@@ -246,21 +247,6 @@ export function checkLedger(
   }
   return { name: 'ledger', status: 'pass', message: `${formatInt(entries)} entries (${file})` };
 }
-
-const UNREACHABLE_HELP =
-  'the provider could not be reached, so those requests failed (502): check the upstream URL, the network and any HTTP(S)_PROXY';
-
-const REASON_HELP: Readonly<Record<string, string>> = {
-  'nothing-to-compress':
-    'no tool output was large enough to compress (blocks under ~250 tokens pass through)',
-  disabled: 'the session ran with --no-optimize',
-  timeout: 'compression of new blocks hit its deadline; they went out raw, earlier blocks as before',
-  'compression-error': 'compression failed and those blocks went out raw; please report it with the log',
-  'store-error': 'originals could not be written to the store (disk full?); those blocks went out raw',
-  'too-large': 'request bodies over 64 MiB are streamed through without compression',
-  'unparseable-body': 'request bodies were not JSON headroom could read',
-  [UPSTREAM_UNREACHABLE]: UNREACHABLE_HELP,
-};
 
 /** "Why am I not saving?": recent sessions' savings and the commonest reasons requests went through unchanged. */
 export function checkSavings(entries: readonly LedgerEntry[], sessions = 5): CheckResult {

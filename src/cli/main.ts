@@ -40,6 +40,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   stats: async () => (await import('./commands/stats.js')).registerStats,
   doctor: async () => (await import('./commands/doctor.js')).registerDoctor,
   compress: async () => (await import('./commands/compress.js')).registerCompress,
+  dashboard: async () => (await import('./commands/dashboard.js')).registerDashboard,
   mcp: async () => (await import('./commands/mcp.js')).registerMcp,
 };
 
@@ -80,6 +81,7 @@ Examples:
   $ headroom wrap claude                 run Claude Code through headroom
   $ headroom wrap codex exec "fix it"    the same for Codex
   $ headroom stats                       what it saved, by day
+  $ headroom dashboard                   the same, live, in a browser page
   $ headroom doctor                      check the set-up`,
     );
   const names = argv === undefined ? Object.keys(COMMANDS) : commandsFor(argv);

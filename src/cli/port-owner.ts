@@ -1,5 +1,6 @@
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import net from 'node:net';
+import { HeadroomError } from '../errors.js';
 
 export interface PortOwner {
   readonly pid: number;
@@ -81,4 +82,22 @@ export async function describePortInUse(port: number): Promise<string> {
   const owner = await findPortOwner(port);
   if (owner === undefined) return `port ${port} is in use by another process`;
   return `port ${port} is in use by PID ${owner.pid}${owner.command === undefined ? '' : ` (${owner.command})`}`;
+}
+
+/** Whether an error (or one of its causes) is a port already taken. */
+export function isAddressInUse(error: unknown): boolean {
+  for (let e: unknown = error; e !== undefined && e !== null; e = (e as { cause?: unknown }).cause) {
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE' || (e as { code?: string }).code === 'PORT_IN_USE')
+      return true;
+    if (typeof e !== 'object') break;
+  }
+  return false;
+}
+
+/** The error for a taken port, naming the process that holds it. */
+export async function portInUseError(port: number, cause?: unknown): Promise<HeadroomError> {
+  return new HeadroomError('PORT_IN_USE', `${await describePortInUse(port)}.`, {
+    fix: 'Stop that process, pick another port with `--port`, or leave `--port` out to use a free one.',
+    ...(cause === undefined ? {} : { cause }),
+  });
 }

@@ -3,23 +3,7 @@ import { HeadroomError } from '../errors.js';
 import type { ProxyOptions } from '../proxy/options.js';
 import { type RunningProxy, startProxy } from '../proxy/server.js';
 import { probeHealth } from './health.js';
-import { describePortInUse } from './port-owner.js';
-
-function isAddressInUse(error: unknown): boolean {
-  for (let e: unknown = error; e !== undefined && e !== null; e = (e as { cause?: unknown }).cause) {
-    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE' || (e as { code?: string }).code === 'PORT_IN_USE')
-      return true;
-    if (typeof e !== 'object') break;
-  }
-  return false;
-}
-
-async function portInUseError(port: number, cause?: unknown): Promise<HeadroomError> {
-  return new HeadroomError('PORT_IN_USE', `${await describePortInUse(port)}.`, {
-    fix: 'Stop that process, pick another port with `--port`, or leave `--port` out to use a free one.',
-    ...(cause === undefined ? {} : { cause }),
-  });
-}
+import { isAddressInUse, portInUseError } from './port-owner.js';
 
 /**
  * Starts a proxy on the given port, or on a free one when none is pinned, and waits until its /health

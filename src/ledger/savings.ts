@@ -95,6 +95,29 @@ export class Savings {
     this.#msMax = Math.max(this.#msMax, entry.compressionMs);
   }
 
+  /** Adds another sum's counts to this one, as if its entries had been added here (per-day sums into a range). */
+  merge(other: Savings): void {
+    this.#requests += other.#requests;
+    this.#compressed += other.#compressed;
+    this.#passthroughs += other.#passthroughs;
+    for (const [reason, count] of other.#reasons)
+      this.#reasons.set(reason, (this.#reasons.get(reason) ?? 0) + count);
+    this.#errors += other.#errors;
+    this.#before += other.#before;
+    this.#after += other.#after;
+    this.#saved += other.#saved;
+    this.#money += other.#money;
+    for (const model of other.#models) this.#models.add(model);
+    for (const model of other.#unpriced) this.#unpriced.add(model);
+    this.#reported += other.#reported;
+    this.#input += other.#input;
+    this.#output += other.#output;
+    this.#cacheRead += other.#cacheRead;
+    this.#cacheWrite += other.#cacheWrite;
+    this.#msTotal += other.#msTotal;
+    this.#msMax = Math.max(this.#msMax, other.#msMax);
+  }
+
   /** Passthrough reasons, most frequent first. */
   reasons(): { readonly reason: string; readonly count: number }[] {
     return [...this.#reasons]

@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
+import { isDashboardPath, registerDashboard } from '../dashboard/routes.js';
 import type { LedgerEntry } from '../ledger/entry.js';
 import { createFileStore, type FileStore } from '../store/file-store.js';
-import { localRouteRefusal } from './browser-guard.js';
+import { guardLocalRoutes, type LocalEnv } from './browser-guard.js';
 import { createCallRecorder } from './call-recorder.js';
 import {
   type BodyCompressor,
@@ -24,13 +25,10 @@ import { createRelay } from './relay.js';
 import { type ProxyStats, toPrometheus } from './stats.js';
 import { packageVersion } from './version.js';
 
-/** The node request and response, so local routes can check which socket a request came in on. */
-export type ProxyEnv = { Bindings: Partial<{ incoming: IncomingMessage; outgoing: ServerResponse }> };
-
 /** A proxy's request handler with the handles its server needs: counters, and a way to finish pending work. */
 export interface ProxyRuntime {
-  /** Local routes only (`/health`, `/stats`, `/metrics`, `/v1/headroom/*`). */
-  readonly app: Hono<ProxyEnv>;
+  /** Local routes only (`/health`, `/stats`, `/metrics`, `/v1/headroom/*`, `/dashboard`). */
+  readonly app: Hono<LocalEnv>;
   /** Serves every request: local routes through `app`, everything else relayed to its provider. */
   readonly listener: (req: IncomingMessage, res: ServerResponse) => void;
   readonly options: ResolvedProxyOptions;
@@ -65,26 +63,24 @@ export function isLocalPath(path: string): boolean {
     path === '/stats' ||
     path === '/metrics' ||
     path === '/v1/headroom' ||
-    path.startsWith('/v1/headroom/')
+    path.startsWith('/v1/headroom/') ||
+    isDashboardPath(path)
   );
 }
 
-function localApp(options: ResolvedProxyOptions, stats: () => ProxyStats, store: FileStore): Hono<ProxyEnv> {
-  const app = new Hono<ProxyEnv>();
+function localApp(
+  options: ResolvedProxyOptions,
+  stats: () => ProxyStats,
+  inflight: () => number,
+  store: FileStore,
+): Hono<LocalEnv> {
+  const app = new Hono<LocalEnv>();
   app.onError((error, c) => {
     options.log?.(`proxy error: ${error.name}`);
     return c.json({ error: { message: 'headroom proxy error', type: 'proxy_error' } }, 500);
   });
   // A web page must not read the user's originals or savings, even through a rebound DNS name.
-  // (`app.request()` in-process has no socket and no network to guard.)
-  app.use('*', async (c, next) => {
-    const incoming = c.env?.incoming;
-    const refusal = incoming
-      ? localRouteRefusal(incoming.headers, incoming.socket.localPort ?? 0, options.host)
-      : undefined;
-    if (refusal) return c.text(`headroom: ${refusal}\n`, 403);
-    await next();
-  });
+  app.use('*', guardLocalRoutes(options.host));
   app.get('/health', (c) =>
     c.json({
       status: 'ok',
@@ -109,6 +105,17 @@ function localApp(options: ResolvedProxyOptions, stats: () => ProxyStats, store:
     }
     // The stored bytes as they are, so a string with lone surrogates comes back exactly too.
     return c.body(new Uint8Array(bytes), 200, { 'content-type': 'text/plain; charset=utf-8' });
+  });
+  registerDashboard(app, {
+    stateDir: options.stateDir,
+    storeMaxBytes: options.storeMaxBytes,
+    live: () => ({
+      pid: process.pid,
+      version: packageVersion(),
+      optimize: options.optimize,
+      inflight: inflight(),
+      stats: stats(),
+    }),
   });
   return app;
 }
@@ -146,7 +153,7 @@ export function createProxyRuntime(input: ProxyOptions = {}, deps: ProxyDeps = {
     done.then(() => pending.delete(done));
   }
 
-  const app = localApp(options, recorder.stats, store);
+  const app = localApp(options, recorder.stats, () => pending.size, store);
   const local = getRequestListener((request, env) => app.fetch(request, env), {
     // The proxy may run inside someone else's app (SDK wrappers, tests): global Request/Response stay theirs.
     overrideGlobalObjects: false,
@@ -202,6 +209,6 @@ export function createProxyRuntime(input: ProxyOptions = {}, deps: ProxyDeps = {
  * The proxy's local routes as a Hono app (`/health`, `/stats`, `/metrics`, `/v1/headroom/retrieve/…`).
  * Model calls are relayed by `createProxyRuntime().listener`, a plain Node handler.
  */
-export function createProxyApp(options: ProxyOptions = {}, deps: ProxyDeps = {}): Hono<ProxyEnv> {
+export function createProxyApp(options: ProxyOptions = {}, deps: ProxyDeps = {}): Hono<LocalEnv> {
   return createProxyRuntime(options, deps).app;
 }

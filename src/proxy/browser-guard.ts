@@ -1,4 +1,5 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { MiddlewareHandler } from 'hono';
 
 /**
  * A web page the user visits can make their browser send requests to 127.0.0.1, and with DNS rebinding
@@ -17,9 +18,11 @@ function ownHosts(port: number, boundHost: string): Set<string> {
 }
 
 /**
- * Why a request for a local route (`/health`, `/stats`, `/metrics`, `/v1/headroom/*`) is refused, or
- * undefined when it may be answered: Host must be this proxy's own loopback address and port (a rebound
- * DNS name is not), and an Origin, if sent, must be that same address.
+ * Why a request for a local route (`/health`, `/stats`, `/metrics`, `/v1/headroom/*`, `/dashboard`) is
+ * refused, or undefined when it may be answered: Host must be this proxy's own loopback address and port
+ * (a rebound DNS name is not), an Origin, if sent, must be that same address, and a browser must say the
+ * request comes from this proxy's own pages or from the user (`Sec-Fetch-Site` `same-origin` or `none`):
+ * another loopback port is the same *site*, and its pages may embed what they cannot fetch.
  */
 export function localRouteRefusal(
   headers: IncomingHttpHeaders,
@@ -33,7 +36,28 @@ export function localRouteRefusal(
   if (origin !== undefined && origin.toLowerCase() !== `http://${host}`) {
     return `Origin ${JSON.stringify(origin)} is not this proxy`;
   }
+  const site = headers['sec-fetch-site']?.toLowerCase();
+  if (site !== undefined && site !== 'same-origin' && site !== 'none')
+    return `requests from other pages (Sec-Fetch-Site ${JSON.stringify(site)}) are refused`;
   return undefined;
+}
+
+/** The node request, so local routes can check which socket a request came in on. */
+export type LocalEnv = { Bindings: Partial<{ incoming: IncomingMessage; outgoing: ServerResponse }> };
+
+/**
+ * Hono middleware refusing, with a one-line 403, what `localRouteRefusal` refuses. (`app.request()`
+ * in-process has no socket and no network to guard.)
+ */
+export function guardLocalRoutes(boundHost: string): MiddlewareHandler<LocalEnv> {
+  return async (c, next) => {
+    const incoming = c.env?.incoming;
+    const refusal = incoming
+      ? localRouteRefusal(incoming.headers, incoming.socket.localPort ?? 0, boundHost)
+      : undefined;
+    if (refusal) return c.text(`headroom: ${refusal}\n`, 403);
+    await next();
+  };
 }
 
 function isLoopbackOrigin(origin: string): boolean {

@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { HeadroomError } from '../errors.js';
 import { createProxyRuntime, type ProxyDeps } from './app.js';
+import { listen, urlHost } from './listen.js';
 import type { ProxyOptions } from './options.js';
 import type { ProxyStats } from './stats.js';
 import { attachSocketRelay } from './websocket/relay.js';
@@ -25,31 +24,6 @@ export interface RunningProxy {
 }
 
 export const DEFAULT_DRAIN_MS = 10_000;
-
-function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException): void => {
-      server.off('listening', onListening);
-      if (error.code === 'EADDRINUSE') {
-        reject(
-          new HeadroomError('PORT_IN_USE', `Port ${port} on ${host} is already in use.`, {
-            fix: 'Pick another port with --port, or leave it out to use a free one.',
-            cause: error,
-          }),
-        );
-      } else reject(error);
-    };
-    const onListening = (): void => {
-      server.off('error', onError);
-      resolve(server.address() as AddressInfo);
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    server.listen(port, host);
-  });
-}
-
-const urlHost = (host: string): string => (host.includes(':') ? `[${host}]` : host);
 
 // Referenced: while draining, this timer may be all that keeps the process alive (a caller such as
 // `headroom proxy` prints its summary after the drain).

@@ -69,6 +69,28 @@ export async function readOriginal(hash: string, dir: string = stateDir()): Prom
   return bytes === undefined ? undefined : decodeText(bytes);
 }
 
+/** How much the store holds: its originals (`.txt` files) and their bytes; zero when it does not exist yet. */
+export async function measureStore(dir: string = stateDir()): Promise<{ files: number; bytes: number }> {
+  const folder = ccrDir(dir);
+  let names: string[];
+  try {
+    names = await readdir(folder);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { files: 0, bytes: 0 };
+    throw error;
+  }
+  let files = 0;
+  let bytes = 0;
+  for (const name of names) {
+    if (!name.endsWith('.txt')) continue;
+    const info = await stat(join(folder, name)).catch(() => undefined);
+    if (!info?.isFile()) continue;
+    files += 1;
+    bytes += info.size;
+  }
+  return { files, bytes };
+}
+
 async function readStored(dir: string, hash: string): Promise<Buffer | undefined> {
   if (!isValidHash(hash)) return undefined;
   try {

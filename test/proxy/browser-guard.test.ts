@@ -1,39 +1,12 @@
-import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from '../helpers/proxy-harness.js';
+import { send } from '../helpers/raw-http.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-/** node:http, because fetch will not send a Host header of the caller's choosing. */
-function send(
-  port: number,
-  path: string,
-  headers: Record<string, string>,
-  body?: string,
-): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({
-      host: '127.0.0.1',
-      port,
-      path,
-      method: body === undefined ? 'GET' : 'POST',
-      headers,
-    });
-    req.once('response', (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (c: Buffer) => parts.push(c));
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString('utf8') }),
-      );
-    });
-    req.once('error', reject);
-    req.end(body);
-  });
-}
 
 const ORIGINAL = 'a user file: secrets.env\nTOKEN=do-not-leak\n';
 
@@ -46,7 +19,7 @@ describe('local routes answer only the proxy itself', () => {
       .putAll(new Map([['0123456789ab', ORIGINAL]]));
     for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]) {
       const res = await send(port, '/v1/headroom/retrieve/0123456789ab', { host });
-      expect(res).toEqual({ status: 200, text: ORIGINAL });
+      expect(res).toMatchObject({ status: 200, text: ORIGINAL });
     }
     const same = await send(port, '/stats', {
       host: `127.0.0.1:${port}`,
@@ -82,6 +55,21 @@ describe('local routes answer only the proxy itself', () => {
       const res = await send(port, '/stats', { host: `127.0.0.1:${port}`, origin });
       expect(res.status).toBe(403);
       expect(res.text).toMatch(/^headroom: Origin .* is not this proxy/);
+    }
+  });
+
+  it("refuses a browser request that does not come from the proxy's own pages or the user", async () => {
+    h = await startHarness();
+    const { port } = h.proxy;
+    // Another loopback port is the same site: its pages could embed what they cannot fetch.
+    for (const site of ['cross-site', 'same-site']) {
+      const res = await send(port, '/stats', { host: `127.0.0.1:${port}`, 'sec-fetch-site': site });
+      expect(res.status).toBe(403);
+      expect(res.text).toMatch(/^headroom: requests from other pages \(Sec-Fetch-Site ".*"\) are refused/);
+    }
+    for (const site of ['same-origin', 'none']) {
+      const res = await send(port, '/stats', { host: `127.0.0.1:${port}`, 'sec-fetch-site': site });
+      expect(res.status).toBe(200);
     }
   });
 

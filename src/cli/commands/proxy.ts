@@ -7,6 +7,7 @@ import { requestLine } from '../line-log.js';
 import { createLogger } from '../logger.js';
 import { parsePort, parsePositiveInt } from '../options.js';
 import { type SharedProxyFlags, upstreamsFrom, withSharedProxyFlags } from '../proxy-flags.js';
+import { waitForStopSignal } from '../stop-signal.js';
 import { renderSummary } from '../summary.js';
 
 interface ProxyFlags extends SharedProxyFlags {
@@ -89,18 +90,10 @@ async function runProxy(flags: ProxyFlags, ctx: CliContext): Promise<number> {
     ...(flags.quiet === true ? {} : { onRequest: (entry) => logger.info(requestLine(entry)) }),
   });
   logger.info(
-    `headroom proxy on ${proxy.url} (optimization ${flags.optimize ? 'on' : 'off'}); ledger ${ledgerPath(dir)}. Ctrl-C stops it.`,
+    `headroom proxy on ${proxy.url} (optimization ${flags.optimize ? 'on' : 'off'}); ledger ${ledgerPath(dir)}; dashboard ${proxy.url}/dashboard. Ctrl-C stops it.`,
   );
 
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    const stop = (received: NodeJS.Signals): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve(received);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  const signal = await waitForStopSignal();
   logger.info(`headroom: ${signal}, finishing requests in flight (up to ${flags.drain} s)`);
   await proxy.close({ drainMs });
   logger.info(
