@@ -192,7 +192,9 @@ export function createBodyCompressor(deps: BodyCompressorDeps): BodyCompressor {
       // A body with no block big enough to compress goes out at once, never queued behind another
       // session's compression; a worker counts its tokens for the ledger afterwards.
       const reading = prechecked.read(raw, provider.name, path);
-      reading.remember();
+      // Only a body whose next turn is checked here too is kept for it: a big one is checked only while
+      // the workers start, and kept it would hold its megabyte and its parsed strings for nothing.
+      if (raw.byteLength <= PRECHECK_MAX_BYTES) reading.remember();
       const { parsed } = reading;
       if (typeof parsed === 'string') return passthrough(raw, 'unknown', parsed);
       if (!mayCompress(parsed, precheck, provider.name)) {
