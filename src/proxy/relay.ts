@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
+import { LRUCache } from 'lru-cache';
 import type { LedgerEntry } from '../ledger/entry.js';
 import { UPSTREAM_UNREACHABLE } from '../ledger/savings.js';
 import { guessAgent } from './agent.js';
@@ -260,6 +261,17 @@ function unrouted(res: ServerResponse, method: string, path: string): void {
  */
 export function createRelay(ctx: RelayContext): (req: IncomingMessage, res: ServerResponse) => void {
   const { options, agents, timeouts, compressBody, track } = ctx;
+  // Agents call the same few paths over and over; parsing the URL again each time is measurable.
+  const urls = new LRUCache<string, URL>({ max: 256 });
+  const urlFor = (base: URL, target: string): URL => {
+    const key = `${base.href} ${target}`;
+    let url = urls.get(key);
+    if (url === undefined) {
+      url = upstreamUrl(base, target);
+      urls.set(key, url);
+    }
+    return url;
+  };
 
   async function relay(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const target = req.url ?? '/';
@@ -302,7 +314,7 @@ export function createRelay(ctx: RelayContext): (req: IncomingMessage, res: Serv
     let upstream: IncomingMessage;
     try {
       upstream = await callUpstream({
-        url: upstreamUrl(base, target),
+        url: urlFor(base, target),
         method,
         // A streamed body keeps the length its client declared (or stays chunked if it declared none).
         headers: upstreamHeaders(
