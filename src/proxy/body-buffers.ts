@@ -1,5 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { isMainThread } from 'node:worker_threads';
 
 /**
  * Shared memory for request bodies, taken and given back by the relay. Memory is mapped for each buffer
@@ -44,7 +45,9 @@ export function createBodyBuffers(idleMs = BODY_BUFFERS_IDLE_MS): BodyBuffers {
     if (spare.length === 0) return;
     spare = [];
     spareBytes = 0;
-    collectGarbage();
+    // A compression worker's memory goes when it stops for idleness (V8's flags, which the collection sets
+    // and unsets, are the whole process's).
+    if (isMainThread) collectGarbage();
   }
 
   return {
