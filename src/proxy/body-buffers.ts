@@ -21,7 +21,7 @@ export interface BodyBuffers {
 /** Spare memory kept for the next bodies: a few megabyte-sized conversations. */
 const SPARE_MAX_BYTES = 16 * 1024 * 1024;
 /** Without a request for this long, the spare buffers are let go. */
-export const BODY_BUFFERS_IDLE_MS = 10_000;
+const BODY_BUFFERS_IDLE_MS = 10_000;
 /** A buffer is mapped this much bigger than asked (pages never written cost nothing): the next turn is longer. */
 const HEADROOM_FACTOR = 1.25;
 const PAGE = 64 * 1024;
@@ -32,7 +32,7 @@ const Growable = SharedArrayBuffer as unknown as new (
 ) => SharedArrayBuffer;
 
 /** Shared memory mapped for this buffer alone, unmapped when it is collected. */
-export function mappedBuffer(size: number, capacity = size): Buffer {
+function mappedBuffer(size: number, capacity = size): Buffer {
   return Buffer.from(new Growable(capacity, { maxByteLength: capacity }), 0, size);
 }
 
