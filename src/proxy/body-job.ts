@@ -44,6 +44,11 @@ export interface BodyOutcome {
    * not wait for a worker): the count, arriving later, for the ledger.
    */
   readonly counting?: Promise<number>;
+  /**
+   * Settles (never rejects) when no compression job reads the raw body any more: a job can outlive the
+   * request's wait for it. The relay reuses the body's memory only after that.
+   */
+  readonly working?: Promise<unknown>;
 }
 
 export type CompressFn = typeof compressMessages;

@@ -178,7 +178,14 @@ export function createBodyCompressor(deps: BodyCompressorDeps): BodyCompressor {
     );
   }
 
-  return async function compressBody(raw, provider, path, contentEncoding) {
+  /** Decides the body; `jobs` receives every compression job started on `raw`. */
+  async function decide(
+    raw: Uint8Array,
+    provider: Provider,
+    path: string,
+    contentEncoding: string | undefined,
+    jobs: Promise<unknown>[],
+  ): Promise<BodyOutcome> {
     const encoding = contentEncoding?.trim().toLowerCase();
     if (encoding && encoding !== 'identity') return passthrough(raw, 'unknown', 'encoded-body');
     if (raw.byteLength > MAX_COMPRESSED_BODY_BYTES) return passthrough(raw, 'unknown', 'too-large');
@@ -202,7 +209,7 @@ export function createBodyCompressor(deps: BodyCompressorDeps): BodyCompressor {
           .warmUp()
           .then(() => pool.run(job, conversationAffinity(raw), 'later'))
           .then((r) => r.outcome.tokensBefore);
-        counting.catch(() => undefined);
+        jobs.push(counting.catch(() => undefined));
         return passthrough(raw, parsed.model, 'nothing-to-compress', { counting });
       }
       // Only a block big enough to compress waits for the tokenizer, and is then compressed exactly as
@@ -221,12 +228,17 @@ export function createBodyCompressor(deps: BodyCompressorDeps): BodyCompressor {
           ...(persisted ? { persisted } : {}),
         });
     if (pool) running.then(learn, () => undefined);
-    const settled = await withDeadline(
-      running.catch(() => undefined),
-      options.compressionTimeoutMs,
-    );
+    const finished = running.catch(() => undefined);
+    jobs.push(finished);
+    const settled = await withDeadline(finished, options.compressionTimeoutMs);
     if (settled === DEADLINE) return replayKnown(raw, job, 'timeout', started);
     if (settled === undefined) return replayKnown(raw, job, 'compression-error', started);
     return { ...settled.outcome, compressionMs: performance.now() - started };
+  }
+
+  return async function compressBody(raw, provider, path, contentEncoding) {
+    const jobs: Promise<unknown>[] = [];
+    const outcome = await decide(raw, provider, path, contentEncoding, jobs);
+    return jobs.length === 0 ? outcome : { ...outcome, working: Promise.all(jobs) };
   };
 }

@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { ConversationTurns, CoreCarry } from '../compress/turns.js';
+import { createBodyBuffers } from './body-buffers.js';
 import { type BodyLayout, readLayout, sharedPrefix } from './body-layout.js';
 import { asBuffer, type JsonChange, spliceJson } from './json-splice.js';
 import { type ParsedBody, parseBody, parsedFrom, type UnparsedReason } from './parse-body.js';
@@ -91,8 +92,18 @@ export function readAfresh(raw: Uint8Array, provider: ProviderName, path: string
   return reading(asBuffer(raw), provider, path, undefined, () => undefined);
 }
 
-/** Keeps the latest turns of recent conversations, bounded by the heap they hold. */
+/**
+ * Keeps the latest turns of recent conversations, bounded by the heap they hold. A body in shared memory
+ * is the relay's, which gathers another body in it once this one's request is done: a kept turn holds a
+ * copy, in memory of its own that goes back to `copies` when the turn is dropped.
+ */
 export function createPrefixReuse(maxBytes = DEFAULT_MAX_BYTES): PrefixReuse {
+  const copies = createBodyBuffers();
+  const release = (turn: Turn): void => {
+    if (turn.layout.raw.buffer instanceof SharedArrayBuffer) copies.give(turn.layout.raw);
+  };
+  /** The key being set by `keep`, whose dropped turns `keep` releases itself. */
+  let setting: number | undefined;
   const turns = new LRUCache<number, Turn[]>({
     maxSize: maxBytes,
     sizeCalculation: (list) =>
@@ -100,7 +111,27 @@ export function createPrefixReuse(maxBytes = DEFAULT_MAX_BYTES): PrefixReuse {
         1,
         list.reduce((sum, t) => sum + t.layout.raw.length * HEAP_PER_BODY_BYTE, 0),
       ),
+    dispose: (list, key) => {
+      if (key !== setting) list.forEach(release);
+    },
   });
+  const own = (layout: BodyLayout): BodyLayout => {
+    if (!(layout.raw.buffer instanceof SharedArrayBuffer)) return layout;
+    const copy = copies.take(layout.raw.length);
+    layout.raw.copy(copy);
+    return { ...layout, raw: copy };
+  };
+  /** Makes `turn` its conversation's latest, instead of `replaced`; releases what is no longer kept. */
+  function keep(key: number, turn: Turn, replaced: Turn | undefined): void {
+    const before = turns.get(key) ?? [];
+    const list = [turn, ...before.filter((t) => t !== replaced)].slice(0, TURNS_PER_KEY);
+    setting = key;
+    turns.set(key, list);
+    setting = undefined;
+    // A list bigger than the whole cache is not kept at all.
+    const kept = turns.peek(key) === list ? list : [];
+    for (const t of [...before, turn]) if (!kept.includes(t)) release(t);
+  }
   return {
     read(raw, provider, path) {
       const buf = asBuffer(raw);
@@ -113,10 +144,9 @@ export function createPrefixReuse(maxBytes = DEFAULT_MAX_BYTES): PrefixReuse {
         const n = sharedPrefix(turn.layout.raw, buf);
         if (n > shared) [best, shared] = [turn, n];
       }
-      return reading(buf, provider, path, best && { turn: best, shared }, (turn) => {
-        const others = (turns.get(key) ?? []).filter((t) => t !== best);
-        turns.set(key, [turn, ...others].slice(0, TURNS_PER_KEY));
-      });
+      return reading(buf, provider, path, best && { turn: best, shared }, (turn) =>
+        keep(key, { ...turn, layout: own(turn.layout) }, best),
+      );
     },
   };
 }

@@ -5,6 +5,7 @@ import { LRUCache } from 'lru-cache';
 import type { LedgerEntry } from '../ledger/entry.js';
 import { UPSTREAM_UNREACHABLE } from '../ledger/savings.js';
 import { guessAgent } from './agent.js';
+import { type BodyBuffers, createBodyBuffers } from './body-buffers.js';
 import { type BodyOutcome, passthrough } from './body-job.js';
 import { browserRefusal, isJsonContentType } from './browser-guard.js';
 import { type BodyCompressor, MAX_COMPRESSED_BODY_BYTES } from './compress-body.js';
@@ -66,8 +67,11 @@ const SHARED_BODY_BYTES = 64 * 1024;
  */
 const PRESIZE_MAX_BYTES = 16 * 1024 * 1024;
 
-/** Reads the body unless it is bigger than compression could handle in time; then it is streamed on. */
-function readBody(req: IncomingMessage): Promise<RequestBody> {
+/**
+ * Reads the body unless it is bigger than compression could handle in time; then it is streamed on.
+ * `take` gives the shared memory a body of `size` bytes is gathered in (the caller gives it back).
+ */
+function readBody(req: IncomingMessage, take: (size: number) => Buffer): Promise<RequestBody> {
   const declared = declaredLength(req);
   if ((declared ?? 0) > MAX_COMPRESSED_BODY_BYTES) return Promise.resolve({ head: [], rest: req });
   return new Promise((resolve, reject) => {
@@ -75,7 +79,7 @@ function readBody(req: IncomingMessage): Promise<RequestBody> {
     let size = 0;
     let into =
       declared !== undefined && declared >= SHARED_BODY_BYTES && declared <= PRESIZE_MAX_BYTES
-        ? Buffer.from(new SharedArrayBuffer(declared))
+        ? take(declared)
         : undefined;
     const onData = (chunk: Buffer): void => {
       if (into && size + chunk.length <= into.length) copyToShared(chunk, into, size);
@@ -95,7 +99,7 @@ function readBody(req: IncomingMessage): Promise<RequestBody> {
     };
     const onEnd = (): void => {
       if (into) resolve(size === into.length ? into : into.subarray(0, size));
-      else if (size >= SHARED_BODY_BYTES) resolve(sharedCopy(parts, size));
+      else if (size >= SHARED_BODY_BYTES) resolve(gather(parts, size, take));
       else resolve(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
     };
     req.on('data', onData);
@@ -104,8 +108,8 @@ function readBody(req: IncomingMessage): Promise<RequestBody> {
   });
 }
 
-function sharedCopy(parts: readonly Buffer[], size: number): Buffer {
-  const out = Buffer.from(new SharedArrayBuffer(size));
+function gather(parts: readonly Buffer[], size: number, take: (size: number) => Buffer): Buffer {
+  const out = take(size);
   let at = 0;
   for (const part of parts) {
     copyToShared(part, out, at);
@@ -140,6 +144,15 @@ export function copyToShared(chunk: Uint8Array, into: Buffer, at: number): void 
     staging.set(piece, lined);
     into.set(staging.subarray(lined, lined + piece.length), at + from);
   }
+}
+
+/**
+ * The body memory one request took, given back once the request has finished (its response ended, its
+ * body sent) and no compression job reads it any more.
+ */
+interface Lease {
+  readonly taken: Buffer[];
+  readonly busy: Promise<unknown>[];
 }
 
 /** One request from arrival to the end of its response: everything its ledger line needs, and one `done`. */
@@ -272,8 +285,9 @@ export function createRelay(ctx: RelayContext): (req: IncomingMessage, res: Serv
     }
     return url;
   };
+  const buffers: BodyBuffers = createBodyBuffers();
 
-  async function relay(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function relay(req: IncomingMessage, res: ServerResponse, lease: Lease): Promise<void> {
     const target = req.url ?? '/';
     const queryAt = target.indexOf('?');
     const path = queryAt < 0 ? target : target.slice(0, queryAt);
@@ -290,6 +304,7 @@ export function createRelay(ctx: RelayContext): (req: IncomingMessage, res: Serv
 
     const record = openRecord(ctx, req, provider, path, modelCall);
     track(record.finished);
+    lease.busy.push(record.finished);
     const cancelled = cancellation();
     let responding = false;
     res.once('close', () => {
@@ -300,9 +315,15 @@ export function createRelay(ctx: RelayContext): (req: IncomingMessage, res: Serv
     });
 
     let body: RequestBody | undefined;
-    if (method !== 'GET' && method !== 'HEAD') body = await readBody(req);
+    if (method !== 'GET' && method !== 'HEAD')
+      body = await readBody(req, (size) => {
+        const buffer = buffers.take(size);
+        lease.taken.push(buffer);
+        return buffer;
+      });
     if (modelCall && body instanceof Uint8Array) {
       record.outcome = await compressBody(body, provider, path, req.headers['content-encoding']);
+      if (record.outcome.working) lease.busy.push(record.outcome.working);
       body = record.outcome.body;
     } else if (modelCall && body) {
       // Streamed as it arrives: never held whole, so never parsed.
@@ -373,10 +394,20 @@ export function createRelay(ctx: RelayContext): (req: IncomingMessage, res: Serv
   }
 
   return (req, res) => {
-    relay(req, res).catch((error: unknown) => {
-      // A request that fails inside the proxy (e.g. the client vanished mid-upload) gets a quiet 500.
-      options.log?.(`proxy error: ${(error as Error).name}`);
-      answer(res, openaiProvider, 500, 'headroom proxy error');
-    });
+    const lease: Lease = { taken: [], busy: [] };
+    relay(req, res, lease).then(
+      () => {
+        if (lease.taken.length === 0) return;
+        Promise.all(lease.busy).then(() => {
+          for (const buffer of lease.taken) buffers.give(buffer);
+        });
+      },
+      (error: unknown) => {
+        // A request that fails inside the proxy (e.g. the client vanished mid-upload) gets a quiet 500;
+        // its body's memory is not reused (whatever still reads it keeps it, and the collector frees it).
+        options.log?.(`proxy error: ${(error as Error).name}`);
+        answer(res, openaiProvider, 500, 'headroom proxy error');
+      },
+    );
   };
 }

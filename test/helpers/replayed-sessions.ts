@@ -10,6 +10,7 @@ import path from 'node:path';
 import { expect } from 'vitest';
 import { compressMessages } from '../../src/compress/compress.js';
 import { createBlockMemo } from '../../src/compress/memo.js';
+import { createBodyBuffers } from '../../src/proxy/body-buffers.js';
 import { type BodyJob, runBodyJob } from '../../src/proxy/body-job.js';
 import { createPrefixReuse, type PrefixReuse } from '../../src/proxy/prefix-reuse.js';
 import { createFileStore, type FileStore } from '../../src/store/file-store.js';
@@ -160,12 +161,16 @@ const OPTIONS = { retrievalHint: 'full output: /x/{hash}.txt', compressSystemMes
 /**
  * Replays sessions through the reusing path and the full path (which parses and splices every body whole)
  * and returns how many turns were compared. Both share one memo, so a block is compressed once; what is
- * compared is everything the shell does around it: reading, counting, splicing.
+ * compared is everything the shell does around it: reading, counting, splicing. With `shared`, the
+ * reusing path reads each body from shared memory as the relay gathers it, given back and overwritten once
+ * the turn is done (the next body goes into the same memory).
  */
 export async function replayBothWays(
   sessions: readonly SessionTurn[][],
   store: FileStore = createFileStore({ stateDir: mkdtempSync(path.join(tmpdir(), 'headroom-reuse-')) }),
+  { shared = false } = {},
 ): Promise<{ compared: number; reused: number }> {
+  const buffers = createBodyBuffers();
   const memo = createBlockMemo();
   const prefixes = createPrefixReuse();
   let reused = 0;
@@ -187,9 +192,16 @@ export async function replayBothWays(
         path: turn.path,
         options: OPTIONS,
       });
-      const a = (await runBodyJob(job(Buffer.from(turn.body)), reusing)).outcome;
+      const raw = shared ? buffers.take(turn.body.length) : Buffer.from(turn.body);
+      turn.body.copy(raw);
+      const a = (await runBodyJob(job(raw), reusing)).outcome;
+      const sent = Buffer.from(a.body);
+      if (shared) {
+        buffers.give(raw);
+        raw.fill(0x20);
+      }
       const b = (await runBodyJob(job(Buffer.from(turn.body)), full)).outcome;
-      expect(Buffer.from(a.body).equals(Buffer.from(b.body))).toBe(true);
+      expect(sent.equals(Buffer.from(b.body))).toBe(true);
       const { body: _a, compressionMs: _ma, ...restA } = a;
       const { body: _b, compressionMs: _mb, ...restB } = b;
       expect(restA).toEqual(restB);

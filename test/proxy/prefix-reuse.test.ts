@@ -28,6 +28,13 @@ describe('prefix reuse changes no output byte', () => {
     120_000,
   );
 
+  it('keeps its own copy of a body read from shared memory, which then holds the next body', async () => {
+    const turns = replayedSession('claude', dir, kinds);
+    const { compared, reused } = await replayBothWays([turns], undefined, { shared: true });
+    expect(compared).toBe(kinds.length);
+    expect(reused).toBeGreaterThan(3 * (kinds.length - 1));
+  }, 120_000);
+
   it('goes back to the full read when a turn edits history, breaks the JSON, or repeats a key', async () => {
     const turns = replayedSession('claude', dir, kinds.slice(0, 4));
     const last = turns.at(-1)!;
@@ -54,8 +61,10 @@ describe('prefix reuse changes no output byte', () => {
       },
       last,
     ];
-    const { compared } = await replayBothWays([[...turns, ...variants]]);
-    expect(compared).toBe(turns.length + variants.length);
+    for (const shared of [false, true]) {
+      const { compared } = await replayBothWays([[...turns, ...variants]], undefined, { shared });
+      expect(compared).toBe(turns.length + variants.length);
+    }
   }, 120_000);
 
   it('splices a message again when what compression changed in it differs from the last turn', async () => {
