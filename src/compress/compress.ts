@@ -86,6 +86,21 @@ async function counterFor(model: string, memo: BlockMemo | undefined) {
 }
 
 /**
+ * Tokens of a conversation's messages, counted as `compressMessages` counts them for `tokensBefore`, with
+ * no block decided: the count of a request that went out as it came.
+ */
+export async function countMessages(
+  messages: readonly unknown[],
+  model: string,
+  memo?: BlockMemo,
+): Promise<number> {
+  const { count } = await counterFor(model, memo);
+  let total = 0;
+  for (const message of messages) total += countAll(message, count);
+  return total;
+}
+
+/**
  * Tokens of the text in any part of a request (a system prompt, tool definitions), counted as
  * `compressMessages` counts messages, so a shell can state whole requests. Ids and binary data are skipped.
  */

@@ -1,5 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import { type compressMessages, countRequestTokens, replayKnownBlocks } from '../compress/compress.js';
+import {
+  type compressMessages,
+  countMessages,
+  countRequestTokens,
+  replayKnownBlocks,
+} from '../compress/compress.js';
 import type { BlockMemo, MemoEntry } from '../compress/memo.js';
 import type { CompressOptions } from '../compress/options.js';
 import { restoreDecisions } from '../compress/turns.js';
@@ -8,7 +13,7 @@ import type { FileStore } from '../store/file-store.js';
 import { diffJson, type JsonChange, spliceJson } from './json-splice.js';
 import type { ParsedBody } from './parse-body.js';
 import type { PersistedOutputs } from './persisted-output.js';
-import { type PrefixReuse, readAfresh } from './prefix-reuse.js';
+import { type PrefixReuse, type Reading, readAfresh } from './prefix-reuse.js';
 import type { ProviderName } from './providers/provider.js';
 
 /** Why a model call's body went upstream exactly as the client sent it. */
@@ -257,9 +262,7 @@ export async function runBodyJob(job: BodyJob, env: JobEnv): Promise<JobResult> 
     return { outcome, learned };
   }
   // Whole requests are counted: system prompt and tool definitions go out as they came, but are billed.
-  const rest = await reading.restTokens(model, () =>
-    countRequestTokens({ ...parsed.fields, [target.field]: undefined, model: undefined }, model, env.memo),
-  );
+  const rest = await restTokens(reading, parsed, target.field, env.memo);
   const tokensBefore = result.tokensBefore + rest;
   const plan: Planned = {
     messages: result.messages,
@@ -285,4 +288,32 @@ export async function runBodyJob(job: BodyJob, env: JobEnv): Promise<JobResult> 
   );
   reading.remember();
   return { outcome, learned };
+}
+
+/** Tokens of everything in a request but its conversation (`field`) and model: system prompt, tools. */
+function restTokens(reading: Reading, parsed: ParsedBody, field: string, memo: BlockMemo): Promise<number> {
+  const { model } = parsed;
+  return reading.restTokens(model, () =>
+    countRequestTokens({ ...parsed.fields, [field]: undefined, model: undefined }, model, memo),
+  );
+}
+
+/**
+ * The tokens `runBodyJob` counts for a body (its `tokensBefore`), without deciding any block: the ledger's
+ * count of a request that went out as it came because nothing in it was big enough to compress. The turn
+ * is kept for the conversation's next one, as `runBodyJob` keeps it.
+ */
+export async function countBodyJob(
+  job: BodyJob,
+  env: Pick<JobEnv, 'memo' | 'conversations'>,
+): Promise<number> {
+  const reading = (env.conversations?.read ?? readAfresh)(job.raw, job.provider, job.path);
+  const { parsed } = reading;
+  if (typeof parsed === 'string') return 0;
+  const { target } = parsed;
+  if ('reason' in target || target.messages.length === 0) return 0;
+  const messages = await countMessages(target.messages, parsed.model, env.memo);
+  const rest = await restTokens(reading, parsed, target.field, env.memo);
+  reading.remember();
+  return messages + rest;
 }

@@ -25,13 +25,17 @@ export type WorkerReply =
       readonly outcome: Omit<BodyOutcome, 'body'> & { readonly body: Uint8Array | undefined };
       readonly learned: readonly (readonly [string, MemoEntry])[];
     }
+  | { readonly type: 'counted'; readonly id: number; readonly tokens: number }
   | { readonly type: 'error'; readonly id: number; readonly message: string };
+
+/** A worker's answer to one job. */
+type JobReply = Exclude<WorkerReply, { readonly type: 'ready' }>;
 
 /**
  * `now`: a request waits for the job. `later`: only the ledger waits (a token count of a body that went out
  * as it came), so the job may wait for company: a worker woken per small request costs more than counting it.
  */
-export type Urgency = 'now' | 'later';
+type Urgency = 'now' | 'later';
 
 /** Longest a `later` job waits for others before it is posted. */
 const LATER_MS = 50;
@@ -42,7 +46,12 @@ export interface CompressPool {
    * Runs a job on the worker that took `affinity`'s conversation before (where its memo is); a
    * conversation seen for the first time goes to the least busy worker.
    */
-  run(job: BodyJob, affinity: number, when?: Urgency): Promise<JobResult>;
+  run(job: BodyJob, affinity: number): Promise<JobResult>;
+  /**
+   * The tokens of a body that went out as it came (`countBodyJob`), for the ledger: only the ledger waits,
+   * so the job may wait up to `LATER_MS` for others (or go with the next `run`, in order).
+   */
+  count(job: BodyJob, affinity: number): Promise<number>;
   /**
    * Starts a worker if none is running; resolves when one has its tokenizer loaded. Further workers start
    * when jobs need them (a new conversation while the running ones are busy).
@@ -134,7 +143,7 @@ export const WORKER_IDLE_MS = 30_000;
 const MAX_CONVERSATIONS = 10_000;
 
 /** What the pool posts to a worker: the jobs of one turn of the event loop, in order. */
-export type JobMessage = { readonly id: number; readonly job: BodyJob };
+export type JobMessage = { readonly id: number; readonly job: BodyJob; readonly count?: true };
 /** Decisions a worker puts in its memo before its first job (least recently used first). */
 export type SeedMessage = { readonly seed: readonly (readonly [string, MemoEntry])[] };
 
@@ -147,10 +156,7 @@ interface Slot {
   idleTimer: NodeJS.Timeout | undefined;
   ready: Promise<void>;
   warm: boolean;
-  readonly pending: Map<
-    number,
-    { resolve: (r: JobResult) => void; reject: (e: Error) => void; raw: Uint8Array }
-  >;
+  readonly pending: Map<number, { settle: (reply: JobReply) => void; reject: (e: Error) => void }>;
 }
 
 export function createCompressPool(
@@ -235,7 +241,7 @@ export function createCompressPool(
     slot.ready = new Promise((resolve) => {
       markReady = resolve;
     });
-    worker.on('message', (reply: WorkerReply) => {
+    const answer = (reply: WorkerReply): void => {
       if (reply.type === 'ready') {
         slot.warm = true;
         markReady();
@@ -250,11 +256,12 @@ export function createCompressPool(
         idleLater(slot, worker);
       }
       if (reply.type === 'error') waiter.reject(new Error(`compression worker: ${reply.message}`));
-      else
-        waiter.resolve({
-          outcome: { ...reply.outcome, body: reply.outcome.body ?? waiter.raw },
-          learned: reply.learned,
-        });
+      else waiter.settle(reply);
+    };
+    // Counts come back together, a batch in one message (see the worker).
+    worker.on('message', (message: WorkerReply | readonly WorkerReply[]) => {
+      if (Array.isArray(message)) for (const reply of message) answer(reply);
+      else answer(message as WorkerReply);
     });
     const fail = (error: Error): void => {
       // A worker stopped for idleness has already been replaced (or will be, on demand).
@@ -268,6 +275,36 @@ export function createCompressPool(
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`compression worker exited with code ${code}`)));
     return worker;
+  }
+
+  /** Sends a job to its conversation's worker; `read` turns the worker's reply into the caller's result. */
+  function submit<T>(
+    message: Omit<JobMessage, 'id'>,
+    affinity: number,
+    when: Urgency,
+    read: (reply: JobReply) => T,
+  ): Promise<T> {
+    if (closed) return Promise.reject(new Error('compression pool closed'));
+    let slot = conversations.get(affinity);
+    if (slot === undefined) {
+      slot = leastBusy();
+      conversations.set(affinity, slot);
+    }
+    clearTimeout(slot.idleTimer);
+    const worker = start(slot);
+    const id = nextId++;
+    return new Promise<T>((resolve, reject) => {
+      const settle = (reply: JobReply): void => {
+        try {
+          resolve(read(reply));
+        } catch (error) {
+          reject(error as Error);
+        }
+      };
+      slot.pending.set(id, { settle, reject });
+      worker.ref();
+      send(slot, { ...message, id }, when);
+    });
   }
 
   return {
@@ -287,20 +324,16 @@ export function createCompressPool(
       for (const slot of running) start(slot);
       return Promise.race(running.map((s) => s.ready));
     },
-    run(job, affinity, when = 'now') {
-      if (closed) return Promise.reject(new Error('compression pool closed'));
-      let slot = conversations.get(affinity);
-      if (slot === undefined) {
-        slot = leastBusy();
-        conversations.set(affinity, slot);
-      }
-      clearTimeout(slot.idleTimer);
-      const worker = start(slot);
-      const id = nextId++;
-      return new Promise<JobResult>((resolve, reject) => {
-        slot.pending.set(id, { resolve, reject, raw: job.raw });
-        worker.ref();
-        send(slot, { id, job }, when);
+    run(job, affinity) {
+      return submit({ job }, affinity, 'now', (reply) => {
+        if (reply.type !== 'result') throw new Error(`compression worker: a ${reply.type} reply to a job`);
+        return { outcome: { ...reply.outcome, body: reply.outcome.body ?? job.raw }, learned: reply.learned };
+      });
+    },
+    count(job, affinity) {
+      return submit({ job, count: true }, affinity, 'later', (reply) => {
+        if (reply.type !== 'counted') throw new Error(`compression worker: a ${reply.type} reply to a count`);
+        return reply.tokens;
       });
     },
     async close() {

@@ -3,7 +3,7 @@ import { compressMessages } from '../compress/compress.js';
 import { createBlockMemo } from '../compress/memo.js';
 import { createFileStore } from '../store/file-store.js';
 import { tokenCounter } from '../tokens/count.js';
-import { runBodyJob } from './body-job.js';
+import { countBodyJob, runBodyJob } from './body-job.js';
 import type { JobMessage, SeedMessage, WorkerConfig, WorkerReply } from './compress-pool.js';
 import { storeOptionsOf } from './options.js';
 import { createPersistedOutputs } from './persisted-output.js';
@@ -42,7 +42,31 @@ tokenCounter('gpt-4o').then(
  */
 let queue: Promise<void> = Promise.resolve();
 
+/**
+ * Counts answered in this turn of the event loop, posted together once it ends: counts arrive in batches
+ * (see `LATER_MS`), and one message for a batch costs the proxy's event loop one wake-up, not one per count.
+ */
+let counted: WorkerReply[] = [];
+
+function answerCount(answer: WorkerReply): void {
+  if (counted.length === 0) {
+    setImmediate(() => {
+      const batch = counted;
+      counted = [];
+      port.postMessage(batch);
+    });
+  }
+  counted.push(answer);
+}
+
 function run(message: JobMessage): Promise<void> {
+  if (message.count) {
+    return countBodyJob(message.job, { memo, conversations }).then(
+      (tokens) => answerCount({ type: 'counted', id: message.id, tokens }),
+      (error: unknown) =>
+        answerCount({ type: 'error', id: message.id, message: (error as Error).name ?? 'error' }),
+    );
+  }
   return runBodyJob(message.job, {
     compress: compressMessages,
     memo,

@@ -163,6 +163,28 @@ interface RequestRecord {
   readonly finished: Promise<void>;
 }
 
+/**
+ * Completes `entry` with the count of a body that went out uncounted. The count comes from a worker that
+ * may be busy, so the line waits for it, boundedly. Only the entry is held meanwhile, not the request:
+ * counts are batched for up to 50 ms, and a request kept that long would outlive the young generation.
+ */
+function whenCounted(
+  counting: Promise<number>,
+  entry: LedgerEntry,
+  settle: () => void,
+  complete: (entry: LedgerEntry) => void,
+): void {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), COUNT_WAIT_MS);
+  });
+  Promise.race([counting.catch(() => undefined), bound]).then((n) => {
+    clearTimeout(timer);
+    settle();
+    complete(n === undefined ? entry : { ...entry, tokensBefore: n, tokensAfter: n });
+  });
+}
+
 function openRecord(
   ctx: RelayContext,
   req: IncomingMessage,
@@ -188,39 +210,28 @@ function openRecord(
         ctx.recordOther();
         return;
       }
-      const latencyMs = performance.now() - arrived;
       const outcome = record.outcome;
-      const write = (counted: number | undefined): void => {
+      const entry = ledgerEntry(
+        {
+          ts,
+          session: ctx.options.session,
+          agent: ctx.options.agent ?? guessAgent(req.headers['user-agent']),
+          provider: provider.name,
+          path,
+          status,
+          latencyMs: performance.now() - arrived,
+          usage,
+          stream,
+        },
+        outcome,
+      );
+      if (!outcome?.counting) {
         settle();
-        ctx.complete(
-          ledgerEntry(
-            {
-              ts,
-              session: ctx.options.session,
-              agent: ctx.options.agent ?? guessAgent(req.headers['user-agent']),
-              provider: provider.name,
-              path,
-              status,
-              latencyMs,
-              usage,
-              stream,
-            },
-            outcome && counted !== undefined
-              ? { ...outcome, tokensBefore: counted, tokensAfter: counted }
-              : outcome,
-          ),
-        );
-      };
-      if (!outcome?.counting) return write(undefined);
-      // The count comes from a worker that may be busy; the ledger line waits for it, boundedly.
-      let timer: NodeJS.Timeout | undefined;
-      const bound = new Promise<undefined>((resolve) => {
-        timer = setTimeout(() => resolve(undefined), COUNT_WAIT_MS);
-      });
-      Promise.race([outcome.counting.catch(() => undefined), bound]).then((n) => {
-        clearTimeout(timer);
-        write(n);
-      });
+        ctx.complete(entry);
+        return;
+      }
+      // No closure made here may wait for the count: it would keep the request (this scope's) alive.
+      whenCounted(outcome.counting, entry, settle, ctx.complete);
     },
   };
   return record;

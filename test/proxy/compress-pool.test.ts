@@ -142,16 +142,20 @@ describe('compression pool', () => {
     await p.warmUp();
     const post = vi.spyOn(Worker.prototype, 'postMessage');
     try {
-      const later = [6, 7, 8].map((seed) => p.run(job(seed), 200 + seed, 'later'));
+      const later = [6, 7, 8].map((seed) => p.count(job(seed), 200 + seed));
       for (let i = 0; i < 3; i += 1) await new Promise((r) => setImmediate(r));
       expect(post).not.toHaveBeenCalled();
       const now = p.run(job(9), 209);
-      const results = await Promise.all([...later, now]);
+      const [counts, result] = await Promise.all([Promise.all(later), now]);
       expect(post).toHaveBeenCalledTimes(1);
       const batch = post.mock.calls[0]![0] as { id: number }[];
       expect(batch.map((m) => m.id)).toEqual([...batch.map((m) => m.id)].sort((a, b) => a - b));
       expect(batch).toHaveLength(4);
-      for (const r of results) expect(r.outcome.passthroughReason).toBeUndefined();
+      expect(result.outcome.passthroughReason).toBeUndefined();
+      // A count is the job's whole count, as a compression of the same body reports it.
+      const full = await Promise.all([6, 7, 8].map((seed) => p.run(job(seed), 300 + seed)));
+      expect(counts).toEqual(full.map((r) => r.outcome.tokensBefore));
+      for (const n of counts) expect(n).toBeGreaterThan(0);
     } finally {
       post.mockRestore();
     }
