@@ -95,9 +95,7 @@ export async function countMessages(
   memo?: BlockMemo,
 ): Promise<number> {
   const { count } = await counterFor(model, memo);
-  let total = 0;
-  for (const message of messages) total += countAll(message, count);
-  return total;
+  return countAll(messages, count);
 }
 
 /**

@@ -205,7 +205,7 @@ export function createBodyCompressor(deps: BodyCompressorDeps): BodyCompressor {
       const { parsed } = reading;
       if (typeof parsed === 'string') return passthrough(raw, 'unknown', parsed);
       if (!mayCompress(parsed, precheck, provider.name)) {
-        const counting = pool.warmUp().then(() => pool.count(job, conversationAffinity(raw)));
+        const counting = pool.warmUp().then(() => pool.count(job, reading.conversation));
         jobs.push(counting.catch(() => undefined));
         return passthrough(raw, parsed.model, 'nothing-to-compress', { counting });
       }

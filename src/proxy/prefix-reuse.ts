@@ -67,7 +67,8 @@ export interface Reading {
 }
 
 export interface PrefixReuse {
-  read(raw: Uint8Array, provider: ProviderName, path: string): Reading;
+  /** Also says which conversation the body belongs to (`conversationAffinity`), found on the way. */
+  read(raw: Uint8Array, provider: ProviderName, path: string): Reading & { readonly conversation: number };
 }
 
 /**
@@ -144,9 +145,10 @@ export function createPrefixReuse(maxBytes = DEFAULT_MAX_BYTES): PrefixReuse {
         const n = sharedPrefix(turn.layout.raw, buf);
         if (n > shared) [best, shared] = [turn, n];
       }
-      return reading(buf, provider, path, best && { turn: best, shared }, (turn) =>
+      const read = reading(buf, provider, path, best && { turn: best, shared }, (turn) =>
         keep(key, { ...turn, layout: own(turn.layout) }, best),
       );
+      return { ...read, conversation: key };
     },
   };
 }
