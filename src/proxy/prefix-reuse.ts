@@ -103,8 +103,6 @@ export function createPrefixReuse(maxBytes = DEFAULT_MAX_BYTES): PrefixReuse {
   const release = (turn: Turn): void => {
     if (turn.layout.raw.buffer instanceof SharedArrayBuffer) copies.give(turn.layout.raw);
   };
-  /** The key being set by `keep`, whose dropped turns `keep` releases itself. */
-  let setting: number | undefined;
   const turns = new LRUCache<number, Turn[]>({
     maxSize: maxBytes,
     sizeCalculation: (list) =>
@@ -112,8 +110,9 @@ export function createPrefixReuse(maxBytes = DEFAULT_MAX_BYTES): PrefixReuse {
         1,
         list.reduce((sum, t) => sum + t.layout.raw.length * HEAP_PER_BODY_BYTE, 0),
       ),
-    dispose: (list, key) => {
-      if (key !== setting) list.forEach(release);
+    // A list replaced by `keep` (reason `set`) is released by `keep`, turn by turn: some of it stays.
+    dispose: (list, _key, reason) => {
+      if (reason !== 'set') list.forEach(release);
     },
   });
   const own = (layout: BodyLayout): BodyLayout => {
@@ -126,9 +125,7 @@ export function createPrefixReuse(maxBytes = DEFAULT_MAX_BYTES): PrefixReuse {
   function keep(key: number, turn: Turn, replaced: Turn | undefined): void {
     const before = turns.get(key) ?? [];
     const list = [turn, ...before.filter((t) => t !== replaced)].slice(0, TURNS_PER_KEY);
-    setting = key;
     turns.set(key, list);
-    setting = undefined;
     // A list bigger than the whole cache is not kept at all.
     const kept = turns.peek(key) === list ? list : [];
     for (const t of [...before, turn]) if (!kept.includes(t)) release(t);
