@@ -39,58 +39,59 @@ function countingMemo(): BlockMemo & { gets: number } {
   return counted;
 }
 
-/** An Anthropic session growing by a tool call and its output per turn; earlier messages keep their objects. */
-function anthropicTurns(): Json[][] {
+type Output = (typeof outputs)[number];
+
+/**
+ * A session growing by a tool call and its output per turn, in one request shape: `exchange` gives the
+ * call and the output's messages. Earlier messages keep their objects, as prefix reuse hands them over.
+ */
+function growing(first: Json, exchange: (o: Output, i: number) => Json[]): Json[][] {
   const turns: Json[][] = [];
-  let messages: Json[] = [{ role: 'user', content: outputs[0]!.question }];
+  let messages: Json[] = [first];
   for (const [i, o] of outputs.entries()) {
-    const id = `toolu_${i}`;
-    messages = [
-      ...messages,
-      { role: 'assistant', content: [{ type: 'tool_use', id, name: 'Bash', input: { command: o.command } }] },
-      { role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content: o.text }] },
-    ];
+    messages = [...messages, ...exchange(o, i)];
     turns.push(messages);
   }
   return turns;
 }
 
-function openaiTurns(): Json[][] {
-  const turns: Json[][] = [];
-  let messages: Json[] = [{ role: 'user', content: outputs[0]!.question }];
-  for (const [i, o] of outputs.entries()) {
-    const id = `call_${i}`;
-    const args = JSON.stringify({ command: o.command });
-    messages = [
-      ...messages,
-      {
-        role: 'assistant',
-        tool_calls: [{ id, type: 'function', function: { name: 'shell', arguments: args } }],
-      },
-      { role: 'tool', tool_call_id: id, content: o.text },
-    ];
-    turns.push(messages);
-  }
-  return turns;
-}
+const anthropicTurns = (): Json[][] =>
+  growing({ role: 'user', content: outputs[0]!.question }, (o, i) => [
+    {
+      role: 'assistant',
+      content: [{ type: 'tool_use', id: `toolu_${i}`, name: 'Bash', input: { command: o.command } }],
+    },
+    { role: 'user', content: [{ type: 'tool_result', tool_use_id: `toolu_${i}`, content: o.text }] },
+  ]);
 
-function responsesTurns(): Json[][] {
-  const turns: Json[][] = [];
-  let items: Json[] = [
+const openaiTurns = (): Json[][] =>
+  growing({ role: 'user', content: outputs[0]!.question }, (o, i) => [
+    {
+      role: 'assistant',
+      tool_calls: [
+        {
+          id: `call_${i}`,
+          type: 'function',
+          function: { name: 'shell', arguments: JSON.stringify({ command: o.command }) },
+        },
+      ],
+    },
+    { role: 'tool', tool_call_id: `call_${i}`, content: o.text },
+  ]);
+
+const responsesTurns = (): Json[][] =>
+  growing(
     { type: 'message', role: 'user', content: [{ type: 'input_text', text: outputs[0]!.question }] },
-  ];
-  for (const [i, o] of outputs.entries()) {
-    const call_id = `call_${i}`;
-    const args = JSON.stringify({ command: ['bash', '-lc', o.command] });
-    items = [
-      ...items,
-      { type: 'function_call', call_id, name: 'shell', arguments: args },
-      { type: 'function_call_output', call_id, output: o.text },
-    ];
-    turns.push(items);
-  }
-  return turns;
-}
+    (o, i) => [
+      {
+        type: 'function_call',
+        call_id: `call_${i}`,
+        name: 'shell',
+        arguments: JSON.stringify({ command: ['bash', '-lc', o.command] }),
+      },
+      { type: 'function_call_output', call_id: `call_${i}`, output: o.text },
+    ],
+  );
 
 const OPTIONS: CompressOptions = { model: 'claude-sonnet-4-6' };
 
