@@ -2,7 +2,19 @@ import { LRUCache } from 'lru-cache';
 import type { ConversationTurns, CoreCarry } from '../compress/turns.js';
 import { createBodyBuffers } from './body-buffers.js';
 import { type BodyLayout, readLayout, sharedPrefix } from './body-layout.js';
-import { asBuffer, type JsonChange, spliceJson } from './json-splice.js';
+import {
+  asBuffer,
+  BACKSLASH,
+  CLOSE_ARRAY,
+  CLOSE_OBJECT,
+  COLON,
+  type JsonChange,
+  OPEN_ARRAY,
+  OPEN_OBJECT,
+  QUOTE,
+  Scanner,
+  spliceJson,
+} from './json-splice.js';
 import { type ParsedBody, parseBody, parsedFrom, type UnparsedReason } from './parse-body.js';
 import type { ProviderName } from './providers/provider.js';
 
@@ -17,8 +29,16 @@ import type { ProviderName } from './providers/provider.js';
 
 /** Heap a kept turn may cost in all: a few long conversations per worker. */
 const DEFAULT_MAX_BYTES = 48 * 1024 * 1024;
-/** How far into a body its conversation array is looked for. */
-const AFFINITY_SEARCH_BYTES = 64 * 1024;
+/**
+ * How far into a body its conversation array is looked for. Claude Code and Codex send it within the first
+ * bytes, but an app's SDK call may put a long system prompt and its tools first (the key order of its
+ * object literal); past this, a body is taken to have none (and is not searched through its megabytes).
+ */
+const AFFINITY_SEARCH_BYTES = 1024 * 1024;
+/** The most of a conversation's first bytes that name it. */
+const AFFINITY_HASH_BYTES = 2048;
+/** The keys of a conversation array: Anthropic and OpenAI chat `messages`, Responses `input`. */
+const CONVERSATION_KEYS = [Buffer.from('"messages"'), Buffer.from('"input"')];
 /** Turns kept per conversation key: a main agent and its side requests can share their first bytes. */
 const TURNS_PER_KEY = 3;
 /** Parsed values and output bytes cost about twice the body's own bytes on the heap. */
@@ -73,19 +93,70 @@ export interface PrefixReuse {
 
 /**
  * Which conversation a body belongs to: a hash of the first bytes of its conversation, the same on every
- * turn. Also picks the compression worker, so each turn meets the memo and the turns of the last.
+ * turn. Also picks the compression worker, so each turn meets the memo and the turns of the last. Hashing
+ * the conversation, not the body's first bytes, keeps apart conversations that share a system prompt.
  */
 export function conversationAffinity(raw: Uint8Array): number {
-  // Agents put the conversation near the top (Codex: after the model; Claude Code: first); looking only there
-  // keeps a body without one key from being searched end to end for it (megabytes, on every turn).
   const buf = asBuffer(raw);
-  const head = buf.subarray(0, AFFINITY_SEARCH_BYTES);
-  const found = [head.indexOf('"messages"'), head.indexOf('"input"')].filter((i) => i >= 0);
-  const at = found.length > 0 ? Math.min(...found) : 0;
+  const at = conversationStart(buf.subarray(0, AFFINITY_SEARCH_BYTES));
+  if (at < 0) return fnv1a(buf, 0, Math.min(buf.length, AFFINITY_HASH_BYTES));
+  // Its first message alone: the bytes after it change from the first turn to the next.
+  return fnv1a(buf, at, firstElementEnd(buf, at, Math.min(buf.length, at + AFFINITY_HASH_BYTES)));
+}
+
+function fnv1a(buf: Buffer, from: number, to: number): number {
   let h = 0x811c9dc5;
-  const end = Math.min(buf.length, at + 2048);
-  for (let i = at; i < end; i += 1) h = Math.imul(h ^ buf[i]!, 0x01000193);
+  for (let i = from; i < to; i += 1) h = Math.imul(h ^ buf[i]!, 0x01000193);
   return h >>> 0;
+}
+
+/** Where the first element of the array after the key at `at` ends, or `limit` if not before it. */
+function firstElementEnd(buf: Buffer, at: number, limit: number): number {
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  for (let i = at; i < limit; i += 1) {
+    const c = buf[i]!;
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (c === BACKSLASH) escaped = true;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) inString = true;
+    else if (c === OPEN_OBJECT || c === OPEN_ARRAY) depth += 1;
+    else if ((c === CLOSE_OBJECT || c === CLOSE_ARRAY) && --depth <= 1) return i + 1;
+  }
+  return limit;
+}
+
+/**
+ * Where the first conversation key whose value is an array sits, or -1. The array tells the key apart
+ * from a tool schema's property of the same name (an object), and a quote inside a JSON string is
+ * escaped, so a string's text cannot end in `"messages"` unless its own closing quote ends it.
+ */
+function conversationStart(buf: Buffer): number {
+  let best = -1;
+  for (const key of CONVERSATION_KEYS) {
+    // Only up to the best found so far: a later one would not be first.
+    const within = best < 0 ? buf : buf.subarray(0, best);
+    for (let i = within.indexOf(key); i >= 0; i = within.indexOf(key, i + 1)) {
+      if (opensArray(buf, i + key.length)) {
+        best = i;
+        break;
+      }
+    }
+  }
+  return best;
+}
+
+/** True when the key ending at `at` is followed by a colon and an array (JSON whitespace allowed). */
+function opensArray(buf: Buffer, at: number): boolean {
+  const scan = new Scanner(buf);
+  scan.pos = at;
+  scan.space();
+  if (buf[scan.pos] !== COLON) return false;
+  scan.pos += 1;
+  scan.space();
+  return buf[scan.pos] === OPEN_ARRAY;
 }
 
 /** Reads every body afresh (no earlier turn to reuse). */

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readLayout, sharedPrefix } from '../../src/proxy/body-layout.js';
+import { conversationAffinity } from '../../src/proxy/prefix-reuse.js';
 import { createFileStore, type FileStore } from '../../src/store/file-store.js';
 import {
   oneOfEachKind,
@@ -213,5 +214,55 @@ describe('readLayout', () => {
       expect(sharedPrefix(a, b)).toBe(n);
     }
     expect(sharedPrefix(a, a.subarray(0, 300))).toBe(300);
+  });
+});
+
+describe('conversationAffinity', () => {
+  const system = `You are an app's assistant. ${'Follow the house rules. '.repeat(4000)}`;
+  const tools = Array.from({ length: 30 }, (_, i) => ({
+    name: `tool_${i}`,
+    description: 'Does one thing. '.repeat(120),
+    // Properties named like the conversation keys, whose values are objects: not the conversation.
+    input_schema: { type: 'object', properties: { messages: { type: 'array' }, input: { type: 'string' } } },
+  }));
+  const body = (first: string, turns: number, indent?: number): Buffer =>
+    Buffer.from(
+      JSON.stringify(
+        {
+          model: 'claude-sonnet-4-6',
+          system,
+          tools,
+          messages: Array.from({ length: turns }, (_, i) => ({
+            role: i % 2 ? 'assistant' : 'user',
+            content: i === 0 ? first : `turn ${i}`,
+          })),
+        },
+        null,
+        indent,
+      ),
+    );
+
+  it('tells apart conversations that share a long system prompt and tools sent before them', () => {
+    expect(body('a', 1).indexOf('"messages":[')).toBeGreaterThan(64 * 1024);
+    const keys = new Set(Array.from({ length: 20 }, (_, i) => conversationAffinity(body(`job ${i}`, 1))));
+    expect(keys.size).toBe(20);
+  });
+
+  it('is the same on every turn of one conversation, compact or pretty-printed', () => {
+    for (const indent of [undefined, 2]) {
+      const first = conversationAffinity(body('job 1', 1, indent));
+      for (const turns of [2, 5, 9]) expect(conversationAffinity(body('job 1', turns, indent))).toBe(first);
+    }
+  });
+
+  it('finds a Responses `input` array, and hashes the start of a body with no conversation', () => {
+    const responses = (first: string) =>
+      Buffer.from(
+        JSON.stringify({ model: 'gpt-5', instructions: system, input: [{ role: 'user', content: first }] }),
+      );
+    expect(conversationAffinity(responses('a'))).not.toBe(conversationAffinity(responses('b')));
+    const bare = (n: number) => Buffer.from(JSON.stringify({ model: 'm', prompt: `p${n}` }));
+    expect(conversationAffinity(bare(1))).toBe(conversationAffinity(bare(1)));
+    expect(conversationAffinity(bare(1))).not.toBe(conversationAffinity(bare(2)));
   });
 });
