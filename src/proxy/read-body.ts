@@ -68,13 +68,13 @@ export function readBody(req: IncomingMessage, take: (size: number) => Buffer): 
 }
 
 /**
- * Frees a chunk's memory now, once its bytes are in shared memory (the chunk reads as empty afterwards). Node's HTTP parser gives every chunk an
- * ArrayBuffer of its own (~1 MB per big body), counted as external memory until a collection finds it
- * dead. The event loop allocates little else, so scavenges are rare, and that memory piled up until it
- * set off a full mark-compact every ~12 big requests: ~40% of the proxy's CPU on a repeated conversation.
- * Transferring a buffer detaches it and hands its memory to the message; a port whose other end is
- * closed drops the message, and with it the memory (~4 µs per chunk). Only a buffer that holds nothing but
- * this chunk is let go.
+ * Frees a chunk's memory now, once its bytes are in shared memory (the chunk reads as empty afterwards).
+ * Node's HTTP parser gives every chunk an ArrayBuffer of its own (~1 MB per big body), counted as external
+ * memory until a collection finds it dead. The event loop allocates little else, so scavenges are rare,
+ * and that memory piled up until it set off a full mark-compact every ~12 big requests: ~40% of the
+ * proxy's CPU on a repeated conversation. Transferring a buffer detaches it and hands its memory to the
+ * message; a port whose other end is closed drops the message, and with it the memory (~4 µs per chunk).
+ * Only a buffer that holds nothing but this chunk is let go.
  */
 function release(chunk: Buffer): void {
   const buffer = chunk.buffer;
