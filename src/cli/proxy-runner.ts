@@ -25,14 +25,19 @@ export async function launchProxy(options: ProxyOptions, startedBy: StartedBy): 
     if (port !== 0 && isAddressInUse(error)) throw await portInUseError(port, error);
     throw error;
   }
-  const health = await probeHealth(proxy.url, 5_000);
+  // A wildcard bind is asked on loopback: its own URL (0.0.0.0) is not a Host its local routes answer.
+  const local = loopbackUrl(proxy.host, proxy.port);
+  const health = await probeHealth(local ?? proxy.url, 5_000);
   if (health === undefined) {
     await proxy.stop().catch(() => undefined);
     throw new HeadroomError('UPSTREAM_UNREACHABLE', `the proxy on ${proxy.url} did not answer GET /health.`, {
       fix: 'Run `headroom doctor` to see what is wrong.',
     });
   }
-  const unregister = await register(proxy, health.instance, startedBy, options);
+  const unregister =
+    local === undefined || health.instance === undefined
+      ? async () => undefined
+      : await register(proxy, local, health.instance, startedBy, options);
   let stopping: Promise<void> | undefined;
   // Off the registry first: a proxy that drains no longer takes new clients, dashboards included.
   const stop = (close: () => Promise<void>): Promise<void> => {
@@ -42,15 +47,17 @@ export async function launchProxy(options: ProxyOptions, startedBy: StartedBy): 
   return { ...proxy, close: (opts) => stop(() => proxy.close(opts)), stop: () => stop(() => proxy.stop()) };
 }
 
-/** Lists the proxy as running; a registry that cannot be written costs only the listing, said in the log. */
+/**
+ * Lists the proxy, by its loopback URL, as running; a registry that cannot be written costs only the
+ * listing, said in the log.
+ */
 async function register(
   proxy: RunningProxy,
-  instance: string | undefined,
+  url: string,
+  instance: string,
   startedBy: StartedBy,
   options: ProxyOptions,
 ): Promise<() => Promise<void>> {
-  const url = loopbackUrl(proxy.host, proxy.port);
-  if (url === undefined || instance === undefined) return async () => undefined;
   const stateDir = resolveProxyOptions(options).stateDir;
   try {
     const unregister = await registerProxy(stateDir, {

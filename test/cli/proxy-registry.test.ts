@@ -92,6 +92,12 @@ describe('registry of running proxies', () => {
     expect(await liveProxies(home)).toEqual([]);
   });
 
+  it('lists a proxy bound to every interface by its loopback URL', async () => {
+    const proxy = await launchProxy({ stateDir: home, host: '0.0.0.0', optimize: false, env: {} }, 'proxy');
+    stops.push(() => proxy.stop());
+    expect((await liveProxies(home)).map((p) => p.url)).toEqual([`http://127.0.0.1:${proxy.port}`]);
+  });
+
   it('lists the most recently started first', async () => {
     const older = await launch('proxy');
     const newer = await launch('wrap claude');
