@@ -103,7 +103,7 @@ async function showRunningProxy(dir: string, logger: Logger, show: Show): Promis
     if (newest === undefined) return false;
     show(newest.dashboard, { source: 'proxy', pid: newest.pid, startedBy: newest.startedBy, ...listed });
     logger.info(
-      `the headroom proxy of \`${newest.startedBy}\` (PID ${newest.pid}), the most recently started, serves it, with its live counters.`,
+      `the headroom proxy of \`headroom ${newest.startedBy}\` (PID ${newest.pid}, port ${newest.port}), the most recently started, serves it, with its live counters.`,
     );
     chosenPort = newest.port;
   }

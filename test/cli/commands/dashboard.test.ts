@@ -8,6 +8,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_PORT, probeHealth } from '../../../src/cli/health.js';
 import type { DashboardJson } from '../../../src/dashboard/api.js';
 import { createLedgerWriter } from '../../../src/ledger/ledger.js';
+import { postMessages } from '../../helpers/anthropic-call.js';
 import { BIN, cleanEnv, ensureBuilt, ROOT, runCli } from '../../helpers/cli.js';
 import { startFakeAnthropic } from '../../helpers/fake-anthropic.js';
 import { entry } from '../../helpers/ledger-entries.js';
@@ -124,17 +125,12 @@ describe('headroom dashboard', () => {
     expect(wrapUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(await readdir(registry)).toHaveLength(2);
     // One model call through wrap's proxy, so its live counters have something to show.
-    const call = await fetch(`${wrapUrl}/v1/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': 'sk-ant-test' },
-      body: JSON.stringify({
-        model: 'claude-sonnet-4-6',
-        max_tokens: 5,
-        messages: [{ role: 'user', content: 'hi' }],
-      }),
+    const call = await postMessages(wrapUrl ?? '', {
+      model: 'claude-sonnet-4-6',
+      max_tokens: 5,
+      messages: [{ role: 'user', content: 'hi' }],
     });
     expect(call.status).toBe(200);
-    await call.text();
 
     const json = await runCli(['dashboard', '--json'], { env, timeout: 10_000 });
     expect(json.exitCode).toBe(0);
@@ -158,7 +154,7 @@ describe('headroom dashboard', () => {
     const plain = await runCli(['dashboard'], { env, timeout: 10_000 });
     expect(plain.stdout).toBe(`${wrapUrl}/dashboard`);
     expect(plain.stderr).toContain(
-      `the headroom proxy of \`wrap claude\` (PID ${wrap.child.pid}), the most recently started`,
+      `the headroom proxy of \`headroom wrap claude\` (PID ${wrap.child.pid}, port ${new URL(wrapUrl ?? '').port}), the most recently started`,
     );
     expect(plain.stderr).toContain(
       `1 other headroom proxy is running: http://127.0.0.1:${port} (proxy, PID ${proxy.child.pid})`,
