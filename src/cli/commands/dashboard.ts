@@ -85,8 +85,8 @@ type Show = (url: string, extra: Record<string, unknown>) => void;
 const loopbackBase = (port: number): string => `http://127.0.0.1:${port}`;
 
 /**
- * Without \`--port\`: the proxy on the default port, else the most recently started of the running ones
- * (\`wrap\`'s are on free ports), naming the others. False when none runs.
+ * Without `--port`: the proxy on the default port, else the most recently started of the running ones
+ * (`wrap`'s are on free ports), naming the others. False when none runs.
  */
 async function showRunningProxy(dir: string, logger: Logger, show: Show): Promise<boolean> {
   const [onDefault, running] = await Promise.all([

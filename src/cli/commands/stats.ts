@@ -71,8 +71,8 @@ export function registerStats(program: Command, ctx: CliContext, setExit: SetExi
 Token figures are net input tokens of whole requests (system prompt, tools and messages; anything
 headroom added is already subtracted); Input, Cache Read and Cache Write are the provider's own report. Money is the
 API list-price equivalent of the saved tokens (pricing snapshot ${PRICING_SNAPSHOT_DATE}); subscription plans bill differently.
-A last line, \`running: …\`, names the headroom proxies running now (\`running\` in JSON); \`headroom
-dashboard\` shows the newest one's live counters.
+A last line, \`running: …\`, names the headroom proxies running now (\`running\` in JSON);
+\`headroom dashboard\` shows the newest one's live counters.
 
 Examples:
   $ headroom stats
