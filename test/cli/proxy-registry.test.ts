@@ -1,4 +1,6 @@
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -137,6 +139,20 @@ describe('registry of running proxies', () => {
     // Impostor and stranger were asked, and found out, over /health only.
     expect(impostor.requests.map((r) => r.path)).toEqual(['/health']);
     expect(notHeadroom.requests.map((r) => r.path)).toEqual(['/health']);
+  });
+
+  it('keeps, without listing, an entry whose proxy is alive but does not answer in time', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    stops.push(async () => {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    });
+    const port = (silent.address() as AddressInfo).port;
+    const unregister = await registerProxy(home, entryFor({ port, instance: 'busy' }));
+    stops.push(unregister);
+    expect(await liveProxies(home)).toEqual([]);
+    expect(await files()).toEqual([`${process.pid}-busy.json`]);
   });
 
   it('never asks a URL off loopback, or one that does not match its port', async () => {
