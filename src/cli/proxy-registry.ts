@@ -37,6 +37,10 @@ const MAX_HEALTH_BYTES = 64 * 1024;
 
 export const registryDir = (stateDir: string): string => path.join(stateDir, 'proxies');
 
+/** An instance id as proxies make them (a UUID); it is part of a file name, so nothing else is taken. */
+const isInstanceId = (value: unknown): value is string =>
+  typeof value === 'string' && /^[\w-]{1,64}$/.test(value);
+
 /**
  * The loopback URL of a proxy bound to `host`: itself for a loopback address, the loopback of the same
  * family for a wildcard; undefined for any other address (this machine's callers cannot reach it by loopback).
@@ -55,6 +59,7 @@ export function loopbackUrl(host: string, port: number): string | undefined {
  * process exits without calling it (an uncaught error).
  */
 export async function registerProxy(stateDir: string, entry: ProxyEntry): Promise<() => Promise<void>> {
+  if (!isInstanceId(entry.instance)) throw new Error(`not an instance id: ${JSON.stringify(entry.instance)}`);
   const dir = registryDir(stateDir);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const file = path.join(dir, `${entry.pid}-${entry.instance}.json`);
@@ -99,7 +104,7 @@ export function parseEntry(text: string): ProxyEntry | undefined {
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65_535) return undefined;
   if (typeof url !== 'string' || !isLoopbackBase(url, port)) return undefined;
   if (typeof startedAt !== 'string' || Number.isNaN(Date.parse(startedAt))) return undefined;
-  if (typeof version !== 'string' || typeof instance !== 'string' || instance === '') return undefined;
+  if (typeof version !== 'string' || !isInstanceId(instance)) return undefined;
   if (!isStartedBy(startedBy)) return undefined;
   return { pid, url, port, startedAt, version, startedBy, instance };
 }

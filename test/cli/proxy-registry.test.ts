@@ -155,7 +155,7 @@ describe('registry of running proxies', () => {
     expect(await files()).toEqual([`${process.pid}-busy.json`]);
   });
 
-  it('never asks a URL off loopback, or one that does not match its port', async () => {
+  it('takes only a loopback URL on its own port, a known command and a plain instance id', async () => {
     const base = entryFor({ port: 8787, instance: 'x' });
     expect(parseEntry(JSON.stringify(base))).toEqual(base);
     for (const url of [
@@ -173,6 +173,10 @@ describe('registry of running proxies', () => {
     expect(parseEntry(JSON.stringify({ ...base, pid: 0 }))).toBeUndefined();
     expect(parseEntry(JSON.stringify({ ...base, pid: -1 }))).toBeUndefined();
     expect(parseEntry(JSON.stringify({ ...base, startedBy: 'wrap vim' }))).toBeUndefined();
+    expect(parseEntry(JSON.stringify({ ...base, instance: '../x' }))).toBeUndefined();
+    await expect(registerProxy(home, { ...base, instance: '../../escape' })).rejects.toThrow(
+      /not an instance id/,
+    );
     expect(parseEntry(JSON.stringify({ ...base, startedBy: 'wrap codex' }))).toBeDefined();
   });
 
