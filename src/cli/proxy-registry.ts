@@ -190,12 +190,14 @@ async function check(file: string): Promise<Verdict> {
  */
 export async function liveProxies(stateDir: string): Promise<ProxyEntry[]> {
   const dir = registryDir(stateDir);
-  let names: string[];
+  let all: string[];
   try {
-    names = (await readdir(dir)).filter((name) => name.endsWith('.json'));
+    all = await readdir(dir);
   } catch {
     return [];
   }
+  await pruneDeadWriters(dir, all);
+  const names = all.filter((name) => name.endsWith('.json'));
   const verdicts = await Promise.all(
     names.map(async (name) => {
       const file = path.join(dir, name);
@@ -207,6 +209,15 @@ export async function liveProxies(stateDir: string): Promise<ProxyEntry[]> {
   return verdicts
     .flatMap((verdict) => ('live' in verdict ? [verdict.live] : []))
     .sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt) || b.pid - a.pid);
+}
+
+/** A temporary file whose writer died between writing and renaming it (`.<pid>-<uuid>.tmp`). */
+async function pruneDeadWriters(dir: string, names: readonly string[]): Promise<void> {
+  const dead = names.filter((name) => {
+    const pid = /^\.(\d+)-[\w-]+\.tmp$/.exec(name)?.[1];
+    return pid !== undefined && !isAlive(Number(pid));
+  });
+  await Promise.all(dead.map((name) => rm(path.join(dir, name), { force: true }).catch(() => undefined)));
 }
 
 /** `http://127.0.0.1:41234 (wrap claude, PID 4242)`: how the CLI names a running proxy. */

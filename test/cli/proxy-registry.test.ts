@@ -130,8 +130,9 @@ describe('registry of running proxies', () => {
       'no-instance.json': JSON.stringify({ ...valid, instance: undefined }),
     };
     for (const [name, text] of Object.entries(planted)) await writeFile(path.join(dir, name), text);
-    // Not an entry (a writer's temporary file): left alone.
+    // Not an entry: a live writer's temporary file is left alone, a dead one's removed.
     await writeFile(path.join(dir, '.1-x.tmp'), '{');
+    await writeFile(path.join(dir, `.${DEAD_PID}-y.tmp`), '{');
 
     const found = await liveProxies(home);
     expect(found.map((p) => p.url)).toEqual([live.url]);

@@ -7,6 +7,7 @@ import { requestLine } from '../line-log.js';
 import { createLogger } from '../logger.js';
 import { parsePort, parsePositiveInt } from '../options.js';
 import { type SharedProxyFlags, upstreamsFrom, withSharedProxyFlags } from '../proxy-flags.js';
+import { loopbackUrl } from '../proxy-registry.js';
 import { waitForStopSignal } from '../stop-signal.js';
 import { renderSummary } from '../summary.js';
 
@@ -93,7 +94,7 @@ async function runProxy(flags: ProxyFlags, ctx: CliContext): Promise<number> {
     'proxy',
   );
   logger.info(
-    `headroom proxy on ${proxy.url} (optimization ${flags.optimize ? 'on' : 'off'}); ledger ${ledgerPath(dir)}; dashboard ${proxy.url}/dashboard. Ctrl-C stops it.`,
+    `headroom proxy on ${proxy.url} (optimization ${flags.optimize ? 'on' : 'off'}); ledger ${ledgerPath(dir)}; dashboard ${loopbackUrl(proxy.host, proxy.port) ?? proxy.url}/dashboard. Ctrl-C stops it.`,
   );
 
   const signal = await waitForStopSignal();
