@@ -6,6 +6,8 @@ export interface ProxyHealth {
   readonly service: string;
   readonly version?: string;
   readonly pid?: number;
+  /** Unique to one proxy's run (a random UUID); older versions send none. */
+  readonly instance?: string;
   readonly optimize?: boolean;
   readonly upstreams?: unknown;
 }

@@ -2,6 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { parseDay } from '../cli/options.js';
+import { liveProxies, proxyJson } from '../cli/proxy-registry.js';
 import { ledgerPath, readLedger } from '../ledger/ledger.js';
 import { buildReport, type GroupBy, reportJson } from '../ledger/report.js';
 import { guarded, textResult } from './tool-result.js';
@@ -39,11 +40,11 @@ export async function stats(args: StatsArgs, stateDir: string): Promise<CallTool
   const groupBy = GROUP_OF[args.period ?? 'daily'];
   const since = args.since === undefined ? undefined : parseDay(args.since, 'since');
   const until = args.until === undefined ? undefined : parseDay(args.until, 'until');
-  const { entries, skipped } = await readLedger(stateDir);
+  const [{ entries, skipped }, running] = await Promise.all([readLedger(stateDir), liveProxies(stateDir)]);
   const options = { groupBy, since, until, agent: args.agent, order: 'asc' } as const;
   const report = buildReport(entries, options);
   const json = reportJson(report, options, { ledger: ledgerPath(stateDir), skippedLines: skipped });
-  return textResult(JSON.stringify(json));
+  return textResult(JSON.stringify({ ...json, running: running.map(proxyJson) }));
 }
 
 export function registerStatsTool(server: McpServer, stateDir: string): void {

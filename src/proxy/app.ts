@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
@@ -81,12 +82,16 @@ function localApp(
   });
   // A web page must not read the user's originals or savings, even through a rebound DNS name.
   app.use('*', guardLocalRoutes(options.host));
+  // Names this proxy among all that ran: the CLI's registry of running proxies (src/cli/proxy-registry.ts)
+  // matches it, so a reused PID or port is never taken for this proxy.
+  const instance = randomUUID();
   app.get('/health', (c) =>
     c.json({
       status: 'ok',
       service: 'headroom',
       version: packageVersion(),
       pid: process.pid,
+      instance,
       optimize: options.optimize,
       upstreams: {
         anthropic: withoutCredentials(options.anthropicUpstream),

@@ -29,14 +29,21 @@ describe('proxy app', () => {
     });
     const res = await app.request('/health');
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({
+    const body = (await res.json()) as { instance: string };
+    expect(body).toEqual({
       status: 'ok',
       service: 'headroom',
       version: expect.stringMatching(/^\d+\.\d+\.\d+/),
       pid: process.pid,
+      instance: expect.stringMatching(/^[0-9a-f-]{36}$/),
       optimize: false,
       upstreams: { anthropic: 'http://127.0.0.1:1/', openai: 'http://127.0.0.1:2/v1' },
     });
+    // The same proxy keeps its instance id; another proxy has its own.
+    const instanceOf = async (a: typeof app) =>
+      ((await (await a.request('/health')).json()) as { instance: string }).instance;
+    expect(await instanceOf(app)).toBe(body.instance);
+    expect(await instanceOf(createProxyApp({ stateDir: dir, optimize: false }))).not.toBe(body.instance);
   });
 
   it('never echoes credentials embedded in an upstream URL', async () => {

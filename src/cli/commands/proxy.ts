@@ -7,6 +7,7 @@ import { requestLine } from '../line-log.js';
 import { createLogger } from '../logger.js';
 import { parsePort, parsePositiveInt } from '../options.js';
 import { type SharedProxyFlags, upstreamsFrom, withSharedProxyFlags } from '../proxy-flags.js';
+import { loopbackUrl } from '../proxy-registry.js';
 import { waitForStopSignal } from '../stop-signal.js';
 import { renderSummary } from '../summary.js';
 
@@ -73,24 +74,27 @@ async function runProxy(flags: ProxyFlags, ctx: CliContext): Promise<number> {
   }
   const dir = stateDir(ctx.env);
   const { launchProxy } = await import('../proxy-runner.js');
-  const proxy = await launchProxy({
-    port,
-    host: flags.host,
-    optimize: flags.optimize,
-    session: 'proxy',
-    stateDir: dir,
-    env: ctx.env,
-    ...upstreams,
-    timeouts: {
-      connectMs: seconds(flags.connectTimeout, '--connect-timeout'),
-      firstByteMs: seconds(flags.firstByteTimeout, '--first-byte-timeout'),
-      idleMs: seconds(flags.idleTimeout, '--idle-timeout'),
+  const proxy = await launchProxy(
+    {
+      port,
+      host: flags.host,
+      optimize: flags.optimize,
+      session: 'proxy',
+      stateDir: dir,
+      env: ctx.env,
+      ...upstreams,
+      timeouts: {
+        connectMs: seconds(flags.connectTimeout, '--connect-timeout'),
+        firstByteMs: seconds(flags.firstByteTimeout, '--first-byte-timeout'),
+        idleMs: seconds(flags.idleTimeout, '--idle-timeout'),
+      },
+      log: (line) => logger.info(line),
+      ...(flags.quiet === true ? {} : { onRequest: (entry) => logger.info(requestLine(entry)) }),
     },
-    log: (line) => logger.info(line),
-    ...(flags.quiet === true ? {} : { onRequest: (entry) => logger.info(requestLine(entry)) }),
-  });
+    'proxy',
+  );
   logger.info(
-    `headroom proxy on ${proxy.url} (optimization ${flags.optimize ? 'on' : 'off'}); ledger ${ledgerPath(dir)}; dashboard ${proxy.url}/dashboard. Ctrl-C stops it.`,
+    `headroom proxy on ${proxy.url} (optimization ${flags.optimize ? 'on' : 'off'}); ledger ${ledgerPath(dir)}; dashboard ${loopbackUrl(proxy.host, proxy.port) ?? proxy.url}/dashboard. Ctrl-C stops it.`,
   );
 
   const signal = await waitForStopSignal();

@@ -17,6 +17,7 @@ import { atPath } from '../failure.js';
 import { formatInt, formatMoney, formatPercent } from '../format.js';
 import { createLogger, type Logger } from '../logger.js';
 import { parseChoice, parseDay, parseTimeZone } from '../options.js';
+import { describeProxy, liveProxies, proxyJson } from '../proxy-registry.js';
 import { type Align, renderTable } from '../table.js';
 
 const REPORTS = ['daily', 'weekly', 'monthly', 'session'] as const;
@@ -70,6 +71,8 @@ export function registerStats(program: Command, ctx: CliContext, setExit: SetExi
 Token figures are net input tokens of whole requests (system prompt, tools and messages; anything
 headroom added is already subtracted); Input, Cache Read and Cache Write are the provider's own report. Money is the
 API list-price equivalent of the saved tokens (pricing snapshot ${PRICING_SNAPSHOT_DATE}); subscription plans bill differently.
+A last line, \`running: …\`, names the headroom proxies running now (\`running\` in JSON);
+\`headroom dashboard\` shows the newest one's live counters.
 
 Examples:
   $ headroom stats
@@ -107,7 +110,10 @@ async function stats(report: string | undefined, flags: StatsFlags, ctx: CliCont
   const order: SortOrder = parseChoice(flags.order, ['asc', 'desc'] as const, '--order');
   const dir = stateDir(ctx.env);
   const ledger = ledgerPath(dir);
-  const { entries, skipped } = await atPath(ledger, readLedger(dir));
+  const [{ entries, skipped }, running] = await Promise.all([
+    atPath(ledger, readLedger(dir)),
+    liveProxies(dir),
+  ]);
   if (skipped > 0) {
     // On stderr even in JSON mode: stdout stays pure data, and the user still learns lines were dropped.
     ctx.streams.stderr.write(
@@ -126,7 +132,10 @@ async function stats(report: string | undefined, flags: StatsFlags, ctx: CliCont
   };
   const result = buildReport(entries, options);
   if (json) {
-    logger.printJson(reportJson(result, options, { ledger, skippedLines: skipped }));
+    logger.printJson({
+      ...reportJson(result, options, { ledger, skippedLines: skipped }),
+      running: running.map(proxyJson),
+    });
     return 0;
   }
   if (result.rows.length === 0) {
@@ -136,9 +145,9 @@ async function stats(report: string | undefined, flags: StatsFlags, ctx: CliCont
         ? 'No savings recorded for that filter.'
         : `No savings recorded yet. Start an agent through headroom with \`headroom wrap claude\` (or codex, aider); the ledger will be at ${ledger}.`,
     );
-    return 0;
-  }
-  printTable(result, logger, flags.compact === true);
+  } else printTable(result, logger, flags.compact === true);
+  // The ledger has what they finished; their dashboards have the rest, live.
+  if (running.length > 0) logger.out(`running: ${running.map(describeProxy).join(', ')}`);
   return 0;
 }
 

@@ -89,20 +89,23 @@ export async function openProxySession(
   if (reused !== undefined) return { url: reused, log, reused: true, close: async () => undefined };
   // Loaded here so commands that need no proxy start without the compressor and server.
   const { launchProxy } = await import('../proxy-runner.js');
-  const proxy = await launchProxy({
-    ...(port === undefined || flags.reuse === true ? {} : { port }),
-    host: '127.0.0.1',
-    optimize: flags.optimize,
-    session,
-    agent,
-    stateDir,
-    env: ctx.env,
-    ...upstreams,
-    compress: settings.compress,
-    ...(settings.claudeConfigDir === undefined ? {} : { claudeConfigDir: settings.claudeConfigDir }),
-    log: (line) => log.write(line),
-    ...(flags.verbose === true ? { onRequest: (entry) => log.write(requestLine(entry)) } : {}),
-  });
+  const proxy = await launchProxy(
+    {
+      ...(port === undefined || flags.reuse === true ? {} : { port }),
+      host: '127.0.0.1',
+      optimize: flags.optimize,
+      session,
+      agent,
+      stateDir,
+      env: ctx.env,
+      ...upstreams,
+      compress: settings.compress,
+      ...(settings.claudeConfigDir === undefined ? {} : { claudeConfigDir: settings.claudeConfigDir }),
+      log: (line) => log.write(line),
+      ...(flags.verbose === true ? { onRequest: (entry) => log.write(requestLine(entry)) } : {}),
+    },
+    `wrap ${agent}`,
+  );
   return {
     url: proxy.url.replace(/\/+$/, ''),
     log,

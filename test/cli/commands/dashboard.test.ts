@@ -1,14 +1,18 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import getPort from 'get-port';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_PORT, probeHealth } from '../../../src/cli/health.js';
 import type { DashboardJson } from '../../../src/dashboard/api.js';
 import { createLedgerWriter } from '../../../src/ledger/ledger.js';
+import { postMessages } from '../../helpers/anthropic-call.js';
 import { BIN, cleanEnv, ensureBuilt, ROOT, runCli } from '../../helpers/cli.js';
+import { startFakeAnthropic } from '../../helpers/fake-anthropic.js';
 import { entry } from '../../helpers/ledger-entries.js';
+import { type StandInReport, writeStandInAgents } from '../../helpers/stand-in-agent.js';
 
 let work: string;
 let env: Record<string, string>;
@@ -34,10 +38,14 @@ afterEach(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-/** Starts `headroom …` and resolves once stderr holds `ready`; returns the child and its output so far. */
-async function start(args: string[], ready: string) {
+/** Starts `headroom …` and resolves once stderr holds `ready` (or `ready()` holds); the child and its output so far. */
+async function start(
+  args: string[],
+  ready: string | ((output: { stdout: string; stderr: string }) => Promise<boolean> | boolean),
+  childEnv = env,
+) {
   const child = execa('node', [BIN, ...args], {
-    env,
+    env: childEnv,
     extendEnv: false,
     reject: false,
     cwd: ROOT,
@@ -56,9 +64,11 @@ async function start(args: string[], ready: string) {
   child.stderr?.on('data', (c: Buffer) => {
     stderr += c.toString('utf8');
   });
-  for (let i = 0; i < 400 && !stderr.includes(ready) && child.exitCode === null; i++)
+  const isReady = async () =>
+    typeof ready === 'string' ? stderr.includes(ready) : ready({ stdout, stderr });
+  for (let i = 0; i < 400 && !(await isReady()) && child.exitCode === null; i++)
     await new Promise((resolve) => setTimeout(resolve, 50));
-  expect(stderr).toContain(ready);
+  expect(await isReady(), stderr).toBe(true);
   return { child, stdout: () => stdout, stderr: () => stderr };
 }
 
@@ -83,6 +93,91 @@ describe('headroom dashboard', () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('/dashboard/dashboard.js');
     expect(proxy.child.exitCode).toBeNull();
+  });
+
+  it("finds wrap's proxy on its free port, names the others, and falls back to the ledger once they stop", async () => {
+    // Without --port a headroom proxy on the default port wins; this test needs that port free of one.
+    expect(
+      await probeHealth(`http://127.0.0.1:${DEFAULT_PORT}`),
+      `a headroom proxy runs on ${DEFAULT_PORT}`,
+    ).toBe(undefined);
+    const anthropic = await startFakeAnthropic({ fallback: { kind: 'text', text: 'ok' } });
+    stops.push(() => anthropic.close());
+    const bin = await writeStandInAgents(path.join(work, 'bin'));
+    const report = path.join(work, 'report.json');
+    const wrapEnv = {
+      ...env,
+      PATH: `${bin}${path.delimiter}${path.dirname(process.execPath)}${path.delimiter}/usr/bin:/bin`,
+      HEADROOM_ANTHROPIC_UPSTREAM: anthropic.url,
+      ANTHROPIC_API_KEY: 'sk-ant-test',
+      STANDIN_MODE: 'wait',
+      STANDIN_REPORT: report,
+    };
+    const registry = path.join(work, 'home', 'proxies');
+
+    const port = await getPort({ host: '127.0.0.1' });
+    const proxy = await start(['proxy', '--port', String(port), '-q'], 'Ctrl-C stops it');
+    const agentReady = async () =>
+      ((JSON.parse(await readFile(report, 'utf8').catch(() => '{}')) as Partial<StandInReport>).ready ??
+        false) === true;
+    const wrap = await start(['wrap', 'claude'], agentReady, wrapEnv);
+    const wrapUrl = (JSON.parse(await readFile(report, 'utf8')) as StandInReport).env.ANTHROPIC_BASE_URL;
+    expect(wrapUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(await readdir(registry)).toHaveLength(2);
+    // One model call through wrap's proxy, so its live counters have something to show.
+    const call = await postMessages(wrapUrl ?? '', {
+      model: 'claude-sonnet-4-6',
+      max_tokens: 5,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(call.status).toBe(200);
+
+    const json = await runCli(['dashboard', '--json'], { env, timeout: 10_000 });
+    expect(json.exitCode).toBe(0);
+    expect(json.stderr).toBe('');
+    const shown = JSON.parse(json.stdout) as { url: string; running: { url: string }[] };
+    expect(shown).toMatchObject({
+      url: `${wrapUrl}/dashboard`,
+      source: 'proxy',
+      pid: wrap.child.pid,
+      startedBy: 'wrap claude',
+    });
+    // Newest first: wrap's, then the proxy started before it.
+    expect(shown.running).toEqual([
+      expect.objectContaining({ url: wrapUrl, pid: wrap.child.pid, startedBy: 'wrap claude' }),
+      expect.objectContaining({ url: `http://127.0.0.1:${port}`, pid: proxy.child.pid, startedBy: 'proxy' }),
+    ]);
+    const live = (await (await fetch(`${wrapUrl}/v1/headroom/dashboard.json`)).json()) as DashboardJson;
+    expect(live.live?.pid).toBe(wrap.child.pid);
+    expect(live.live?.stats.requests).toBe(1);
+
+    const plain = await runCli(['dashboard'], { env, timeout: 10_000 });
+    expect(plain.stdout).toBe(`${wrapUrl}/dashboard`);
+    expect(plain.stderr).toContain(
+      `the headroom proxy of \`headroom wrap claude\` (PID ${wrap.child.pid}, port ${new URL(wrapUrl ?? '').port}), the most recently started`,
+    );
+    expect(plain.stderr).toContain(
+      `1 other headroom proxy is running: http://127.0.0.1:${port} (proxy, PID ${proxy.child.pid})`,
+    );
+
+    // The agent exits (told to stop): wrap stops its proxy and takes it off the registry.
+    wrap.child.kill('SIGTERM');
+    await wrap.child;
+    const afterWrap = JSON.parse(
+      (await runCli(['dashboard', '--json'], { env, timeout: 10_000 })).stdout,
+    ) as typeof shown;
+    expect(afterWrap).toMatchObject({ url: `http://127.0.0.1:${port}/dashboard`, pid: proxy.child.pid });
+    expect(afterWrap.running.map((p) => p.url)).toEqual([`http://127.0.0.1:${port}`]);
+    proxy.child.kill('SIGINT');
+    await proxy.child;
+    expect(await readdir(registry)).toEqual([]);
+
+    const fallback = await start(['dashboard', '--json'], (output) => output.stdout.endsWith('\n'));
+    expect(JSON.parse(fallback.stdout())).toMatchObject({
+      source: 'ledger',
+      pid: fallback.child.pid,
+      running: [],
+    });
   });
 
   it('serves the ledger itself when no proxy runs, and stops cleanly on SIGTERM', async () => {

@@ -115,6 +115,18 @@ describe('headroom proxy', () => {
     expect(stderr()).toMatch(/requests\s+1/);
   });
 
+  it('bound to every interface, names a dashboard URL on loopback that answers', async () => {
+    const port = await getPort({ host: '127.0.0.1' });
+    const { child, stderr } = await startCliProxy(['--host', '0.0.0.0', '--port', String(port), '-q']);
+    const url = `http://127.0.0.1:${port}/dashboard`;
+    expect(stderr()).toContain(`dashboard ${url}.`);
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    await page.text();
+    child.kill('SIGINT');
+    expect((await child).exitCode).toBe(0);
+  });
+
   it('prints no request lines with -q', async () => {
     const port = await getPort({ host: '127.0.0.1' });
     const { child, stderr } = await startCliProxy(['--port', String(port), '-q']);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { run } from '../../../src/cli/main.js';
+import { launchProxy } from '../../../src/cli/proxy-runner.js';
 import { appendLedger, ledgerPath } from '../../../src/ledger/ledger.js';
 import { memoryContext } from '../../helpers/cli.js';
 import { entry } from '../../helpers/ledger-entries.js';
@@ -138,5 +139,35 @@ describe('headroom stats', () => {
     await seed();
     expect((await stats([], { FORCE_COLOR: '1' })).stdout).toContain('\u001b[36m');
     expect((await stats([], { FORCE_COLOR: '1', NO_COLOR: '1' })).stdout).not.toContain('\u001b[');
+  });
+
+  it('names the proxies running now on a last line, and in JSON', async () => {
+    await seed();
+    const proxy = await launchProxy(
+      { stateDir: home, optimize: false, anthropicUpstream: 'http://127.0.0.1:9', env: {} },
+      'wrap codex',
+    );
+    try {
+      const running = `running: ${proxy.url} (wrap codex, PID ${process.pid})`;
+      expect((await stats([])).stdout.trimEnd().split('\n').at(-1)).toBe(running);
+      expect((await stats(['--since', '20300101'])).stdout).toBe(
+        `No savings recorded for that filter.\n${running}\n`,
+      );
+      const json = JSON.parse((await stats(['--json'])).stdout);
+      expect(json.running).toEqual([
+        {
+          url: proxy.url,
+          port: proxy.port,
+          pid: process.pid,
+          startedBy: 'wrap codex',
+          startedAt: expect.any(String),
+          version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+        },
+      ]);
+    } finally {
+      await proxy.stop();
+    }
+    expect((await stats([])).stdout).not.toContain('running:');
+    expect(JSON.parse((await stats(['--json'])).stdout).running).toEqual([]);
   });
 });
