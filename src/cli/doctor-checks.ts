@@ -9,6 +9,7 @@ import { errorWords } from './failure.js';
 import { countOf, formatInt, formatPercent } from './format.js';
 import type { ProxyHealth } from './health.js';
 import type { PortOwner } from './port-owner.js';
+import { describeProxy, type ProxyEntry } from './proxy-registry.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 
@@ -187,6 +188,18 @@ export function checkProxy(
     status: 'warn',
     message: `held by ${who}, which is not a healthy headroom proxy`,
     fix: `\`headroom proxy\` needs --port <another>; \`headroom wrap\` is unaffected`,
+  };
+}
+
+/** The headroom proxies running now (the state dir's registry), `wrap`'s on their free ports included. */
+export function checkRunningProxies(running: readonly ProxyEntry[]): CheckResult {
+  const name = 'running proxies';
+  if (running.length === 0) return { name, status: 'pass', message: 'none' };
+  return {
+    name,
+    status: 'pass',
+    message: `${running.length} (\`headroom dashboard\` shows the newest one's live page)`,
+    details: running.map(describeProxy),
   };
 }
 

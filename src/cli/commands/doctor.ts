@@ -16,6 +16,7 @@ import {
   checkMcp,
   checkNode,
   checkProxy,
+  checkRunningProxies,
   checkSavings,
   checkStateDir,
   checkTokenizer,
@@ -25,6 +26,7 @@ import { atPath, describeFailure } from '../failure.js';
 import { DEFAULT_PORT, probeHealth } from '../health.js';
 import { createLogger, type Logger } from '../logger.js';
 import { findPortOwner, isPortInUse } from '../port-owner.js';
+import { liveProxies } from '../proxy-registry.js';
 
 interface DoctorFlags {
   readonly json?: boolean;
@@ -89,6 +91,7 @@ export async function runChecks(env: NodeJS.ProcessEnv): Promise<CheckResult[]> 
     tokenizer,
     { entries, skipped, unreadable },
     mcpResult,
+    running,
   ] = await Promise.all([
     Promise.all(agents),
     proxy,
@@ -97,6 +100,7 @@ export async function runChecks(env: NodeJS.ProcessEnv): Promise<CheckResult[]> 
     checkTokenizer(async () => (await tokenCounter('gpt-4o'))('headroom doctor checks the tokenizer')),
     ledger,
     mcp,
+    liveProxies(dir),
   ]);
   return [
     checkNode(process.version),
@@ -105,6 +109,7 @@ export async function runChecks(env: NodeJS.ProcessEnv): Promise<CheckResult[]> 
     baseUrls,
     checkHttpProxy(env),
     proxyResult,
+    checkRunningProxies(running),
     stateResult,
     tokenizer,
     checkLedger(ledgerPath(dir), entries.length, skipped, unreadable),

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run } from '../../../src/cli/main.js';
+import { launchProxy } from '../../../src/cli/proxy-runner.js';
 import { appendLedger } from '../../../src/ledger/ledger.js';
 import { memoryContext } from '../../helpers/cli.js';
 import { entry } from '../../helpers/ledger-entries.js';
@@ -55,6 +56,26 @@ describe('headroom doctor', () => {
     expect(byName.get('state dir')?.status).toBe('pass');
     expect(byName.get('savings')?.details?.[0]).toMatch(/^wrap-1 \(claude\): 1 request/);
     expect(stdout).not.toContain('very-secret');
+  });
+
+  it("names the headroom proxies running now, wrap's on their free ports included", async () => {
+    const { env, home } = await setup();
+    const before = JSON.parse((await doctor(env, ['--json'])).stdout) as { checks: Check[] };
+    expect(before.checks.find((c) => c.name === 'running proxies')).toMatchObject({ message: 'none' });
+    const proxy = await launchProxy({ stateDir: home, optimize: false, env: {} }, 'wrap claude');
+    try {
+      const { stdout } = await doctor(env, ['--json']);
+      const running = (JSON.parse(stdout) as { checks: Check[] }).checks.find(
+        (c) => c.name === 'running proxies',
+      );
+      expect(running).toMatchObject({
+        status: 'pass',
+        details: [`${proxy.url} (wrap claude, PID ${process.pid})`],
+      });
+      expect(running?.message).toMatch(/^1 /);
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it('exits 1 and names the fix when the state directory is not writable', async () => {
