@@ -39,6 +39,9 @@ const AFFINITY_SEARCH_BYTES = 1024 * 1024;
 const AFFINITY_HASH_BYTES = 2048;
 /** The keys of a conversation array: Anthropic and OpenAI chat `messages`, Responses `input`. */
 const CONVERSATION_KEYS = [Buffer.from('"messages"'), Buffer.from('"input"')];
+const LONGEST_KEY_BYTES = Math.max(...CONVERSATION_KEYS.map((key) => key.length));
+/** How much of a body each step of the search for its conversation reads. */
+const AFFINITY_WINDOW_BYTES = 64 * 1024;
 /** Turns kept per conversation key: a main agent and its side requests can share their first bytes. */
 const TURNS_PER_KEY = 3;
 /** Parsed values and output bytes cost about twice the body's own bytes on the heap. */
@@ -131,21 +134,30 @@ function firstElementEnd(buf: Buffer, at: number, limit: number): number {
 /**
  * Where the first conversation key whose value is an array sits, or -1. The array tells the key apart
  * from a tool schema's property of the same name (an object), and a quote inside a JSON string is
- * escaped, so a string's text cannot end in `"messages"` unless its own closing quote ends it.
+ * escaped, so a string's text cannot end in `"messages"` unless its own closing quote ends it. Searched a
+ * window at a time, both keys in each: a body's conversation is near its start, and a key a body lacks
+ * (a Responses body has no `messages`) must not send every search to the end of the body.
  */
 function conversationStart(buf: Buffer): number {
-  let best = -1;
-  for (const key of CONVERSATION_KEYS) {
-    // Only up to the best found so far: a later one would not be first.
-    const within = best < 0 ? buf : buf.subarray(0, best);
-    for (let i = within.indexOf(key); i >= 0; i = within.indexOf(key, i + 1)) {
-      if (opensArray(buf, i + key.length)) {
-        best = i;
-        break;
+  for (let from = 0; from < buf.length; from += AFFINITY_WINDOW_BYTES) {
+    // Long enough to hold a key that starts in this window.
+    const window = buf.subarray(0, from + AFFINITY_WINDOW_BYTES + LONGEST_KEY_BYTES);
+    let best = -1;
+    for (const key of CONVERSATION_KEYS) {
+      for (
+        let i = window.indexOf(key, from);
+        i >= 0 && (best < 0 || i < best);
+        i = window.indexOf(key, i + 1)
+      ) {
+        if (opensArray(buf, i + key.length)) {
+          best = i;
+          break;
+        }
       }
     }
+    if (best >= 0) return best;
   }
-  return best;
+  return -1;
 }
 
 /** True when the key ending at `at` is followed by a colon and an array (JSON whitespace allowed). */

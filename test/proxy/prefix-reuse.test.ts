@@ -255,6 +255,20 @@ describe('conversationAffinity', () => {
     }
   });
 
+  it("finds the conversation wherever it starts, a search window's edge included", () => {
+    const at = (pad: number, first: string): Buffer => {
+      const head = JSON.stringify({ model: 'm', system: 'x'.repeat(pad) }).slice(0, -1);
+      return Buffer.from(`${head},"messages":[{"role":"user","content":"${first}"}]}`);
+    };
+    const name = conversationAffinity(at(10, 'job 1'));
+    for (let start = 64 * 1024 - 12; start <= 64 * 1024 + 2; start += 1) {
+      const body = at(start - 25, 'job 1');
+      expect(body.indexOf('"messages"')).toBe(start);
+      expect(conversationAffinity(body)).toBe(name);
+    }
+    expect(conversationAffinity(at(64 * 1024, 'job 2'))).not.toBe(name);
+  });
+
   it('finds a Responses `input` array, and hashes the start of a body with no conversation', () => {
     const responses = (first: string) =>
       Buffer.from(
