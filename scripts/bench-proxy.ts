@@ -15,7 +15,14 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { WORKER_IDLE_MS } from '../src/proxy/compress-pool.js';
-import { bigBody, freshConversation, growingConversation, history, SMALL } from './bench/proxy-bodies.js';
+import {
+  bigBody,
+  freshConversation,
+  growingConversation,
+  growingResponses,
+  history,
+  SMALL,
+} from './bench/proxy-bodies.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const N_SMALL = QUICK ? 300 : 2000;
@@ -76,23 +83,34 @@ async function startFake(): Promise<{ url: string; close(): Promise<void> }> {
 
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
+/** Where a model call goes, with the headers its agent sends (they decide the provider). */
+interface Route {
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+const MESSAGES: Route = {
+  path: '/v1/messages',
+  headers: { 'x-api-key': 'sk-bench', 'anthropic-version': '2023-06-01' },
+};
+const RESPONSES: Route = { path: '/v1/responses', headers: { authorization: 'Bearer sk-bench' } };
+
 function send(
   base: string,
   body: Buffer,
   stream = false,
+  route = MESSAGES,
 ): Promise<{ total: number; ttfb: number; status: number }> {
   return new Promise((resolve, reject) => {
     const start = performance.now();
     const req = request(
-      `${base}/v1/messages`,
+      `${base}${route.path}`,
       {
         method: 'POST',
         agent,
         headers: {
           'content-type': 'application/json',
           'content-length': body.length,
-          'x-api-key': 'sk-bench',
-          'anthropic-version': '2023-06-01',
+          ...route.headers,
           ...(stream ? { 'x-bench-stream': '1' } : {}),
         },
       },
@@ -167,9 +185,15 @@ async function pairedThroughput(direct: string, proxied: string, rounds: number)
   return [bestDirect, bestProxy];
 }
 
-async function proxyStats(base: string): Promise<{ requests: number; compressionMs: { total: number } }> {
+interface BenchStats {
+  requests: number;
+  compressionMs: { total: number };
+  byProvider: Record<string, { tokensSaved: number } | undefined>;
+}
+
+async function proxyStats(base: string): Promise<BenchStats> {
   const res = await fetch(`${base}/stats`);
-  return (await res.json()) as { requests: number; compressionMs: { total: number } };
+  return (await res.json()) as BenchStats;
 }
 
 function procStatus(pid: number, field: 'VmHWM' | 'VmRSS'): number {
@@ -209,7 +233,7 @@ process.stdin.on('end', () => process.exit(0));
 
 const PROXY = `
 import { startProxy } from '${ROOT}dist/proxy/server.js';
-const proxy = await startProxy({ anthropicUpstream: process.env.UPSTREAM, stateDir: process.env.HEADROOM_HOME, session: 'bench' });
+const proxy = await startProxy({ anthropicUpstream: process.env.UPSTREAM, openaiUpstream: process.env.UPSTREAM, stateDir: process.env.HEADROOM_HOME, session: 'bench' });
 console.log(proxy.url);
 process.stdin.resume();
 process.stdin.on('end', () => proxy.stop().then(() => process.exit(0)));
@@ -297,10 +321,15 @@ async function alternatingCpu(
   };
 }
 
-async function sequential(base: string, body: (i: number) => Buffer, n: number): Promise<number[]> {
+async function sequential(
+  base: string,
+  body: (i: number) => Buffer,
+  n: number,
+  route?: Route,
+): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < n; i += 1) {
-    const r = await send(base, body(i));
+    const r = await send(base, body(i), false, route);
     if (r.status !== 200) throw new Error(`status ${r.status}`);
     out.push(r.total);
   }
@@ -439,6 +468,28 @@ async function main(): Promise<void> {
     rows.push([
       `(4c) turns ${longTurns - tail + 1}–${longTurns} of a session (${lastMb.toFixed(2)} MB at the end), CPU: proxy / pipe`,
       `${fmt(proxyLongCpu)} / ${fmt(pipeLongCpu)} = ${ratio(proxyLongCpu, pipeLongCpu)}`,
+      '(as agents send)',
+      undefined,
+    ]);
+
+    // (4d) a Codex session as it sends it (Responses API): instructions first, one more call per request
+    const codex = growingResponses(nRepeat + 1);
+    const codexMb = codex.at(-1)!.length / 1024 / 1024;
+    // Its first turn (its history compressed once, as on any first turn) is not what a turn costs.
+    for (const server of [pipe, proxy]) await sequential(server.url, () => codex[0]!, 1, RESPONSES);
+    const pipeCodexCpu = await cpuPerRequest(pipe, nRepeat, () =>
+      sequential(pipe.url, (i) => codex[i + 1]!, nRepeat, RESPONSES),
+    );
+    const proxyCodexCpu = await cpuPerRequest(proxy, nRepeat, () =>
+      sequential(proxy.url, (i) => codex[i + 1]!, nRepeat, RESPONSES),
+    );
+    // Measured only if it was compressed: a passthrough would flatter the proxy.
+    if (!((await proxyStats(proxy.url)).byProvider.openai?.tokensSaved ?? 0)) {
+      throw new Error('the Codex session went through the proxy uncompressed');
+    }
+    rows.push([
+      `(4d) a Codex session (${codexMb.toFixed(2)} MB, Responses API), one call more per request, CPU: proxy / pipe`,
+      `${fmt(proxyCodexCpu)} / ${fmt(pipeCodexCpu)} = ${ratio(proxyCodexCpu, pipeCodexCpu)}`,
       '(as agents send)',
       undefined,
     ]);

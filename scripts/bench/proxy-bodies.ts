@@ -139,3 +139,55 @@ export function growingConversation(turns: number): Buffer[] {
   }
   return bodies;
 }
+
+/**
+ * A Codex session as it really arrives (Responses API): its instructions first, then every earlier item
+ * resent each turn, about 1 MB of command outputs, and one more small function call and output per turn.
+ */
+export function growingResponses(turns: number): Buffer[] {
+  const input: unknown[] = [
+    {
+      type: 'message',
+      role: 'user',
+      content: [{ type: 'input_text', text: 'Investigate the failing nightly job.' }],
+    },
+  ];
+  const call = (id: string, command: string, output: string) => [
+    {
+      type: 'function_call',
+      name: 'shell',
+      arguments: JSON.stringify({ command: ['bash', '-lc', command] }),
+      call_id: id,
+    },
+    { type: 'function_call_output', call_id: id, output },
+  ];
+  for (let t = 0; t < 8; t += 1) {
+    const output = t % 2 === 0 ? logOutput(1150, 3000 + t) : jsonOutput(1050, 3000 + t);
+    input.push(...call(`call_hist_${t}`, `step ${t}`, output));
+  }
+  const tools = TOOLS.map(({ name, description, input_schema }) => ({
+    type: 'function',
+    name,
+    description,
+    parameters: input_schema,
+  }));
+  const bodies: Buffer[] = [];
+  for (let t = 0; t < turns; t += 1) {
+    input.push(...call(`call_grow_${t}`, `ls step-${t}`, logOutput(6, 7000 + t)));
+    bodies.push(
+      Buffer.from(
+        JSON.stringify({
+          model: 'gpt-5-codex',
+          instructions: SYSTEM[0]!.text,
+          input,
+          tools,
+          tool_choice: 'auto',
+          parallel_tool_calls: false,
+          store: false,
+          stream: false,
+        }),
+      ),
+    );
+  }
+  return bodies;
+}
