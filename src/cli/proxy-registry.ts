@@ -9,9 +9,9 @@
 import { randomUUID } from 'node:crypto';
 import { unlinkSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import path from 'node:path';
 import { type AgentName, isAgentName } from './agents.js';
+import { readHealth } from './health.js';
 
 /** How the proxy was started: `headroom proxy`, or the embedded proxy of `headroom wrap <agent>`. */
 export type StartedBy = 'proxy' | `wrap ${AgentName}`;
@@ -32,8 +32,6 @@ export interface ProxyEntry {
 
 /** Long enough for a busy proxy on loopback; an entry that stays silent is left alone, not listed. */
 const PROBE_TIMEOUT_MS = 1_000;
-/** A /health answer is a few hundred bytes; more is not a headroom proxy. */
-const MAX_HEALTH_BYTES = 64 * 1024;
 
 export const registryDir = (stateDir: string): string => path.join(stateDir, 'proxies');
 
@@ -125,47 +123,6 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/**
- * Whether /health at `url` answers with `instance`: true; false when something else answers or nothing
- * listens there; undefined when there is no answer in time (a busy proxy is not declared gone). Asked
- * with node:http rather than fetch: loading fetch would cost `headroom stats` ~100 ms per run.
- */
-function answersAs(url: string, instance: string): Promise<boolean | undefined> {
-  return new Promise((resolve) => {
-    const request = http.get(`${url}/health`, { agent: false }, (response) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      response.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > MAX_HEALTH_BYTES) request.destroy();
-        else chunks.push(chunk);
-      });
-      response.on('end', () => {
-        let body: { instance?: unknown } | null = null;
-        try {
-          body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { instance?: unknown } | null;
-        } catch {
-          // Not JSON: not a headroom proxy.
-        }
-        done(response.statusCode === 200 && body?.instance === instance);
-      });
-    });
-    const timer = setTimeout(() => {
-      done(undefined);
-      request.destroy();
-    }, PROBE_TIMEOUT_MS);
-    request.on('error', () => done(false));
-    request.on('close', () => done(false));
-    let settled = false;
-    function done(value: boolean | undefined): void {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve(value);
-    }
-  });
-}
-
 /** What one registry file turns out to be. */
 type Verdict = { readonly live: ProxyEntry } | { readonly stale: true } | { readonly unknown: true };
 
@@ -175,9 +132,10 @@ async function check(file: string): Promise<Verdict> {
   if (text === undefined) return { unknown: true };
   const entry = parseEntry(text);
   if (entry === undefined || !isAlive(entry.pid)) return { stale: true };
-  const same = await answersAs(entry.url, entry.instance);
-  if (same === undefined) return { unknown: true };
-  return same ? { live: entry } : { stale: true };
+  // A proxy that is alive but silent (busy) is not declared gone.
+  const health = await readHealth(entry.url, PROBE_TIMEOUT_MS);
+  if (health === 'timeout') return { unknown: true };
+  return health?.instance === entry.instance ? { live: entry } : { stale: true };
 }
 
 /**
