@@ -41,6 +41,11 @@ function jsonOutput(items: number, seed: number): string {
   );
 }
 
+/** The `t`th command output of a session's history (~110 KB): a log and a JSON dump by turns. */
+function historyOutput(t: number, seed: number): string {
+  return t % 2 === 0 ? logOutput(1150, seed) : jsonOutput(1050, seed);
+}
+
 export type Msg = { role: string; content: unknown };
 
 /** About 1 MB of earlier turns (each with a tool result), as an agent session accumulates them. */
@@ -52,7 +57,7 @@ export function history(): Msg[] {
       role: 'assistant',
       content: [{ type: 'tool_use', id, name: 'Bash', input: { command: `step ${t}` } }],
     });
-    const output = t % 2 === 0 ? logOutput(1150, 1000 + t) : jsonOutput(1050, 1000 + t);
+    const output = historyOutput(t, 1000 + t);
     messages.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content: output }] });
   }
   return messages;
@@ -98,7 +103,7 @@ export function freshConversation(seed: number): Buffer {
       role: 'assistant',
       content: [{ type: 'tool_use', id, name: 'Bash', input: { command: `step ${t}` } }],
     });
-    const output = t % 2 === 0 ? logOutput(1150, seed * 100 + t) : jsonOutput(1050, seed * 100 + t);
+    const output = historyOutput(t, seed * 100 + t);
     messages.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content: output }] });
   }
   return Buffer.from(
@@ -162,7 +167,7 @@ export function growingResponses(turns: number): Buffer[] {
     { type: 'function_call_output', call_id: id, output },
   ];
   for (let t = 0; t < 8; t += 1) {
-    const output = t % 2 === 0 ? logOutput(1150, 3000 + t) : jsonOutput(1050, 3000 + t);
+    const output = historyOutput(t, 3000 + t);
     input.push(...call(`call_hist_${t}`, `step ${t}`, output));
   }
   const tools = TOOLS.map(({ name, description, input_schema }) => ({
