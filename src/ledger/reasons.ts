@@ -17,5 +17,7 @@ export const REASON_HELP: Readonly<Record<string, string>> = {
   'store-error': 'originals could not be written to the store (disk full?); those blocks went out raw',
   'too-large': 'request bodies over 64 MiB are streamed through without compression',
   'unparseable-body': 'request bodies were not JSON headroom could read',
+  cancelled:
+    'the agent closed the request (Esc, its own timeout) before it was sent on, so nothing was billed',
   [UPSTREAM_UNREACHABLE]: UNREACHABLE_HELP,
 };

@@ -26,6 +26,7 @@ export type PassthroughReason =
   | 'nothing-to-compress'
   | 'splice-failed'
   | 'upstream-unreachable'
+  | 'cancelled'
   | BlockFailure;
 
 /** Why one block went out raw while the others went out as before: the unit of failure is the block. */
@@ -97,6 +98,18 @@ export const passthrough = (
   transforms: [],
   compressionMs: 0,
   ...extra,
+  passthroughReason: reason,
+});
+
+/**
+ * A call that never reached its provider (unreachable, or its client left before it was sent): nothing was
+ * billed, so nothing was saved, and the reason says why.
+ */
+export const notSent = (outcome: BodyOutcome, reason: 'upstream-unreachable' | 'cancelled'): BodyOutcome => ({
+  ...outcome,
+  tokensAfter: outcome.tokensBefore,
+  tokensSaved: 0,
+  transforms: [],
   passthroughReason: reason,
 });
 

@@ -45,3 +45,35 @@ export function ledgerEntry(call: CallFacts, outcome: BodyOutcome | undefined): 
     latencyMs: hundredths(call.latencyMs),
   };
 }
+
+/** Longest a ledger line waits for a busy worker to count a body that went out uncounted. */
+const COUNT_WAIT_MS = 10_000;
+
+/**
+ * Hands `entry` to `complete`, first filling in the count of a body that went out uncounted (`counting`:
+ * nothing in it could be compressed, so it did not wait for a worker). The count comes from a worker that
+ * may be busy, so the line waits for it, boundedly. Only the entry is held meanwhile, not the request:
+ * counts are batched for up to 50 ms, and a request kept that long would outlive the young generation.
+ * `settle` is called just before `complete`.
+ */
+export function completeEntry(
+  entry: LedgerEntry,
+  counting: Promise<number> | undefined,
+  settle: () => void,
+  complete: (entry: LedgerEntry) => void,
+): void {
+  if (counting === undefined) {
+    settle();
+    complete(entry);
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), COUNT_WAIT_MS);
+  });
+  Promise.race([counting.catch(() => undefined), bound]).then((n) => {
+    clearTimeout(timer);
+    settle();
+    complete(n === undefined ? entry : { ...entry, tokensBefore: n, tokensAfter: n });
+  });
+}

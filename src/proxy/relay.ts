@@ -5,7 +5,7 @@ import type { LedgerEntry } from '../ledger/entry.js';
 import { UPSTREAM_UNREACHABLE } from '../ledger/savings.js';
 import { guessAgent } from './agent.js';
 import { type BodyBuffers, createBodyBuffers } from './body-buffers.js';
-import { type BodyOutcome, passthrough } from './body-job.js';
+import { type BodyOutcome, notSent, passthrough } from './body-job.js';
 import { browserRefusal, isJsonContentType } from './browser-guard.js';
 import type { BodyCompressor } from './compress-body.js';
 import {
@@ -19,7 +19,7 @@ import {
   type UpstreamTimeouts,
   upstreamHeaders,
 } from './forward.js';
-import { ledgerEntry } from './ledger-entry.js';
+import { completeEntry, ledgerEntry } from './ledger-entry.js';
 import { type ResolvedProxyOptions, upstreamUrl } from './options.js';
 import { providerFor } from './providers/index.js';
 import { openaiProvider } from './providers/openai.js';
@@ -44,9 +44,6 @@ export interface RelayContext {
 const hasNoBody = (method: string, status: number): boolean =>
   method === 'HEAD' || status === 204 || status === 205 || status === 304;
 
-/** Longest a ledger line waits for a busy worker to count a body that went out uncounted. */
-const COUNT_WAIT_MS = 10_000;
-
 /**
  * The body memory one request took, given back once the request has finished (its response ended, its
  * body sent) and no compression job reads it any more.
@@ -62,28 +59,6 @@ interface RequestRecord {
   /** The request's response has ended, one way or another; called once, later calls are ignored. */
   done(status: number, usage?: Usage, stream?: StreamOutcome): void;
   readonly finished: Promise<void>;
-}
-
-/**
- * Completes `entry` with the count of a body that went out uncounted. The count comes from a worker that
- * may be busy, so the line waits for it, boundedly. Only the entry is held meanwhile, not the request:
- * counts are batched for up to 50 ms, and a request kept that long would outlive the young generation.
- */
-function whenCounted(
-  counting: Promise<number>,
-  entry: LedgerEntry,
-  settle: () => void,
-  complete: (entry: LedgerEntry) => void,
-): void {
-  let timer: NodeJS.Timeout | undefined;
-  const bound = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), COUNT_WAIT_MS);
-  });
-  Promise.race([counting.catch(() => undefined), bound]).then((n) => {
-    clearTimeout(timer);
-    settle();
-    complete(n === undefined ? entry : { ...entry, tokensBefore: n, tokensAfter: n });
-  });
 }
 
 function openRecord(
@@ -126,26 +101,12 @@ function openRecord(
         },
         outcome,
       );
-      if (!outcome?.counting) {
-        settle();
-        ctx.complete(entry);
-        return;
-      }
       // No closure made here may wait for the count: it would keep the request (this scope's) alive.
-      whenCounted(outcome.counting, entry, settle, ctx.complete);
+      completeEntry(entry, outcome?.counting, settle, ctx.complete);
     },
   };
   return record;
 }
-
-/** A call that never reached its provider: nothing was billed, so nothing was saved. */
-const unreachable = (outcome: BodyOutcome): BodyOutcome => ({
-  ...outcome,
-  tokensAfter: outcome.tokensBefore,
-  tokensSaved: 0,
-  transforms: [],
-  passthroughReason: UPSTREAM_UNREACHABLE,
-});
 
 /** An answer the proxy gives itself, in the provider's error format. */
 function answer(
@@ -218,21 +179,35 @@ export function createRelay(ctx: RelayContext): (req: IncomingMessage, res: Serv
     track(record.finished);
     lease.busy.push(record.finished);
     const cancelled = cancellation();
+    let sent = false;
     let responding = false;
     res.once('close', () => {
       if (res.writableFinished || responding) return;
       cancel(cancelled);
+      // Left while its body was still arriving or being compressed: it never went out, nothing was billed.
+      if (modelCall && !sent)
+        record.outcome = notSent(
+          record.outcome ?? passthrough(new Uint8Array(0), 'unknown', 'cancelled'),
+          'cancelled',
+        );
       // 499: the client closed the request before the provider answered (nginx's convention).
       record.done(499, undefined, 'cancelled');
     });
 
     let body: RequestBody | undefined;
-    if (method !== 'GET' && method !== 'HEAD')
-      body = await readBody(req, (size) => {
-        const buffer = buffers.take(size);
-        lease.taken.push(buffer);
-        return buffer;
-      });
+    if (method !== 'GET' && method !== 'HEAD') {
+      try {
+        body = await readBody(req, (size) => {
+          const buffer = buffers.take(size);
+          lease.taken.push(buffer);
+          return buffer;
+        });
+      } catch (error) {
+        // The client left mid-upload: counted as cancelled above, and nothing to log.
+        if (req.destroyed) return;
+        throw error;
+      }
+    }
     if (modelCall && body instanceof Uint8Array) {
       record.outcome = await compressBody(body, provider, path, req.headers['content-encoding']);
       if (record.outcome.working) lease.busy.push(record.outcome.working);
@@ -242,6 +217,7 @@ export function createRelay(ctx: RelayContext): (req: IncomingMessage, res: Serv
       record.outcome = passthrough(new Uint8Array(0), 'unknown', 'too-large');
     }
     if (cancelled.cancelled) return;
+    sent = true;
 
     const base = provider.name === 'anthropic' ? options.anthropicUpstream : options.openaiUpstream;
     let upstream: IncomingMessage;
@@ -274,7 +250,7 @@ export function createRelay(ctx: RelayContext): (req: IncomingMessage, res: Serv
       }
       const code = (error as NodeJS.ErrnoException).code ?? 'error';
       // Nothing reached the provider, so nothing was saved; the reason says why, not "nothing-to-compress".
-      if (record.outcome) record.outcome = unreachable(record.outcome);
+      if (record.outcome) record.outcome = notSent(record.outcome, UPSTREAM_UNREACHABLE);
       record.done(502);
       return answer(
         res,

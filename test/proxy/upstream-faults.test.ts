@@ -1,8 +1,11 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { type AddressInfo, connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readOriginal } from '../../src/store/file-store.js';
-import { type Harness, type HarnessOptions, startHarness } from '../helpers/proxy-harness.js';
+import { createFileStore, type FileStore, readOriginal } from '../../src/store/file-store.js';
+import { bigTestLog, type Harness, type HarnessOptions, startHarness } from '../helpers/proxy-harness.js';
 
 let h: Harness | undefined;
 const servers: Server[] = [];
@@ -79,6 +82,81 @@ describe('upstream timeouts', () => {
     controller.abort();
     const entries = await h.waitForEntries(2);
     expect(entries.map((e) => e.stream)).toEqual(['completed', 'cancelled']);
+  });
+});
+
+describe('clients that leave before their request went out', () => {
+  it('counts a client that leaves mid-upload as cancelled, sends nothing and logs no error', async () => {
+    const logs: string[] = [];
+    const h = await setup({ proxy: { log: (line) => logs.push(line) } });
+    const socket = connect(h.proxy.port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write(
+      `POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1:${h.proxy.port}\r\ncontent-type: application/json\r\n` +
+        'x-api-key: k\r\ncontent-length: 100000\r\n\r\n{"model":"claude-sonnet-4-6","messages":[',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    socket.destroy();
+    const [entry] = await h.waitForEntries(1);
+    expect(entry).toMatchObject({ status: 499, stream: 'cancelled', passthroughReason: 'cancelled' });
+    expect(h.proxy.stats()).toMatchObject({ compressedRequests: 0, passthroughs: 1 });
+    expect(h.anthropic.requests).toHaveLength(0);
+    // Give a rejected body read the time to reach the relay's error handler, if it did.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(logs).toEqual([]);
+  });
+
+  it('counts a client that leaves while its body is compressed as cancelled, with nothing saved', async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), 'headroom-leave-'));
+    const real = createFileStore({ stateDir });
+    let reached!: () => void;
+    const writing = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let written: Promise<void> = Promise.resolve();
+    const store: FileStore = {
+      ...real,
+      putAll(originals) {
+        reached();
+        written = gate.then(() => real.putAll(originals));
+        return written;
+      },
+    };
+    try {
+      const h = await setup({ deps: { store }, proxy: { stateDir } });
+      const body = JSON.stringify({
+        model: 'claude-sonnet-4-6',
+        max_tokens: 5,
+        messages: [
+          { role: 'user', content: 'Which test fails?' },
+          { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'Bash', input: {} }] },
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: bigTestLog(1500) }] },
+        ],
+      });
+      const controller = new AbortController();
+      const sending = post(h.proxy.url, body, controller.signal).catch(() => undefined);
+      await writing;
+      controller.abort();
+      await sending;
+      const [entry] = await h.waitForEntries(1);
+      release();
+      expect(entry).toMatchObject({
+        status: 499,
+        passthroughReason: 'cancelled',
+        tokensSaved: 0,
+      });
+      expect(entry!.tokensBefore).toBe(entry!.tokensAfter);
+      expect(h.proxy.stats().compressedRequests).toBe(0);
+      expect(h.anthropic.requests).toHaveLength(0);
+    } finally {
+      release();
+      await written.catch(() => undefined);
+      await rm(stateDir, { recursive: true, force: true });
+    }
   });
 });
 

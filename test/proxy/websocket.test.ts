@@ -3,10 +3,15 @@
  * the upgrade is relayed, `response.create` input is compressed as over HTTP, everything else passes
  * byte for byte, usage reaches the ledger, and a refused upgrade becomes 426.
  */
+
+import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { createFileStore, type FileStore } from '../../src/store/file-store.js';
 import type { FakeOpenAIOptions } from '../helpers/fake-openai.js';
 import { bigTestLog, type Harness, startHarness } from '../helpers/proxy-harness.js';
 
@@ -165,6 +170,31 @@ describe('Responses over WebSocket through the proxy', () => {
     expect(entry!.passthroughReason).toBe('nothing-to-compress');
   });
 
+  it('counts the tokens of a frame with nothing to compress, as the same body over HTTP', async () => {
+    const h = await setup({ websocket: 'accept', replies: [{ kind: 'text', text: 'ok' }] });
+    await connect(h.proxy.url);
+    // A later Codex frame: only the new item, nothing big enough to compress.
+    const fields = {
+      model: 'gpt-5',
+      instructions: 'You are Codex, a coding agent. '.repeat(40),
+      input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'And now?' }] }],
+    };
+    sockets[0]!.send(JSON.stringify({ type: 'response.create', ...fields }));
+    const [overSocket] = await h.waitForEntries(1);
+    const res = await fetch(`${h.proxy.url}/v1/responses`, {
+      method: 'POST',
+      headers: { ...HEADERS, 'content-type': 'application/json' },
+      body: JSON.stringify(fields),
+    });
+    await res.text();
+    const [, overHttp] = await h.waitForEntries(2);
+    expect(overSocket!.passthroughReason).toBe('nothing-to-compress');
+    expect(overSocket!.tokensBefore).toBeGreaterThan(300);
+    // The frame's `type` field adds a few tokens; the instructions are what count.
+    expect(Math.abs(overSocket!.tokensBefore - overHttp!.tokensBefore)).toBeLessThan(10);
+    expect(overSocket!.tokensAfter).toBe(overSocket!.tokensBefore);
+  });
+
   it('sends the frame as it came when compression fails, and records why', async () => {
     h = await startHarness({
       openai: { websocket: 'accept', replies: [{ kind: 'text', text: 'ok' }] },
@@ -239,6 +269,48 @@ describe('Responses over WebSocket through the proxy', () => {
     expect(entry!.status).toBe(499);
     expect(entry!.usage).toBeUndefined();
     expect(entry!.tokensSaved).toBeGreaterThan(0);
+  });
+
+  it('counts a call whose client left while its frame was compressed, and a stop does not wait for it', async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), 'headroom-ws-store-'));
+    const real = createFileStore({ stateDir });
+    // The originals' write is held until the client has gone: the frame is still being compressed then.
+    let reached!: () => void;
+    const writing = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const store: FileStore = {
+      ...real,
+      async putAll(originals) {
+        reached();
+        await gate;
+        return real.putAll(originals);
+      },
+    };
+    h = await startHarness({ openai: { websocket: 'accept' }, deps: { store } });
+    try {
+      const { socket } = await connect(h.proxy.url);
+      socket.send(createFrame());
+      await writing;
+      await new Promise<void>((resolve) => {
+        socket.once('close', () => resolve());
+        socket.terminate();
+      });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      release();
+      const [entry] = await h.waitForEntries(1);
+      expect(entry).toMatchObject({ status: 499, passthroughReason: 'cancelled', tokensSaved: 0 });
+      // Nothing was sent for it, and nothing is left for a stop to wait on.
+      expect(h.openai.frames).toHaveLength(0);
+      expect(h.proxy.stats().requests).toBe(1);
+      await h.proxy.close({ drainMs: 60_000 });
+    } finally {
+      await rm(stateDir, { recursive: true, force: true });
+    }
   });
 
   it('closes open sockets with 1001 when the proxy stops', async () => {

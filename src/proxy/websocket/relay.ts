@@ -3,10 +3,11 @@ import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import type { LedgerEntry } from '../../ledger/entry.js';
+import { UPSTREAM_UNREACHABLE } from '../../ledger/savings.js';
 import { guessAgent } from '../agent.js';
+import { type BodyOutcome, notSent } from '../body-job.js';
 import { browserRefusal } from '../browser-guard.js';
-import type { BodyOutcome } from '../compress-body.js';
-import { ledgerEntry } from '../ledger-entry.js';
+import { completeEntry, ledgerEntry } from '../ledger-entry.js';
 import { upstreamUrl } from '../options.js';
 import { openaiProvider } from '../providers/openai.js';
 import type { Provider } from '../providers/provider.js';
@@ -154,24 +155,29 @@ export function attachSocketRelay(server: Server, deps: SocketRelayDeps): Socket
     const counted = path === RESPONSES_PATH;
     const agent = deps.agent ?? guessAgent(header(req.headers['user-agent']));
     const pending: PendingCall[] = [];
+    /** The status calls still open get once either side has closed (499: the client left; 502: the upstream). */
+    let endedWith: number | undefined;
 
-    const finish = (call: PendingCall, status: number, usage: Usage | undefined): void => {
-      call.settled();
-      deps.complete(
-        ledgerEntry(
-          {
-            ts: call.ts,
-            session: deps.session,
-            agent,
-            provider: 'openai',
-            path,
-            status,
-            latencyMs: performance.now() - call.arrived,
-            usage,
-          },
-          call.outcome,
-        ),
+    const finish = (
+      call: PendingCall,
+      status: number,
+      usage: Usage | undefined,
+      outcome: BodyOutcome = call.outcome,
+    ): void => {
+      const entry = ledgerEntry(
+        {
+          ts: call.ts,
+          session: deps.session,
+          agent,
+          provider: 'openai',
+          path,
+          status,
+          latencyMs: performance.now() - call.arrived,
+          usage,
+        },
+        outcome,
       );
+      completeEntry(entry, outcome.counting, call.settled, deps.complete);
     };
 
     // Client frames go upstream in the order they came, each after the compression of those before it.
@@ -187,6 +193,15 @@ export function attachSocketRelay(server: Server, deps: SocketRelayDeps): Socket
         }
         // The body compressor turns its own faults into passthroughs; anything else sends the frame as it came.
         const outcome = await deps.compress(raw, openaiProvider).catch(() => undefined);
+        if (endedWith !== undefined) {
+          // The socket closed while this frame was compressed: it never went out, nothing was billed.
+          const reason = endedWith === 499 ? 'cancelled' : UPSTREAM_UNREACHABLE;
+          if (outcome !== undefined) {
+            const call = { ts, arrived, outcome, settled: () => undefined };
+            finish(call, endedWith, undefined, notSent(outcome, reason));
+          }
+          return;
+        }
         if (outcome === undefined) {
           send(upstream, raw, false);
           return;
@@ -218,10 +233,9 @@ export function attachSocketRelay(server: Server, deps: SocketRelayDeps): Socket
     });
 
     // Each side's close or failure ends the other; calls still open are counted as cut short.
-    let ended = false;
     const end = (status: number): void => {
-      if (ended) return;
-      ended = true;
+      if (endedWith !== undefined) return;
+      endedWith = status;
       open.delete(client);
       for (const call of pending.splice(0)) finish(call, status, undefined);
     };
