@@ -1,4 +1,5 @@
 import {
+  type ClientRequest,
   Agent as HttpAgent,
   request as httpRequest,
   type IncomingMessage,
@@ -202,6 +203,21 @@ function attempt(call: UpstreamCall, mayRetry: boolean, fresh: boolean): Promise
     }
     for (const part of body.head) req.write(part);
     body.rest.pipe(req);
+  });
+}
+
+/**
+ * Settles once the request `res` answers reads nothing more of its body: all of it written, or its
+ * connection gone. A provider may answer (413, 429) before it has taken the whole body in, and the socket
+ * then goes on writing from the body's memory after the response has ended.
+ */
+export function requestBodyWritten(res: IncomingMessage): Promise<void> {
+  // Node's client sets `req` on each response it parses.
+  const req = (res as IncomingMessage & { readonly req: ClientRequest }).req;
+  if (req.writableFinished || req.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    req.once('finish', resolve);
+    req.once('close', resolve);
   });
 }
 

@@ -13,6 +13,7 @@ import {
   cancel,
   cancellation,
   pipeToClient,
+  requestBodyWritten,
   type StreamOutcome,
   type UpstreamAgents,
   UpstreamTimeout,
@@ -261,6 +262,9 @@ export function createRelay(ctx: RelayContext): (req: IncomingMessage, res: Serv
       );
     }
 
+    // The body's memory is reused only once the socket has written all of it: an early answer would
+    // otherwise let the next request's body go out as the tail of this one.
+    if (lease.taken.length > 0) lease.busy.push(requestBodyWritten(upstream));
     responding = true;
     const status = upstream.statusCode ?? 502;
     const reader = modelCall

@@ -1,6 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { type AddressInfo, connect, type Socket } from 'node:net';
+import { type AddressInfo, connect, createServer as createNetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,9 +9,11 @@ import { bigTestLog, type Harness, type HarnessOptions, startHarness } from '../
 
 let h: Harness | undefined;
 const servers: Server[] = [];
+const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
   await h?.close();
   h = undefined;
+  for (const close of closers.splice(0)) await close();
   for (const server of servers.splice(0)) {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
@@ -157,6 +159,66 @@ describe('clients that leave before their request went out', () => {
       await written.catch(() => undefined);
       await rm(stateDir, { recursive: true, force: true });
     }
+  });
+});
+
+/**
+ * A provider that answers 413 as soon as a request's head arrives, and reads the rest of the body only
+ * `lateMs` later (a front end refusing a body too large); `tail()` gives what it read after answering.
+ */
+async function startEarlyAnswerProvider(lateMs: number): Promise<{ url: string; tail: () => Buffer }> {
+  const after: Buffer[] = [];
+  const server = createNetServer((socket) => {
+    let answered = false;
+    socket.on('data', (chunk: Buffer) => {
+      if (answered) {
+        after.push(chunk);
+        return;
+      }
+      answered = true;
+      socket.write(
+        'HTTP/1.1 413 Payload Too Large\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}',
+      );
+      socket.pause();
+      setTimeout(() => socket.resume(), lateMs);
+    });
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  closers.push(() => new Promise((resolve) => server.close(() => resolve())));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    tail: () => Buffer.concat(after),
+  };
+}
+
+describe("a request's body memory", () => {
+  it('is not reused for the next body while an early answer leaves the socket still writing', async () => {
+    const early = await startEarlyAnswerProvider(500);
+    // Nothing compressed: the bodies still arrive in the relay's reused shared memory.
+    const h = await setup({ proxy: { anthropicUpstream: early.url, optimize: false } });
+    // Bigger than the loopback socket buffers, so most of it is still to write when the 413 comes.
+    const size = 12 * 1024 * 1024;
+    const bodyOf = (fill: string) => `{"model":"m","messages":"${fill.repeat(size - 30)}"}`;
+    const first = await fetch(`${h.proxy.url}/v1/messages`, {
+      method: 'POST',
+      headers: HEADERS,
+      body: bodyOf('A'),
+    });
+    expect(first.status).toBe(413);
+    await first.text();
+    // The next body, another provider's, arrives while the first is still being written.
+    const second = await fetch(`${h.proxy.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer s' },
+      body: bodyOf('B'),
+    });
+    expect(second.status).toBe(200);
+    await second.text();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const tail = early.tail();
+    expect(tail.length).toBeGreaterThan(size / 2);
+    expect(tail.includes('B')).toBe(false);
   });
 });
 
