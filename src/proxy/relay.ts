@@ -166,7 +166,9 @@ export function createRelay(ctx: RelayContext): (req: IncomingMessage, res: Serv
     const queryAt = target.indexOf('?');
     const path = queryAt < 0 ? target : target.slice(0, queryAt);
     const method = req.method ?? 'GET';
-    const provider = providerFor(path, req.headers, options.agent);
+    // A target that is not a path (`*`, or absolute-form from a client that took headroom for an HTTP
+    // proxy) names no endpoint of a provider's API.
+    const provider = path.startsWith('/') ? providerFor(path, req.headers, options.agent) : undefined;
     if (!provider) return unrouted(res, method, path);
     const modelCall = provider.isModelCall(method, path);
 

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from '../helpers/proxy-harness.js';
 
@@ -46,5 +47,28 @@ describe('which provider a request goes to', () => {
       })
     ).arrayBuffer();
     expect(seen(h)).toEqual({ anthropic: ['GET /v1/models'], openai: ['GET /v1/models', 'HEAD /'] });
+  });
+
+  it('a request target that is not a path (absolute-form, `*`) is answered here, never sent on', async () => {
+    h = await startHarness({ proxy: { agent: 'claude' } });
+    const port = h.proxy.port;
+    const ask = (target: string) =>
+      new Promise<string>((resolve) => {
+        const socket = connect(port, '127.0.0.1');
+        let got = '';
+        socket.on('data', (chunk: Buffer) => {
+          got += chunk.toString('latin1');
+        });
+        socket.on('close', () => resolve(got));
+        socket.write(
+          `OPTIONS ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nx-api-key: k\r\nConnection: close\r\n\r\n`,
+        );
+      });
+    // A client that took headroom for an HTTP proxy: the target names a host of its own.
+    const absolute = await ask(`http://127.0.0.1:${h.anthropic.port}/v1/messages`);
+    expect(absolute.split('\r\n')[0]).toBe('HTTP/1.1 404 Not Found');
+    expect(absolute).toContain("is not a path of a model provider's API");
+    expect((await ask('*')).split('\r\n')[0]).toBe('HTTP/1.1 404 Not Found');
+    expect(seen(h)).toEqual({ anthropic: [], openai: [] });
   });
 });

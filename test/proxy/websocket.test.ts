@@ -250,6 +250,32 @@ describe('Responses over WebSocket through the proxy', () => {
     expect(JSON.parse(body)).toMatchObject({ status: 'ok', service: 'headroom' });
   });
 
+  it('answers 426 to an upgrade it cannot relay (a target that is no path, duplicated subprotocols)', async () => {
+    const h = await setup({ websocket: 'accept' });
+    const port = h.proxy.port;
+    const upgrade = (target: string, extra: string) =>
+      new Promise<string>((resolve) => {
+        const socket = net.connect(port, '127.0.0.1');
+        let got = '';
+        socket.on('data', (chunk: Buffer) => {
+          got += chunk.toString('latin1');
+        });
+        socket.on('close', () => resolve(got));
+        socket.on('error', () => undefined);
+        socket.write(
+          `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+            `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`,
+        );
+      });
+    const absolute = await upgrade('http://a@b/v1/responses', '');
+    const duplicated = await upgrade('/v1/responses', 'Sec-WebSocket-Protocol: a, a\r\n');
+    for (const answer of [absolute, duplicated])
+      expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 426 Upgrade Required');
+    expect(h.openai.upgrades).toHaveLength(0);
+    // Still serving: nothing was thrown at the process.
+    expect((await fetch(`${h.proxy.url}/health`)).status).toBe(200);
+  });
+
   it('answers 426 when the upstream cannot be reached', async () => {
     const closed = net.createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));

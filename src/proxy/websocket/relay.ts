@@ -96,17 +96,27 @@ export function attachSocketRelay(server: Server, deps: SocketRelayDeps): Socket
       forbidUpgrade(socket, `headroom: ${refusal}`);
       return;
     }
-    const target = socketUrl(upstreamUrl(deps.upstream, req.url ?? '/'));
+    const path = req.url ?? '/';
     const offered = header(req.headers['sec-websocket-protocol'])
       ?.split(',')
       .map((p) => p.trim())
       .filter((p) => p !== '');
-    const upstream: WebSocket = new WebSocket(target, offered ?? [], {
-      headers: relayedHeaders(req.headers) as Record<string, string>,
-      perMessageDeflate: false,
-      handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
-      followRedirects: false,
-    });
+    let upstream: WebSocket;
+    try {
+      // A target that is not a path (absolute-form, `*`) names no endpoint of the upstream.
+      if (!path.startsWith('/')) throw new Error('not a path');
+      upstream = new WebSocket(socketUrl(upstreamUrl(deps.upstream, path)), offered ?? [], {
+        headers: relayedHeaders(req.headers) as Record<string, string>,
+        perMessageDeflate: false,
+        handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+        followRedirects: false,
+      });
+    } catch {
+      // Also a subprotocol list ws will not offer (duplicates, bad characters): thrown here, it would
+      // have taken the whole process down from the `upgrade` event.
+      refuseUpgrade(socket, 'headroom cannot relay this upgrade (its target or subprotocols); use HTTP');
+      return;
+    }
     handshakes.add(upstream);
     let decided = false;
     // Stays attached for the socket's life: a late error is dropped here, never thrown at the process.
