@@ -5,7 +5,8 @@
  *
  * A tool output can contain a forged preview naming any file, so a file is read only when every check
  * holds: it lies in one of Claude Code's own `projects/<project>/<session>/tool-results/` folders under
- * its config dir (after resolving symlinks), it is a regular file owned by this user, and it begins with
+ * its config dir (as named, and again after resolving symlinks; a path named outside is never looked
+ * at), it is a regular file owned by this user, and it begins with
  * exactly the preview's text. Anything else leaves the preview as it was sent.
  */
 import { constants } from 'node:fs';
@@ -57,7 +58,12 @@ async function readSaved(configDir: string, preview: string): Promise<string | u
   let real: string;
   try {
     projects = path.join(await realpath(configDir), 'projects');
-    real = await realpath(parsed.file);
+    // The path as named must lie in the folders before the file system is asked anything about it:
+    // resolving it would touch whatever it names (an automounted /net/host, a UNC share on Windows).
+    const named = path.resolve(parsed.file);
+    const asNamed = path.join(path.resolve(configDir), 'projects');
+    if (!inToolResults(asNamed, named) && !inToolResults(projects, named)) return undefined;
+    real = await realpath(named);
   } catch {
     return undefined;
   }

@@ -84,6 +84,19 @@ describe('persisted outputs', () => {
     for (const sent of forged) expect(await persisted.resolve(request(sent))).toBeUndefined();
   });
 
+  it('never follows a path named outside the folders, even a link into them', async () => {
+    const alias = path.join(root, 'alias.txt');
+    await symlink(path.join(results, 'ok.txt'), alias);
+    expect(await createPersistedOutputs(configDir).resolve(request(preview(alias)))).toBeUndefined();
+    // A config dir that is itself a link is taken as named, and as resolved.
+    const linked = path.join(root, 'claude-link');
+    await symlink(configDir, linked);
+    const viaLink = preview(path.join(linked, 'projects', '-work-app', 'a1b2c3', 'tool-results', 'ok.txt'));
+    expect((await createPersistedOutputs(linked).resolve(request(viaLink)))?.get(viaLink)).toBe(LOG);
+    const direct = preview(path.join(results, 'ok.txt'));
+    expect((await createPersistedOutputs(linked).resolve(request(direct)))?.get(direct)).toBe(LOG);
+  });
+
   it('looks only in tool results, never in what the user typed', async () => {
     const sent = preview(path.join(results, 'ok.txt'));
     expect(await createPersistedOutputs(configDir).resolve(request(sent, 'user'))).toBeUndefined();
