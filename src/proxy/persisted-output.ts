@@ -69,7 +69,11 @@ async function readSaved(configDir: string, preview: string): Promise<string | u
   }
   if (!inToolResults(projects, real)) return undefined;
   // O_NOFOLLOW: the checked path must still be the file opened, not a symlink swapped in since.
-  const handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW).catch(() => undefined);
+  // O_NONBLOCK: a FIFO put there would otherwise hold the open (and a thread of node's pool) until a
+  // writer comes; it is refused below as not a regular file.
+  const handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(
+    () => undefined,
+  );
   if (handle === undefined) return undefined;
   try {
     const stat = await handle.stat();

@@ -3,6 +3,7 @@
  * tool-results folders, and a forged preview (any other file, a symlink out, a head that does not match)
  * leaves the request exactly as sent, byte for byte, through the real proxy.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -96,6 +97,15 @@ describe('persisted outputs', () => {
     const direct = preview(path.join(results, 'ok.txt'));
     expect((await createPersistedOutputs(linked).resolve(request(direct)))?.get(direct)).toBe(LOG);
   });
+
+  it.runIf(process.platform !== 'win32')(
+    'refuses a FIFO in the folders without waiting for a writer',
+    async () => {
+      const fifo = path.join(results, 'pipe.txt');
+      execFileSync('mkfifo', [fifo]);
+      expect(await createPersistedOutputs(configDir).resolve(request(preview(fifo)))).toBeUndefined();
+    },
+  );
 
   it('looks only in tool results, never in what the user typed', async () => {
     const sent = preview(path.join(results, 'ok.txt'));
