@@ -20,7 +20,7 @@ function ownHosts(port: number, boundHost: string): Set<string> {
 /**
  * Why a request for a local route (`/health`, `/stats`, `/metrics`, `/v1/headroom/*`, `/dashboard`) is
  * refused, or undefined when it may be answered: Host must be this proxy's own loopback address and port
- * (a rebound DNS name is not), an Origin, if sent, must be that same address, and a browser must say the
+ * (a rebound DNS name is not), an Origin or Referer, if sent, must be that same address, and a browser must say the
  * request comes from this proxy's own pages or from the user (`Sec-Fetch-Site` `same-origin` or `none`):
  * another loopback port is the same *site*, and its pages may embed what they cannot fetch.
  */
@@ -36,6 +36,10 @@ export function localRouteRefusal(
   if (origin !== undefined && origin.toLowerCase() !== `http://${host}`) {
     return `Origin ${JSON.stringify(origin)} is not this proxy`;
   }
+  // Browsers without Sec-Fetch-* headers still say which page a request came from.
+  const referer = headers.referer;
+  if (referer !== undefined && !referer.toLowerCase().startsWith(`http://${host}/`))
+    return `requests from other pages (Referer ${JSON.stringify(referer)}) are refused`;
   const site = headers['sec-fetch-site']?.toLowerCase();
   if (site !== undefined && site !== 'same-origin' && site !== 'none')
     return `requests from other pages (Sec-Fetch-Site ${JSON.stringify(site)}) are refused`;

@@ -73,6 +73,25 @@ describe('local routes answer only the proxy itself', () => {
     }
   });
 
+  it('refuses a request another page referred, for browsers that send no Sec-Fetch-Site', async () => {
+    h = await startHarness();
+    const { port } = h.proxy;
+    for (const referer of [
+      'https://evil.example/page',
+      `http://127.0.0.1:${port + 1}/`,
+      `http://127.0.0.1:${port}.evil.example/`,
+    ]) {
+      const res = await send(port, '/stats', { host: `127.0.0.1:${port}`, referer });
+      expect(res.status).toBe(403);
+      expect(res.text).toMatch(/^headroom: requests from other pages \(Referer ".*"\) are refused\n$/);
+    }
+    const own = await send(port, '/stats', {
+      host: `127.0.0.1:${port}`,
+      referer: `http://127.0.0.1:${port}/dashboard`,
+    });
+    expect(own.status).toBe(200);
+  });
+
   it('still refuses path traversal in retrieval', async () => {
     h = await startHarness();
     const { port } = h.proxy;
