@@ -20,6 +20,22 @@ export interface CallFacts {
 
 const hundredths = (ms: number): number => Math.round(ms * 100) / 100;
 
+/** Longest model name kept; real ones are a few dozen characters. */
+const MODEL_MAX_CHARS = 200;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/**
+ * The model name as the ledger keeps it. It comes from the request body (a repository's agent config can
+ * set it) and is printed on the user's terminal by `proxy`, `wrap --verbose`, `stats` and `doctor`: an
+ * escape sequence in it would reach the terminal (a clipboard write, a retitled window), and a huge one
+ * would go into every ledger line.
+ */
+function ledgerModel(model: string): string {
+  const printable = model.replace(CONTROL, '\uFFFD');
+  return printable.length <= MODEL_MAX_CHARS ? printable : `${printable.slice(0, MODEL_MAX_CHARS)}…`;
+}
+
 /**
  * The ledger line of one model call, the same for every way a call reaches headroom (the HTTP relay, the
  * Responses WebSocket, the app middleware). `outcome` is undefined when no body was read.
@@ -30,7 +46,7 @@ export function ledgerEntry(call: CallFacts, outcome: BodyOutcome | undefined): 
     session: call.session,
     agent: call.agent,
     provider: call.provider,
-    model: outcome?.model ?? 'unknown',
+    model: ledgerModel(outcome?.model ?? 'unknown'),
     path: call.path,
     status: call.status,
     tokensBefore: outcome?.tokensBefore ?? 0,
