@@ -227,7 +227,8 @@ export type StreamOutcome = 'completed' | 'broken' | 'cancelled';
 /**
  * The provider's status line, headers (case, order and repeats such as set-cookie kept) and body bytes go
  * straight onto the client's socket as they arrive. The provider is paused while the client reads slower;
- * a client that leaves closes the provider's connection; a provider silent for `idleMs` mid-body is cut
+ * a client that leaves closes the provider's connection; a provider silent for `idleMs` mid-body (not
+ * counting the time the client takes to read what it was sent) is cut
  * off. `done` is told once how the body ended.
  */
 export function pipeToClient(
@@ -238,7 +239,10 @@ export function pipeToClient(
   done: (outcome: StreamOutcome) => void,
 ): void {
   let finished = false;
-  const idle = setTimeout(() => res.destroy(), options.idleMs);
+  const cut = (): void => {
+    res.destroy();
+  };
+  let idle = setTimeout(cut, options.idleMs);
   const finish = (outcome: StreamOutcome): void => {
     if (finished) return;
     finished = true;
@@ -267,15 +271,22 @@ export function pipeToClient(
     res.resume();
     return;
   }
+  let draining = false;
   res.on('data', (chunk: Buffer) => {
-    idle.refresh();
+    if (!draining) idle.refresh();
     // The client gets the bytes first; reading usage from them can wait a moment.
     const flowing = out.write(chunk);
     tap(chunk);
-    if (!flowing) {
+    if (!flowing && !draining) {
+      draining = true;
       res.pause();
+      // While the client is not reading, the provider is held back, not silent (an agent suspended
+      // with Ctrl-Z must get the rest of its answer when it resumes).
+      clearTimeout(idle);
       out.once('drain', () => {
-        idle.refresh();
+        draining = false;
+        if (finished) return;
+        idle = setTimeout(cut, options.idleMs);
         res.resume();
       });
     }

@@ -1,5 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import { type AddressInfo, connect, createServer as createNetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,6 +61,41 @@ describe('upstream timeouts', () => {
     await expect(res.text()).rejects.toThrow();
     const [entry] = await h.waitForEntries(1);
     expect(entry).toMatchObject({ status: 200, stream: 'broken' });
+  });
+
+  it('does not cut a stream while the client is slow to read it (an agent suspended, then resumed)', async () => {
+    const chunk = Buffer.alloc(1024 * 1024, 'x');
+    const h = await setup({
+      anthropic: {
+        replies: [
+          {
+            kind: 'raw',
+            reply: { headers: { 'content-type': 'text/event-stream' }, chunks: Array(32).fill(chunk) },
+          },
+        ],
+      },
+      proxy: { timeouts: { idleMs: 300 } },
+    });
+    const received = await new Promise<number>((resolve, reject) => {
+      const req = request(`${h.proxy.url}/v1/messages`, { method: 'POST', headers: HEADERS }, (res) => {
+        res.pause();
+        // Reads nothing for longer than the idle timeout, while the provider has more to send.
+        setTimeout(() => {
+          let bytes = 0;
+          res.on('data', (c: Buffer) => {
+            bytes += c.length;
+          });
+          res.on('end', () => resolve(bytes));
+          res.on('error', reject);
+          res.resume();
+        }, 1_000);
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify({ ...JSON.parse(BODY), stream: true }));
+    });
+    expect(received).toBe(32 * chunk.length);
+    const [entry] = await h.waitForEntries(1);
+    expect(entry).toMatchObject({ status: 200, stream: 'completed' });
   });
 
   it('records a client that leaves mid-stream as cancelled and a whole answer as completed', async () => {
