@@ -190,6 +190,17 @@ export function attachSocketRelay(server: Server, deps: SocketRelayDeps): Socket
       completeEntry(entry, outcome.counting, call.settled, deps.complete);
     };
 
+    /** A call a graceful stop waits for until the returned function is called (once it is counted). */
+    const tracked = (): (() => void) => {
+      let settled!: () => void;
+      deps.track(
+        new Promise<void>((resolve) => {
+          settled = resolve;
+        }),
+      );
+      return settled;
+    };
+
     // Client frames go upstream in the order they came, each after the compression of those before it.
     let queue = Promise.resolve();
     client.on('message', (data: RawData, isBinary: boolean) => {
@@ -207,7 +218,7 @@ export function attachSocketRelay(server: Server, deps: SocketRelayDeps): Socket
           // The socket closed while this frame was compressed: it never went out, nothing was billed.
           const reason = endedWith === 499 ? 'cancelled' : UPSTREAM_UNREACHABLE;
           if (outcome !== undefined) {
-            const call = { ts, arrived, outcome, settled: () => undefined };
+            const call = { ts, arrived, outcome, settled: tracked() };
             finish(call, endedWith, undefined, notSent(outcome, reason));
           }
           return;
@@ -216,13 +227,7 @@ export function attachSocketRelay(server: Server, deps: SocketRelayDeps): Socket
           send(upstream, raw, false);
           return;
         }
-        let settled!: () => void;
-        deps.track(
-          new Promise<void>((resolve) => {
-            settled = resolve;
-          }),
-        );
-        pending.push({ ts, arrived, outcome, settled });
+        pending.push({ ts, arrived, outcome, settled: tracked() });
         send(upstream, Buffer.from(outcome.body), false);
       });
     });
