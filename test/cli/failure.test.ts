@@ -56,6 +56,8 @@ describe('bad input, every command', () => {
     ['proxy: bad port', ['proxy', '--port', 'http'], 2, /--port/],
     ['proxy: bad upstream', ['proxy', '--openai-upstream', 'ftp://x'], 2, /--openai-upstream/],
     ['wrap: unknown agent', ['wrap', 'cursor'], 2, /unknown agent `cursor`/],
+    // Not taken for the agent's name ("unknown agent `--verbos`"): a mistyped flag of wrap's own.
+    ['wrap: unknown flag before the agent', ['wrap', '--verbos', 'claude'], 2, /unknown option '--verbos'/],
     ['wrap: agent not installed', ['wrap', 'codex'], 127, /not on your PATH/],
     ['wrap: budget too small', ['wrap', '--tool-output-budget', '5', 'codex'], 2, /--tool-output-budget/],
     ['an unknown command', ['compres', 'x'], 2, /unknown command 'compres'/],
