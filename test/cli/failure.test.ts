@@ -62,7 +62,12 @@ describe('bad input, every command', () => {
     ['wrap: budget too small', ['wrap', '--tool-output-budget', '5', 'codex'], 2, /--tool-output-budget/],
     ['an unknown command', ['compres', 'x'], 2, /unknown command 'compres'/],
     // Not "too many arguments for 'serve'" (the default subcommand).
-    ['mcp: an unknown subcommand', ['mcp', 'instal', 'claude'], 2, /unknown command 'instal'\n\(Did you mean install\?\)/],
+    [
+      'mcp: an unknown subcommand',
+      ['mcp', 'instal', 'claude'],
+      2,
+      /unknown command 'instal'\n\(Did you mean install\?\)/,
+    ],
   ];
   for (const [name, args, code, message] of cases) {
     it(name, async () => {
