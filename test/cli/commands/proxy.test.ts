@@ -127,6 +127,16 @@ describe('headroom proxy', () => {
     expect((await child).exitCode).toBe(0);
   });
 
+  it('listens on a free port with --port 0 and names it', async () => {
+    const { child, stderr } = await startCliProxy(['--port', '0', '-q']);
+    const port = Number(/headroom proxy on http:\/\/127\.0\.0\.1:(\d+) /.exec(stderr())?.[1]);
+    expect(port).toBeGreaterThan(0);
+    const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { service: string };
+    expect(health.service).toBe('headroom');
+    child.kill('SIGINT');
+    expect((await child).exitCode).toBe(0);
+  });
+
   it('prints no request lines with -q', async () => {
     const port = await getPort({ host: '127.0.0.1' });
     const { child, stderr } = await startCliProxy(['--port', String(port), '-q']);
