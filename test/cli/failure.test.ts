@@ -52,6 +52,14 @@ describe('bad input, every command', () => {
     ['compress: bad profile', ['compress', '--profile', 'max', '/'], 2, /--profile/],
     ['stats: bad date', ['stats', '--since', 'yesterday'], 2, /--since/],
     ['stats: unknown flag', ['stats', '--period', 'week'], 2, /unknown option '--period'/],
+    // Not the --by rows with the report silently dropped, checked or not.
+    [
+      'stats: a report and another --by',
+      ['stats', 'weekly', '--by', 'agent'],
+      2,
+      /`weekly` and `--by agent`/,
+    ],
+    ['stats: a bad report beside --by', ['stats', 'yearly', '--by', 'agent'], 2, /`report`.*`yearly`/],
     ['doctor: unknown flag', ['doctor', '--fix'], 2, /unknown option '--fix'/],
     ['proxy: bad port', ['proxy', '--port', 'http'], 2, /--port/],
     ['proxy: bad upstream', ['proxy', '--openai-upstream', 'ftp://x'], 2, /--openai-upstream/],
