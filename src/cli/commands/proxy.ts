@@ -99,7 +99,10 @@ async function runProxy(flags: ProxyFlags, ctx: CliContext): Promise<number> {
   );
 
   const signal = await waitForStopSignal();
-  logger.info(`headroom: ${signal}, finishing requests in flight (up to ${flags.drain} s)`);
+  // The stop handlers are gone now, so a second Ctrl-C ends the process at once (node's default).
+  logger.info(
+    `headroom: ${signal}, finishing requests in flight (up to ${flags.drain} s; Ctrl-C again stops it at once)`,
+  );
   await proxy.close({ drainMs });
   logger.info(
     renderSummary({
