@@ -86,6 +86,9 @@ async function runCompress(file: string | undefined, flags: CompressFlags, ctx: 
   const bytes = await readInput(file, ctx);
   const text = bytes.toString('utf8');
   const input = classifyInput(text);
+  if (flags.query !== undefined && input.kind !== 'raw') {
+    logger.warn('--query is not used for a messages file: its last user message is the question.');
+  }
   const settings = { model: flags.model, profile, ...(minTokens === undefined ? {} : { minTokens }) };
   // --json states exact counts, so only the one-line report may skip the tokenizer for a tiny output.
   const passthrough = json ? undefined : uncountedPassthrough(input, settings);

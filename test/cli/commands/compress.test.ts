@@ -82,6 +82,16 @@ describe('headroom compress', () => {
     expect(result.transformsApplied.length).toBeGreaterThan(0);
   });
 
+  it('says --query is not used for a messages file, whose last user message is the question', async () => {
+    const messages = JSON.stringify([{ role: 'user', content: 'hi' }]);
+    const { code, stderr } = await compressCli(['--query', 'which test fails?'], messages);
+    expect(code).toBe(0);
+    expect(stderr).toContain('warning: --query is not used for a messages file');
+    expect((await compressCli(['--query', 'which test fails?'], 'total 0\n')).stderr).not.toContain(
+      'warning',
+    );
+  });
+
   it('passes a small output through unchanged and says so', async () => {
     const { code, stdout, stderr } = await compressCli([], 'total 0\n');
     expect(code).toBe(0);
