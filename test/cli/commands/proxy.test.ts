@@ -213,4 +213,12 @@ describe('headroom wrap --reuse', () => {
     expect(seen.env.ANTHROPIC_BASE_URL).not.toBe(`http://127.0.0.1:${port}`);
     expect(result.stderr).toMatch(/requests\s+1/);
   });
+
+  it('says so when no proxy answers on the port, and starts its own', async () => {
+    const port = await getPort({ host: '127.0.0.1' });
+    const result = await runCli(['wrap', '--reuse', '--port', String(port), 'claude'], { env });
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toContain(`no headroom proxy answers on port ${port} to reuse; starting one`);
+    expect(result.stderr).toMatch(/requests\s+1/);
+  });
 });
