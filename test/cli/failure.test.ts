@@ -52,13 +52,30 @@ describe('bad input, every command', () => {
     ['compress: bad profile', ['compress', '--profile', 'max', '/'], 2, /--profile/],
     ['stats: bad date', ['stats', '--since', 'yesterday'], 2, /--since/],
     ['stats: unknown flag', ['stats', '--period', 'week'], 2, /unknown option '--period'/],
+    // Not the --by rows with the report silently dropped, checked or not.
+    [
+      'stats: a report and another --by',
+      ['stats', 'weekly', '--by', 'agent'],
+      2,
+      /`weekly` and `--by agent`/,
+    ],
+    ['stats: a bad report beside --by', ['stats', 'yearly', '--by', 'agent'], 2, /`report`.*`yearly`/],
     ['doctor: unknown flag', ['doctor', '--fix'], 2, /unknown option '--fix'/],
     ['proxy: bad port', ['proxy', '--port', 'http'], 2, /--port/],
     ['proxy: bad upstream', ['proxy', '--openai-upstream', 'ftp://x'], 2, /--openai-upstream/],
     ['wrap: unknown agent', ['wrap', 'cursor'], 2, /unknown agent `cursor`/],
+    // Not taken for the agent's name ("unknown agent `--verbos`"): a mistyped flag of wrap's own.
+    ['wrap: unknown flag before the agent', ['wrap', '--verbos', 'claude'], 2, /unknown option '--verbos'/],
     ['wrap: agent not installed', ['wrap', 'codex'], 127, /not on your PATH/],
     ['wrap: budget too small', ['wrap', '--tool-output-budget', '5', 'codex'], 2, /--tool-output-budget/],
     ['an unknown command', ['compres', 'x'], 2, /unknown command 'compres'/],
+    // Not "too many arguments for 'serve'" (the default subcommand).
+    [
+      'mcp: an unknown subcommand',
+      ['mcp', 'instal', 'claude'],
+      2,
+      /unknown command 'instal'\n\(Did you mean install\?\)/,
+    ],
   ];
   for (const [name, args, code, message] of cases) {
     it(name, async () => {

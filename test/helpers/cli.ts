@@ -115,10 +115,12 @@ export async function runCli(
 /** A CLI context whose output is collected in memory; stdin carries `input` and is not a terminal. */
 export function memoryContext(
   env: NodeJS.ProcessEnv,
-  input = '',
+  input: string | Uint8Array = '',
 ): {
   ctx: CliContext;
   stdout: () => string;
+  /** Standard output as written, for checks of exact bytes. */
+  stdoutBytes: () => Buffer;
   stderr: () => string;
 } {
   const out = new PassThrough();
@@ -129,6 +131,7 @@ export function memoryContext(
   return {
     ctx: { env, streams: { stdout: out, stderr: err }, stdin: Readable.from([Buffer.from(input)]) },
     stdout: () => Buffer.concat(chunks.out).toString('utf8'),
+    stdoutBytes: () => Buffer.concat(chunks.out),
     stderr: () => Buffer.concat(chunks.err).toString('utf8'),
   };
 }

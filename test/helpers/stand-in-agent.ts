@@ -3,7 +3,7 @@
  * in a temp dir. Each records the argv and routing environment it was given (to STANDIN_REPORT), then
  * does what STANDIN_MODE says: `request` sends one model call with a large tool output through the
  * URL it was pointed at and prints the reply (then STANDIN_SAY, if set); `wait` waits for a signal and records it; `exit:N`
- * exits with N. Real agents are tested separately.
+ * prints STANDIN_SAY exactly (if set) and exits with N. Real agents are tested separately.
  */
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -98,7 +98,8 @@ if (mode === 'request') {
   save();
   setInterval(() => {}, 1000);
 } else if (mode.startsWith('exit:')) {
-  process.exit(Number(mode.slice(5)));
+  // STANDIN_SAY as given, final newline or not, as an agent stopped mid-line leaves it.
+  process.stdout.write(process.env.STANDIN_SAY || '', () => process.exit(Number(mode.slice(5))));
 }
 `;
 

@@ -53,11 +53,24 @@ Examples:
     });
 }
 
-async function readInput(file: string | undefined, ctx: CliContext): Promise<string> {
-  if (file !== undefined && file !== '-') return atPath(file, readFile(file, 'utf8'));
+/** The input's bytes: an output that passes through is written back as these, not as decoded text. */
+async function readInput(file: string | undefined, ctx: CliContext): Promise<Buffer> {
+  if (file !== undefined && file !== '-') return atPath(file, readFile(file));
   const chunks: Buffer[] = [];
   for await (const chunk of ctx.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+/**
+ * An output headroom left as it was goes back byte for byte: decoding and re-encoding would turn a binary
+ * file's or a log's invalid UTF-8 into U+FFFD, and a missing final newline is not ours to add, except on a
+ * terminal, where the report on stderr would otherwise continue its last line.
+ */
+function writeUnchanged(bytes: Buffer, ctx: CliContext): void {
+  ctx.streams.stdout.write(bytes);
+  if (ctx.streams.stdout.isTTY === true && bytes.length > 0 && bytes.at(-1) !== 0x0a) {
+    ctx.streams.stdout.write('\n');
+  }
 }
 
 async function runCompress(file: string | undefined, flags: CompressFlags, ctx: CliContext): Promise<number> {
@@ -70,13 +83,17 @@ async function runCompress(file: string | undefined, flags: CompressFlags, ctx: 
     logger.error('no input: give a file, or pipe a tool output in (`npm test 2>&1 | headroom compress`).');
     return 2;
   }
-  const text = await readInput(file, ctx);
+  const bytes = await readInput(file, ctx);
+  const text = bytes.toString('utf8');
   const input = classifyInput(text);
+  if (flags.query !== undefined && input.kind !== 'raw') {
+    logger.warn('--query is not used for a messages file: its last user message is the question.');
+  }
   const settings = { model: flags.model, profile, ...(minTokens === undefined ? {} : { minTokens }) };
   // --json states exact counts, so only the one-line report may skip the tokenizer for a tiny output.
   const passthrough = json ? undefined : uncountedPassthrough(input, settings);
   if (passthrough !== undefined) {
-    logger.data(text.endsWith('\n') ? text : `${text}\n`);
+    writeUnchanged(bytes, ctx);
     ctx.streams.stderr.write(`${uncountedReport(passthrough)}\n`);
     return 0;
   }
@@ -99,7 +116,8 @@ async function runCompress(file: string | undefined, flags: CompressFlags, ctx: 
     });
     return 0;
   }
-  if (typeof output === 'string') logger.data(output.endsWith('\n') ? output : `${output}\n`);
+  if (output === text) writeUnchanged(bytes, ctx);
+  else if (typeof output === 'string') logger.data(output.endsWith('\n') ? output : `${output}\n`);
   else logger.data(`${JSON.stringify(output, null, 2)}\n`);
   ctx.streams.stderr.write(`${compressReport(result)}\n`);
   return 0;

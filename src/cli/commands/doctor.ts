@@ -23,6 +23,7 @@ import {
   type McpInstall,
 } from '../doctor-checks.js';
 import { atPath, describeFailure } from '../failure.js';
+import { countOf } from '../format.js';
 import { DEFAULT_PORT, probeHealth } from '../health.js';
 import { createLogger, type Logger } from '../logger.js';
 import { findPortOwner, isPortInUse } from '../port-owner.js';
@@ -142,7 +143,8 @@ function print(results: readonly CheckResult[], logger: Logger): void {
   }
   const fails = results.filter((r) => r.status === 'fail').length;
   const warns = results.filter((r) => r.status === 'warn').length;
-  logger.out(fails > 0 ? color.red(`${fails} failed, ${warns} warnings`) : `all good (${warns} warnings)`);
+  const warnings = countOf(warns, 'warning');
+  logger.out(fails > 0 ? color.red(`${fails} failed, ${warnings}`) : `all good (${warnings})`);
 }
 
 async function doctor(flags: DoctorFlags, ctx: CliContext): Promise<number> {

@@ -24,6 +24,14 @@ Examples:
   $ headroom mcp install codex --dry-run show what would go into Codex's config.toml
   $ headroom mcp uninstall codex`,
     );
+  // `serve` is the default, so the agents can start `headroom mcp`; a mistyped verb (`mcp instal claude`)
+  // must still be an unknown command with commander's "did you mean", not arguments `serve` refuses.
+  mcp.hook('preSubcommand', (parent, sub) => {
+    const [first] = parent.args;
+    if (sub.name() === 'serve' && first !== undefined && first !== 'serve' && !first.startsWith('-')) {
+      (parent as unknown as { unknownCommand(): never }).unknownCommand();
+    }
+  });
   mcp
     .command('serve', { isDefault: true })
     .description('serve MCP over stdin/stdout (what the agents start; the default)')

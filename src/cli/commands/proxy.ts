@@ -27,7 +27,7 @@ export function registerProxy(program: Command, ctx: CliContext, setExit: SetExi
   const command = program
     .command('proxy')
     .description('run the headroom proxy in the foreground (one line per request; Ctrl-C stops it)')
-    .option('--port <port>', 'port to listen on', String(DEFAULT_PORT))
+    .option('--port <port>', 'port to listen on (0: a free one, named when it starts)', String(DEFAULT_PORT))
     .option('--host <host>', 'address to bind', '127.0.0.1');
   withSharedProxyFlags(command, 'the public API')
     .option('-q, --quiet', 'no line per request')
@@ -64,7 +64,8 @@ const seconds = (value: string | undefined, flag: string, min = 1): number =>
 
 async function runProxy(flags: ProxyFlags, ctx: CliContext): Promise<number> {
   const logger = createLogger({ env: ctx.env, streams: ctx.streams });
-  const port = parsePort(flags.port);
+  // 0 asks the system for a free port, as listen(0) does; the start line names the one it gave.
+  const port = flags.port === '0' ? 0 : parsePort(flags.port);
   const upstreams = upstreamsFrom(flags, ctx.env);
   const drainMs = seconds(flags.drain, '--drain', 0);
   if (!LOOPBACK_HOSTS.has(flags.host)) {
@@ -98,7 +99,10 @@ async function runProxy(flags: ProxyFlags, ctx: CliContext): Promise<number> {
   );
 
   const signal = await waitForStopSignal();
-  logger.info(`headroom: ${signal}, finishing requests in flight (up to ${flags.drain} s)`);
+  // The stop handlers are gone now, so a second Ctrl-C ends the process at once (node's default).
+  logger.info(
+    `headroom: ${signal}, finishing requests in flight (up to ${flags.drain} s; Ctrl-C again stops it at once)`,
+  );
   await proxy.close({ drainMs });
   logger.info(
     renderSummary({

@@ -85,10 +85,17 @@ Examples:
     });
 }
 
+/** Rows by the report named or by `--by`; both are checked, and must agree when both are given. */
 function groupFrom(report: string | undefined, by: string | undefined): GroupBy {
-  if (by !== undefined) return parseChoice(by, GROUPS, '--by');
-  if (report === undefined) return 'day';
-  return REPORT_GROUP[parseChoice(report, REPORTS, 'report')];
+  const fromReport = report === undefined ? undefined : REPORT_GROUP[parseChoice(report, REPORTS, 'report')];
+  const fromBy = by === undefined ? undefined : parseChoice(by, GROUPS, '--by');
+  if (fromReport !== undefined && fromBy !== undefined && fromReport !== fromBy) {
+    throw new HeadroomError(
+      'INVALID_OPTION',
+      `\`${report}\` and \`--by ${by}\` ask for different rows; give one of them.`,
+    );
+  }
+  return fromBy ?? fromReport ?? 'day';
 }
 
 async function stats(report: string | undefined, flags: StatsFlags, ctx: CliContext): Promise<number> {

@@ -65,8 +65,8 @@ export function registerWrap(program: Command, ctx: CliContext, setExit: SetExit
     )
     .option('--no-codex-budget', "codex: keep Codex's own output cut and send outputs as Codex trims them")
     .option('--no-summary', 'do not print the savings summary when the agent exits')
+    // Everything from the agent name on is the agent's; an unknown option before it is a typo of ours.
     .passThroughOptions()
-    .allowUnknownOption()
     .allowExcessArguments()
     .addHelpText(
       'after',
@@ -121,8 +121,13 @@ async function wrap(agentArg: string, rawArgs: string[], flags: WrapFlags, ctx: 
   const exitCode = await superviseAgent(executable, plan.args, plan.env, ctx, logger, resume);
   const stats = await proxy.close();
 
-  if (flags.summary) logger.info(sessionSummary(agent, flags, settings, proxy, stats, dir, logger));
+  const summary = flags.summary
+    ? sessionSummary(agent, flags, settings, proxy, stats, dir, logger)
+    : undefined;
   const wrapped = resume.wrapped() ?? (await resumeFromStore(agent, settings, plan.env, ctx, launchedAt));
+  // Forwarded output may end mid-line (Claude Code's "Execution error" after Ctrl-C): not on ours.
+  if ((summary !== undefined || wrapped !== undefined) && resume.midLine()) logger.info('');
+  if (summary !== undefined) logger.info(summary);
   if (wrapped !== undefined) logger.info(`headroom: to resume through headroom, run: ${wrapped}`);
   return exitCode;
 }

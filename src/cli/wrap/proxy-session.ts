@@ -60,7 +60,12 @@ async function findReusable(
 ): Promise<string | undefined> {
   const url = `http://127.0.0.1:${port}`;
   const health = await probeHealth(url);
-  if (health === undefined) return undefined;
+  if (health === undefined) {
+    logger.info(
+      `headroom: no headroom proxy answers on port ${port} to reuse; starting one for this session.`,
+    );
+    return undefined;
+  }
   const mismatch = reuseMismatch(health, optimize, upstreams);
   if (mismatch === undefined) return url;
   logger.info(`headroom: not reusing the proxy on port ${port} (${mismatch}); starting a new one.`);

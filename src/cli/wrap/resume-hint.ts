@@ -21,6 +21,10 @@ export function resumeWatcher(agent: AgentName) {
     push(chunk: Buffer | string): void {
       tail = (tail + chunk.toString()).slice(-TAIL_CHARS);
     },
+    /** Whether the agent's last line was left open (no final newline), so ours must start a new one. */
+    midLine(): boolean {
+      return tail !== '' && !tail.endsWith('\n');
+    },
     /** The same command through headroom, when the agent printed one. */
     wrapped(): string | undefined {
       const pattern = HINTS[agent];

@@ -7,11 +7,11 @@ import { run } from '../../../src/cli/main.js';
 import { memoryContext } from '../../helpers/cli.js';
 import { apiRecords, testLog } from '../../helpers/outputs.js';
 
-async function compressCli(args: string[], input = '') {
+async function compressCli(args: string[], input: string | Uint8Array = '') {
   const home = await mkdtemp(path.join(tmpdir(), 'hr-compress-'));
   const io = memoryContext({ HEADROOM_HOME: home }, input);
   const code = await run(['compress', ...args], io.ctx);
-  return { code, stdout: io.stdout(), stderr: io.stderr() };
+  return { code, stdout: io.stdout(), stdoutBytes: io.stdoutBytes(), stderr: io.stderr() };
 }
 
 describe('classifyInput', () => {
@@ -82,11 +82,44 @@ describe('headroom compress', () => {
     expect(result.transformsApplied.length).toBeGreaterThan(0);
   });
 
+  it('says --query is not used for a messages file, whose last user message is the question', async () => {
+    const messages = JSON.stringify([{ role: 'user', content: 'hi' }]);
+    const { code, stderr } = await compressCli(['--query', 'which test fails?'], messages);
+    expect(code).toBe(0);
+    expect(stderr).toContain('warning: --query is not used for a messages file');
+    expect((await compressCli(['--query', 'which test fails?'], 'total 0\n')).stderr).not.toContain(
+      'warning',
+    );
+  });
+
   it('passes a small output through unchanged and says so', async () => {
     const { code, stdout, stderr } = await compressCli([], 'total 0\n');
     expect(code).toBe(0);
     expect(stdout).toBe('total 0\n');
     expect(stderr).toContain('nothing to compress');
+  });
+
+  it('passes a binary file through byte for byte, invalid UTF-8 and all', async () => {
+    // 24 KB of scrambled bytes: far over the threshold, so it is counted and judged binary.
+    const binary = Buffer.from(
+      Array.from({ length: 24_000 }, (_, i) => Math.imul(i + 1, 2_654_435_761) >>> 24),
+    );
+    expect(binary.toString('utf8')).toContain('\uFFFD');
+    const dir = await mkdtemp(path.join(tmpdir(), 'hr-compress-in-'));
+    const file = path.join(dir, 'a.out');
+    await writeFile(file, binary);
+    const { code, stdoutBytes, stderr } = await compressCli([file]);
+    expect(code).toBe(0);
+    expect(stderr).toContain('nothing to compress');
+    expect(stdoutBytes.equals(binary)).toBe(true);
+  });
+
+  it('passes a small output through as its exact bytes: no newline added, invalid UTF-8 kept', async () => {
+    const small = Buffer.from([0x6f, 0x6b, 0x20, 0xff, 0xfe, 0x0a, 0x64, 0x6f, 0x6e, 0x65]); // "ok \xff\xfe\ndone"
+    const { code, stdoutBytes } = await compressCli([], small);
+    expect(code).toBe(0);
+    expect(stdoutBytes.equals(small)).toBe(true);
+    expect((await compressCli([], '')).stdoutBytes).toHaveLength(0);
   });
 
   it('rejects an unknown profile with the expected values', async () => {

@@ -117,6 +117,19 @@ describe('headroom doctor', () => {
     expect(check?.fix).toMatch(/unset ANTHROPIC_BASE_URL/);
   });
 
+  it('ends with a count of warnings in words that agree with it ("1 warning", "2 warnings")', async () => {
+    // Savings recorded and agents on PATH: the missing OpenAI key is the one warning (port 8787 taken on
+    // this machine would make two).
+    const { env, home } = await setup();
+    await appendLedger(entry({ session: 'wrap-1' }), home);
+    const warns = (JSON.parse((await doctor(env, ['--json'])).stdout) as { checks: Check[] }).checks.filter(
+      (c) => c.status === 'warn',
+    ).length;
+    expect(warns).toBeGreaterThan(0);
+    const last = (await doctor(env)).stdout.trimEnd().split('\n').at(-1);
+    expect(last).toBe(`all good (${warns} ${warns === 1 ? 'warning' : 'warnings'})`);
+  });
+
   it('warns with the install command for agents that are not on PATH', async () => {
     const { env } = await setup();
     const { stdout } = await doctor({ ...env, PATH: path.dirname(process.execPath) });

@@ -127,6 +127,46 @@ describe('headroom proxy', () => {
     expect((await child).exitCode).toBe(0);
   });
 
+  it('listens on a free port with --port 0 and names it', async () => {
+    const { child, stderr } = await startCliProxy(['--port', '0', '-q']);
+    const port = Number(/headroom proxy on http:\/\/127\.0\.0\.1:(\d+) /.exec(stderr())?.[1]);
+    expect(port).toBeGreaterThan(0);
+    const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { service: string };
+    expect(health.service).toBe('headroom');
+    child.kill('SIGINT');
+    expect((await child).exitCode).toBe(0);
+  });
+
+  it('says a second Ctrl-C stops it during the drain, and it does', async () => {
+    anthropic.push({ kind: 'hang', text: 'still thinking' });
+    const port = await getPort({ host: '127.0.0.1' });
+    const { child, stderr } = await startCliProxy(['--port', String(port), '--drain', '600', '-q']);
+    const hanging = await fetch(`http://127.0.0.1:${port}/v1/messages`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-api-key': 'sk-ant-test',
+        'anthropic-version': '2023-06-01',
+      },
+      body: JSON.stringify({
+        model: 'claude-sonnet-4-6',
+        max_tokens: 10,
+        stream: true,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    });
+    expect(hanging.status).toBe(200);
+    child.kill('SIGINT');
+    for (let i = 0; i < 200 && !stderr().includes('finishing requests'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(stderr()).toContain('(up to 600 s; Ctrl-C again stops it at once)');
+    child.kill('SIGINT');
+    // Not the 600 s drain: ended by the second signal.
+    expect(((await child) as { signal?: string }).signal).toBe('SIGINT');
+    await hanging.body?.cancel().catch(() => undefined);
+  });
+
   it('prints no request lines with -q', async () => {
     const port = await getPort({ host: '127.0.0.1' });
     const { child, stderr } = await startCliProxy(['--port', String(port), '-q']);
@@ -171,6 +211,14 @@ describe('headroom wrap --reuse', () => {
     expect(result.stderr).toContain(`not reusing the proxy on port ${port} (it runs with optimization off)`);
     const seen = JSON.parse(await readFile(env.STANDIN_REPORT!, 'utf8')) as StandInReport;
     expect(seen.env.ANTHROPIC_BASE_URL).not.toBe(`http://127.0.0.1:${port}`);
+    expect(result.stderr).toMatch(/requests\s+1/);
+  });
+
+  it('says so when no proxy answers on the port, and starts its own', async () => {
+    const port = await getPort({ host: '127.0.0.1' });
+    const result = await runCli(['wrap', '--reuse', '--port', String(port), 'claude'], { env });
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toContain(`no headroom proxy answers on port ${port} to reuse; starting one`);
     expect(result.stderr).toMatch(/requests\s+1/);
   });
 });

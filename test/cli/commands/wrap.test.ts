@@ -165,6 +165,19 @@ describe('headroom wrap', () => {
     expect(result.stderr).toMatch(/requests\s+none went through the proxy/);
   });
 
+  it('starts the summary on a line of its own when the agent’s output ended mid-line', async () => {
+    const cut = await runCli(['wrap', 'claude'], {
+      env: { ...env, STANDIN_MODE: 'exit:130', STANDIN_SAY: 'Execution error' },
+    });
+    expect(cut.exitCode).toBe(130);
+    expect(cut.stdout).toBe('Execution error');
+    expect(cut.stderr).toMatch(/^\nheadroom · claude session\n/);
+    const whole = await runCli(['wrap', 'claude'], {
+      env: { ...env, STANDIN_MODE: 'exit:0', STANDIN_SAY: 'Done.\n' },
+    });
+    expect(whole.stderr).toMatch(/^headroom · claude session\n/);
+  });
+
   it('extends an existing NO_PROXY instead of replacing it', async () => {
     await runCli(['wrap', 'claude'], {
       env: {
