@@ -68,13 +68,16 @@ const KNOWN = new Set<string>([
 export const MIN_READ_BUDGET_TOKENS = 1_000;
 export const MIN_BASH_BUDGET_CHARS = 1_000;
 
-function invalid(name: string, expected: string, value: unknown): HeadroomError {
+function invalid(
+  name: string,
+  expected: string,
+  value: unknown,
+  fix = `Pass a valid \`${name}\` or leave it out to use the default.`,
+): HeadroomError {
   return new HeadroomError(
     'INVALID_OPTION',
     `Expected the \`${name}\` option to be ${expected}, got ${describeValue(value)}.`,
-    {
-      fix: `Pass a valid \`${name}\` or leave it out to use the default.`,
-    },
+    { fix },
   );
 }
 
@@ -113,7 +116,13 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     }
   }
   if (typeof o.model !== 'string' || o.model.length === 0)
-    throw invalid('model', 'a non-empty string', o.model);
+    // The one option without a default: it picks the tokenizer.
+    throw invalid(
+      'model',
+      'a non-empty string',
+      o.model,
+      "Pass the model the messages are for, e.g. { model: 'gpt-4o' }.",
+    );
   const profileName = o.savingsProfile ?? 'default';
   if (profileName !== 'default' && profileName !== 'agent-90') {
     throw invalid('savingsProfile', '`default` or `agent-90`', profileName);
