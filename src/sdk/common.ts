@@ -153,6 +153,32 @@ export function positiveIntOption(name: string, value: unknown, fallback: number
   return value;
 }
 
+/**
+ * Checked limits of a store of originals (`configureRetrieval(…)`, `retrieval.store`): a wrong or misspelt
+ * limit would otherwise leave nothing retrievable (a negative `maxChars`) or nothing expiring (`ttlMs: '1h'`).
+ */
+export function storeLimitsOption(name: string, value: unknown): RetrievalStoreLimits {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new HeadroomError(
+      'INVALID_OPTION',
+      `Expected \`${name}\` to be { maxChars?, ttlMs? }, got ${describeValue(value)}.`,
+      { fix: `Pass e.g. { maxChars: 16 * 1024 * 1024, ttlMs: 3_600_000 } as \`${name}\`.` },
+    );
+  }
+  const { maxChars, ttlMs, ...unknown } = value as Record<string, unknown>;
+  const [extra] = Object.keys(unknown);
+  if (extra !== undefined) {
+    throw new HeadroomError('INVALID_OPTION', `Unknown option \`${name}.${extra}\`.`, {
+      fix: `Known options of \`${name}\`: maxChars, ttlMs.`,
+    });
+  }
+  return {
+    ...(maxChars === undefined ? {} : { maxChars: positiveIntOption(`${name}.maxChars`, maxChars, 0) }),
+    ...(ttlMs === undefined ? {} : { ttlMs: positiveIntOption(`${name}.ttlMs`, ttlMs, 0) }),
+  };
+}
+
 function totals(s: MutableStats): ModelStats {
   return {
     requests: s.requests,
@@ -177,7 +203,7 @@ export function createSession(options: HeadroomSdkOptions, dryRequest: DryReques
   const r: RetrievalOptions = retrieval === false ? {} : retrieval;
   const maxRounds = positiveIntOption('retrieval.maxRounds', r.maxRounds, DEFAULT_MAX_ROUNDS);
   const maxChars = positiveIntOption('retrieval.maxChars', r.maxChars, DEFAULT_MAX_CHARS);
-  const store: RetrievalStore = createMemoryStore(r.store);
+  const store: RetrievalStore = createMemoryStore(storeLimitsOption('retrieval.store', r.store));
   const sources: RetrievalSource[] = [{ retrieve: (hash) => store.get(hash) }, ...(r.sources ?? [])];
   const memo: BlockMemo = createBlockMemo();
   const all: MutableStats = { requests: 0, tokensBefore: 0, tokensAfter: 0 };

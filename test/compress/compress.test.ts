@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { compressMessages } from '../../src/compress/compress.js';
 import { createBlockMemo } from '../../src/compress/memo.js';
-import { compress, retrieve, simulate } from '../../src/index.js';
+import { compress, configureRetrieval, retrieve, simulate } from '../../src/index.js';
 import { apiRecords, grepOutput, testLog } from '../helpers/outputs.js';
 
 const model = 'gpt-4o';
@@ -71,6 +71,14 @@ describe('compress', () => {
     const hash = markerHash(result.messages[3]!.content as string);
     expect(hash).toBeDefined();
     expect(retrieve(hash!)).toBe(log);
+  });
+
+  it('checks configureRetrieval limits instead of silently keeping nothing', () => {
+    for (const limits of [{ maxChars: -1 }, { ttlMs: 0 }, { maxChars: '64MB' }, { ttl: 1000 }, null]) {
+      expect(() => configureRetrieval(limits as never)).toThrow(
+        expect.objectContaining({ code: 'INVALID_OPTION', fix: expect.any(String) }),
+      );
+    }
   });
 
   it('keeps the JSON item the user asked about and the failed one', async () => {

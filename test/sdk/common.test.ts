@@ -15,6 +15,16 @@ describe('createSession', () => {
     expect(() => createSession({ retrieval: { maxChars: 1.5 } }, dry)).toThrow(
       'Expected the `retrieval.maxChars` option to be a positive integer, got `1.5` (number).',
     );
+    // A bad store limit would leave nothing retrievable (negative size) or nothing expiring (a string).
+    expect(() => createSession({ retrieval: { store: { maxChars: -1 } } }, dry)).toThrow(
+      'Expected the `retrieval.store.maxChars` option to be a positive integer, got `-1` (number).',
+    );
+    expect(() => createSession({ retrieval: { store: { ttlMs: '1h' as never } } }, dry)).toThrow(
+      'Expected the `retrieval.store.ttlMs` option to be a positive integer, got `"1h"` (string).',
+    );
+    expect(() => createSession({ retrieval: { store: { maxChar: 10 } as never } }, dry)).toThrow(
+      'Unknown option `retrieval.store.maxChar`.',
+    );
   });
 
   it('counts each retrieval call once, however often the conversation re-sends it', () => {
