@@ -195,12 +195,51 @@ const compressed = (result: Awaited<ReturnType<typeof compressMessages>>): Compr
   tokensAfter: result.tokensAfter,
 });
 
+const RETRIEVAL_KEYS = ['maxRounds', 'maxChars', 'store', 'sources'];
+
+/** `retrieval` when it is not `false`: an object of known options, its sources able to retrieve. */
+function retrievalOption(value: unknown): RetrievalOptions {
+  const fix = `Pass \`retrieval: false\` or an object of ${RETRIEVAL_KEYS.join(', ')}.`;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new HeadroomError(
+      'INVALID_OPTION',
+      `Expected the \`retrieval\` option to be false or an object, got ${describeValue(value)}.`,
+      { fix },
+    );
+  }
+  const extra = Object.keys(value).find((key) => !RETRIEVAL_KEYS.includes(key));
+  if (extra !== undefined)
+    throw new HeadroomError('INVALID_OPTION', `Unknown option \`retrieval.${extra}\`.`, { fix });
+  const { sources } = value as RetrievalOptions;
+  if (
+    sources !== undefined &&
+    (!Array.isArray(sources) ||
+      !sources.every((s) => typeof (s as { retrieve?: unknown } | null)?.retrieve === 'function'))
+  ) {
+    throw new HeadroomError(
+      'INVALID_OPTION',
+      'Expected `retrieval.sources` to be an array of objects with a `retrieve(hash)` method.',
+      { fix: 'Pass e.g. `sources: [sharedContext]`.' },
+    );
+  }
+  return value as RetrievalOptions;
+}
+
 /** Validates options where they enter (at wrap time, not on the first request) and builds the session. */
 export function createSession(options: HeadroomSdkOptions, dryRequest: DryRequest): Session {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new HeadroomError(
+      'INVALID_OPTION',
+      `Expected options to be an object, got ${describeValue(options)}.`,
+      {
+        fix: 'Pass e.g. { protectRecent: 2 }, or nothing for the defaults.',
+      },
+    );
+  }
   const { retrieval = {}, model: modelOverride, ...compressOptions } = options;
   resolveOptions({ ...compressOptions, model: modelOverride ?? FALLBACK_MODEL });
   const retrievalOn = retrieval !== false;
-  const r: RetrievalOptions = retrieval === false ? {} : retrieval;
+  const r: RetrievalOptions = retrieval === false ? {} : retrievalOption(retrieval);
   const maxRounds = positiveIntOption('retrieval.maxRounds', r.maxRounds, DEFAULT_MAX_ROUNDS);
   const maxChars = positiveIntOption('retrieval.maxChars', r.maxChars, DEFAULT_MAX_CHARS);
   const store: RetrievalStore = createMemoryStore(storeLimitsOption('retrieval.store', r.store));

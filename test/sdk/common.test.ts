@@ -25,6 +25,13 @@ describe('createSession', () => {
     expect(() => createSession({ retrieval: { store: { maxChar: 10 } as never } }, dry)).toThrow(
       'Unknown option `retrieval.store.maxChar`.',
     );
+    expect(() => createSession({ retrieval: { maxRound: 3 } as never }, dry)).toThrow(
+      'Unknown option `retrieval.maxRound`.',
+    );
+    for (const retrieval of ['off', true, null, { sources: [{}] }, { sources: {} }]) {
+      expect(() => createSession({ retrieval } as never, dry)).toThrow(HeadroomError);
+    }
+    expect(() => createSession(null as never, dry)).toThrow(HeadroomError);
   });
 
   it('counts each retrieval call once, however often the conversation re-sends it', () => {
