@@ -348,6 +348,17 @@ export function createSession(options: HeadroomSdkOptions, dryRequest: DryReques
 }
 
 /**
+ * Refuses a client `withHeadroom` already wrapped: wrapping it again would compress every request twice
+ * under two sets of stats (and its `headroom` handle cannot be replaced).
+ */
+export function assertNotWrapped(client: object, sdk: string): void {
+  if (!('headroom' in client)) return;
+  throw new HeadroomError('INVALID_INPUT', `This ${sdk} client is already wrapped with withHeadroom.`, {
+    fix: 'Use the wrapped client as it is (client.headroom has its stats), or wrap the original client.',
+  });
+}
+
+/**
  * Gives a client clone its `headroom` handle, and makes its `withOptions` clones keep both headroom and
  * the handle. Only the clone headroom made is changed, never the caller's client.
  */

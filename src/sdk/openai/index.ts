@@ -1,6 +1,7 @@
 import type OpenAI from 'openai';
 import type { ClientOptions } from 'openai';
 import {
+  assertNotWrapped,
   attachHandle,
   createSession,
   type HeadroomSdkOptions,
@@ -51,6 +52,7 @@ function compressingFetch(inner: Fetch, session: Session): Fetch {
  * console.log(client.headroom.stats().tokensSaved);
  */
 export function withHeadroom<T extends OpenAI>(client: T, options: HeadroomSdkOptions = {}): WithHeadroom<T> {
+  assertNotWrapped(client, 'OpenAI');
   // The dry request follows the body it is given: `input` is the Responses API, anything else chat.
   const responses = wireDryRequest(responsesProtocol);
   const chat = wireDryRequest(openaiChatProtocol);

@@ -255,6 +255,15 @@ describe('withHeadroom(Anthropic)', () => {
     expect(clone.headroom.stats().requests).toBe(1);
   });
 
+  it('refuses to wrap a wrapped client (or its clones) again, with a fix', async () => {
+    const wrapped = withHeadroom(await client([]));
+    for (const again of [wrapped, wrapped.withOptions({ timeout: 5000 })]) {
+      expect(() => withHeadroom(again)).toThrow(
+        expect.objectContaining({ name: 'HeadroomError', code: 'INVALID_INPUT', fix: expect.any(String) }),
+      );
+    }
+  });
+
   it('keeps the original client as it was', async () => {
     const original = await client([
       { kind: 'text', text: 'one' },

@@ -121,6 +121,15 @@ describe('withHeadroom(OpenAI) chat completions', () => {
     expect(wrapped.headroom.stats().retrievals).toBe(1);
   });
 
+  it('refuses to wrap a wrapped client (or its clones) again, with a fix', async () => {
+    const wrapped = withHeadroom(await client([]));
+    for (const again of [wrapped, wrapped.withOptions({ timeout: 5000 })]) {
+      expect(() => withHeadroom(again)).toThrow(
+        expect.objectContaining({ name: 'HeadroomError', code: 'INVALID_INPUT', fix: expect.any(String) }),
+      );
+    }
+  });
+
   it('keeps headroom in clones made with withOptions, around the caller’s own fetch', async () => {
     const wrapped = withHeadroom(await client([{ kind: 'text', text: 'ok' }]));
     const seen: string[] = [];
