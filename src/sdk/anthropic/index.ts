@@ -35,7 +35,7 @@ export function withHeadroom<T extends Anthropic>(
   client: T,
   options: HeadroomSdkOptions = {},
 ): WithHeadroom<T> {
-  if (!Array.isArray((client as { middleware?: unknown }).middleware)) {
+  if (!Array.isArray((client as { middleware?: unknown } | null)?.middleware)) {
     throw new HeadroomError(
       'INVALID_INPUT',
       'Expected an Anthropic client from @anthropic-ai/sdk 1.14 or later (one with `middleware`).',

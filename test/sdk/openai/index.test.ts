@@ -1,3 +1,4 @@
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { contentHash } from '../../../src/compress/hash.js';
@@ -119,6 +120,14 @@ describe('withHeadroom(OpenAI) chat completions', () => {
     expect(followUp.messages[3]).toMatchObject({ role: 'assistant', tool_calls: [{ id: 'call_r1' }] });
     expect(followUp.messages[4]).toEqual({ role: 'tool', tool_call_id: 'call_r1', content: log });
     expect(wrapped.headroom.stats().retrievals).toBe(1);
+  });
+
+  it('refuses what is not a client of its SDK with a fix, instead of a TypeError or a silent no-op', () => {
+    for (const notClient of [null, {}, new Anthropic({ apiKey: 'k' })]) {
+      expect(() => withHeadroom(notClient as never)).toThrow(
+        expect.objectContaining({ name: 'HeadroomError', code: 'INVALID_INPUT', fix: expect.any(String) }),
+      );
+    }
   });
 
   it('refuses to wrap a wrapped client (or its clones) again, with a fix', async () => {
