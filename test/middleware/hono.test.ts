@@ -42,9 +42,13 @@ const body = (log = bigTestLog(), stream = false) =>
 
 /** A real Hono app on loopback that relays `/llm/v1/messages` to the fake provider, with one unrelated route. */
 async function startApp(entries: LedgerEntry[] = []) {
-  h = await startHarness();
+  // These tests compare compressed requests, not deadlines: on a loaded machine the 2 s default can pass
+  // and the request goes out from the replay, whose ledger count holds only the blocks it knows.
+  const compressionTimeoutMs = 60_000;
+  h = await startHarness({ proxy: { compressionTimeoutMs } });
   const upstream = h.anthropic.url;
   const middleware = headroomHono({
+    compressionTimeoutMs,
     routes: { '/llm/v1/messages': 'anthropic' },
     stateDir: h.stateDir,
     ledger: true,
