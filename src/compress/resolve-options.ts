@@ -165,7 +165,13 @@ function claudeBudget(value: unknown): ClaudeBudget | undefined {
   if (value === undefined) return undefined;
   const expected = `{ readTokens ≥ ${MIN_READ_BUDGET_TOKENS}, bashChars ≥ ${MIN_BASH_BUDGET_CHARS} } (integers)`;
   if (typeof value !== 'object' || value === null) throw invalid('claudeBudget', expected, value);
-  const { readTokens, bashChars } = value as Record<string, unknown>;
+  const { readTokens, bashChars, ...unknown } = value as Record<string, unknown>;
+  const [extra] = Object.keys(unknown);
+  if (extra !== undefined) {
+    throw new HeadroomError('INVALID_OPTION', `Unknown option \`claudeBudget.${extra}\`.`, {
+      fix: 'Known options of `claudeBudget`: readTokens, bashChars.',
+    });
+  }
   const atLeast = (v: unknown, min: number): v is number => Number.isInteger(v) && (v as number) >= min;
   if (!atLeast(readTokens, MIN_READ_BUDGET_TOKENS) || !atLeast(bashChars, MIN_BASH_BUDGET_CHARS))
     throw invalid('claudeBudget', expected, value);

@@ -31,5 +31,11 @@ describe('resolveOptions', () => {
       }),
     );
     expect(() => resolveOptions({ model: 'x', kompressModel: 'kompress-base' })).toThrow(/kompressModel/);
+    expect(() =>
+      resolveOptions({
+        model: 'x',
+        claudeBudget: { readTokens: 25_000, bashChar: 30_000, bashChars: 30_000 },
+      }),
+    ).toThrow('Unknown option `claudeBudget.bashChar`.');
   });
 });
