@@ -34,7 +34,7 @@ export interface HeadroomSdkOptions extends Omit<CompressOptions, 'model'> {
 
 /** Savings for one model. */
 export interface ModelStats {
-  /** Calls made through the wrapper (each call counts once, whatever its retrieval rounds). */
+  /** Calls made through the wrapper (each call counts once, whatever its retrieval rounds or the SDK's retries). */
   readonly requests: number;
   /** Tokens of the conversations as the caller built them. */
   readonly tokensBefore: number;
