@@ -1,5 +1,4 @@
 import Anthropic from '@anthropic-ai/sdk';
-import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { contentHash } from '../../../src/compress/hash.js';
 import { withHeadroom } from '../../../src/sdk/anthropic/index.js';
@@ -276,23 +275,6 @@ describe('withHeadroom(Anthropic)', () => {
     await clone.messages.create({ model: MODEL, max_tokens: 512, messages: conversation() });
     expect(toolResultText(sent(0), 2)).toContain('[headroom: kept');
     expect(clone.headroom.stats().requests).toBe(1);
-  });
-
-  it('refuses what is not a client of its SDK with a fix, instead of a TypeError or a silent no-op', () => {
-    for (const notClient of [null, {}, new OpenAI({ apiKey: 'k' })]) {
-      expect(() => withHeadroom(notClient as never)).toThrow(
-        expect.objectContaining({ name: 'HeadroomError', code: 'INVALID_INPUT', fix: expect.any(String) }),
-      );
-    }
-  });
-
-  it('refuses to wrap a wrapped client (or its clones) again, with a fix', async () => {
-    const wrapped = withHeadroom(await client([]));
-    for (const again of [wrapped, wrapped.withOptions({ timeout: 5000 })]) {
-      expect(() => withHeadroom(again)).toThrow(
-        expect.objectContaining({ name: 'HeadroomError', code: 'INVALID_INPUT', fix: expect.any(String) }),
-      );
-    }
   });
 
   it('keeps the original client as it was', async () => {

@@ -1,4 +1,3 @@
-import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { contentHash } from '../../../src/compress/hash.js';
@@ -136,23 +135,6 @@ describe('withHeadroom(OpenAI) chat completions', () => {
     await once.chat.completions.create({ model: 'gpt-4o', messages: chatConversation() });
     expect(retried.headroom.stats()).toEqual(once.headroom.stats());
     expect(retried.headroom.stats()).toMatchObject({ requests: 1, compressedRequests: 1 });
-  });
-
-  it('refuses what is not a client of its SDK with a fix, instead of a TypeError or a silent no-op', () => {
-    for (const notClient of [null, {}, new Anthropic({ apiKey: 'k' })]) {
-      expect(() => withHeadroom(notClient as never)).toThrow(
-        expect.objectContaining({ name: 'HeadroomError', code: 'INVALID_INPUT', fix: expect.any(String) }),
-      );
-    }
-  });
-
-  it('refuses to wrap a wrapped client (or its clones) again, with a fix', async () => {
-    const wrapped = withHeadroom(await client([]));
-    for (const again of [wrapped, wrapped.withOptions({ timeout: 5000 })]) {
-      expect(() => withHeadroom(again)).toThrow(
-        expect.objectContaining({ name: 'HeadroomError', code: 'INVALID_INPUT', fix: expect.any(String) }),
-      );
-    }
   });
 
   it('keeps headroom in clones made with withOptions, around the caller’s own fetch', async () => {
