@@ -1,6 +1,7 @@
 import { compressMessages } from './compress/compress.js';
 import type { CompressOptions } from './compress/options.js';
 import type { CompressResult } from './compress/result.js';
+import { storeLimitsOption } from './sdk/common.js';
 import { createMemoryStore, type RetrievalStore, type RetrievalStoreLimits } from './store/memory-store.js';
 
 let store: RetrievalStore = createMemoryStore();
@@ -40,5 +41,5 @@ export function retrieve(hash: string): string | undefined {
 
 /** Replaces the in-process retrieval store with one of other limits (what it held is dropped). */
 export function configureRetrieval(limits: RetrievalStoreLimits): void {
-  store = createMemoryStore(limits);
+  store = createMemoryStore(storeLimitsOption('configureRetrieval', limits));
 }

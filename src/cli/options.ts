@@ -35,6 +35,27 @@ export function parseDay(value: string, flag: string): string {
   return day;
 }
 
+/**
+ * `since` and `until` as days (each optional), refused when no day is in both; `names` are the flags or
+ * arguments as the user wrote them (`--since`, or `since` for the MCP tool).
+ */
+export function parseDayRange(
+  since: string | undefined,
+  until: string | undefined,
+  names: readonly [since: string, until: string],
+): { since: string | undefined; until: string | undefined } {
+  const from = since === undefined ? undefined : parseDay(since, names[0]);
+  const to = until === undefined ? undefined : parseDay(until, names[1]);
+  if (from !== undefined && to !== undefined && from > to) {
+    throw new HeadroomError(
+      'INVALID_OPTION',
+      `\`${names[0]}\` ${from} is after \`${names[1]}\` ${to}: no day is in both.`,
+      { fix: 'Swap them.' },
+    );
+  }
+  return { since: from, until: to };
+}
+
 /** An IANA time zone name that this Node knows. */
 export function parseTimeZone(value: string): string {
   try {

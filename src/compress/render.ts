@@ -7,6 +7,19 @@ export function retrievalMarker(summary: string, hash: string, hint: string): st
   return `[headroom: ${summary} · hash=${hash} · ${hint.replaceAll('{hash}', hash)}]`;
 }
 
+/** A marker as `retrievalMarker` writes it, on the last line of a text (a numbered Read's included). */
+const SEALED = /\[headroom: [^\n]* · hash=[0-9a-f]{12} · [^\n]*\]\s*$/;
+
+/**
+ * True when a text already ends with a retrieval marker: headroom compressed it once and its original is
+ * stored under that hash. Compressed again, it would lose what the first pass kept for the question and
+ * change on every turn, busting the provider's prompt cache (a caller that keeps the compressed messages,
+ * `headroom_compress` answers through the proxy, `SharedContext` briefs sent as tool output).
+ */
+export function isSealed(text: string): boolean {
+  return SEALED.test(text.slice(-4096));
+}
+
 function range(numbers: readonly number[], start: number, end: number): string {
   const first = numbers[start]!;
   const last = numbers[end - 1]!;

@@ -68,13 +68,16 @@ const KNOWN = new Set<string>([
 export const MIN_READ_BUDGET_TOKENS = 1_000;
 export const MIN_BASH_BUDGET_CHARS = 1_000;
 
-function invalid(name: string, expected: string, value: unknown): HeadroomError {
+function invalid(
+  name: string,
+  expected: string,
+  value: unknown,
+  fix = `Pass a valid \`${name}\` or leave it out to use the default.`,
+): HeadroomError {
   return new HeadroomError(
     'INVALID_OPTION',
     `Expected the \`${name}\` option to be ${expected}, got ${describeValue(value)}.`,
-    {
-      fix: `Pass a valid \`${name}\` or leave it out to use the default.`,
-    },
+    { fix },
   );
 }
 
@@ -113,7 +116,13 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     }
   }
   if (typeof o.model !== 'string' || o.model.length === 0)
-    throw invalid('model', 'a non-empty string', o.model);
+    // The one option without a default: it picks the tokenizer.
+    throw invalid(
+      'model',
+      'a non-empty string',
+      o.model,
+      "Pass the model the messages are for, e.g. { model: 'gpt-4o' }.",
+    );
   const profileName = o.savingsProfile ?? 'default';
   if (profileName !== 'default' && profileName !== 'agent-90') {
     throw invalid('savingsProfile', '`default` or `agent-90`', profileName);
@@ -156,7 +165,13 @@ function claudeBudget(value: unknown): ClaudeBudget | undefined {
   if (value === undefined) return undefined;
   const expected = `{ readTokens ≥ ${MIN_READ_BUDGET_TOKENS}, bashChars ≥ ${MIN_BASH_BUDGET_CHARS} } (integers)`;
   if (typeof value !== 'object' || value === null) throw invalid('claudeBudget', expected, value);
-  const { readTokens, bashChars } = value as Record<string, unknown>;
+  const { readTokens, bashChars, ...unknown } = value as Record<string, unknown>;
+  const [extra] = Object.keys(unknown);
+  if (extra !== undefined) {
+    throw new HeadroomError('INVALID_OPTION', `Unknown option \`claudeBudget.${extra}\`.`, {
+      fix: 'Known options of `claudeBudget`: readTokens, bashChars.',
+    });
+  }
   const atLeast = (v: unknown, min: number): v is number => Number.isInteger(v) && (v as number) >= min;
   if (!atLeast(readTokens, MIN_READ_BUDGET_TOKENS) || !atLeast(bashChars, MIN_BASH_BUDGET_CHARS))
     throw invalid('claudeBudget', expected, value);

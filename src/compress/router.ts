@@ -3,7 +3,7 @@ import { logCompressor } from './compressors/log/index.js';
 import { detectCompressor, readsFile } from './detect.js';
 import { contentHash } from './hash.js';
 import type { ResolvedOptions } from './options.js';
-import { renderPlan, retrievalMarker } from './render.js';
+import { isSealed, renderPlan, retrievalMarker } from './render.js';
 import { RETRIEVE_TOOL } from './resolve-options.js';
 import { formatCount } from './signals.js';
 import type {
@@ -410,6 +410,7 @@ export function compressBlock(
     const tool = input.hint.toolName;
     if (tool === RETRIEVE_TOOL || tool?.endsWith(`__${RETRIEVE_TOOL}`))
       return unchanged('retrieval-answer', tokensBefore);
+    if (isSealed(text)) return unchanged('already-compressed', tokensBefore);
     if (looksBinary(text)) return unchanged('binary', tokensBefore);
     const env = openEnvelope(text);
     const limit = limitFor(env, input, options, countTokens);

@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { parseDay } from '../cli/options.js';
+import { parseDayRange } from '../cli/options.js';
 import { liveProxies, proxyJson } from '../cli/proxy-registry.js';
 import { ledgerPath, readLedger } from '../ledger/ledger.js';
 import { buildReport, type GroupBy, reportJson } from '../ledger/report.js';
@@ -38,8 +38,7 @@ interface StatsArgs {
 /** The ledger's report, built by the function `headroom stats` uses, in the shape `stats --json` prints. */
 export async function stats(args: StatsArgs, stateDir: string): Promise<CallToolResult> {
   const groupBy = GROUP_OF[args.period ?? 'daily'];
-  const since = args.since === undefined ? undefined : parseDay(args.since, 'since');
-  const until = args.until === undefined ? undefined : parseDay(args.until, 'until');
+  const { since, until } = parseDayRange(args.since, args.until, ['since', 'until']);
   const [{ entries, skipped }, running] = await Promise.all([readLedger(stateDir), liveProxies(stateDir)]);
   const options = { groupBy, since, until, agent: args.agent, order: 'asc' } as const;
   const report = buildReport(entries, options);

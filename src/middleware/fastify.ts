@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { pipeline, Readable, Transform } from 'node:stream';
+import type { UsageReader } from '../proxy/usage.js';
 import { readBody } from './node.js';
 import {
   createMiddlewareRuntime,
@@ -37,6 +38,19 @@ export type HeadroomFastifyPlugin = ((app: FastifyLike) => Promise<void>) & {
   readonly headroom: MiddlewareHandle;
 };
 
+/** `body` as it is, its bytes fed to the usage reader on their way through. */
+function watchWeb<T>(body: ReadableStream<T>, reader: UsageReader): ReadableStream<T> {
+  return body.pipeThrough(
+    new TransformStream<T, T>({
+      transform(chunk, controller) {
+        if (chunk instanceof Uint8Array) reader.push(chunk);
+        else if (typeof chunk === 'string') reader.push(Buffer.from(chunk));
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+}
+
 /**
  * Fastify plugin for apps that relay model calls. Fastify reads bodies itself, so instead of a connect
  * middleware this hooks `preParsing`: the body of a POST to one of `routes` is compressed exactly as the
@@ -71,6 +85,16 @@ export function headroomFastify(options: HeadroomMiddlewareOptions = {}): Headro
     app.addHook('onSend', async (request, reply, payload) => {
       const call = calls.get(request);
       if (!call) return payload;
+      // A handler that relays `fetch` may send the Response itself (Fastify 5 takes it): its own headers
+      // say what the body is, since Fastify applies them only after this hook.
+      if (payload instanceof Response) {
+        if (!payload.body) return payload;
+        const reader = call.usage(
+          payload.headers.get('content-type') ?? undefined,
+          payload.headers.get('content-encoding') ?? undefined,
+        );
+        return new Response(watchWeb(payload.body, reader), payload);
+      }
       const reader = call.usage(
         reply.getHeader('content-type')?.toString(),
         reply.getHeader('content-encoding')?.toString(),
@@ -79,6 +103,8 @@ export function headroomFastify(options: HeadroomMiddlewareOptions = {}): Headro
         reader.push(typeof payload === 'string' ? Buffer.from(payload) : payload);
         return payload;
       }
+      // …or its web stream.
+      if (payload instanceof ReadableStream) return watchWeb(payload, reader);
       if (!(payload instanceof Readable)) return payload;
       const watched = new Transform({
         transform(chunk: Buffer, _encoding, callback) {

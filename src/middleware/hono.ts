@@ -23,13 +23,17 @@ export function headroomHono(options: HeadroomMiddlewareOptions = {}): HeadroomH
     const route = runtime.routeFor(c.req.method, c.req.path);
     if (!route) return next();
     const request = c.req.raw;
-    const raw = new Uint8Array(await request.arrayBuffer());
+    // Through Hono's body cache: a middleware before this one may have read the body already
+    // (`c.req.json()`), which leaves `request` itself unreadable.
+    const raw = new Uint8Array(await c.req.arrayBuffer());
     const call = await runtime.start(route, raw, request.headers);
     const headers = new Headers(request.headers);
     if (call.body !== raw && headers.has('content-length'))
       headers.set('content-length', String(call.body.byteLength));
     // Only the body changes; method, URL, headers and the abort signal stay the caller's.
     c.req.raw = new Request(request, { body: call.body, headers });
+    // What is cached is the caller's body; the handler must read the one headroom made.
+    c.req.bodyCache = {};
     await next();
     const response = c.res;
     if (!response.body) {

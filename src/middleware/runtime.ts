@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { compressMessages } from '../compress/compress.js';
-import { HeadroomError } from '../errors.js';
+import { describeValue, HeadroomError } from '../errors.js';
 import { guessAgent } from '../proxy/agent.js';
 import { createCallRecorder } from '../proxy/call-recorder.js';
 import { type BodyOutcome, createBodyCompressor } from '../proxy/compress-body.js';
@@ -112,12 +112,44 @@ function routesOf(routes: Readonly<Record<string, ModelApi>>): Map<string, Route
   return out;
 }
 
+/** Every option the middleware reads: a misspelt one (or a proxy-only one like `port`) would be ignored. */
+const MIDDLEWARE_OPTIONS: readonly (keyof HeadroomMiddlewareOptions)[] = [
+  'routes',
+  'upstreams',
+  'ledger',
+  'log',
+  'optimize',
+  'session',
+  'agent',
+  'stateDir',
+  'compress',
+  'compressionTimeoutMs',
+  'store',
+  'onRequest',
+  'env',
+];
+
+function checkedOptions(input: unknown): HeadroomMiddlewareOptions {
+  const fix = `Known options: ${MIDDLEWARE_OPTIONS.join(', ')}.`;
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new HeadroomError(
+      'INVALID_OPTION',
+      `Expected the middleware options to be an object, got ${describeValue(input)}.`,
+      { fix },
+    );
+  }
+  const unknown = Object.keys(input).find((key) => !(MIDDLEWARE_OPTIONS as readonly string[]).includes(key));
+  if (unknown !== undefined)
+    throw new HeadroomError('INVALID_OPTION', `Unknown option \`${unknown}\`.`, { fix });
+  return input as HeadroomMiddlewareOptions;
+}
+
 /**
  * What both middleware forms share: the proxy's own body compressor (same splice, same fail-open, same
  * store and markers), its stats, and its ledger entry.
  */
 export function createMiddlewareRuntime(input: HeadroomMiddlewareOptions = {}) {
-  const { routes: routeOption, upstreams = [], ledger: ledgerOn = false, ...rest } = input;
+  const { routes: routeOption, upstreams = [], ledger: ledgerOn = false, ...rest } = checkedOptions(input);
   const options = resolveProxyOptions({ ...rest, ledger: ledgerOn });
   const routes = routesOf(routeOption ?? DEFAULT_ROUTES);
   const upstreamUrls = upstreams.map((u) => {

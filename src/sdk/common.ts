@@ -34,7 +34,7 @@ export interface HeadroomSdkOptions extends Omit<CompressOptions, 'model'> {
 
 /** Savings for one model. */
 export interface ModelStats {
-  /** Calls made through the wrapper (each call counts once, whatever its retrieval rounds). */
+  /** Calls made through the wrapper (each call counts once, whatever its retrieval rounds or the SDK's retries). */
   readonly requests: number;
   /** Tokens of the conversations as the caller built them. */
   readonly tokensBefore: number;
@@ -153,6 +153,32 @@ export function positiveIntOption(name: string, value: unknown, fallback: number
   return value;
 }
 
+/**
+ * Checked limits of a store of originals (`configureRetrieval(…)`, `retrieval.store`): a wrong or misspelt
+ * limit would otherwise leave nothing retrievable (a negative `maxChars`) or nothing expiring (`ttlMs: '1h'`).
+ */
+export function storeLimitsOption(name: string, value: unknown): RetrievalStoreLimits {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new HeadroomError(
+      'INVALID_OPTION',
+      `Expected \`${name}\` to be { maxChars?, ttlMs? }, got ${describeValue(value)}.`,
+      { fix: `Pass e.g. { maxChars: 16 * 1024 * 1024, ttlMs: 3_600_000 } as \`${name}\`.` },
+    );
+  }
+  const { maxChars, ttlMs, ...unknown } = value as Record<string, unknown>;
+  const [extra] = Object.keys(unknown);
+  if (extra !== undefined) {
+    throw new HeadroomError('INVALID_OPTION', `Unknown option \`${name}.${extra}\`.`, {
+      fix: `Known options of \`${name}\`: maxChars, ttlMs.`,
+    });
+  }
+  return {
+    ...(maxChars === undefined ? {} : { maxChars: positiveIntOption(`${name}.maxChars`, maxChars, 0) }),
+    ...(ttlMs === undefined ? {} : { ttlMs: positiveIntOption(`${name}.ttlMs`, ttlMs, 0) }),
+  };
+}
+
 function totals(s: MutableStats): ModelStats {
   return {
     requests: s.requests,
@@ -169,15 +195,54 @@ const compressed = (result: Awaited<ReturnType<typeof compressMessages>>): Compr
   tokensAfter: result.tokensAfter,
 });
 
+const RETRIEVAL_KEYS = ['maxRounds', 'maxChars', 'store', 'sources'];
+
+/** `retrieval` when it is not `false`: an object of known options, its sources able to retrieve. */
+function retrievalOption(value: unknown): RetrievalOptions {
+  const fix = `Pass \`retrieval: false\` or an object of ${RETRIEVAL_KEYS.join(', ')}.`;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new HeadroomError(
+      'INVALID_OPTION',
+      `Expected the \`retrieval\` option to be false or an object, got ${describeValue(value)}.`,
+      { fix },
+    );
+  }
+  const extra = Object.keys(value).find((key) => !RETRIEVAL_KEYS.includes(key));
+  if (extra !== undefined)
+    throw new HeadroomError('INVALID_OPTION', `Unknown option \`retrieval.${extra}\`.`, { fix });
+  const { sources } = value as RetrievalOptions;
+  if (
+    sources !== undefined &&
+    (!Array.isArray(sources) ||
+      !sources.every((s) => typeof (s as { retrieve?: unknown } | null)?.retrieve === 'function'))
+  ) {
+    throw new HeadroomError(
+      'INVALID_OPTION',
+      'Expected `retrieval.sources` to be an array of objects with a `retrieve(hash)` method.',
+      { fix: 'Pass e.g. `sources: [sharedContext]`.' },
+    );
+  }
+  return value as RetrievalOptions;
+}
+
 /** Validates options where they enter (at wrap time, not on the first request) and builds the session. */
 export function createSession(options: HeadroomSdkOptions, dryRequest: DryRequest): Session {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new HeadroomError(
+      'INVALID_OPTION',
+      `Expected options to be an object, got ${describeValue(options)}.`,
+      {
+        fix: 'Pass e.g. { protectRecent: 2 }, or nothing for the defaults.',
+      },
+    );
+  }
   const { retrieval = {}, model: modelOverride, ...compressOptions } = options;
   resolveOptions({ ...compressOptions, model: modelOverride ?? FALLBACK_MODEL });
   const retrievalOn = retrieval !== false;
-  const r: RetrievalOptions = retrieval === false ? {} : retrieval;
+  const r: RetrievalOptions = retrieval === false ? {} : retrievalOption(retrieval);
   const maxRounds = positiveIntOption('retrieval.maxRounds', r.maxRounds, DEFAULT_MAX_ROUNDS);
   const maxChars = positiveIntOption('retrieval.maxChars', r.maxChars, DEFAULT_MAX_CHARS);
-  const store: RetrievalStore = createMemoryStore(r.store);
+  const store: RetrievalStore = createMemoryStore(storeLimitsOption('retrieval.store', r.store));
   const sources: RetrievalSource[] = [{ retrieve: (hash) => store.get(hash) }, ...(r.sources ?? [])];
   const memo: BlockMemo = createBlockMemo();
   const all: MutableStats = { requests: 0, tokensBefore: 0, tokensAfter: 0 };
@@ -280,6 +345,17 @@ export function createSession(options: HeadroomSdkOptions, dryRequest: DryReques
     },
   };
   return session;
+}
+
+/**
+ * Refuses a client `withHeadroom` already wrapped: wrapping it again would compress every request twice
+ * under two sets of stats (and its `headroom` handle cannot be replaced).
+ */
+export function assertNotWrapped(client: object, sdk: string): void {
+  if (!('headroom' in client)) return;
+  throw new HeadroomError('INVALID_INPUT', `This ${sdk} client is already wrapped with withHeadroom.`, {
+    fix: 'Use the wrapped client as it is (client.headroom has its stats), or wrap the original client.',
+  });
 }
 
 /**

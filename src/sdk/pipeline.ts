@@ -27,6 +27,7 @@ async function prepare(
   text: string,
   protocol: WireProtocol,
   session: Session,
+  retry: boolean,
 ): Promise<Prepared | undefined> {
   let parsed: unknown;
   try {
@@ -64,12 +65,12 @@ async function prepare(
         tokensAfter += await session.countAdded(JSON.stringify(protocol.retrieveTool), model);
       next = withTool;
     }
-    session.record(model, { tokensBefore, tokensAfter, compressed });
+    if (!retry) session.record(model, { tokensBefore, tokensAfter, compressed });
     session.recordRetrievals(answeredIds);
     return { body: next, text: next === body ? text : JSON.stringify(next), streaming, model };
   } catch {
     // Fail open: the caller's request goes out exactly as it came.
-    session.recordFailOpen(model);
+    if (!retry) session.recordFailOpen(model);
     return { body, text, streaming, model };
   }
 }
@@ -82,6 +83,14 @@ async function readJson(response: Response): Promise<Json | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * True for an SDK's own retry of a call (both SDKs number their attempts): the same call again, compressed
+ * the same way, so it is not counted as another call in `stats()`.
+ */
+function isRetry(headers: Headers): boolean {
+  return Number(headers.get('x-stainless-retry-count') ?? 0) > 0;
 }
 
 /**
@@ -107,7 +116,7 @@ export async function sendWithHeadroom(
   session: Session,
   send: Send,
 ): Promise<Response> {
-  const prepared = await prepare(request.body, protocol, session);
+  const prepared = await prepare(request.body, protocol, session, isRetry(request.headers));
   if (!prepared) return send(request);
   const headers = prepared.text === request.body ? request.headers : headersFor(request.headers, false);
   let response = await send({ url: request.url, headers, body: prepared.text });

@@ -85,7 +85,8 @@ const summary = (t: Tally): AgentStats => ({ ...t, tokensSaved: t.tokensBefore -
  */
 export class SharedContext implements RetrievalSource {
   readonly #entries = new Map<string, Entry>();
-  readonly #byHash = new Map<string, string>();
+  /** The keys holding each compressed original: the same content put under two keys shares one hash. */
+  readonly #byHash = new Map<string, Set<string>>();
   readonly #byAgent = new Map<string, Tally>();
   readonly #all: Tally = { puts: 0, tokensBefore: 0, tokensAfter: 0 };
   readonly #compressOptions: CompressOptions;
@@ -140,7 +141,11 @@ export class SharedContext implements RetrievalSource {
     this.delete(key);
     const entry: Entry = { info, original: content, compressed: last.content };
     this.#entries.set(key, entry);
-    if (info.hash) this.#byHash.set(info.hash, key);
+    if (info.hash) {
+      const keys = this.#byHash.get(info.hash) ?? new Set<string>();
+      keys.add(key);
+      this.#byHash.set(info.hash, keys);
+    }
     this.#chars += sizeOf(entry);
     this.#tally(options.agent ?? NO_AGENT, info);
     this.#evict();
@@ -163,7 +168,7 @@ export class SharedContext implements RetrievalSource {
 
   /** The original behind a marker's hash, for `headroom_retrieve` calls. */
   retrieve(hash: string): string | undefined {
-    const key = this.#byHash.get(hash);
+    const [key] = this.#byHash.get(hash) ?? [];
     return key === undefined ? undefined : this.#entries.get(key)?.original;
   }
 
@@ -175,7 +180,9 @@ export class SharedContext implements RetrievalSource {
     const entry = this.#entries.get(key);
     if (!entry) return false;
     this.#entries.delete(key);
-    if (entry.info.hash && this.#byHash.get(entry.info.hash) === key) this.#byHash.delete(entry.info.hash);
+    const keys = entry.info.hash === undefined ? undefined : this.#byHash.get(entry.info.hash);
+    keys?.delete(key);
+    if (keys?.size === 0) this.#byHash.delete(entry.info.hash!);
     this.#chars -= sizeOf(entry);
     return true;
   }

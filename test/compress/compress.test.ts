@@ -1,7 +1,8 @@
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { compressMessages } from '../../src/compress/compress.js';
 import { createBlockMemo } from '../../src/compress/memo.js';
-import { compress, retrieve, simulate } from '../../src/index.js';
+import { compress, configureRetrieval, retrieve, simulate } from '../../src/index.js';
 import { apiRecords, grepOutput, testLog } from '../helpers/outputs.js';
 
 const model = 'gpt-4o';
@@ -70,6 +71,14 @@ describe('compress', () => {
     const hash = markerHash(result.messages[3]!.content as string);
     expect(hash).toBeDefined();
     expect(retrieve(hash!)).toBe(log);
+  });
+
+  it('checks configureRetrieval limits instead of silently keeping nothing', () => {
+    for (const limits of [{ maxChars: -1 }, { ttlMs: 0 }, { maxChars: '64MB' }, { ttl: 1000 }, null]) {
+      expect(() => configureRetrieval(limits as never)).toThrow(
+        expect.objectContaining({ code: 'INVALID_OPTION', fix: expect.any(String) }),
+      );
+    }
   });
 
   it('keeps the JSON item the user asked about and the failed one', async () => {
@@ -145,6 +154,22 @@ describe('compress', () => {
     const a = await compress(messages, { model });
     const b = await compress(structuredClone(messages), { model });
     expect(JSON.stringify(a.messages)).toBe(JSON.stringify(b.messages));
+  });
+
+  it('leaves a block it already compressed as it is when the compressed messages come back', async () => {
+    // A caller that keeps the compressed messages as its history sends them again on the next turn.
+    const corpus = await readFile(new URL('../fixtures/corpus/npm-ls-all.txt', import.meta.url), 'utf8');
+    const question = 'Which versions of undici and nanoid are in the dependency tree?';
+    for (const output of [testLog(), apiRecords(), corpus]) {
+      for (const conversation of [openaiConversation, anthropicConversation]) {
+        const first = await compress(conversation(question, 'npm ls --all --json', output), { model });
+        expect(first.transformsApplied).toHaveLength(1);
+        const again = await compress(first.messages, { model });
+        expect(JSON.stringify(again.messages)).toBe(JSON.stringify(first.messages));
+        expect(again.blocks.at(-1)!.action).toBe('already-compressed');
+        expect(again.transformsApplied).toEqual([]);
+      }
+    }
   });
 
   it('compresses an earlier block the same way however many messages follow it', async () => {

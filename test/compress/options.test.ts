@@ -23,6 +23,19 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions({ model: 'x', protectRecnt: 2 })).toThrow(/Unknown option `protectRecnt`/);
     expect(() => resolveOptions({ model: 'x', targetRatio: 2 })).toThrow(HeadroomError);
     expect(() => resolveOptions({})).toThrow(/`model`/);
+    // `model` has no default to fall back to, so its fix must not suggest leaving it out.
+    expect(() => resolveOptions({ model: 4 })).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_OPTION',
+        fix: "Pass the model the messages are for, e.g. { model: 'gpt-4o' }.",
+      }),
+    );
     expect(() => resolveOptions({ model: 'x', kompressModel: 'kompress-base' })).toThrow(/kompressModel/);
+    expect(() =>
+      resolveOptions({
+        model: 'x',
+        claudeBudget: { readTokens: 25_000, bashChar: 30_000, bashChars: 30_000 },
+      }),
+    ).toThrow('Unknown option `claudeBudget.bashChar`.');
   });
 });

@@ -178,6 +178,8 @@ describe('headroom mcp over stdio', () => {
       ['headroom_compress', { text: 'x', budget: -5 }, /Input validation error/],
       ['headroom_stats', { period: 'yearly' }, /Input validation error/],
       ['headroom_stats', { since: '2026-13-01' }, /Expected `since` to be a date/],
+      // As `headroom stats --since … --until …` says, not an empty report.
+      ['headroom_stats', { since: '2026-12-01', until: '2026-01-01' }, /no day is in both\. Swap them/],
       ['headroom_nothing', {}, /not found/],
     ];
     for (const [name, args, message] of cases) {

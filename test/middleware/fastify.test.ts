@@ -21,7 +21,10 @@ afterEach(async () => {
 });
 
 /** A real Fastify app on loopback relaying `/v1/messages` to the fake provider, plus a JSON route of its own. */
-async function startApp(entries: LedgerEntry[]) {
+/** How the handler hands Fastify the provider's answer: a node stream, the web stream, or the Response. */
+type Send = 'node' | 'web' | 'response';
+
+async function startApp(entries: LedgerEntry[], send: Send = 'node') {
   h = await startHarness();
   const upstream = h.anthropic.url;
   const plugin = headroomFastify({ stateDir: h.stateDir, onRequest: (e) => entries.push(e) });
@@ -37,7 +40,9 @@ async function startApp(entries: LedgerEntry[]) {
       headers: { 'content-type': 'application/json', 'x-api-key': String(request.headers['x-api-key']) },
       body: (request as { rawBody?: Buffer }).rawBody ?? JSON.stringify(request.body),
     });
+    if (send === 'response') return reply.send(res);
     reply.code(res.status).type(res.headers.get('content-type') ?? 'application/json');
+    if (send === 'web') return reply.send(res.body);
     return reply.send(res.body ? Readable.fromWeb(res.body as never) : '');
   });
   app.post('/notes', async (request) => ({ got: request.body }));
@@ -83,6 +88,24 @@ describe('headroomFastify in a real Fastify app relaying to a fake provider', ()
       body: JSON.stringify({ text: bigTestLog(300) }),
     });
     expect(await notes.json()).toEqual({ got: { text: bigTestLog(300) } });
+  });
+
+  it('reads the provider usage from a web stream or a Response the handler sends', async () => {
+    for (const send of ['web', 'response'] as const) {
+      const entries: LedgerEntry[] = [];
+      const { url, h } = await startApp(entries, send);
+      h.anthropic.push({ kind: 'text', text: 'Plain answer.' }, { kind: 'text', text: 'Streamed answer' });
+      const client = new Anthropic({ apiKey: 'sk-ant-test', baseURL: url, maxRetries: 0 });
+      expect((await client.messages.create(params())).content).toEqual([
+        { type: 'text', text: 'Plain answer.' },
+      ]);
+      expect(await client.messages.stream(params()).finalText()).toBe('Streamed answer');
+      await vi.waitFor(() => expect(entries).toHaveLength(2));
+      expect([send, ...entries.map((e) => e.usage?.outputTokens)]).toEqual([send, 12, 12]);
+      await app!.close();
+      await h.close();
+      app = undefined;
+    }
   });
 
   it('a client that leaves mid-stream still gets its ledger entry', async () => {

@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
@@ -39,9 +42,13 @@ const body = (log = bigTestLog(), stream = false) =>
 
 /** A real Hono app on loopback that relays `/llm/v1/messages` to the fake provider, with one unrelated route. */
 async function startApp(entries: LedgerEntry[] = []) {
-  h = await startHarness();
+  // These tests compare compressed requests, not deadlines: on a loaded machine the 2 s default can pass
+  // and the request goes out from the replay, whose ledger count holds only the blocks it knows.
+  const compressionTimeoutMs = 60_000;
+  h = await startHarness({ proxy: { compressionTimeoutMs } });
   const upstream = h.anthropic.url;
   const middleware = headroomHono({
+    compressionTimeoutMs,
     routes: { '/llm/v1/messages': 'anthropic' },
     stateDir: h.stateDir,
     ledger: true,
@@ -159,6 +166,35 @@ describe('headroomHono in a real Hono app relaying to a fake provider', () => {
     expect(entries[0]).toMatchObject({ status: 200, path: '/v1/messages' });
     expect(entries[0]!.tokensSaved).toBeGreaterThan(10_000);
     expect(await h.anthropic.messageRequests()[0]!.outcome).toBe('aborted');
+  });
+
+  it('compresses a body a middleware before it has already read, and the handler reads the compressed one', async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), 'hr-hono-read-'));
+    try {
+      const app = new Hono();
+      const seenBefore: string[] = [];
+      // A logging or auth middleware that reads the body first leaves `c.req.raw` unreadable.
+      app.use(async (c, next) => {
+        seenBefore.push(((await c.req.json()) as { model: string }).model);
+        await next();
+      });
+      app.use(headroomHono({ routes: { '/v1/messages': 'anthropic' }, stateDir }));
+      app.post('/v1/messages', async (c) => c.text(await c.req.text()));
+      const sent = body();
+      const res = await app.request('/v1/messages', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: sent,
+      });
+      expect(res.status).toBe(200);
+      const forwarded = await res.text();
+      expect(seenBefore).toEqual([MODEL]);
+      expect(forwarded).toMatch(MARKER);
+      expect(forwarded).toContain(NEEDLE);
+      expect(forwarded.length).toBeLessThan(sent.length / 5);
+    } finally {
+      await rm(stateDir, { recursive: true, force: true });
+    }
   });
 
   it('leaves other routes alone and fails open: bad JSON and encoded bodies go out byte for byte', async () => {

@@ -1,6 +1,10 @@
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { HeadroomError } from '../../src/errors.js';
+import { withHeadroom as withAnthropic } from '../../src/sdk/anthropic/index.js';
 import { createSession } from '../../src/sdk/common.js';
+import { withHeadroom as withOpenAI } from '../../src/sdk/openai/index.js';
 import { wireDryRequest } from '../../src/sdk/validate-setup.js';
 import { openaiChatProtocol } from '../../src/sdk/wire/openai-chat.js';
 
@@ -15,6 +19,23 @@ describe('createSession', () => {
     expect(() => createSession({ retrieval: { maxChars: 1.5 } }, dry)).toThrow(
       'Expected the `retrieval.maxChars` option to be a positive integer, got `1.5` (number).',
     );
+    // A bad store limit would leave nothing retrievable (negative size) or nothing expiring (a string).
+    expect(() => createSession({ retrieval: { store: { maxChars: -1 } } }, dry)).toThrow(
+      'Expected the `retrieval.store.maxChars` option to be a positive integer, got `-1` (number).',
+    );
+    expect(() => createSession({ retrieval: { store: { ttlMs: '1h' as never } } }, dry)).toThrow(
+      'Expected the `retrieval.store.ttlMs` option to be a positive integer, got `"1h"` (string).',
+    );
+    expect(() => createSession({ retrieval: { store: { maxChar: 10 } as never } }, dry)).toThrow(
+      'Unknown option `retrieval.store.maxChar`.',
+    );
+    expect(() => createSession({ retrieval: { maxRound: 3 } as never }, dry)).toThrow(
+      'Unknown option `retrieval.maxRound`.',
+    );
+    for (const retrieval of ['off', true, null, { sources: [{}] }, { sources: {} }]) {
+      expect(() => createSession({ retrieval } as never, dry)).toThrow(HeadroomError);
+    }
+    expect(() => createSession(null as never, dry)).toThrow(HeadroomError);
   });
 
   it('counts each retrieval call once, however often the conversation re-sends it', () => {
@@ -52,5 +73,34 @@ describe('createSession', () => {
     );
     expect(session.handle.retrieve('abcdef123456')).toBe('from source');
     expect(session.handle.answerRetrieval({ hash: 'abcdef123456' })).toBe('from source');
+  });
+});
+
+describe('withHeadroom (Anthropic and OpenAI) on what it is given', () => {
+  const refused = expect.objectContaining({
+    name: 'HeadroomError',
+    code: 'INVALID_INPUT',
+    fix: expect.any(String),
+  });
+  // Nothing is sent: the clients only need to exist.
+  const anthropic = () => new Anthropic({ apiKey: 'k', baseURL: 'http://127.0.0.1:9' });
+  const openai = () => new OpenAI({ apiKey: 'k', baseURL: 'http://127.0.0.1:9/v1' });
+  const adapters = [
+    { wrap: withAnthropic as (c: unknown) => unknown, own: anthropic, other: openai },
+    { wrap: withOpenAI as (c: unknown) => unknown, own: openai, other: anthropic },
+  ];
+
+  it('refuses what is not a client of its SDK, instead of a TypeError or a silent no-op', () => {
+    for (const { wrap, other } of adapters) {
+      for (const notClient of [null, {}, other()]) expect(() => wrap(notClient)).toThrow(refused);
+    }
+  });
+
+  it('refuses to wrap a wrapped client (or its withOptions clones) again', () => {
+    for (const { wrap, own } of adapters) {
+      const wrapped = wrap(own()) as { withOptions(o: object): unknown };
+      for (const again of [wrapped, wrapped.withOptions({ timeout: 5000 })])
+        expect(() => wrap(again)).toThrow(refused);
+    }
   });
 });

@@ -64,6 +64,23 @@ describe('SharedContext', () => {
     expect(context.stats().chars).toBeLessThanOrEqual(log.length + 5000);
   });
 
+  it('keeps an original retrievable while any key holding it is left', async () => {
+    // Two agents put the same output under their own keys: one marker hash, two entries.
+    const context = new SharedContext({ maxEntries: 2 });
+    const log = testLog();
+    const a = await context.put('a', log, { agent: 'researcher' });
+    const b = await context.put('b', log, { agent: 'reviewer' });
+    expect(b.hash).toBe(a.hash);
+    context.delete('b');
+    expect(context.get('a')).toContain(`hash=${a.hash}`);
+    expect(context.retrieve(a.hash!)).toBe(log);
+    await context.put('b', log);
+    await context.put('c', 'small');
+    await context.put('d', 'small too');
+    expect(context.has('a') || context.has('b')).toBe(false);
+    expect(context.retrieve(a.hash!)).toBeUndefined();
+  });
+
   it('replaces an entry put again under the same key', async () => {
     const context = new SharedContext();
     await context.put('k', 'old');

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { HeadroomError } from '../../errors.js';
 import { ledgerPath, readLedger } from '../../ledger/ledger.js';
 import { PRICING_SNAPSHOT_DATE } from '../../ledger/pricing.js';
 import {
@@ -16,7 +15,7 @@ import type { CliContext, SetExitCode } from '../context.js';
 import { atPath } from '../failure.js';
 import { formatInt, formatMoney, formatPercent } from '../format.js';
 import { createLogger, type Logger } from '../logger.js';
-import { parseChoice, parseDay, parseTimeZone } from '../options.js';
+import { parseChoice, parseDayRange, parseTimeZone } from '../options.js';
 import { describeProxy, liveProxies, proxyJson } from '../proxy-registry.js';
 import { type Align, renderTable } from '../table.js';
 
@@ -102,17 +101,7 @@ async function stats(report: string | undefined, flags: StatsFlags, ctx: CliCont
   const json = flags.json === true;
   const logger = createLogger({ env: ctx.env, streams: ctx.streams, json });
   const groupBy = groupFrom(report, flags.by);
-  const since = flags.since === undefined ? undefined : parseDay(flags.since, '--since');
-  const until = flags.until === undefined ? undefined : parseDay(flags.until, '--until');
-  if (since !== undefined && until !== undefined && since > until) {
-    throw new HeadroomError(
-      'INVALID_OPTION',
-      `\`--since\` ${since} is after \`--until\` ${until}: no day is in both.`,
-      {
-        fix: 'Swap them.',
-      },
-    );
-  }
+  const { since, until } = parseDayRange(flags.since, flags.until, ['--since', '--until']);
   const timeZone = flags.timezone === undefined ? undefined : parseTimeZone(flags.timezone);
   const order: SortOrder = parseChoice(flags.order, ['asc', 'desc'] as const, '--order');
   const dir = stateDir(ctx.env);

@@ -1,7 +1,13 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { ClientOptions, Middleware } from '@anthropic-ai/sdk';
 import { HeadroomError } from '../../errors.js';
-import { attachHandle, createSession, type HeadroomSdkOptions, type WithHeadroom } from '../common.js';
+import {
+  assertNotWrapped,
+  attachHandle,
+  createSession,
+  type HeadroomSdkOptions,
+  type WithHeadroom,
+} from '../common.js';
 import { sendWithHeadroom } from '../pipeline.js';
 import { wireDryRequest } from '../validate-setup.js';
 import { anthropicProtocol } from '../wire/anthropic.js';
@@ -29,7 +35,7 @@ export function withHeadroom<T extends Anthropic>(
   client: T,
   options: HeadroomSdkOptions = {},
 ): WithHeadroom<T> {
-  if (!Array.isArray((client as { middleware?: unknown }).middleware)) {
+  if (!Array.isArray((client as { middleware?: unknown } | null)?.middleware)) {
     throw new HeadroomError(
       'INVALID_INPUT',
       'Expected an Anthropic client from @anthropic-ai/sdk 1.14 or later (one with `middleware`).',
@@ -38,6 +44,7 @@ export function withHeadroom<T extends Anthropic>(
       },
     );
   }
+  assertNotWrapped(client, 'Anthropic');
   const session = createSession(options, wireDryRequest(anthropicProtocol));
   const compressing: Middleware = async function headroomMiddleware(request, next) {
     if (typeof request.body !== 'string' || !isMessagesCreate(request.url, request.method))

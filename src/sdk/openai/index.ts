@@ -1,6 +1,8 @@
 import type OpenAI from 'openai';
 import type { ClientOptions } from 'openai';
+import { HeadroomError } from '../../errors.js';
 import {
+  assertNotWrapped,
   attachHandle,
   createSession,
   type HeadroomSdkOptions,
@@ -51,6 +53,13 @@ function compressingFetch(inner: Fetch, session: Session): Fetch {
  * console.log(client.headroom.stats().tokensSaved);
  */
 export function withHeadroom<T extends OpenAI>(client: T, options: HeadroomSdkOptions = {}): WithHeadroom<T> {
+  const c = client as unknown as Partial<Record<'withOptions' | 'chat' | 'responses', unknown>> | null;
+  if (typeof c?.withOptions !== 'function' || typeof c.chat !== 'object' || typeof c.responses !== 'object') {
+    throw new HeadroomError('INVALID_INPUT', 'Expected an OpenAI client from openai 6 or later.', {
+      fix: 'Install it with `npm install openai` and pass `new OpenAI()`.',
+    });
+  }
+  assertNotWrapped(client, 'OpenAI');
   // The dry request follows the body it is given: `input` is the Responses API, anything else chat.
   const responses = wireDryRequest(responsesProtocol);
   const chat = wireDryRequest(openaiChatProtocol);

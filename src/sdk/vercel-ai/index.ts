@@ -50,8 +50,16 @@ function isPrompt(value: unknown): value is Prompt {
   );
 }
 
+/**
+ * Prompts already counted: the AI SDK retries a failed call with the same prompt array, and a retry is
+ * not another call in `stats()`.
+ */
+const counted = new WeakSet<CallOptions['prompt']>();
+
 /** Compresses a call's prompt, answers retrieval calls in it, and adds the retrieval tool when needed. */
 async function transform(params: CallOptions, modelId: string, session: Session): Promise<CallOptions> {
+  const retry = counted.has(params.prompt);
+  counted.add(params.prompt);
   try {
     const cleared = session.retrieval ? answerPromptCalls(params.prompt, () => '') : params.prompt;
     const adapted = toChatShape(cleared);
@@ -71,17 +79,18 @@ async function transform(params: CallOptions, modelId: string, session: Session)
       (tools.length > 0 || result.compressed || ids.length > 0) &&
       !tools.some((t) => t.name === RETRIEVE_TOOL);
     if (needsTool) tokensAfter += await session.countAdded(JSON.stringify(VERCEL_RETRIEVE_TOOL), modelId);
-    session.record(modelId, {
-      tokensBefore: result.tokensBefore,
-      tokensAfter,
-      compressed: result.compressed,
-    });
+    if (!retry)
+      session.record(modelId, {
+        tokensBefore: result.tokensBefore,
+        tokensAfter,
+        compressed: result.compressed,
+      });
     session.recordRetrievals(ids);
     const next = prompt === params.prompt ? params : { ...params, prompt };
     return needsTool ? { ...next, tools: [...tools, VERCEL_RETRIEVE_TOOL] } : next;
   } catch {
     // Fail open: the call goes out exactly as the SDK built it.
-    session.recordFailOpen(modelId);
+    if (!retry) session.recordFailOpen(modelId);
     return params;
   }
 }

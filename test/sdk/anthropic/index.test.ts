@@ -227,6 +227,28 @@ describe('withHeadroom(Anthropic)', () => {
     expect(stats.byModel['claude-haiku-4-5']).toMatchObject({ requests: 1, tokensSaved: 0 });
   });
 
+  it('counts a call the SDK retried (after a 429) once, with the tokens of one call', async () => {
+    fake = await startFakeAnthropic({
+      replies: [
+        {
+          kind: 'error',
+          status: 429,
+          type: 'rate_limit_error',
+          message: 'slow',
+          headers: { 'retry-after': '0' },
+        },
+        { kind: 'text', text: 'done' },
+      ],
+    });
+    const once = withHeadroom(new Anthropic({ apiKey: 'k', baseURL: fake.url, maxRetries: 0 }));
+    const retried = withHeadroom(new Anthropic({ apiKey: 'k', baseURL: fake.url, maxRetries: 1 }));
+    await retried.messages.create({ model: MODEL, max_tokens: 512, messages: conversation() });
+    expect(fake.requests).toHaveLength(2);
+    await once.messages.create({ model: MODEL, max_tokens: 512, messages: conversation() });
+    expect(retried.headroom.stats()).toEqual(once.headroom.stats());
+    expect(retried.headroom.stats()).toMatchObject({ requests: 1, compressedRequests: 1 });
+  });
+
   it('answers retrieval calls for markers in a SharedContext it was given', async () => {
     const context = new SharedContext();
     const log = testLog();

@@ -121,6 +121,22 @@ describe('withHeadroom(OpenAI) chat completions', () => {
     expect(wrapped.headroom.stats().retrievals).toBe(1);
   });
 
+  it('counts a call the SDK retried (after a 429) once, with the tokens of one call', async () => {
+    fake = await startFakeOpenAI({
+      replies: [
+        { kind: 'error', status: 429, message: 'slow', headers: { 'retry-after-ms': '0' } },
+        { kind: 'text', text: 'done' },
+      ],
+    });
+    const once = withHeadroom(new OpenAI({ apiKey: 'k', baseURL: `${fake.url}/v1`, maxRetries: 0 }));
+    const retried = withHeadroom(new OpenAI({ apiKey: 'k', baseURL: `${fake.url}/v1`, maxRetries: 1 }));
+    await retried.chat.completions.create({ model: 'gpt-4o', messages: chatConversation() });
+    expect(fake.requests).toHaveLength(2);
+    await once.chat.completions.create({ model: 'gpt-4o', messages: chatConversation() });
+    expect(retried.headroom.stats()).toEqual(once.headroom.stats());
+    expect(retried.headroom.stats()).toMatchObject({ requests: 1, compressedRequests: 1 });
+  });
+
   it('keeps headroom in clones made with withOptions, around the caller’s own fetch', async () => {
     const wrapped = withHeadroom(await client([{ kind: 'text', text: 'ok' }]));
     const seen: string[] = [];

@@ -53,6 +53,28 @@ describe('headroomMiddleware with the real @ai-sdk/openai provider over loopback
     expect(middleware.headroom.stats().tokensSaved).toBeGreaterThan(5000);
   });
 
+  it('counts a call the AI SDK retried (after a 429) once, with the tokens of one call', async () => {
+    fake = await startFakeOpenAI({
+      replies: [
+        { kind: 'error', status: 429, message: 'slow', headers: { 'retry-after-ms': '0' } },
+        { kind: 'text', text: 'done' },
+      ],
+    });
+    const provider = createOpenAI({ baseURL: `${fake.url}/v1`, apiKey: 'sk-test' });
+    const retried = headroomMiddleware();
+    const once = headroomMiddleware();
+    for (const [middleware, maxRetries] of [
+      [retried, 1],
+      [once, 0],
+    ] as const) {
+      const model = wrapLanguageModel({ model: provider.chat('gpt-4o'), middleware });
+      await generateText({ model, messages: conversation, maxRetries });
+    }
+    expect(fake.modelRequests()).toHaveLength(3);
+    expect(retried.headroom.stats()).toEqual(once.headroom.stats());
+    expect(retried.headroom.stats()).toMatchObject({ requests: 1, compressedRequests: 1 });
+  });
+
   it('compresses streamText prompts the same way', async () => {
     fake = await startFakeOpenAI({ replies: [{ kind: 'text', text: 'Streamed answer.' }] });
     const provider = createOpenAI({ baseURL: `${fake.url}/v1`, apiKey: 'sk-test' });
