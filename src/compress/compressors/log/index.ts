@@ -50,6 +50,24 @@ const LEVEL =
   /\b(?:TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|FATAL|CRIT(?:ICAL)?|SEVERE)\b|\blevel=\w|"level":/;
 const TOOL_SHAPE =
   /^npm (?:ERR!|WARN|error|warn|notice|http|info|verb|verbose|sill|silly|timing)\b|\(\d+,\d+\): error TS\d+|:\d+:\d+ - error TS\d+|^Traceback|^\s*(?:Compiling|Finished|Running|Downloading|Installing|Collecting|Building)\s|^(?:Preparing to unpack|Unpacking|Setting up|Selecting previously unselected|Processing triggers for|Removing|Log (?:started|ended):) /;
+/**
+ * Linters' and compilers' diagnostic headings: biome's `src/a.ts:210:3 lint/rule ━━━`, rustc's and deno's
+ * `  --> src/main.rs:4:5`.
+ */
+const DIAGNOSTIC_HEAD = /^\S+:\d+:\d+\s+\S.*[━─]{3,}\s*$|^\s*-->\s*\S+:\d+:\d+/;
+/**
+ * A code frame under a diagnostic or a failing test (`  > 210 │ code`, vitest's `  5|   expect(…)`, the
+ * `    31 31 │` of a fix's diff, the `      │   ^^^^` marker): source quoted as evidence, so the error words
+ * in it (`throw createError(…)`) report nothing. No source file or table has lines shaped so.
+ */
+const CODE_FRAME = /^\s*>?\s*\d+(?:\s+\d+)?\s*[|│]|^\s*[|│]\s*\^/;
+/**
+ * A diagnostic's own severity mark (biome's and miette's `× error`, `! warning`/`⚠`, `i note`/`ℹ`/`☞`)
+ * outranks the words of its message: `! Forbidden non-null assertion.` is a warning, the heading above it
+ * names a file (`src/error.ts:25:8 …`), not an error.
+ */
+const WARNING_MARK = /^\s*[!⚠]\s/;
+const NOTE_MARK = /^\s*[iℹ☞]\s/;
 const DIFF_SHAPE = /^(?:diff --git |@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@)/m;
 
 const ERROR = 1;
@@ -97,6 +115,10 @@ function plain(line: string): string {
 function lineBits(raw: string): number {
   const line = plain(raw);
   if (!NON_BLANK.test(line)) return SELF_BLANK;
+  if (CODE_FRAME.test(line)) return SELF_INDENTED;
+  if (NOTE_MARK.test(line)) return SELF_INDENTED;
+  if (WARNING_MARK.test(line)) return SELF_INDENTED | SELF_WARNING;
+  if (DIAGNOSTIC_HEAD.test(line)) return 0;
   let f = 0;
   if (FRAME.test(line)) f |= SELF_FRAME | (PYTHON_FRAME.test(line) ? SELF_PYTHON_FRAME : 0);
   else if (GO_FILE_LINE.test(line)) f |= SELF_GO_FILE;
@@ -556,6 +578,8 @@ function detectLog(text: string, hint: BlockHint): boolean {
       STAMP.test(line) ||
       LEVEL.test(line) ||
       TOOL_SHAPE.test(line) ||
+      DIAGNOSTIC_HEAD.test(line) ||
+      CODE_FRAME.test(line) ||
       PASSING.test(line) ||
       PASSED.test(line) ||
       FAILURE_HEAD.test(line) ||
