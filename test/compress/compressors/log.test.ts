@@ -476,6 +476,56 @@ describe('logCompressor.lines', () => {
     expect(kept.length).toBeLessThanOrEqual(100);
   });
 
+  it('keeps the short paragraph of a line the question matches: a help text option with its name and default', () => {
+    const lines = ['tsc: The TypeScript Compiler', '', 'ALL COMPILER OPTIONS', ''];
+    for (let o = 0; o < 120; o++) {
+      lines.push(
+        `--option${o}`,
+        `Enable check number ${o} for the program.`,
+        'type: boolean',
+        'default: false',
+        '',
+      );
+    }
+    lines.splice(
+      200,
+      0,
+      '--erasableSyntaxOnly',
+      'Do not allow runtime constructs that are not part of ECMAScript.',
+      'type: boolean',
+      'default: false',
+      '',
+    );
+    lines.splice(
+      400,
+      0,
+      '--moduleDetection',
+      'Control what method is used to detect module-format JS files.',
+      'one of: legacy, auto, force',
+      'default: "auto": Treat files with imports as modules.',
+      '',
+    );
+    const kept = keptLines(
+      lines,
+      plan(
+        lines,
+        'Which option rejects runtime constructs not in ECMAScript, and what does --moduleDetection default to?',
+      ),
+    );
+    for (const needle of [
+      '--erasableSyntaxOnly',
+      '--moduleDetection',
+      'default: "auto": Treat files with imports as modules.',
+    ])
+      expect(kept).toContain(needle);
+    // A line in a long run without blank lines keeps no neighbours.
+    const log = serverLog(400, 0);
+    log[250] = `${log[250]} ECMAScript`;
+    const keptLog = keptLines(log, plan(log, 'Where is ECMAScript mentioned?'));
+    expect(keptLog).toContain(log[250]);
+    expect(keptLog).not.toContain(log[249]);
+  });
+
   it('declines a log that already fits the budget', () => {
     expect(logCompressor.lines(serverLog(80, 40), contextFor())).toBeUndefined();
   });

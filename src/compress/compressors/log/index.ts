@@ -433,6 +433,25 @@ function keepTraces(
   for (const t of traces) keepTrace(t);
 }
 
+/** A paragraph of at most this many lines is one unit: an option of a help text, a record of a report. */
+const PARAGRAPH_LINES = 6;
+
+/**
+ * Keeps line `i` and, when it sits in a short paragraph between blank lines, the rest of that paragraph:
+ * a help text's `--moduleDetection` is nothing without the `default:` line under it, and a description
+ * the question matches nothing without the option name above it. A log's long runs without blank lines
+ * keep just the line.
+ */
+function keepWithParagraph(sel: Selection, flags: Uint8Array, i: number): void {
+  let start = i;
+  while (start > 0 && !(flags[start - 1]! & BLANK) && i - start < PARAGRAPH_LINES) start -= 1;
+  let end = i + 1;
+  while (end < flags.length && !(flags[end]! & BLANK) && end - start <= PARAGRAPH_LINES) end += 1;
+  const bounded = (start === 0 || flags[start - 1]! & BLANK) && (end === flags.length || flags[end]! & BLANK);
+  if (bounded && end - start <= PARAGRAPH_LINES) sel.text(start, end);
+  else sel.line(i);
+}
+
 /** Distinct error codes beyond this many are left to the run notes; a log never has that many that matter. */
 const MAX_CODES = 64;
 
@@ -529,10 +548,11 @@ function planLog(lines: readonly string[], ctx: CompressorContext): LinePlan | u
   }
   keepEachCode(sel, lines, flags, facts, templates, b.maxErrors);
   keepTraces(sel, lines, findTraces(flags), chosen, templates, b.maxStackTraces);
-  // Lines of each entity the question names (an id, a version, a path) before lines of its common words.
+  // Lines of each entity the question names (an id, a version, a path) before lines of its common words,
+  // each with the short paragraph it belongs to.
   for (const i of namedFirst(lines, ctx.query, Math.floor(b.maxLogLines / 4), (i) => sel.keep[i]!))
-    sel.line(i);
-  for (const i of queryHits(lines, ctx.query, b.maxLogLines, b.maxLogLines)) sel.line(i);
+    keepWithParagraph(sel, flags, i);
+  for (const i of queryHits(lines, ctx.query, b.maxLogLines, b.maxLogLines)) keepWithParagraph(sel, flags, i);
   keepSummaries(sel, flags, templates);
   keepEdgesAndWarnings(sel, flags, templates, b.maxLogLines);
 
