@@ -9,9 +9,11 @@
  * its own child process, so one that crashes is reported and the rest still run. A lost needle, an altered
  * conversation or a crash makes the run exit 1.
  *
- * `--heldout` scores the held-out set (test/fixtures/heldout) instead of the tuning corpus.
+ * `--heldout` scores the held-out set (test/fixtures/heldout) instead of the tuning corpus; `--set NAME`
+ * scores any set by name (`corpus`, `heldout`, `heldout-2`) and wins over `--heldout`, so
+ * `npm run bench:heldout -- --set heldout-2` scores the second held-out set.
  *
- * Usage: tsx scripts/bench.ts [--json] [--heldout] [--only name,name] [--runs N] [--no-latency]
+ * Usage: tsx scripts/bench.ts [--json] [--heldout | --set NAME] [--only name,name] [--runs N] [--no-latency]
  */
 import { fileURLToPath } from 'node:url';
 import {
@@ -25,13 +27,13 @@ import {
 import { runIsolated } from './bench/isolate.js';
 import { benchLatency, crashedLatency, LATENCY_SIZES, type LatencyResult } from './bench/latency.js';
 import { renderReport, targetMisses, totalsByKind, totalsByShape } from './bench/print.js';
-import { CORPUS_DIR, type CorpusCase, HELDOUT_DIR, loadCases } from './corpus/cases.js';
+import { CASE_SETS, type CaseSet, type CorpusCase, caseSet, loadCases } from './corpus/cases.js';
 
 const SELF = fileURLToPath(import.meta.url);
 
 interface Args {
   readonly json: boolean;
-  readonly heldout: boolean;
+  readonly set: CaseSet;
   readonly only: ReadonlySet<string> | undefined;
   readonly runs: number;
   readonly latency: boolean;
@@ -52,7 +54,7 @@ function parseArgs(argv: readonly string[]): Args {
   const childLatency = value('--child-latency');
   return {
     json: argv.includes('--json'),
-    heldout: argv.includes('--heldout'),
+    set: caseSet(value('--set') ?? (argv.includes('--heldout') ? 'heldout' : 'corpus')),
     only: only === undefined ? undefined : new Set(only.split(',')),
     runs,
     latency: !argv.includes('--no-latency'),
@@ -73,7 +75,7 @@ async function runChild(args: Args, cases: readonly CorpusCase[]): Promise<void>
   if (args.childCase !== undefined) {
     const c = cases.find((x) => x.name === args.childCase);
     if (!c) throw new Error(`No corpus case named ${args.childCase}`);
-    result = await benchCase(compressFn, c, args.runs, setDir(args));
+    result = await benchCase(compressFn, c, args.runs, CASE_SETS[args.set]);
   } else {
     const size = LATENCY_SIZES.find(([tokens]) => tokens === args.childLatency);
     if (!size) throw new Error(`No latency size ${String(args.childLatency)}`);
@@ -92,7 +94,8 @@ async function runParent(args: Args, cases: readonly CorpusCase[]): Promise<void
       c.name,
       '--runs',
       String(args.runs),
-      ...(args.heldout ? ['--heldout'] : []),
+      '--set',
+      args.set,
     ]);
     results.push(run.ok ? run.value : crashedCase(c, run.reason));
     if (!args.json) process.stderr.write(`.${run.ok ? '' : `[${c.name} crashed]`}`);
@@ -108,7 +111,7 @@ async function runParent(args: Args, cases: readonly CorpusCase[]): Promise<void
   if (args.json) {
     const report = {
       model: MODEL,
-      set: args.heldout ? 'held-out' : 'tuning',
+      set: args.set,
       runs: args.runs,
       cases: results,
       perShape: totalsByShape(results),
@@ -118,14 +121,17 @@ async function runParent(args: Args, cases: readonly CorpusCase[]): Promise<void
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } else {
-    const label = args.heldout ? 'Held-out set' : 'Tuning corpus';
-    process.stdout.write(renderReport(results, latency, args.runs, label));
+    process.stdout.write(renderReport(results, latency, args.runs, SET_LABELS[args.set]));
   }
   if (results.some(failed) || latency.some((l) => l.crashed !== undefined)) process.exitCode = 1;
 }
 
-const setDir = (a: Args) => (a.heldout ? HELDOUT_DIR : CORPUS_DIR);
+const SET_LABELS: Readonly<Record<CaseSet, string>> = {
+  corpus: 'Tuning corpus',
+  heldout: 'Held-out set',
+  'heldout-2': 'Second held-out set',
+};
 const args = parseArgs(process.argv.slice(2));
-const cases = await loadCases(setDir(args));
+const cases = await loadCases(CASE_SETS[args.set]);
 if (args.childCase !== undefined || args.childLatency !== undefined) await runChild(args, cases);
 else await runParent(args, cases);

@@ -1,6 +1,6 @@
 /**
  * `npm run check:golden`: the exact output of the core for every case of the tuning corpus and the
- * held-out set (raw in OpenAI and Anthropic shape, as Claude Code's `Read`, as Codex exec output, and under
+ * held-out sets (raw in OpenAI and Anthropic shape, as Claude Code's `Read`, as Codex exec output, and under
  * the agent-90 profile and the Claude/Codex budgets), for the proxy bench's own bodies, and for the
  * latency bench's synthetic dumps, compared with test/fixtures/golden.json: per case and variant, the
  * sha256 of everything the core returned (messages, counts, block decisions, originals) and its token
@@ -25,7 +25,7 @@ import {
 } from './bench/messages.js';
 import { bigBody, freshConversation, history } from './bench/proxy-bodies.js';
 import { orderDump } from './bench/synthetic.js';
-import { CORPUS_DIR, type CorpusCase, HELDOUT_DIR, loadCases, readCaseOutput } from './corpus/cases.js';
+import { CASE_SETS, type CorpusCase, loadCases, readCaseOutput } from './corpus/cases.js';
 
 const GOLDEN_FILE = path.resolve(import.meta.dirname, '../test/fixtures/golden.json');
 const MODEL = 'gpt-4o';
@@ -100,10 +100,7 @@ async function main(): Promise<void> {
   const writeAt = argv.indexOf('--write');
   const writeDir = writeAt >= 0 ? argv[writeAt + 1] : undefined;
   const groups: [group: string, variants: () => Promise<Variant[]>][] = [];
-  for (const [set, dir] of [
-    ['corpus', CORPUS_DIR],
-    ['heldout', HELDOUT_DIR],
-  ] as const) {
+  for (const [set, dir] of Object.entries(CASE_SETS)) {
     for (const c of await loadCases(dir))
       groups.push([`${set}/${c.name}`, async () => caseVariants(c, await readCaseOutput(c, dir))]);
   }

@@ -9,6 +9,26 @@ export const CORPUS_DIR = path.resolve(import.meta.dirname, '../../test/fixtures
  * (`npm run bench:heldout`) so its numbers say how the tuning generalises.
  */
 export const HELDOUT_DIR = path.resolve(import.meta.dirname, '../../test/fixtures/heldout');
+/**
+ * A second held-out set, captured after the first had been used to diagnose a regression (so the first is
+ * no longer blind); scored with `npm run bench:heldout -- --set heldout-2`.
+ */
+export const HELDOUT_2_DIR = path.resolve(import.meta.dirname, '../../test/fixtures/heldout-2');
+
+/** Every case set by the name the bench and the golden check give it, tuning corpus first. */
+export const CASE_SETS = {
+  corpus: CORPUS_DIR,
+  heldout: HELDOUT_DIR,
+  'heldout-2': HELDOUT_2_DIR,
+} as const;
+
+export type CaseSet = keyof typeof CASE_SETS;
+
+/** The set a name on the command line means; throws naming the sets there are. */
+export function caseSet(name: string): CaseSet {
+  if (Object.hasOwn(CASE_SETS, name)) return name as CaseSet;
+  throw new Error(`No case set named ${name}: expected one of ${Object.keys(CASE_SETS).join(', ')}`);
+}
 
 /**
  * What a case's output is, as a reader would call it: every kind the router assigns, and the kinds of

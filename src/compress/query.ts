@@ -18,6 +18,13 @@ const NAMING_SHAPE = /\d|[^\s][/._@:#-][^\s]|\p{Ll}\p{Lu}|\p{Lu}{2}/u;
 const CAPITALIZED = /^\p{Lu}\p{Ll}/u;
 /** What may end a sentence, so the capital that follows is no sign of a name. */
 const SENTENCE_END = /[.?!:;\n]\s*$|^\s*$/;
+/**
+ * The member a dotted name ends in (`_OptionParser._match_short_opt`, `res.sendFile`), which a line can name
+ * alone (`def _match_short_opt(`): an identifier of 5+ characters or one with `_`, `$` or a capital, so a
+ * file's extension (`config.json`, `users.ts`) or a short word (`Math.min`) is not taken for one.
+ */
+const MEMBER = /\.([A-Za-z_$][\w$]*)$/;
+const MEMBER_SHAPE = /^.{5,}$|.[_$A-Z]/;
 
 /**
  * Terms from the user's question that should protect matching lines and items: identifiers, numbers and
@@ -80,6 +87,11 @@ export function extractQuery(text: string): Query {
         add(base);
         name(base);
       }
+    }
+    const member = MEMBER.exec(token)?.[1];
+    if (member !== undefined && MEMBER_SHAPE.test(member)) {
+      add(member);
+      name(member);
     }
   }
   endProper();

@@ -37,6 +37,23 @@ describe('extractQuery', () => {
     expect(extractQuery('Compare the sales. Totals please').entities).toEqual([]);
   });
 
+  it('names the member a dotted name ends in, not a file extension or a short word', () => {
+    expect(
+      extractQuery('Who wrote _OptionParser._match_short_opt and res.sendFile in lib/response.js?').entities,
+    ).toEqual([
+      '_optionparser._match_short_opt',
+      '_match_short_opt',
+      'res.sendfile',
+      'sendfile',
+      'lib/response.js',
+      'response.js',
+    ]);
+    expect(extractQuery('Why is config.json ignored by Math.min?').entities).toEqual([
+      'config.json',
+      'math.min',
+    ]);
+  });
+
   it('keeps quoted phrases whole', () => {
     expect(extractQuery('find "connection reset by peer" in the logs').terms).toContain(
       'connection reset by peer',

@@ -105,4 +105,19 @@ describe('csvCompressor', () => {
     );
     expect(csvCompressor.detect(log.join('\n'), {})).toBe(false);
   });
+
+  it('takes no comma inside brackets for a column separator, and still reads headers with bracketed units', () => {
+    // tsc's `file(line,col): error` lines with one comma in each message split into three "cells" alike.
+    const tsc = Array.from(
+      { length: 40 },
+      (_, i) =>
+        `src/cli/agents.ts(${i + 10},${i + 3}): error TS4111: Property 'ENV_${i}' comes from an index signature, so it must be accessed with ['ENV_${i}'].`,
+    );
+    expect(csvCompressor.detect(tsc.join('\n'), {})).toBe(false);
+    const units = [
+      'name,size (KB),files[0]',
+      ...Array.from({ length: 40 }, (_, i) => `pkg${i},${i * 3},f${i}`),
+    ];
+    expect(csvCompressor.detect(units.join('\n'), {})).toBe(true);
+  });
 });

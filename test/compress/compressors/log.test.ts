@@ -160,6 +160,78 @@ function tscFlood(): string[] {
   return out;
 }
 
+/**
+ * A biome lint report: `warnings` diagnostics marked `!` whose messages and code frames are full of error
+ * words (`Forbidden`, `createError`, files named error.ts), and three errors marked `×` among them.
+ */
+function biomeReport(warnings: number): string[] {
+  const out: string[] = [];
+  const bar = '━'.repeat(40);
+  const diagnostic = (
+    file: string,
+    line: number,
+    rule: string,
+    mark: string,
+    message: string,
+    code: string,
+  ) => {
+    out.push(
+      `${file}:${line}:3 ${rule} ${bar}`,
+      '',
+      `  ${mark} ${message}`,
+      '  ',
+      `    ${line - 1} │ export function handler(event) {`,
+      `  > ${line} │   ${code}`,
+      '      │   ^^^^^^^^^^^^^^^^^^',
+      `    ${line + 1} │ }`,
+      '  ',
+      "  i Read the rule's documentation for why this matters.",
+      '  ',
+      '',
+    );
+  };
+  for (let w = 0; w < warnings; w++) {
+    const at = 10 + (w % 40) * 3;
+    diagnostic(
+      `src/error-${w % 7}.ts`,
+      at,
+      'lint/style/noNonNullAssertion',
+      '!',
+      'Forbidden non-null assertion.',
+      `throw createError(event.node!.req, ${w});`,
+    );
+    if (w === 20)
+      diagnostic(
+        'src/deprecated.ts',
+        210,
+        'lint/correctness/noVoidTypeReturn',
+        '×',
+        'The function should not return a value because its return type is void.',
+        'return event.res.headers.delete(name);',
+      );
+    if (w === 70)
+      diagnostic(
+        'src/sanitize.ts',
+        3,
+        'lint/suspicious/noControlCharactersInRegex',
+        '×',
+        'Unexpected control character in a regular expression.',
+        'const DISALLOWED = /[^\\u0009\\u0020-\\u007E]/g;',
+      );
+    if (w === 120)
+      diagnostic(
+        'test/app.test.ts',
+        52,
+        'lint/correctness/useYield',
+        '×',
+        "This generator function doesn't contain yield.",
+        'async function* stream() {',
+      );
+  }
+  out.push('Checked 94 files in 146ms. No fixes applied.', 'Found 3 errors.', `Found ${warnings} warnings.`);
+  return out;
+}
+
 describe('logCompressor.lines', () => {
   it('keeps a failing vitest assertion, its diff and code frame, and the totals from a 3,000-line run', () => {
     const lines = vitestRun(120, 25, 60);
@@ -384,6 +456,74 @@ describe('logCompressor.lines', () => {
       "src/lib/upload.ts(12,5): error TS1484: 'UploadOptions' is a type and must be imported using a type-only import when 'verbatimModuleSyntax' is enabled.";
     const kept = keptLines(lines, plan(lines, 'what is wrong in src/lib/upload.ts?'));
     expect(kept).toContain(lines[777]);
+  });
+
+  it('keeps every error of a lint report among warnings whose words and code frames say error', () => {
+    const lines = biomeReport(150);
+    expect(logCompressor.detect(lines.join('\n'), {})).toBe(true);
+    const kept = keptLines(lines, plan(lines, 'Which errors does biome report?'));
+    for (const needle of [
+      `src/deprecated.ts:210:3 lint/correctness/noVoidTypeReturn ${'━'.repeat(40)}`,
+      '  × The function should not return a value because its return type is void.',
+      '  > 210 │   return event.res.headers.delete(name);',
+      `src/sanitize.ts:3:3 lint/suspicious/noControlCharactersInRegex ${'━'.repeat(40)}`,
+      `test/app.test.ts:52:3 lint/correctness/useYield ${'━'.repeat(40)}`,
+      "  × This generator function doesn't contain yield.",
+      'Found 3 errors.',
+    ]) {
+      expect(kept).toContain(needle);
+    }
+    expect(kept.length).toBeLessThanOrEqual(100);
+  });
+
+  it('keeps the short paragraph of a line the question matches: a help text option with its name and default', () => {
+    const lines = ['tsc: The TypeScript Compiler', '', 'ALL COMPILER OPTIONS', ''];
+    for (let o = 0; o < 120; o++) {
+      lines.push(
+        `--option${o}`,
+        `Enable check number ${o} for the program.`,
+        'type: boolean',
+        'default: false',
+        '',
+      );
+    }
+    lines.splice(
+      200,
+      0,
+      '--erasableSyntaxOnly',
+      'Do not allow runtime constructs that are not part of ECMAScript.',
+      'type: boolean',
+      'default: false',
+      '',
+    );
+    lines.splice(
+      400,
+      0,
+      '--moduleDetection',
+      'Control what method is used to detect module-format JS files.',
+      'one of: legacy, auto, force',
+      'default: "auto": Treat files with imports as modules.',
+      '',
+    );
+    const kept = keptLines(
+      lines,
+      plan(
+        lines,
+        'Which option rejects runtime constructs not in ECMAScript, and what does --moduleDetection default to?',
+      ),
+    );
+    for (const needle of [
+      '--erasableSyntaxOnly',
+      '--moduleDetection',
+      'default: "auto": Treat files with imports as modules.',
+    ])
+      expect(kept).toContain(needle);
+    // A line in a long run without blank lines keeps no neighbours.
+    const log = serverLog(400, 0);
+    log[250] = `${log[250]} ECMAScript`;
+    const keptLog = keptLines(log, plan(log, 'Where is ECMAScript mentioned?'));
+    expect(keptLog).toContain(log[250]);
+    expect(keptLog).not.toContain(log[249]);
   });
 
   it('declines a log that already fits the budget', () => {

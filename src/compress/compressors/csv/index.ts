@@ -27,6 +27,23 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
 const PATH_CELL = /^(?:~|\.{1,2})?\/\S|^[A-Za-z]:\\/;
 
+/**
+ * A header cell that opens a bracket it does not close, or closes one it did not open, was cut out of a
+ * bracketed group: the delimiter sits inside `(79,28)` of a compiler's `a.ts(79,28): error TS4111: …`
+ * line, so the lines are no table whose columns that delimiter separates.
+ */
+function cutFromBrackets(cell: string): boolean {
+  let depth = 0;
+  for (const ch of cell) {
+    if (ch === '(' || ch === '[') depth += 1;
+    else if (ch === ')' || ch === ']') {
+      depth -= 1;
+      if (depth < 0) return true;
+    }
+  }
+  return depth !== 0;
+}
+
 function detectCsv(text: string, hint: BlockHint): boolean {
   if (hint.filePath) {
     const ext = extensionOf(hint.filePath);
@@ -42,7 +59,8 @@ function detectCsv(text: string, hint: BlockHint): boolean {
   const header = lines.find((l) => l.trim().length > 0) ?? '';
   const cells = splitCells(header, found.delimiter);
   return (
-    cells.some((c) => c.length > 0 && Number.isNaN(numberOf(c))) && !cells.some((c) => PATH_CELL.test(c))
+    cells.some((c) => c.length > 0 && Number.isNaN(numberOf(c))) &&
+    !cells.some((c) => PATH_CELL.test(c) || cutFromBrackets(c))
   );
 }
 

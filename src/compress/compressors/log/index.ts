@@ -50,6 +50,24 @@ const LEVEL =
   /\b(?:TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|FATAL|CRIT(?:ICAL)?|SEVERE)\b|\blevel=\w|"level":/;
 const TOOL_SHAPE =
   /^npm (?:ERR!|WARN|error|warn|notice|http|info|verb|verbose|sill|silly|timing)\b|\(\d+,\d+\): error TS\d+|:\d+:\d+ - error TS\d+|^Traceback|^\s*(?:Compiling|Finished|Running|Downloading|Installing|Collecting|Building)\s|^(?:Preparing to unpack|Unpacking|Setting up|Selecting previously unselected|Processing triggers for|Removing|Log (?:started|ended):) /;
+/**
+ * Linters' and compilers' diagnostic headings: biome's `src/a.ts:210:3 lint/rule ━━━`, rustc's and deno's
+ * `  --> src/main.rs:4:5`.
+ */
+const DIAGNOSTIC_HEAD = /^\S+:\d+:\d+\s+\S.*[━─]{3,}\s*$|^\s*-->\s*\S+:\d+:\d+/;
+/**
+ * A code frame under a diagnostic or a failing test (`  > 210 │ code`, vitest's `  5|   expect(…)`, the
+ * `    31 31 │` of a fix's diff, the `      │   ^^^^` marker): source quoted as evidence, so the error words
+ * in it (`throw createError(…)`) report nothing. No source file or table has lines shaped so.
+ */
+const CODE_FRAME = /^\s*>?\s*\d+(?:\s+\d+)?\s*[|│]|^\s*[|│]\s*\^/;
+/**
+ * A diagnostic's own severity mark (biome's and miette's `× error`, `! warning`/`⚠`, `i note`/`ℹ`/`☞`)
+ * outranks the words of its message: `! Forbidden non-null assertion.` is a warning, the heading above it
+ * names a file (`src/error.ts:25:8 …`), not an error.
+ */
+const WARNING_MARK = /^\s*[!⚠]\s/;
+const NOTE_MARK = /^\s*[iℹ☞]\s/;
 const DIFF_SHAPE = /^(?:diff --git |@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@)/m;
 
 const ERROR = 1;
@@ -97,6 +115,10 @@ function plain(line: string): string {
 function lineBits(raw: string): number {
   const line = plain(raw);
   if (!NON_BLANK.test(line)) return SELF_BLANK;
+  if (CODE_FRAME.test(line)) return SELF_INDENTED;
+  if (NOTE_MARK.test(line)) return SELF_INDENTED;
+  if (WARNING_MARK.test(line)) return SELF_INDENTED | SELF_WARNING;
+  if (DIAGNOSTIC_HEAD.test(line)) return 0;
   let f = 0;
   if (FRAME.test(line)) f |= SELF_FRAME | (PYTHON_FRAME.test(line) ? SELF_PYTHON_FRAME : 0);
   else if (GO_FILE_LINE.test(line)) f |= SELF_GO_FILE;
@@ -411,6 +433,25 @@ function keepTraces(
   for (const t of traces) keepTrace(t);
 }
 
+/** A paragraph of at most this many lines is one unit: an option of a help text, a record of a report. */
+const PARAGRAPH_LINES = 6;
+
+/**
+ * Keeps line `i` and, when it sits in a short paragraph between blank lines, the rest of that paragraph:
+ * a help text's `--moduleDetection` is nothing without the `default:` line under it, and a description
+ * the question matches nothing without the option name above it. A log's long runs without blank lines
+ * keep just the line.
+ */
+function keepWithParagraph(sel: Selection, flags: Uint8Array, i: number): void {
+  let start = i;
+  while (start > 0 && !(flags[start - 1]! & BLANK) && i - start < PARAGRAPH_LINES) start -= 1;
+  let end = i + 1;
+  while (end < flags.length && !(flags[end]! & BLANK) && end - start <= PARAGRAPH_LINES) end += 1;
+  const bounded = (start === 0 || flags[start - 1]! & BLANK) && (end === flags.length || flags[end]! & BLANK);
+  if (bounded && end - start <= PARAGRAPH_LINES) sel.text(start, end);
+  else sel.line(i);
+}
+
 /** Distinct error codes beyond this many are left to the run notes; a log never has that many that matter. */
 const MAX_CODES = 64;
 
@@ -507,10 +548,11 @@ function planLog(lines: readonly string[], ctx: CompressorContext): LinePlan | u
   }
   keepEachCode(sel, lines, flags, facts, templates, b.maxErrors);
   keepTraces(sel, lines, findTraces(flags), chosen, templates, b.maxStackTraces);
-  // Lines of each entity the question names (an id, a version, a path) before lines of its common words.
+  // Lines of each entity the question names (an id, a version, a path) before lines of its common words,
+  // each with the short paragraph it belongs to.
   for (const i of namedFirst(lines, ctx.query, Math.floor(b.maxLogLines / 4), (i) => sel.keep[i]!))
-    sel.line(i);
-  for (const i of queryHits(lines, ctx.query, b.maxLogLines, b.maxLogLines)) sel.line(i);
+    keepWithParagraph(sel, flags, i);
+  for (const i of queryHits(lines, ctx.query, b.maxLogLines, b.maxLogLines)) keepWithParagraph(sel, flags, i);
   keepSummaries(sel, flags, templates);
   keepEdgesAndWarnings(sel, flags, templates, b.maxLogLines);
 
@@ -556,6 +598,8 @@ function detectLog(text: string, hint: BlockHint): boolean {
       STAMP.test(line) ||
       LEVEL.test(line) ||
       TOOL_SHAPE.test(line) ||
+      DIAGNOSTIC_HEAD.test(line) ||
+      CODE_FRAME.test(line) ||
       PASSING.test(line) ||
       PASSED.test(line) ||
       FAILURE_HEAD.test(line) ||
