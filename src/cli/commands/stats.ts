@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { HeadroomError } from '../../errors.js';
 import { ledgerPath, readLedger } from '../../ledger/ledger.js';
 import { PRICING_SNAPSHOT_DATE } from '../../ledger/pricing.js';
 import {
