@@ -4,7 +4,8 @@ import { type AddressInfo, connect, createServer as createNetServer, type Socket
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFileStore, type FileStore, readOriginal } from '../../src/store/file-store.js';
+import { readOriginal } from '../../src/store/file-store.js';
+import { heldStore } from '../helpers/held-store.js';
 import { bigTestLog, type Harness, type HarnessOptions, startHarness } from '../helpers/proxy-harness.js';
 
 let h: Harness | undefined;
@@ -145,24 +146,7 @@ describe('clients that leave before their request went out', () => {
 
   it('counts a client that leaves while its body is compressed as cancelled, with nothing saved', async () => {
     const stateDir = await mkdtemp(join(tmpdir(), 'headroom-leave-'));
-    const real = createFileStore({ stateDir });
-    let reached!: () => void;
-    const writing = new Promise<void>((resolve) => {
-      reached = resolve;
-    });
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let written: Promise<void> = Promise.resolve();
-    const store: FileStore = {
-      ...real,
-      putAll(originals) {
-        reached();
-        written = gate.then(() => real.putAll(originals));
-        return written;
-      },
-    };
+    const { store, reached, release, written } = heldStore(stateDir);
     try {
       const h = await setup({ deps: { store }, proxy: { stateDir } });
       const body = JSON.stringify({
@@ -176,7 +160,7 @@ describe('clients that leave before their request went out', () => {
       });
       const controller = new AbortController();
       const sending = post(h.proxy.url, body, controller.signal).catch(() => undefined);
-      await writing;
+      await reached;
       controller.abort();
       await sending;
       const [entry] = await h.waitForEntries(1);
@@ -191,7 +175,7 @@ describe('clients that leave before their request went out', () => {
       expect(h.anthropic.requests).toHaveLength(0);
     } finally {
       release();
-      await written.catch(() => undefined);
+      await written();
       await rm(stateDir, { recursive: true, force: true });
     }
   });

@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createFileStore, type FileStore } from '../../src/store/file-store.js';
 import type { FakeOpenAIOptions } from '../helpers/fake-openai.js';
+import { heldStore } from '../helpers/held-store.js';
 import { bigTestLog, type Harness, startHarness } from '../helpers/proxy-harness.js';
 
 let h: Harness | undefined;
@@ -299,29 +299,13 @@ describe('Responses over WebSocket through the proxy', () => {
 
   it('counts a call whose client left while its frame was compressed, and a stop does not wait for it', async () => {
     const stateDir = await mkdtemp(join(tmpdir(), 'headroom-ws-store-'));
-    const real = createFileStore({ stateDir });
     // The originals' write is held until the client has gone: the frame is still being compressed then.
-    let reached!: () => void;
-    const writing = new Promise<void>((resolve) => {
-      reached = resolve;
-    });
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const store: FileStore = {
-      ...real,
-      async putAll(originals) {
-        reached();
-        await gate;
-        return real.putAll(originals);
-      },
-    };
+    const { store, reached, release, written } = heldStore(stateDir);
     h = await startHarness({ openai: { websocket: 'accept' }, deps: { store } });
     try {
       const { socket } = await connect(h.proxy.url);
       socket.send(createFrame());
-      await writing;
+      await reached;
       await new Promise<void>((resolve) => {
         socket.once('close', () => resolve());
         socket.terminate();
@@ -335,6 +319,8 @@ describe('Responses over WebSocket through the proxy', () => {
       expect(h.proxy.stats().requests).toBe(1);
       await h.proxy.close({ drainMs: 60_000 });
     } finally {
+      release();
+      await written();
       await rm(stateDir, { recursive: true, force: true });
     }
   });

@@ -72,8 +72,8 @@ async function startCliProxy(args: string[]): Promise<{ child: Running; stderr: 
   return { child: child as Running, stderr: () => stderr };
 }
 
-/** A small Anthropic call with nothing to compress, sent to the proxy on `port`. */
-function sayHi(port: number): Promise<Response> {
+/** A small Anthropic call with nothing to compress, sent to the proxy on `port` (streamed if asked). */
+function sayHi(port: number, stream = false): Promise<Response> {
   return fetch(`http://127.0.0.1:${port}/v1/messages`, {
     method: 'POST',
     headers: {
@@ -84,6 +84,7 @@ function sayHi(port: number): Promise<Response> {
     body: JSON.stringify({
       model: 'claude-sonnet-4-6',
       max_tokens: 10,
+      ...(stream ? { stream: true } : {}),
       messages: [{ role: 'user', content: 'hi' }],
     }),
   });
@@ -141,20 +142,7 @@ describe('headroom proxy', () => {
     anthropic.push({ kind: 'hang', text: 'still thinking' });
     const port = await getPort({ host: '127.0.0.1' });
     const { child, stderr } = await startCliProxy(['--port', String(port), '--drain', '600', '-q']);
-    const hanging = await fetch(`http://127.0.0.1:${port}/v1/messages`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-api-key': 'sk-ant-test',
-        'anthropic-version': '2023-06-01',
-      },
-      body: JSON.stringify({
-        model: 'claude-sonnet-4-6',
-        max_tokens: 10,
-        stream: true,
-        messages: [{ role: 'user', content: 'hi' }],
-      }),
-    });
+    const hanging = await sayHi(port, true);
     expect(hanging.status).toBe(200);
     child.kill('SIGINT');
     for (let i = 0; i < 200 && !stderr().includes('finishing requests'); i++) {
