@@ -19,5 +19,7 @@ export const REASON_HELP: Readonly<Record<string, string>> = {
   'unparseable-body': 'request bodies were not JSON headroom could read',
   cancelled:
     'the agent closed the request (Esc, its own timeout) before it was sent on, so nothing was billed',
+  refused:
+    'the provider answered a Responses WebSocket request with an error before running it, so nothing was billed',
   [UPSTREAM_UNREACHABLE]: UNREACHABLE_HELP,
 };

@@ -27,6 +27,7 @@ export type PassthroughReason =
   | 'splice-failed'
   | 'upstream-unreachable'
   | 'cancelled'
+  | 'refused'
   | BlockFailure;
 
 /** Why one block went out raw while the others went out as before: the unit of failure is the block. */
@@ -102,10 +103,13 @@ export const passthrough = (
 });
 
 /**
- * A call that never reached its provider (unreachable, or its client left before it was sent): nothing was
- * billed, so nothing was saved, and the reason says why.
+ * A call that never reached its provider (unreachable, or its client left before it was sent), or that the
+ * provider refused before running it: nothing was billed, so nothing was saved, and the reason says why.
  */
-export const notSent = (outcome: BodyOutcome, reason: 'upstream-unreachable' | 'cancelled'): BodyOutcome => ({
+export const notSent = (
+  outcome: BodyOutcome,
+  reason: 'upstream-unreachable' | 'cancelled' | 'refused',
+): BodyOutcome => ({
   ...outcome,
   tokensAfter: outcome.tokensBefore,
   tokensSaved: 0,

@@ -48,6 +48,7 @@ export async function startProxy(options: ProxyOptions = {}, deps: ProxyDeps = {
   const sockets = attachSocketRelay(server, {
     upstream: runtime.options.openaiUpstream,
     compress: (raw, provider) => runtime.compressBody(raw, provider, '/v1/responses', undefined),
+    timeouts: runtime.options.timeouts,
     complete: runtime.complete,
     track: runtime.track,
     session: runtime.options.session,

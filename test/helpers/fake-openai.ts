@@ -75,6 +75,8 @@ export interface FakeOpenAI extends FakeServer {
   readonly upgrades: IncomingHttpHeaders[];
   /** Every frame the fake received over WebSocket, exact bytes, in order. */
   readonly frames: Buffer[];
+  /** Bytes the fake's WebSocket connections hold unsent: what its peer has not read yet. */
+  socketBuffered(): number;
 }
 
 /** A WebSocket frame recorded like an HTTP request, so the same readers serve both transports. */
@@ -402,8 +404,8 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
 
   const upgrades: IncomingHttpHeaders[] = [];
   const frames: Buffer[] = [];
+  const sockets = new WebSocketServer({ noServer: true });
   if (options.websocket !== undefined) {
-    const sockets = new WebSocketServer({ noServer: true });
     server.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       upgrades.push(req.headers);
       const url = req.url ?? '/';
@@ -445,6 +447,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     ...server,
     upgrades,
     frames,
+    socketBuffered: () => [...sockets.clients].reduce((sum, ws) => sum + ws.bufferedAmount, 0),
     push: (...replies) => {
       script.push(...replies);
     },
@@ -476,7 +479,10 @@ function warmUpEvents(frame: { model?: unknown }, req: RecordedRequest): unknown
   ];
 }
 
-/** A scripted reply as Responses WebSocket events: the SSE events' payloads, or one `error` event. */
+/**
+ * A scripted reply as Responses WebSocket events: the SSE events' payloads; for `stream-error` the start
+ * of a response, then `response.failed`; or one `error` event.
+ */
 function socketEvents(reply: OpenAIReply, frame: { model?: unknown }, req: RecordedRequest): unknown[] {
   if (reply.kind === 'text' || reply.kind === 'tool_call') {
     const model = typeof frame.model === 'string' ? frame.model : 'gpt-5';
@@ -487,6 +493,16 @@ function socketEvents(reply: OpenAIReply, frame: { model?: unknown }, req: Recor
     return responsesEvents({ kind: 'partial', text: reply.text }, 'gpt-5', counts(req, undefined)).map(
       (e) => e.data,
     );
+  if (reply.kind === 'stream-error') {
+    const started = responsesEvents({ kind: 'partial', text: reply.text }, 'gpt-5', counts(req, undefined));
+    const created = started[0]!.data as { response: { id: string } };
+    const error = { code: 'server_error', message: 'The model failed mid-response.' };
+    const response = { ...responseObject(created.response.id, 'gpt-5', 'failed', [], null), error };
+    return [
+      ...started.map((e) => e.data),
+      { type: 'response.failed', sequence_number: started.length, response },
+    ];
+  }
   const status = reply.kind === 'error' ? reply.status : 500;
   const message = reply.kind === 'error' ? reply.message : `the fake has no WebSocket form of ${reply.kind}`;
   const type = reply.kind === 'error' ? (reply.type ?? 'invalid_request_error') : 'server_error';

@@ -156,8 +156,102 @@ describe('Responses over WebSocket through the proxy', () => {
     sockets[0]!.send(createFrame());
     const [entry] = await h.waitForEntries(1);
     expect(entry!.status).toBe(400);
+    // Refused before a response was created: nothing was billed, so nothing is claimed as saved.
+    expect(entry).toMatchObject({ passthroughReason: 'refused', tokensSaved: 0 });
     await until(() => received.length === 1, 'the error event');
     expect(received[0]!.data.toString('utf8')).toContain('Invalid value for input');
+  });
+
+  it('ends the call an error answers, not the oldest open one', async () => {
+    const h = await setup({
+      websocket: 'accept',
+      replies: [
+        { kind: 'hang', text: 'still thinking' },
+        { kind: 'error', status: 400, message: 'Invalid value for input', type: 'invalid_request_error' },
+      ],
+    });
+    const { socket, received } = await connect(h.proxy.url);
+    socket.send(createFrame());
+    await until(() => received.length > 0, 'the first response to start');
+    // A second frame while the first response streams: the provider refuses it with an id-less error.
+    socket.send(createFrame({ model: 'gpt-5-mini' }));
+    const [refused] = await h.waitForEntries(1);
+    expect(refused).toMatchObject({ model: 'gpt-5-mini', status: 400, passthroughReason: 'refused' });
+    // The first call is still open until its client leaves.
+    socket.close(1000);
+    const [, cut] = await h.waitForEntries(2);
+    expect(cut).toMatchObject({ model: 'gpt-5', status: 499, stream: 'cancelled' });
+    expect(cut!.tokensSaved).toBeGreaterThan(0);
+  });
+
+  it('counts response.failed as a failure (500), not a success, and keeps what ran billed', async () => {
+    const h = await setup({ websocket: 'accept', replies: [{ kind: 'stream-error', text: 'partial' }] });
+    const { received } = await connect(h.proxy.url);
+    sockets[0]!.send(createFrame());
+    const [entry] = await h.waitForEntries(1);
+    expect(entry!.status).toBe(500);
+    // The response was created and ran: the compressed input was billed, so its saving stands.
+    expect(entry!.passthroughReason).toBeUndefined();
+    expect(entry!.tokensSaved).toBeGreaterThan(0);
+    expect(h.proxy.stats().errors).toBe(1);
+    await until(() => received.some((m) => m.data.includes('"response.failed"')), 'response.failed');
+  });
+
+  it('closes both sides when the upstream is silent while it owes a response, and counts the call broken', async () => {
+    h = await startHarness({
+      openai: {
+        websocket: 'accept',
+        replies: [
+          { kind: 'text', text: 'ok' },
+          { kind: 'hang', text: 'never ends' },
+        ],
+      },
+      proxy: { timeouts: { idleMs: 300 } },
+    });
+    const { socket } = await connect(h.proxy.url);
+    const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+      socket.once('close', (code, reason) => resolve({ code, reason: reason.toString('utf8') })),
+    );
+    // Nothing owed: a quiet socket is idle by design and stays open past the idle time.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(socket.readyState).toBe(WebSocket.OPEN);
+    socket.send(createFrame());
+    await h.waitForEntries(1);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(socket.readyState).toBe(WebSocket.OPEN);
+    // Now the response starts and the upstream goes silent without closing.
+    socket.send(createFrame());
+    const { code, reason } = await closed;
+    expect(code).toBe(1011);
+    expect(reason).toBe('headroom: the upstream was silent for 0.3 s');
+    const [, entry] = await h.waitForEntries(2);
+    expect(entry).toMatchObject({ status: 504, stream: 'broken' });
+    // The upstream's socket was closed too.
+    await until(
+      () => h!.openai.socketBuffered() === 0 && h!.proxy.stats().requests === 2,
+      'the upstream side',
+    );
+  });
+
+  it('stops reading the upstream while the client does not read, and relays every frame unchanged after', async () => {
+    const text = 'abcdefghij'.repeat(1_200_000);
+    const h = await setup({ websocket: 'accept', replies: [{ kind: 'text', text }] });
+    const { socket, received } = await connect(h.proxy.url);
+    socket.pause();
+    socket.send(createFrame());
+    await until(() => h.openai.frames.length === 1, 'the frame upstream');
+    // The fake has queued its whole answer (~60 MB); the proxy must leave most of it unread.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(h.openai.socketBuffered()).toBeGreaterThan(20_000_000);
+    socket.resume();
+    await until(() => received.some((m) => m.data.includes('"response.completed"')), 'response.completed');
+    const events = received.map(
+      (m) => JSON.parse(m.data.toString('utf8')) as { sequence_number: number; delta?: string; type: string },
+    );
+    expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i));
+    const deltas = events.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta);
+    expect(deltas.join('')).toBe(text);
+    expect(h.openai.socketBuffered()).toBe(0);
   });
 
   it('passes a frame it cannot compress through unchanged and records why', async () => {

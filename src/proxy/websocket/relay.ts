@@ -7,6 +7,7 @@ import { UPSTREAM_UNREACHABLE } from '../../ledger/savings.js';
 import { guessAgent } from '../agent.js';
 import { type BodyOutcome, notSent } from '../body-job.js';
 import { browserRefusal } from '../browser-guard.js';
+import type { StreamOutcome, UpstreamTimeouts } from '../forward.js';
 import { completeEntry, ledgerEntry } from '../ledger-entry.js';
 import { upstreamUrl } from '../options.js';
 import { openaiProvider } from '../providers/openai.js';
@@ -28,6 +29,8 @@ export interface SocketRelayDeps {
   readonly upstream: URL;
   /** The proxy's body compression: a request body's bytes in, the bytes to send upstream and what was done out. */
   readonly compress: (raw: Uint8Array, provider: Provider) => Promise<BodyOutcome>;
+  /** `idleMs`: how long the upstream may stay silent while it owes a response (as over HTTP). */
+  readonly timeouts: Pick<UpstreamTimeouts, 'idleMs'>;
   /** The proxy's ledger path: once per `response.create`, after its response ended. */
   readonly complete: (entry: LedgerEntry) => void;
   /** Receives a promise that settles when a call has been counted, so stopping waits for it. */
@@ -46,8 +49,13 @@ export interface SocketRelay {
 
 /** The Responses API path; other upgrade paths are relayed untouched and not counted. */
 const RESPONSES_PATH = '/v1/responses';
-/** Events that end one response on a Responses socket. */
-const FINAL_EVENTS = new Set(['response.completed', 'response.failed', 'response.incomplete', 'error']);
+/** Events that end one response on a Responses socket; each carries its response (and so its id). */
+const FINAL_EVENTS = new Set(['response.completed', 'response.failed', 'response.incomplete']);
+/**
+ * Bytes a side may hold unsent before the other side is no longer read (resumed once it is back under):
+ * `ws` itself would buffer without bound for a peer that does not read.
+ */
+const BUFFER_LIMIT = 1024 * 1024;
 /** How long the upstream may take to accept the upgrade before the client is told to use HTTP. */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 
@@ -60,6 +68,16 @@ interface PendingCall {
   readonly arrived: number;
   readonly outcome: BodyOutcome;
   readonly settled: () => void;
+}
+
+/**
+ * A `response.create` sent upstream whose response has not ended. `call` is undefined for a frame sent
+ * uncounted (its compression threw): it still holds its place, so later responses find their own frames.
+ */
+interface OpenResponse {
+  readonly call: PendingCall | undefined;
+  /** From its `response.created` event; the final event names the same id. */
+  id?: string;
 }
 
 /**
@@ -164,7 +182,8 @@ export function attachSocketRelay(server: Server, deps: SocketRelayDeps): Socket
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const counted = path === RESPONSES_PATH;
     const agent = deps.agent ?? guessAgent(header(req.headers['user-agent']));
-    const pending: PendingCall[] = [];
+    /** Responses owed, in the order their frames went out (the provider creates them in that order). */
+    const owed: OpenResponse[] = [];
     /** The status calls still open get once either side has closed (499: the client left; 502: the upstream). */
     let endedWith: number | undefined;
 
@@ -173,6 +192,7 @@ export function attachSocketRelay(server: Server, deps: SocketRelayDeps): Socket
       status: number,
       usage: Usage | undefined,
       outcome: BodyOutcome = call.outcome,
+      stream?: StreamOutcome,
     ): void => {
       const entry = ledgerEntry(
         {
@@ -184,6 +204,7 @@ export function attachSocketRelay(server: Server, deps: SocketRelayDeps): Socket
           status,
           latencyMs: performance.now() - call.arrived,
           usage,
+          stream,
         },
         outcome,
       );
@@ -201,6 +222,34 @@ export function attachSocketRelay(server: Server, deps: SocketRelayDeps): Socket
       return settled;
     };
 
+    // A silent upstream is cut only while it owes a response and is being read: a socket with nothing in
+    // flight is idle by design, and time the client takes to read is not the provider's silence.
+    let idle: NodeJS.Timeout | undefined;
+    let upstreamHeld = false;
+    /** (Re)starts the idle clock while a response is owed and the upstream is read; stops it otherwise. */
+    const watchIdle = (): void => {
+      if (owed.length === 0 || upstreamHeld || endedWith !== undefined) {
+        clearTimeout(idle);
+        idle = undefined;
+      } else if (idle) idle.refresh();
+      else idle = setTimeout(silent, deps.timeouts.idleMs);
+    };
+    const silent = (): void => {
+      const seconds = deps.timeouts.idleMs / 1000;
+      deps.log?.(`websocket upstream silent for ${seconds} s with a response owed; both sides closed`);
+      end(504, 'broken');
+      idle = undefined;
+      if (client.readyState === WebSocket.OPEN)
+        client.close(1011, `headroom: the upstream was silent for ${seconds} s`);
+      upstream.terminate();
+    };
+
+    const toUpstream = sender(client, upstream);
+    const toClient = sender(upstream, client, (held) => {
+      upstreamHeld = held;
+      watchIdle();
+    });
+
     // Client frames go upstream in the order they came, each after the compression of those before it.
     let queue = Promise.resolve();
     client.on('message', (data: RawData, isBinary: boolean) => {
@@ -209,7 +258,7 @@ export function attachSocketRelay(server: Server, deps: SocketRelayDeps): Socket
       const raw = toBuffer(data);
       queue = queue.then(async () => {
         if (!counted || isBinary || !isResponseCreate(raw)) {
-          send(upstream, raw, isBinary);
+          toUpstream(raw, isBinary);
           return;
         }
         // The body compressor turns its own faults into passthroughs; anything else sends the frame as it came.
@@ -223,46 +272,54 @@ export function attachSocketRelay(server: Server, deps: SocketRelayDeps): Socket
           }
           return;
         }
-        if (outcome === undefined) {
-          send(upstream, raw, false);
-          return;
-        }
-        pending.push({ ts, arrived, outcome, settled: tracked() });
-        send(upstream, Buffer.from(outcome.body), false);
+        owed.push({ call: outcome && { ts, arrived, outcome, settled: tracked() } });
+        toUpstream(outcome === undefined ? raw : Buffer.from(outcome.body), false);
+        watchIdle();
       });
     });
 
     upstream.on('message', (data: RawData, isBinary: boolean) => {
       const raw = toBuffer(data);
-      send(client, raw, isBinary);
-      if (!counted || isBinary || pending.length === 0) return;
-      const event = finalEvent(raw);
+      toClient(raw, isBinary);
+      if (!counted || isBinary || owed.length === 0) return;
+      watchIdle();
+      const event = responseEvent(raw);
       if (event === undefined) return;
-      const call = pending.shift()!;
+      const ended = endedBy(owed, event);
+      if (ended === undefined) return;
+      owed.splice(owed.indexOf(ended), 1);
+      watchIdle();
+      const call = ended.call;
+      if (call === undefined) return;
+      const status = failedStatus(event);
+      // An error before `response.created`: the provider refused the frame, no response ran, nothing was billed.
+      const outcome =
+        event.type === 'error' && ended.id === undefined ? notSent(call.outcome, 'refused') : call.outcome;
       const reader = createUsageReader('application/json', undefined);
       reader.push(raw);
       reader.finish().then(
-        (usage) => finish(call, event.status, usage),
-        () => finish(call, event.status, undefined),
+        (usage) => finish(call, status, usage, outcome),
+        () => finish(call, status, undefined, outcome),
       );
     });
 
     // Each side's close or failure ends the other; calls still open are counted as cut short.
-    const end = (status: number): void => {
+    const end = (status: number, stream: StreamOutcome): void => {
       if (endedWith !== undefined) return;
       endedWith = status;
+      clearTimeout(idle);
       open.delete(client);
-      for (const call of pending.splice(0)) finish(call, status, undefined);
+      for (const { call } of owed.splice(0)) if (call) finish(call, status, undefined, call.outcome, stream);
     };
     client.on('close', (code, reason) => {
-      end(499);
+      end(499, 'cancelled');
       if (upstream.readyState === WebSocket.OPEN) upstream.close(sendableCloseCode(code), reason);
-      else upstream.terminate();
+      else if (upstream.readyState !== WebSocket.CLOSING) upstream.terminate();
     });
     upstream.on('close', (code, reason) => {
-      end(502);
+      end(502, 'broken');
       if (client.readyState === WebSocket.OPEN) client.close(sendableCloseCode(code), reason);
-      else client.terminate();
+      else if (client.readyState !== WebSocket.CLOSING) client.terminate();
     });
     client.on('error', () => upstream.terminate());
     upstream.on('error', () => client.terminate());
@@ -285,8 +342,31 @@ function toBuffer(data: RawData): Buffer {
   return Buffer.from(data);
 }
 
-function send(socket: WebSocket, data: Buffer, binary: boolean): void {
-  if (socket.readyState === WebSocket.OPEN) socket.send(data, { binary });
+/**
+ * Sends each frame from `from` on to `to` unchanged and in order; while `to` holds more than
+ * BUFFER_LIMIT bytes unsent, `from` is not read (its peer is held back by TCP), until `to` has written
+ * enough. `held` hears each change.
+ */
+function sender(
+  from: WebSocket,
+  to: WebSocket,
+  held?: (held: boolean) => void,
+): (data: Buffer, binary: boolean) => void {
+  let holding = false;
+  const written = (): void => {
+    if (!holding || to.bufferedAmount > BUFFER_LIMIT) return;
+    holding = false;
+    from.resume();
+    held?.(false);
+  };
+  return (data, binary) => {
+    if (to.readyState !== WebSocket.OPEN) return;
+    to.send(data, { binary }, written);
+    if (holding || to.bufferedAmount <= BUFFER_LIMIT) return;
+    holding = true;
+    from.pause();
+    held?.(true);
+  };
 }
 
 /** A text frame whose JSON `type` is `response.create` (the cheap test first: most frames are not). */
@@ -295,15 +375,66 @@ function isResponseCreate(raw: Buffer): boolean {
   return typeOf(raw) === 'response.create';
 }
 
-/** The status a final event gives its call: 200 for a response that ended, the error's own for an error. */
-function finalEvent(raw: Buffer): { status: number } | undefined {
-  if (![...FINAL_EVENTS].some((name) => raw.includes(`"${name}"`))) return undefined;
-  const type = typeOf(raw);
-  if (type === undefined || !FINAL_EVENTS.has(type)) return undefined;
-  if (type !== 'error') return { status: 200 };
-  const parsed = parse(raw) as { status?: unknown; error?: { status?: unknown } } | undefined;
-  const status = parsed?.status ?? parsed?.error?.status;
-  return { status: typeof status === 'number' && status >= 400 && status < 600 ? status : 500 };
+/** What the relay reads of an upstream event: its type, the response it names, and any status it gives. */
+interface ResponseEvent {
+  readonly type: string;
+  readonly id: string | undefined;
+  readonly status: unknown;
+  readonly failed: boolean;
+}
+
+/** `response.created`, a final event or `error`, read (the cheap test first: most frames are deltas). */
+function responseEvent(raw: Buffer): ResponseEvent | undefined {
+  if (
+    !raw.includes('"response.created"') &&
+    !raw.includes('"error"') &&
+    ![...FINAL_EVENTS].some((name) => raw.includes(`"${name}"`))
+  )
+    return undefined;
+  const value = parse(raw) as
+    | {
+        type?: unknown;
+        status?: unknown;
+        error?: { status?: unknown };
+        response?: { id?: unknown; status?: unknown; error?: unknown };
+      }
+    | undefined;
+  const type = value?.type;
+  if (typeof type !== 'string') return undefined;
+  if (type !== 'response.created' && type !== 'error' && !FINAL_EVENTS.has(type)) return undefined;
+  const id = value?.response?.id;
+  return {
+    type,
+    id: typeof id === 'string' ? id : undefined,
+    status: value?.status ?? value?.error?.status,
+    failed: type === 'error' || type === 'response.failed',
+  };
+}
+
+/**
+ * The open response an event ends, or undefined (it ends none; `response.created` names one instead).
+ * Responses are created in the order their frames went out, so `response.created` names the oldest one
+ * not yet created; a final event carries its response's id. An `error` carries no id: it answers the
+ * oldest frame not yet created (the provider refused it), else it ends the response being streamed.
+ */
+function endedBy(owed: OpenResponse[], event: ResponseEvent): OpenResponse | undefined {
+  const uncreated = owed.find((r) => r.id === undefined);
+  if (event.type === 'response.created') {
+    if (uncreated && event.id !== undefined) uncreated.id = event.id;
+    return undefined;
+  }
+  if (event.type === 'error') return uncreated ?? owed.at(-1);
+  return owed.find((r) => r.id !== undefined && r.id === event.id) ?? uncreated;
+}
+
+/**
+ * The status a final event gives its call: 200 for a response that ran to its end (`incomplete` too: it
+ * was billed), the event's own HTTP status for a failure that has one, else 500 (the provider failed it).
+ */
+function failedStatus(event: ResponseEvent): number {
+  if (!event.failed) return 200;
+  const status = event.status;
+  return typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
 }
 
 function parse(raw: Buffer): unknown {
