@@ -77,6 +77,8 @@ export interface FakeOpenAI extends FakeServer {
   readonly frames: Buffer[];
   /** Bytes the fake's WebSocket connections hold unsent: what its peer has not read yet. */
   socketBuffered(): number;
+  /** Stops (true) or restarts (false) reading every WebSocket connection, as a stalled provider would. */
+  holdSockets(hold: boolean): void;
 }
 
 /** A WebSocket frame recorded like an HTTP request, so the same readers serve both transports. */
@@ -448,6 +450,9 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     upgrades,
     frames,
     socketBuffered: () => [...sockets.clients].reduce((sum, ws) => sum + ws.bufferedAmount, 0),
+    holdSockets: (hold) => {
+      for (const ws of sockets.clients) hold ? ws.pause() : ws.resume();
+    },
     push: (...replies) => {
       script.push(...replies);
     },

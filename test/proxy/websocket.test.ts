@@ -70,6 +70,18 @@ async function until(check: () => boolean, what: string): Promise<void> {
   if (!check()) throw new Error(`timed out waiting for ${what}`);
 }
 
+/**
+ * Whether `check` held at every look for `ms`. Unbuffered, a side that is not read has its peer's whole
+ * send taken into the proxy's memory within about a second here; held back, it never is.
+ */
+async function holds(check: () => boolean, ms = 2500): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end; ) {
+    if (!check()) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return check();
+}
+
 /** The status the proxy answers a refused upgrade with, as a WebSocket client sees it. */
 function refusedStatus(url: string, headers: Record<string, string> = HEADERS): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -241,8 +253,7 @@ describe('Responses over WebSocket through the proxy', () => {
     socket.send(createFrame());
     await until(() => h.openai.frames.length === 1, 'the frame upstream');
     // The fake has queued its whole answer (~60 MB); the proxy must leave most of it unread.
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(h.openai.socketBuffered()).toBeGreaterThan(20_000_000);
+    expect(await holds(() => h.openai.socketBuffered() > 20_000_000)).toBe(true);
     socket.resume();
     await until(() => received.some((m) => m.data.includes('"response.completed"')), 'response.completed');
     const events = received.map(
@@ -252,6 +263,20 @@ describe('Responses over WebSocket through the proxy', () => {
     const deltas = events.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta);
     expect(deltas.join('')).toBe(text);
     expect(h.openai.socketBuffered()).toBe(0);
+  });
+
+  it('stops reading the client while the upstream does not read, and relays every frame unchanged after', async () => {
+    const h = await setup({ websocket: 'accept' });
+    const { socket } = await connect(h.proxy.url);
+    h.openai.holdSockets(true);
+    const frames = Array.from({ length: 8 }, (_, i) => Buffer.alloc(8_000_000, i));
+    for (const frame of frames) socket.send(frame, { binary: true });
+    // 64 MB sent; the proxy must leave most of it with the client rather than buffer it for the upstream.
+    expect(await holds(() => socket.bufferedAmount > 30_000_000)).toBe(true);
+    h.openai.holdSockets(false);
+    await until(() => h.openai.frames.length === frames.length, 'every frame upstream');
+    expect(h.openai.frames.every((frame, i) => frame.equals(frames[i]!))).toBe(true);
+    expect(socket.bufferedAmount).toBe(0);
   });
 
   it('passes a frame it cannot compress through unchanged and records why', async () => {
