@@ -20,6 +20,7 @@ export function parseCodexExec(text: string): Envelope | undefined {
   return {
     wrapper: 'codex-exec',
     head,
+    tail: '',
     lines,
     prefixes: new Array<string>(lines.length).fill(''),
     eols,

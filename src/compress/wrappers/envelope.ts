@@ -4,9 +4,11 @@
  */
 export interface Envelope {
   /** Which wrapper was recognised. */
-  readonly wrapper: 'plain' | 'line-numbered' | 'codex-exec';
+  readonly wrapper: 'plain' | 'line-numbered' | 'codex-exec' | 'gemini-shell';
   /** Bytes before the content, kept verbatim (Codex's header through `Output:`). */
   readonly head: string;
+  /** Bytes after the content, kept verbatim (Gemini CLI's exit code and PGID lines); '' for most. */
+  readonly tail: string;
   /** The content's lines, without their line-number prefixes and without line terminators. */
   readonly lines: readonly string[];
   /** Per-line prefixes (`  12\t`) for line-numbered output; empty strings elsewhere. */
