@@ -1,4 +1,4 @@
-import { hintFromCall, isRecord, type Path, type Slot, type ToolCall, textSlots } from './slot.js';
+import { hintFromCall, isRecord, type Path, type Slot, type ToolCall, textSlots, userSlot } from './slot.js';
 
 const TEXT = ['text'];
 
@@ -52,15 +52,7 @@ export function geminiSlots(contents: readonly unknown[], includeUser: boolean, 
         const base = { messageIndex: i, location: 'functionResponse', hint, userText };
         slots.push(...responseSlots(response, base, [i, 'parts', j, 'functionResponse', 'response']));
       } else if (typeof part.text === 'string') {
-        if (includeUser && emit)
-          slots.push({
-            messageIndex: i,
-            location: 'user',
-            path: [i, 'parts', j, 'text'],
-            text: part.text,
-            hint: {},
-            userText,
-          });
+        if (includeUser && emit) slots.push(userSlot(i, [i, 'parts', j, 'text'], part.text, userText));
         ownText.push(part.text);
       }
     });

@@ -44,8 +44,22 @@ export function splitLines(text: string): { lines: string[]; eols: string[] } {
 }
 
 /** Line numbers 1…count, for content whose lines carry none of their own. */
-export function positions(count: number): number[] {
+function positions(count: number): number[] {
   const numbers = new Array<number>(count);
   for (let i = 0; i < count; i++) numbers[i] = i + 1;
   return numbers;
+}
+
+/** The line fields of content whose lines carry no prefixes of their own. */
+export function unprefixed(
+  content: string,
+): Pick<Envelope, 'lines' | 'prefixes' | 'eols' | 'numbers' | 'content'> {
+  const { lines, eols } = splitLines(content);
+  return {
+    lines,
+    prefixes: new Array<string>(lines.length).fill(''),
+    eols,
+    numbers: positions(lines.length),
+    content,
+  };
 }

@@ -1,4 +1,4 @@
-import { type Envelope, positions, splitLines } from './envelope.js';
+import { type Envelope, unprefixed } from './envelope.js';
 
 /**
  * Lines Gemini CLI writes above a shell command's output (`run_shell_command`): its untrusted-content
@@ -47,17 +47,11 @@ export function parseGeminiShell(text: string): Envelope | undefined {
   }
   const end = tailStart(text, bodyStart);
   if (end === -1) return undefined;
-  const content = text.slice(bodyStart, end);
-  const { lines, eols } = splitLines(content);
   return {
     wrapper: 'gemini-shell',
     head: text.slice(0, bodyStart),
     tail: text.slice(end),
-    lines,
-    prefixes: new Array<string>(lines.length).fill(''),
-    eols,
-    numbers: positions(lines.length),
-    content,
+    ...unprefixed(text.slice(bodyStart, end)),
     exactLines: true,
   };
 }

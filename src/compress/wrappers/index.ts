@@ -1,5 +1,5 @@
 import { parseCodexExec } from './codex-exec.js';
-import { type Envelope, positions, splitLines } from './envelope.js';
+import { type Envelope, unprefixed } from './envelope.js';
 import { parseGeminiShell } from './gemini-shell.js';
 import { parseLineNumbered } from './line-numbered.js';
 
@@ -32,16 +32,5 @@ export function openEnvelope(text: string): Envelope {
     const below = parseLineNumbered(text.slice(reminder[0].length));
     if (below) return { ...below, head: reminder[0] };
   }
-  const { lines, eols } = splitLines(text);
-  return {
-    wrapper: 'plain',
-    head: '',
-    tail: '',
-    lines,
-    prefixes: new Array<string>(lines.length).fill(''),
-    eols,
-    numbers: positions(lines.length),
-    content: text,
-    exactLines: false,
-  };
+  return { wrapper: 'plain', head: '', tail: '', ...unprefixed(text), exactLines: false };
 }
