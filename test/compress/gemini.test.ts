@@ -83,6 +83,17 @@ describe('Gemini contents', () => {
     expect(tokenizerFamily(MODEL)).toBe('o200k');
   });
 
+  it('takes the contents array, as it takes the other shapes’ arrays, and says so for a whole request', async () => {
+    const request = {
+      contents: conversation(raw, cases.slice(0, 1)),
+      systemInstruction: { parts: [{ text: 'Be brief.' }] },
+    };
+    await expect(compress(request, { model: MODEL })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      fix: expect.stringContaining('the `contents` array of a Gemini request'),
+    });
+  });
+
   it('compresses raw function responses exactly as the OpenAI shape compresses the same output', async () => {
     const contents = conversation(raw);
     const result = await compress(contents, { model: MODEL });
