@@ -60,6 +60,11 @@ export function codexExecText(output: string, exitCode: number): string {
   return `${header.join('\n')}\n${output}`;
 }
 
+/** Gemini CLI's `run_shell_command` result (0.61), as its `functionResponse.response.output` holds it. */
+export function geminiShellText(output: string, exitCode: number): string {
+  return `<untrusted_context>\nOutput: ${output}\nExit Code: ${exitCode}\nProcess Group PGID: 48213\n</untrusted_context>`;
+}
+
 export function openAIConversation(question: string, command: string, output: string): OpenAIMessage[] {
   return [
     { role: 'system', content: 'You are a coding agent. Use the bash tool to inspect the workspace.' },

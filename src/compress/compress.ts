@@ -30,6 +30,7 @@ const NOT_TEXT = new Set([
   'tool_call_id',
   'call_id',
   'cache_control',
+  'thoughtSignature',
 ]);
 
 function countAll(value: unknown, count: (text: string) => number): number {
@@ -283,9 +284,9 @@ export async function compressMessages<M>(
   if (!Array.isArray(messages)) {
     throw new HeadroomError(
       'INVALID_INPUT',
-      'Expected `messages` to be an array of chat messages or Responses input items.',
+      'Expected `messages` to be an array of chat messages, Responses input items or Gemini contents.',
       {
-        fix: 'Pass the `messages` array of a chat request (or the `input` array of a Responses request).',
+        fix: 'Pass the `messages` array of a chat request (the `input` array of a Responses request, the `contents` array of a Gemini request).',
       },
     );
   }

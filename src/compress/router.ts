@@ -47,12 +47,13 @@ export interface BlockInput {
 const MIN_GAIN = 0.1;
 /**
  * Lines that say an agent already cut the output (Codex's `…195798 chars truncated…`, Claude Code's
- * `... [19396 characters truncated] ...` in a failed command's output); kept so the model knows.
+ * `... [19396 characters truncated] ...` in a failed command's output, Gemini CLI's `... [123,456 characters
+ * omitted] ...` between the head and tail it kept); kept so the model knows.
  */
 const AGENT_NOTE =
-  /chars truncated|characters truncated|tokens truncated|output truncated|Total output lines:/i;
+  /chars truncated|characters truncated|tokens truncated|output truncated|Total output lines:|^\.\.\. \[[\d,]+ characters omitted\] \.\.\.$/im;
 /** What every agent note holds: one pass for it rules out most blocks at half the cost of AGENT_NOTE's. */
-const AGENT_NOTE_HINT = /truncated|total output lines:/i;
+const AGENT_NOTE_HINT = /truncated|total output lines:|characters omitted/i;
 
 /** Files that hold a tool's saved output rather than source. */
 const SAVED_OUTPUT = /\.(?:txt|log|out)$/i;
@@ -118,10 +119,13 @@ interface Attempt {
   readonly hash?: string;
 }
 
-/** The wrapper's head, the compressed body, and the retrieval marker on a line of its own. */
+/**
+ * The wrapper's head, the compressed body, the retrieval marker on a line of its own, and the wrapper's
+ * tail (which starts with its own line break).
+ */
 function sealed(env: Envelope, body: string, summary: string, hash: string, hint: string): string {
   const sep = body.endsWith('\n') ? '' : '\n';
-  return `${env.head}${body}${sep}${retrievalMarker(summary, hash, hint)}`;
+  return `${env.head}${body}${sep}${retrievalMarker(summary, hash, hint)}${env.tail}`;
 }
 
 /** About what a note for an omitted run costs (`[… lines 6–604 omitted: 599 passing tests]`). */
@@ -413,6 +417,8 @@ export function compressBlock(
     if (isSealed(text)) return unchanged('already-compressed', tokensBefore);
     if (looksBinary(text)) return unchanged('binary', tokensBefore);
     const env = openEnvelope(text);
+    // Under a wrapper with a tail, the marker ends the content, not the text.
+    if (env.tail !== '' && isSealed(env.content)) return unchanged('already-compressed', tokensBefore);
     const limit = limitFor(env, input, options, countTokens);
     const compressor =
       detectCompressor(env.content, input.hint) ?? (env.lines.length > 40 ? logCompressor : undefined);

@@ -1,11 +1,11 @@
 /**
  * The same output must be judged the same whatever wraps it: for every case of the real-output corpus, the
- * kind, the form and the lines kept under Claude Code's `Read` and under Codex's exec header are those kept
- * for the bare output. Both the tuning corpus and the held-out set.
+ * kind, the form and the lines kept under Claude Code's `Read`, under Codex's exec header and in Gemini CLI's
+ * shell envelope are those kept for the bare output. Both the tuning corpus and the held-out set.
  */
 import { describe, expect, it } from 'vitest';
 import { readPath } from '../../scripts/bench/corpus-case.js';
-import { claudeReadText, codexExecText } from '../../scripts/bench/messages.js';
+import { claudeReadText, codexExecText, geminiShellText } from '../../scripts/bench/messages.js';
 import { CORPUS_DIR, HELDOUT_DIR, loadCases, readCaseOutput } from '../../scripts/corpus/cases.js';
 import { extractQuery, isAnalysisRequest } from '../../src/compress/query.js';
 import { resolveOptions } from '../../src/compress/resolve-options.js';
@@ -47,15 +47,22 @@ function run(text: string, hint: BlockHint, question: string): BlockOutcome {
 }
 
 describe.each(cases)('$name', (c) => {
-  it('keeps the same lines raw, as a Claude Read result and as Codex exec output', async () => {
+  it('keeps the same lines raw, as a Claude Read result, as Codex exec and as Gemini CLI shell output', async () => {
     const output = await readCaseOutput(c, c.dir);
     const raw = run(output, { toolName: 'Bash', command: c.command }, c.question);
     const codex = run(codexExecText(output, 0), { toolName: 'exec_command', command: c.command }, c.question);
+    const gemini = run(
+      geminiShellText(output, 0),
+      { toolName: 'run_shell_command', command: c.command },
+      c.question,
+    );
     const path = readPath(c);
     const read = run(claudeReadText(output), { toolName: 'Read', filePath: path }, c.question);
 
     const bare = (t: string) => t;
     const underHeader = (t: string) => t.slice(t.indexOf('\nOutput:\n') + '\nOutput:\n'.length);
+    const inEnvelope = (t: string) =>
+      t.slice('<untrusted_context>\nOutput: '.length, t.lastIndexOf('\nExit Code: 0\n'));
     const unnumbered = (t: string) =>
       t
         .split('\n')
@@ -64,10 +71,11 @@ describe.each(cases)('$name', (c) => {
     if (raw.kind === 'html' && raw.transform?.startsWith('html:text ')) {
       // Bare HTML becomes decoded text, which no wrapper may take; wrapped, it is the page's verbatim
       // text by line (tested in wrapped-forms.test.ts). The kind is the same.
-      expect([codex.kind, read.kind]).toEqual(['html', 'html']);
+      expect([codex.kind, read.kind, gemini.kind]).toEqual(['html', 'html', 'html']);
       return;
     }
     expect(judged(codex, underHeader)).toEqual(judged(raw, bare));
+    expect(judged(gemini, inEnvelope)).toEqual(judged(raw, bare));
     if (read.action === 'code-read') {
       // The one deliberate difference: a source file the agent reads is one it may edit, so it stays whole.
       expect(raw.kind).toBe('code');

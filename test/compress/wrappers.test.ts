@@ -46,6 +46,35 @@ describe('openEnvelope', () => {
     expect(env.lines).toEqual([]);
   });
 
+  it('splits Gemini CLI’s shell envelope into head, output and tail, byte for byte', () => {
+    const text =
+      '<untrusted_context>\nOutput: line one\nExit Code: 9\nline two\n\nError: boom\nExit Code: 1\nProcess Group PGID: 77\n</untrusted_context>';
+    const env = openEnvelope(text);
+    expect(env.wrapper).toBe('gemini-shell');
+    expect(env.head).toBe('<untrusted_context>\nOutput: ');
+    // An `Exit Code:` line inside the output is output; only the trailing run of envelope lines is the tail.
+    expect(env.content).toBe('line one\nExit Code: 9\nline two\n');
+    expect(env.tail).toBe('\nError: boom\nExit Code: 1\nProcess Group PGID: 77\n</untrusted_context>');
+    expect(env.head + env.content + env.tail).toBe(text);
+  });
+
+  it('takes older Gemini CLI envelopes, its cut note and CRLF output, and nothing without an exit line', () => {
+    const old =
+      'Command: ls\nDirectory: (root)\nOutput: a\r\nb\r\nExit Code: 0\nSignal: (none)\nProcess Group PGID: 5\n';
+    const env = openEnvelope(old);
+    expect([env.wrapper, env.head, env.content, env.tail]).toEqual([
+      'gemini-shell',
+      'Command: ls\nDirectory: (root)\nOutput: ',
+      'a\r\nb',
+      '\r\nExit Code: 0\nSignal: (none)\nProcess Group PGID: 5\n',
+    ]);
+    const cut =
+      'Output too large. Showing first 8,000 and last 32,000 characters. For full output see: /t/x.txt\nOutput: a\nProcess Group PGID: 5';
+    expect(openEnvelope(cut).head).toBe(`${cut.slice(0, cut.indexOf('Output: '))}Output: `);
+    expect(openEnvelope('Output: a\nb\nc').wrapper).toBe('plain');
+    expect(openEnvelope('note\nOutput: a\nExit Code: 0').wrapper).toBe('plain');
+  });
+
   it('treats an empty string and one huge line as plain text', () => {
     expect(openEnvelope('').lines).toEqual([]);
     const huge = 'x'.repeat(100_000);

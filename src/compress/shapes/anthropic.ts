@@ -1,4 +1,4 @@
-import { hintFromCall, isRecord, type Slot, type ToolCall, textSlots } from './slot.js';
+import { hintFromCall, isRecord, type Slot, type ToolCall, textSlots, userSlot } from './slot.js';
 
 const TEXT = ['text'];
 
@@ -21,15 +21,7 @@ export function anthropicSlots(messages: readonly unknown[], includeUser: boolea
     if (role !== 'user') return;
     const emit = i >= from;
     if (typeof content === 'string') {
-      if (includeUser && emit)
-        slots.push({
-          messageIndex: i,
-          location: 'user',
-          path: [i, 'content'],
-          text: content,
-          hint: {},
-          userText,
-        });
+      if (includeUser && emit) slots.push(userSlot(i, [i, 'content'], content, userText));
       userText = content;
       return;
     }
@@ -44,15 +36,7 @@ export function anthropicSlots(messages: readonly unknown[], includeUser: boolea
         const base = { messageIndex: i, location: 'tool_result', hint, userText };
         slots.push(...textSlots(block.content, base, [i, 'content', j, 'content'], TEXT));
       } else if (block.type === 'text' && typeof block.text === 'string') {
-        if (includeUser && emit)
-          slots.push({
-            messageIndex: i,
-            location: 'user',
-            path: [i, 'content', j, 'text'],
-            text: block.text,
-            hint: {},
-            userText,
-          });
+        if (includeUser && emit) slots.push(userSlot(i, [i, 'content', j, 'text'], block.text, userText));
         ownText.push(block.text);
       }
     });

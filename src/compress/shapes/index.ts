@@ -1,4 +1,5 @@
 import { anthropicSlots } from './anthropic.js';
+import { geminiSlots } from './gemini.js';
 import { openaiChatSlots } from './openai-chat.js';
 import { responsesSlots } from './responses.js';
 import { isRecord, type Slot } from './slot.js';
@@ -6,7 +7,7 @@ import { isRecord, type Slot } from './slot.js';
 export type { Path, Slot } from './slot.js';
 export { setAtPath } from './slot.js';
 
-export type MessageShape = 'anthropic' | 'openai-chat' | 'responses';
+export type MessageShape = 'anthropic' | 'openai-chat' | 'responses' | 'gemini';
 
 const RESPONSES_TYPES = new Set([
   'function_call',
@@ -33,11 +34,12 @@ const ANTHROPIC_BLOCKS = new Set([
   'web_search_tool_result',
 ]);
 
-/** Tells the three message shapes apart by what only each of them has. */
+/** Tells the four message shapes apart by what only each of them has (Gemini: `parts`, no `content`). */
 export function detectShape(messages: readonly unknown[]): MessageShape {
   let anthropic = false;
   for (const m of messages) {
     if (!isRecord(m)) continue;
+    if (Array.isArray(m.parts) && m.content === undefined) return 'gemini';
     if (typeof m.type === 'string' && RESPONSES_TYPES.has(m.type)) return 'responses';
     if (m.role === 'tool' || m.role === 'function' || Array.isArray(m.tool_calls)) return 'openai-chat';
     if (Array.isArray(m.content)) {
@@ -64,6 +66,7 @@ export function collectSlots(
   from = 0,
 ): Slot[] {
   if (shape === 'anthropic') return anthropicSlots(messages, includeUser, from);
+  if (shape === 'gemini') return geminiSlots(messages, includeUser, from);
   if (shape === 'responses') return responsesSlots(messages, includeUser, includeSystem, from);
   return openaiChatSlots(messages, includeUser, includeSystem, from);
 }

@@ -69,6 +69,11 @@ export function hintFromCall(name: unknown, args: unknown): BlockHint {
   };
 }
 
+/** A user's own words as a slot (compressed only when the options ask for it). */
+export function userSlot(messageIndex: number, path: Path, text: string, userText: string): Slot {
+  return { messageIndex, location: 'user', path, text, hint: {}, userText };
+}
+
 /** Text of a content value made of a string or text parts (`text`, `input_text`). */
 export function plainText(content: unknown): string {
   if (typeof content === 'string') return content;

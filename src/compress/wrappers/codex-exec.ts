@@ -1,4 +1,4 @@
-import { type Envelope, positions, splitLines } from './envelope.js';
+import { type Envelope, unprefixed } from './envelope.js';
 
 /** Header lines Codex writes above a command's output in a `function_call_output`. */
 const HEADER_LINE =
@@ -15,16 +15,5 @@ export function parseCodexExec(text: string): Envelope | undefined {
   if (text.startsWith('\r\n', bodyStart)) bodyStart += 2;
   else if (text[bodyStart] === '\n') bodyStart += 1;
   const head = text.slice(0, bodyStart);
-  const content = text.slice(bodyStart);
-  const { lines, eols } = splitLines(content);
-  return {
-    wrapper: 'codex-exec',
-    head,
-    lines,
-    prefixes: new Array<string>(lines.length).fill(''),
-    eols,
-    numbers: positions(lines.length),
-    content,
-    exactLines: true,
-  };
+  return { wrapper: 'codex-exec', head, tail: '', ...unprefixed(text.slice(bodyStart)), exactLines: true };
 }

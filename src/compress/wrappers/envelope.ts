@@ -4,9 +4,11 @@
  */
 export interface Envelope {
   /** Which wrapper was recognised. */
-  readonly wrapper: 'plain' | 'line-numbered' | 'codex-exec';
+  readonly wrapper: 'plain' | 'line-numbered' | 'codex-exec' | 'gemini-shell';
   /** Bytes before the content, kept verbatim (Codex's header through `Output:`). */
   readonly head: string;
+  /** Bytes after the content, kept verbatim (Gemini CLI's exit code and PGID lines); '' for most. */
+  readonly tail: string;
   /** The content's lines, without their line-number prefixes and without line terminators. */
   readonly lines: readonly string[];
   /** Per-line prefixes (`  12\t`) for line-numbered output; empty strings elsewhere. */
@@ -42,8 +44,22 @@ export function splitLines(text: string): { lines: string[]; eols: string[] } {
 }
 
 /** Line numbers 1…count, for content whose lines carry none of their own. */
-export function positions(count: number): number[] {
+function positions(count: number): number[] {
   const numbers = new Array<number>(count);
   for (let i = 0; i < count; i++) numbers[i] = i + 1;
   return numbers;
+}
+
+/** The line fields of content whose lines carry no prefixes of their own. */
+export function unprefixed(
+  content: string,
+): Pick<Envelope, 'lines' | 'prefixes' | 'eols' | 'numbers' | 'content'> {
+  const { lines, eols } = splitLines(content);
+  return {
+    lines,
+    prefixes: new Array<string>(lines.length).fill(''),
+    eols,
+    numbers: positions(lines.length),
+    content,
+  };
 }

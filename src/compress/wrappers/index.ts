@@ -1,5 +1,6 @@
 import { parseCodexExec } from './codex-exec.js';
-import { type Envelope, positions, splitLines } from './envelope.js';
+import { type Envelope, unprefixed } from './envelope.js';
+import { parseGeminiShell } from './gemini-shell.js';
 import { parseLineNumbered } from './line-numbered.js';
 
 export type { Envelope } from './envelope.js';
@@ -17,11 +18,11 @@ const LEADING_REMINDER = /^<system-reminder>[^\n]*<\/system-reminder>\n+/;
 
 /** Sees through the agents' wrappers; plain text comes back as a plain envelope. */
 export function openEnvelope(text: string): Envelope {
-  const codex = parseCodexExec(text);
-  if (codex) {
-    // Codex output of `cat -n`/`nl` is still line-numbered underneath the header.
-    const inner = parseLineNumbered(codex.content);
-    return inner ? { ...inner, wrapper: 'codex-exec', head: codex.head } : codex;
+  const shell = parseCodexExec(text) ?? parseGeminiShell(text);
+  if (shell) {
+    // Output of `cat -n`/`nl` is still line-numbered inside a shell envelope.
+    const inner = parseLineNumbered(shell.content);
+    return inner ? { ...inner, wrapper: shell.wrapper, head: shell.head, tail: shell.tail } : shell;
   }
   const numbered = parseLineNumbered(text);
   if (numbered) return numbered;
@@ -31,15 +32,5 @@ export function openEnvelope(text: string): Envelope {
     const below = parseLineNumbered(text.slice(reminder[0].length));
     if (below) return { ...below, head: reminder[0] };
   }
-  const { lines, eols } = splitLines(text);
-  return {
-    wrapper: 'plain',
-    head: '',
-    lines,
-    prefixes: new Array<string>(lines.length).fill(''),
-    eols,
-    numbers: positions(lines.length),
-    content: text,
-    exactLines: false,
-  };
+  return { wrapper: 'plain', head: '', tail: '', ...unprefixed(text), exactLines: false };
 }

@@ -51,6 +51,7 @@ export function parseLineNumbered(text: string): Envelope | undefined {
   return {
     wrapper: 'line-numbered',
     head: '',
+    tail: '',
     lines: bodies,
     prefixes,
     eols,
