@@ -20,6 +20,6 @@ export const REASON_HELP: Readonly<Record<string, string>> = {
   cancelled:
     'the agent closed the request (Esc, its own timeout) before it was sent on, so nothing was billed',
   refused:
-    'the provider answered a Responses WebSocket request with an error before running it, so nothing was billed',
+    'the provider answered with an error (an HTTP 4xx/5xx, or an error event on the Responses WebSocket) before running the request, so nothing was billed',
   [UPSTREAM_UNREACHABLE]: UNREACHABLE_HELP,
 };

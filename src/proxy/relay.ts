@@ -269,6 +269,9 @@ export function createRelay(ctx: RelayContext): (req: IncomingMessage, res: Serv
     if (lease.taken.length > 0) lease.busy.push(requestBodyWritten(upstream));
     responding = true;
     const status = upstream.statusCode ?? 502;
+    // The provider refused the call before running it (429, 529, 400…): nothing was billed, so nothing was
+    // saved, and the agent's retry, which is billed, is counted on its own.
+    if (modelCall && status >= 400 && record.outcome) record.outcome = notSent(record.outcome, 'refused');
     const reader = modelCall
       ? createUsageReader(upstream.headers['content-type'], upstream.headers['content-encoding'])
       : undefined;

@@ -259,6 +259,44 @@ describe('Anthropic through the proxy (real SDK, fake provider)', () => {
     expect(entries.map((e) => e.status)).toEqual([429, 529]);
   });
 
+  it('claims no saving for a call the provider refused: the retry is the call that is billed', async () => {
+    const { h } = await setup({
+      replies: [
+        { kind: 'error', status: 429, type: 'rate_limit_error', message: 'Slow down' },
+        { kind: 'text', text: 'ok' },
+      ],
+    });
+    const body = JSON.stringify({
+      model: MODEL,
+      max_tokens: 8,
+      messages: [
+        { role: 'user', content: 'Which test fails?' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'Bash', input: {} }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: bigTestLog(3000) }] },
+      ],
+    });
+    const send = () =>
+      fetch(`${h.proxy.url}/v1/messages`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-api-key': 'sk-ant-test',
+          'anthropic-version': '2023-06-01',
+        },
+        body,
+      });
+    expect((await send()).status).toBe(429);
+    expect((await send()).status).toBe(200);
+    const [refused, billed] = await h.waitForEntries(2);
+    expect(refused).toMatchObject({ status: 429, passthroughReason: 'refused', tokensSaved: 0 });
+    expect(refused!.tokensAfter).toBe(refused!.tokensBefore);
+    expect(billed!.passthroughReason).toBeUndefined();
+    expect(billed!.tokensSaved).toBeGreaterThan(0);
+    expect(h.proxy.stats().compressedRequests).toBe(1);
+    // The refused call still went out compressed, as its retry does (the same bytes for the prompt cache).
+    expect(h.anthropic.requests[0]!.body).toEqual(h.anthropic.requests[1]!.body);
+  });
+
   it('hands a mid-stream error event to the SDK as an error', async () => {
     const { client } = await setup({ replies: [{ kind: 'stream-error', text: 'partial answer' }] });
     const stream = client.messages.stream({
