@@ -1,7 +1,7 @@
 import type { SavingsProfile } from '../compress/options.js';
 import { resolveOptions } from '../compress/resolve-options.js';
 import { tokenCounter, tokenUpperBound } from '../tokens/count.js';
-import { formatInt, formatPercent } from './format.js';
+import { changeOf, formatInt } from './format.js';
 
 /** The model whose tokenizer counts tokens when the caller names none. */
 export const DEFAULT_COUNT_MODEL = 'claude-sonnet-4-6';
@@ -185,9 +185,10 @@ export function uncountedReport(passthrough: UncountedPassthrough): string {
 
 /** One line saying what compression did: `headroom: 12,000 → 3,000 tokens (saved 9,000, 75.0%) · …`. */
 export function compressReport(result: CompressedInput): string {
+  const c = changeOf(result.tokensSaved, result.ratio * 100);
   return (
     `headroom: ${formatInt(result.tokensBefore)} → ${formatInt(result.tokensAfter)} tokens ` +
-    `(saved ${formatInt(result.tokensSaved)}, ${formatPercent(result.ratio * 100)})` +
+    `(${c.verb} ${c.tokens}, ${c.percent})` +
     (result.transformsApplied.length > 0
       ? ` · ${result.transformsApplied.join(', ')}`
       : ' · nothing to compress')

@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { classifyInput, rawConversation } from '../../../src/cli/compress-input.js';
+import { classifyInput, compressReport, rawConversation } from '../../../src/cli/compress-input.js';
 import { run } from '../../../src/cli/main.js';
 import { memoryContext } from '../../helpers/cli.js';
 import { apiRecords, testLog } from '../../helpers/outputs.js';
@@ -13,6 +13,28 @@ async function compressCli(args: string[], input: string | Uint8Array = '') {
   const code = await run(['compress', ...args], io.ctx);
   return { code, stdout: io.stdout(), stdoutBytes: io.stdoutBytes(), stderr: io.stderr() };
 }
+
+describe('compressReport', () => {
+  const result = { output: '', transformsApplied: ['log:lines 9→2'] };
+  it('never rounds 99.98% to 100.0%, and says an increase as added', () => {
+    const most = compressReport({
+      ...result,
+      tokensBefore: 100_000,
+      tokensAfter: 20,
+      tokensSaved: 99_980,
+      ratio: 0.9998,
+    });
+    expect(most).toBe('headroom: 100,000 → 20 tokens (saved 99,980, >99.9%) · log:lines 9→2');
+    const grew = compressReport({
+      ...result,
+      tokensBefore: 100_000,
+      tokensAfter: 100_006,
+      tokensSaved: -6,
+      ratio: -0.00006,
+    });
+    expect(grew).toBe('headroom: 100,000 → 100,006 tokens (added 6, <0.1%) · log:lines 9→2');
+  });
+});
 
 describe('classifyInput', () => {
   it('treats a messages array, a request body and Responses items as messages', () => {
@@ -44,7 +66,7 @@ describe('headroom compress', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('AssertionError: expected 90 to be 81');
     expect(stdout.length).toBeLessThan(testLog(1200).length / 3);
-    expect(stderr).toMatch(/^headroom: [\d,]+ → [\d,]+ tokens \(saved [\d,]+, \d+\.\d%\) · \S/);
+    expect(stderr).toMatch(/^headroom: [\d,]+ → [\d,]+ tokens \(saved [\d,]+, [<>]?\d+\.\d%\) · \S/);
   });
 
   it('keeps the record a query names in a JSON file', async () => {
