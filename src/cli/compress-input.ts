@@ -60,6 +60,13 @@ export function classifyInput(text: string): CompressInput {
   return { kind: 'raw', text };
 }
 
+/** The model a request body names (`{"model": "gpt-4o", "messages": …}`), or undefined. */
+export function bodyModel(input: CompressInput): string | undefined {
+  if (input.kind !== 'wrapped') return undefined;
+  const model = input.container.model;
+  return typeof model === 'string' && model.trim() !== '' ? model : undefined;
+}
+
 /** A raw tool output becomes one tool call and its result, after the user's question when there is one. */
 export function rawConversation(text: string, query: string | undefined): unknown[] {
   return [

@@ -104,6 +104,45 @@ describe('headroom compress', () => {
     expect(result.transformsApplied.length).toBeGreaterThan(0);
   });
 
+  describe('the model it counts for', () => {
+    const body = (model?: string) =>
+      JSON.stringify({
+        ...(model === undefined ? {} : { model }),
+        messages: [
+          { role: 'user', content: 'Which test fails?' },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ id: 'c1', type: 'function', function: { name: 'sh', arguments: '{}' } }],
+          },
+          { role: 'tool', tool_call_id: 'c1', content: testLog(600) },
+        ],
+      });
+    const counted = async (args: string[], input: string) =>
+      JSON.parse((await compressCli(['--json', ...args], input)).stdout);
+
+    it("is the body's own model when --model is not given, and the report says so", async () => {
+      const own = await counted([], body('gpt-4o'));
+      const asGpt = await counted(['--model', 'gpt-4o'], body());
+      const asDefault = await counted([], body());
+      expect(own.model).toBe('gpt-4o');
+      expect(own.tokensBefore).toBe(asGpt.tokensBefore);
+      expect(asDefault.model).toBe('claude-sonnet-4-6');
+      expect(own.tokensBefore).not.toBe(asDefault.tokensBefore);
+      const { stderr } = await compressCli([], body('gpt-4o'));
+      expect(stderr).toMatch(/ · counted as gpt-4o \(the body's model\)\n$/);
+    });
+
+    it("is --model when given, over the body's", async () => {
+      const given = await counted(['--model', 'claude-sonnet-4-6'], body('gpt-4o'));
+      const asDefault = await counted([], body());
+      expect(given.model).toBe('claude-sonnet-4-6');
+      expect(given.tokensBefore).toBe(asDefault.tokensBefore);
+      const { stderr } = await compressCli(['--model', 'claude-sonnet-4-6'], body('gpt-4o'));
+      expect(stderr).toMatch(/ · counted as claude-sonnet-4-6 \(--model\)\n$/);
+    });
+  });
+
   it('says --query is not used for a messages file, whose last user message is the question', async () => {
     const messages = JSON.stringify([{ role: 'user', content: 'hi' }]);
     const { code, stderr } = await compressCli(['--query', 'which test fails?'], messages);
