@@ -27,7 +27,12 @@ function isMessage(value: unknown): boolean {
 
 /** What the input was, so the output can take the same form. */
 export type CompressInput =
-  | { readonly kind: 'raw'; readonly text: string }
+  | {
+      readonly kind: 'raw';
+      readonly text: string;
+      /** The bytes the text was decoded from, when read from a file or a pipe: what the store keeps. */
+      readonly bytes?: Buffer;
+    }
   | { readonly kind: 'messages'; readonly messages: unknown[] }
   | {
       readonly kind: 'wrapped';
@@ -125,7 +130,7 @@ export async function compressInput(
     retrievalHint: store.retrievalHint,
     ...(options.minTokens === undefined ? {} : { minTokensToCompress: options.minTokens }),
   });
-  await store.putAll(originals);
+  await store.putAll(originals, rawSources(input, originals));
 
   let output: unknown;
   if (input.kind === 'raw') {
@@ -149,6 +154,17 @@ export async function compressInput(
     ratio: tokensBefore > 0 ? tokensSaved / tokensBefore : 0,
     transformsApplied: result.transformsApplied,
   };
+}
+
+/**
+ * A raw output read as bytes is stored as those bytes, not as its decoded text: invalid UTF-8 (a log with
+ * a stray byte) would otherwise come back from the marker's file as U+FFFD.
+ */
+function rawSources(input: CompressInput, originals: ReadonlyMap<string, string>): Map<string, Buffer> {
+  const sources = new Map<string, Buffer>();
+  if (input.kind !== 'raw' || input.bytes === undefined) return sources;
+  for (const [hash, text] of originals) if (text === input.text) sources.set(hash, input.bytes);
+  return sources;
 }
 
 /** A raw output too small for any block of it to be compressed, decided without loading a tokenizer. */

@@ -103,7 +103,8 @@ async function runCompress(file: string | undefined, flags: CompressFlags, ctx: 
   }
   const bytes = await readInput(file, ctx);
   const text = bytes.toString('utf8');
-  const input = classifyInput(text);
+  const classified = classifyInput(text);
+  const input = classified.kind === 'raw' ? { ...classified, bytes } : classified;
   if (flags.query !== undefined && input.kind !== 'raw') {
     logger.warn('--query is not used for a messages file: its last user message is the question.');
   }

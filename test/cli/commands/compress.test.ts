@@ -1,11 +1,14 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classifyInput, compressReport, rawConversation } from '../../../src/cli/compress-input.js';
 import { run } from '../../../src/cli/main.js';
+import { contentHash } from '../../../src/compress/hash.js';
+import { readOriginal } from '../../../src/store/file-store.js';
 import { memoryContext } from '../../helpers/cli.js';
 import { apiRecords, testLog } from '../../helpers/outputs.js';
+import { retrievalMarker } from '../../helpers/real-agents.js';
 
 async function compressCli(args: string[], input: string | Uint8Array = '') {
   const home = await mkdtemp(path.join(tmpdir(), 'hr-compress-'));
@@ -158,6 +161,45 @@ describe('headroom compress', () => {
     expect(code).toBe(0);
     expect(stdout).toBe('total 0\n');
     expect(stderr).toContain('nothing to compress');
+  });
+
+  describe('the original it stores for a compressed output', () => {
+    /** A 2,000-line log whose line 700 carries `bytes`, compressed; its marker's file and the store's string. */
+    async function stored(bytes: number[]) {
+      const lines = Array.from({ length: 2_000 }, (_, i) =>
+        Buffer.from(
+          `2026-12-06T10:00:${String(i % 60).padStart(2, '0')} INFO worker ${i} processed batch ${i * 7} ok`,
+        ),
+      );
+      lines[700] = Buffer.concat([
+        Buffer.from('2026-12-06T10:00:00 ERROR bad byte '),
+        Buffer.from(bytes),
+        Buffer.from(' in payload'),
+      ]);
+      const input = Buffer.concat(lines.flatMap((line) => [line, Buffer.from('\n')]));
+      const { code, stdout } = await compressCli([], input);
+      expect(code).toBe(0);
+      const marker = retrievalMarker(stdout);
+      expect(marker, stdout.slice(-300)).toBeDefined();
+      const home = path.dirname(path.dirname(marker!.file));
+      const text = await readOriginal(marker!.hash, home);
+      return { input, file: await readFile(marker!.file), text, hash: marker!.hash };
+    }
+
+    it('is the input bytes, invalid UTF-8 and all, while the store still reads back the hashed text', async () => {
+      const { input, file, text, hash } = await stored([0xff, 0xfe]);
+      expect(input.toString('utf8')).toContain('\uFFFD');
+      expect(file.equals(input)).toBe(true);
+      expect(text).toBe(input.toString('utf8'));
+      expect(contentHash(text!)).toBe(hash);
+    });
+
+    it('is the text when the bytes would not read back as it (an encoded surrogate), so the hash still holds', async () => {
+      const { input, file, text, hash } = await stored([0xed, 0xa0, 0x80]);
+      expect(text).toBe(input.toString('utf8'));
+      expect(contentHash(text!)).toBe(hash);
+      expect(file.equals(Buffer.from(input.toString('utf8')))).toBe(true);
+    });
   });
 
   it('passes a binary file through byte for byte, invalid UTF-8 and all', async () => {
