@@ -318,9 +318,11 @@ export function checkSavings(entries: readonly LedgerEntry[], sessions = 5): Che
       status: 'warn',
       message: recentSaved(totals),
       fix:
-        top === undefined
-          ? 'their requests carried little tool output to compress'
-          : (REASON_HELP[top.reason] ?? top.reason),
+        totals.tokensSaved < 0
+          ? ADDED_HELP
+          : top === undefined
+            ? 'their requests carried little tool output to compress'
+            : (REASON_HELP[top.reason] ?? top.reason),
       details,
     };
   }
@@ -363,6 +365,11 @@ export function checkMcp(installs: readonly McpInstall[]): CheckResult {
         : 'not installed (optional: `headroom mcp install claude|codex` gives agents headroom_retrieve)',
   };
 }
+
+/** Why a session can send more than the agent did: not a fault, so said as what it bought. */
+const ADDED_HELP =
+  'views of outputs the agent had cut to a preview (Claude budget mode) added more than compression saved, ' +
+  'so the model sees those outputs whole; `headroom wrap claude --no-claude-budget` turns it off';
 
 /** `recent sessions saved 80.0% of input tokens`, or `added 0.3% to` when views of cut outputs outweighed. */
 function recentSaved(totals: Totals): string {
