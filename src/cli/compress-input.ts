@@ -1,7 +1,7 @@
 import type { SavingsProfile } from '../compress/options.js';
 import { resolveOptions } from '../compress/resolve-options.js';
 import { tokenCounter, tokenUpperBound } from '../tokens/count.js';
-import { formatInt, formatPercent } from './format.js';
+import { changeOf, formatInt } from './format.js';
 
 /** The model whose tokenizer counts tokens when the caller names none. */
 export const DEFAULT_COUNT_MODEL = 'claude-sonnet-4-6';
@@ -27,7 +27,12 @@ function isMessage(value: unknown): boolean {
 
 /** What the input was, so the output can take the same form. */
 export type CompressInput =
-  | { readonly kind: 'raw'; readonly text: string }
+  | {
+      readonly kind: 'raw';
+      readonly text: string;
+      /** The bytes the text was decoded from, when read from a file or a pipe: what the store keeps. */
+      readonly bytes?: Buffer;
+    }
   | { readonly kind: 'messages'; readonly messages: unknown[] }
   | {
       readonly kind: 'wrapped';
@@ -58,6 +63,13 @@ export function classifyInput(text: string): CompressInput {
     }
   }
   return { kind: 'raw', text };
+}
+
+/** The model a request body names (`{"model": "gpt-4o", "messages": …}`), or undefined. */
+export function bodyModel(input: CompressInput): string | undefined {
+  if (input.kind !== 'wrapped') return undefined;
+  const model = input.container.model;
+  return typeof model === 'string' && model.trim() !== '' ? model : undefined;
 }
 
 /** A raw tool output becomes one tool call and its result, after the user's question when there is one. */
@@ -118,7 +130,7 @@ export async function compressInput(
     retrievalHint: store.retrievalHint,
     ...(options.minTokens === undefined ? {} : { minTokensToCompress: options.minTokens }),
   });
-  await store.putAll(originals);
+  await store.putAll(originals, rawSources(input, originals));
 
   let output: unknown;
   if (input.kind === 'raw') {
@@ -142,6 +154,17 @@ export async function compressInput(
     ratio: tokensBefore > 0 ? tokensSaved / tokensBefore : 0,
     transformsApplied: result.transformsApplied,
   };
+}
+
+/**
+ * A raw output read as bytes is stored as those bytes, not as its decoded text: invalid UTF-8 (a log with
+ * a stray byte) would otherwise come back from the marker's file as U+FFFD.
+ */
+function rawSources(input: CompressInput, originals: ReadonlyMap<string, string>): Map<string, Buffer> {
+  const sources = new Map<string, Buffer>();
+  if (input.kind !== 'raw' || input.bytes === undefined) return sources;
+  for (const [hash, text] of originals) if (text === input.text) sources.set(hash, input.bytes);
+  return sources;
 }
 
 /** A raw output too small for any block of it to be compressed, decided without loading a tokenizer. */
@@ -185,9 +208,10 @@ export function uncountedReport(passthrough: UncountedPassthrough): string {
 
 /** One line saying what compression did: `headroom: 12,000 → 3,000 tokens (saved 9,000, 75.0%) · …`. */
 export function compressReport(result: CompressedInput): string {
+  const c = changeOf(result.tokensSaved, result.ratio * 100);
   return (
     `headroom: ${formatInt(result.tokensBefore)} → ${formatInt(result.tokensAfter)} tokens ` +
-    `(saved ${formatInt(result.tokensSaved)}, ${formatPercent(result.ratio * 100)})` +
+    `(${c.verb} ${c.tokens}, ${c.percent})` +
     (result.transformsApplied.length > 0
       ? ` · ${result.transformsApplied.join(', ')}`
       : ' · nothing to compress')

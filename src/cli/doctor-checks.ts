@@ -2,11 +2,11 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { LedgerEntry } from '../ledger/entry.js';
 import { REASON_HELP, UNREACHABLE_HELP } from '../ledger/reasons.js';
-import { Savings, UPSTREAM_UNREACHABLE } from '../ledger/savings.js';
+import { Savings, type Totals, UPSTREAM_UNREACHABLE } from '../ledger/savings.js';
 import type { ServerEntry } from '../mcp/install.js';
 import type { AgentInfo } from './agents.js';
 import { errorWords } from './failure.js';
-import { countOf, formatInt, formatPercent } from './format.js';
+import { changeOf, countOf, formatInt } from './format.js';
 import type { ProxyHealth } from './health.js';
 import type { PortOwner } from './port-owner.js';
 import { describeProxy, type ProxyEntry } from './proxy-registry.js';
@@ -287,7 +287,8 @@ export function checkSavings(entries: readonly LedgerEntry[], sessions = 5): Che
     .slice(0, sessions);
   const details = recent.map(([session, { savings, agents }]) => {
     const t = savings.totals();
-    return `${session} (${[...agents].join(',')}): ${countOf(t.requests, 'request')}, saved ${formatInt(t.tokensSaved)} tokens (${formatPercent(t.savedPercent)})`;
+    const c = changeOf(t.tokensSaved, t.savedPercent);
+    return `${session} (${[...agents].join(',')}): ${countOf(t.requests, 'request')}, ${c.verb} ${c.tokens} tokens (${c.percent})`;
   });
   const recentSessions = new Set(recent.map(([session]) => session));
   const all = new Savings();
@@ -315,18 +316,20 @@ export function checkSavings(entries: readonly LedgerEntry[], sessions = 5): Che
     return {
       name: 'savings',
       status: 'warn',
-      message: `recent sessions saved ${formatPercent(totals.savedPercent)} of input tokens`,
+      message: recentSaved(totals),
       fix:
-        top === undefined
-          ? 'their requests carried little tool output to compress'
-          : (REASON_HELP[top.reason] ?? top.reason),
+        totals.tokensSaved < 0
+          ? ADDED_HELP
+          : top === undefined
+            ? 'their requests carried little tool output to compress'
+            : (REASON_HELP[top.reason] ?? top.reason),
       details,
     };
   }
   return {
     name: 'savings',
     status: 'pass',
-    message: `recent sessions saved ${formatPercent(totals.savedPercent)} of input tokens`,
+    message: recentSaved(totals),
     details,
   };
 }
@@ -361,4 +364,15 @@ export function checkMcp(installs: readonly McpInstall[]): CheckResult {
         ? `installed in ${installed.join(' and ')}`
         : 'not installed (optional: `headroom mcp install claude|codex` gives agents headroom_retrieve)',
   };
+}
+
+/** Why a session can send more than the agent did: not a fault, so said as what it bought. */
+const ADDED_HELP =
+  'views of outputs the agent had cut to a preview (Claude budget mode) added more than compression saved, ' +
+  'so the model sees those outputs whole; `headroom wrap claude --no-claude-budget` turns it off';
+
+/** `recent sessions saved 80.0% of input tokens`, or `added 0.3% to` when views of cut outputs outweighed. */
+function recentSaved(totals: Totals): string {
+  const c = changeOf(totals.tokensSaved, totals.savedPercent);
+  return `recent sessions ${c.verb} ${c.percent} ${c.verb === 'saved' ? 'of' : 'to'} input tokens`;
 }

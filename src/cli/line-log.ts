@@ -1,7 +1,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { LedgerEntry } from '../ledger/entry.js';
-import { formatInt, formatPercent } from './format.js';
+import { changeOf, formatInt } from './format.js';
 
 /**
  * The one line per model call that `headroom proxy` prints and `wrap --verbose` logs; never content,
@@ -14,11 +14,9 @@ export function requestLine(entry: LedgerEntry): string {
   if (entry.tokensSaved === 0 || entry.tokensBefore <= 0) {
     return `${head} ${formatInt(entry.tokensBefore)} tokens${tail}`;
   }
-  // A view of a saved output can add tokens (Claude budget mode): that shows as +.
-  const percent = (Math.abs(entry.tokensSaved) / entry.tokensBefore) * 100;
-  const shown = percent < 0.05 ? '<0.1%' : formatPercent(percent);
-  const sign = entry.tokensSaved > 0 ? '-' : '+';
-  return `${head} ${formatInt(entry.tokensBefore)}→${formatInt(entry.tokensAfter)} tokens (${sign}${shown})${tail}`;
+  // A view of a saved output can add tokens (Claude budget mode): that shows as `added`.
+  const c = changeOf(entry.tokensSaved, (entry.tokensSaved / entry.tokensBefore) * 100);
+  return `${head} ${formatInt(entry.tokensBefore)}→${formatInt(entry.tokensAfter)} tokens (${c.verb} ${c.percent})${tail}`;
 }
 
 /** Where wrap writes the proxy's lines: a file (created on first write) or a stream such as stderr. */

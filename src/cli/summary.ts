@@ -1,6 +1,6 @@
 import { PRICING_SNAPSHOT_DATE } from '../ledger/pricing.js';
 import { type Totals, UPSTREAM_UNREACHABLE } from '../ledger/savings.js';
-import { countOf, formatInt, formatPercent, formatUsd } from './format.js';
+import { changeOf, countOf, formatInt, formatSaved, formatUsd } from './format.js';
 import type { Colors } from './logger.js';
 
 export interface SummaryInput {
@@ -30,11 +30,11 @@ export function renderSummary(input: SummaryInput): string {
     lines.push(`  ${label('requests')}${formatInt(totals.requests)}${mode}`);
     // Claude budget mode can send more than the agent did: a view of an output Claude Code had cut to a
     // 2 KB preview. Said as such, never as a bare negative saving.
+    const c = changeOf(totals.tokensSaved, totals.savedPercent);
     const change =
-      totals.tokensSaved >= 0
-        ? `saved ${color.green(formatInt(totals.tokensSaved))} (${formatPercent(totals.savedPercent)})`
-        : `added ${color.yellow(formatInt(-totals.tokensSaved))} (+${formatPercent(-totals.savedPercent)}): ` +
-          'views of outputs the agent had cut to a preview, so the model sees them';
+      c.verb === 'saved'
+        ? `saved ${color.green(c.tokens)} (${c.percent})`
+        : `added ${color.yellow(c.tokens)} (${c.percent}): views of outputs the agent had cut to a preview, so the model sees them`;
     lines.push(
       `  ${label('input tokens')}${formatInt(totals.tokensBefore)} → ${formatInt(totals.tokensAfter)}  ${change}` +
         color.dim('  whole requests: system, tools, messages'),
@@ -42,7 +42,7 @@ export function renderSummary(input: SummaryInput): string {
     lines.push(`  ${label('provider')}${providerUsage(totals)}`);
     const priced = totals.unpricedModels.length < totals.models.length;
     const money = priced
-      ? `${formatUsd(totals.moneySaved)} at API list price (${totals.models.join(', ')}; prices of ${PRICING_SNAPSHOT_DATE})`
+      ? `${formatSaved(totals.moneySaved, formatUsd)} at API list price (${totals.models.join(', ')}; prices of ${PRICING_SNAPSHOT_DATE})`
       : '';
     const unpriced = totals.unpricedModels.map((m) => `no price for ${m}`).join(', ');
     lines.push(`  ${label('money saved')}${[money, unpriced].filter((s) => s !== '').join('; ')}`);

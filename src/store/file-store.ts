@@ -21,9 +21,11 @@ export interface FileStore {
   pathFor(hash: string): string;
   /**
    * Writes every original that is not on disk yet, refreshing the others' last-use time. Rejects if any
-   * write failed (an original bigger than the whole store is refused).
+   * write failed (an original bigger than the whole store is refused). `sources`, by hash, are the bytes an
+   * original was decoded from (a file of invalid UTF-8 read by `headroom compress`): stored instead of the
+   * text's own encoding when they decode back to exactly that text, so `read` and the hash are unchanged.
    */
-  putAll(originals: ReadonlyMap<string, string>): Promise<void>;
+  putAll(originals: ReadonlyMap<string, string>, sources?: ReadonlyMap<string, Buffer>): Promise<void>;
   read(hash: string): Promise<string | undefined>;
   /** The stored bytes of an original (UTF-8, or WTF-8 for a string with lone surrogates). */
   readBytes(hash: string): Promise<Buffer | undefined>;
@@ -127,7 +129,7 @@ export function createFileStore(options: FileStoreOptions = {}): FileStore {
     return join(dir, `${hash}.txt`);
   };
 
-  async function putOne(hash: string, text: string): Promise<void> {
+  async function putOne(hash: string, text: string, source: Buffer | undefined): Promise<void> {
     const at = now();
     const last = touched.get(hash);
     if (last !== undefined && at - last < TOUCH_INTERVAL_MS) return;
@@ -137,7 +139,7 @@ export function createFileStore(options: FileStoreOptions = {}): FileStore {
       await utimes(file, seconds, seconds);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      const bytes = encodeText(text);
+      const bytes = source !== undefined && decodeText(source) === text ? source : encodeText(text);
       // It would evict everything else and then itself: the block goes out raw instead.
       if (bytes.length > maxBytes) throw new RangeError('original larger than the store');
       const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
@@ -197,7 +199,7 @@ export function createFileStore(options: FileStoreOptions = {}): FileStore {
     retrievalHint: `full output: ${join(dir, '{hash}.txt')}`,
     dir,
     pathFor,
-    async putAll(originals) {
+    async putAll(originals, sources) {
       if (originals.size === 0) return;
       dirReady ??= mkdir(dir, { recursive: true, mode: 0o700 }).catch((error: unknown) => {
         dirReady = undefined;
@@ -205,7 +207,7 @@ export function createFileStore(options: FileStoreOptions = {}): FileStore {
       });
       await dirReady;
       try {
-        await Promise.all([...originals].map(([hash, text]) => putOne(hash, text)));
+        await Promise.all([...originals].map(([hash, text]) => putOne(hash, text, sources?.get(hash))));
       } finally {
         pruneSoon();
       }

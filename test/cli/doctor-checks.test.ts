@@ -129,6 +129,10 @@ describe('doctor checks', () => {
     const good = checkSavings([entry({ session: 'a' }), entry({ session: 'b', ts: '2026-11-21T00:00:00Z' })]);
     expect(good.status).toBe('pass');
     expect(good.details?.[0]).toMatch(/^b \(claude\): 1 request, saved 8,000 tokens \(80.0%\)/);
+    const added = checkSavings([entry({ tokensBefore: 100_000, tokensAfter: 100_006, tokensSaved: -6 })]);
+    expect(added.message).toBe('recent sessions added <0.1% to input tokens');
+    expect(added.fix).toMatch(/^views of outputs the agent had cut to a preview .*--no-claude-budget/);
+    expect(added.details?.[0]).toMatch(/: 1 request, added 6 tokens \(<0\.1%\)$/);
     const idle = { tokensSaved: 0, tokensAfter: 10_000, transforms: [] };
     const poor = checkSavings([
       entry({ ...idle, passthroughReason: 'nothing-to-compress' }),

@@ -64,6 +64,14 @@ describe('bad input, every command', () => {
     ['proxy: bad port', ['proxy', '--port', 'http'], 2, /--port/],
     ['proxy: bad upstream', ['proxy', '--openai-upstream', 'ftp://x'], 2, /--openai-upstream/],
     ['wrap: unknown agent', ['wrap', 'cursor'], 2, /unknown agent `cursor`/],
+    // Commander's "did you mean", as for a mistyped command or option.
+    [
+      'wrap: a mistyped agent',
+      ['wrap', 'claud'],
+      2,
+      /unknown agent `claud`\. Expected one of: claude, codex, aider\.\n\(Did you mean claude\?\)\n$/,
+    ],
+    ['wrap: a far-off agent, no guess', ['wrap', 'cursor'], 2, /Expected one of: claude, codex, aider\.\n$/],
     // Not taken for the agent's name ("unknown agent `--verbos`"): a mistyped flag of wrap's own.
     ['wrap: unknown flag before the agent', ['wrap', '--verbos', 'claude'], 2, /unknown option '--verbos'/],
     ['wrap: agent not installed', ['wrap', 'codex'], 127, /not on your PATH/],

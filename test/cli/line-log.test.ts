@@ -15,7 +15,7 @@ describe('requestLine', () => {
         transforms: ['log:lines 900→40'],
       }),
     );
-    expect(line).toMatch(/ 12,000→3,000 tokens \(-75\.0%\) log:lines 900→40$/);
+    expect(line).toMatch(/ 12,000→3,000 tokens \(saved 75\.0%\) log:lines 900→40$/);
   });
 
   it('shows a passthrough by its size and reason, never as -0.0%', () => {
@@ -33,7 +33,14 @@ describe('requestLine', () => {
 
   it('does not round a tiny saving down to nothing', () => {
     const line = requestLine(entry({ tokensBefore: 100_000, tokensAfter: 99_990, tokensSaved: 10 }));
-    expect(line).toContain('(-<0.1%)');
+    expect(line).toContain('(saved <0.1%)');
+  });
+
+  it('says a call that added tokens added them, and never rounds to 100.0%', () => {
+    const added = requestLine(entry({ tokensBefore: 1_000, tokensAfter: 1_300, tokensSaved: -300 }));
+    expect(added).toMatch(/ 1,000→1,300 tokens \(added 30\.0%\) /);
+    const almostAll = requestLine(entry({ tokensBefore: 100_000, tokensAfter: 20, tokensSaved: 99_980 }));
+    expect(almostAll).toContain('(saved >99.9%)');
   });
 });
 

@@ -17,7 +17,18 @@ describe('the wrap summary', () => {
 
   it('says tokens were added, and why, instead of showing a negative saving', () => {
     const text = summaryOf(entry({ tokensBefore: 1_000, tokensAfter: 1_500, tokensSaved: -500 }));
-    expect(text).toContain('1,000 → 1,500  added 500 (+50.0%): views of outputs the agent had cut');
+    expect(text).toContain('1,000 → 1,500  added 500 (50.0%): views of outputs the agent had cut');
     expect(text).not.toMatch(/saved -|\(-/);
+  });
+
+  it('never rounds a tiny increase to 0.0%, nor 99.98% to 100.0%, and says money added as added', () => {
+    const tiny = summaryOf(
+      entry({ model: 'gpt-5', tokensBefore: 100_000, tokensAfter: 100_006, tokensSaved: -6 }),
+    );
+    expect(tiny).toContain('100,000 → 100,006  added 6 (<0.1%)');
+    expect(tiny).toMatch(/money saved\s+added <\$0\.01 at API list price/);
+    expect(tiny).not.toMatch(/0\.0%|-<\$|-\$/);
+    const almostAll = summaryOf(entry({ tokensBefore: 100_000, tokensAfter: 20, tokensSaved: 99_980 }));
+    expect(almostAll).toContain('saved 99,980 (>99.9%)');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatMoney, formatUsd } from '../../src/cli/format.js';
+import { formatMoney, formatPercent, formatSaved, formatUsd } from '../../src/cli/format.js';
 import { colors } from '../../src/cli/logger.js';
 import { renderTable } from '../../src/cli/table.js';
 
@@ -43,5 +43,24 @@ describe('money formatting', () => {
     expect(formatUsd(-1.5)).toBe('-$1.50');
     expect(formatMoney(0, ['gpt-6-sol'], 3)).toBe('no price');
     expect(formatMoney(2, ['gpt-6-sol'], 3)).toBe('$2.00*');
+  });
+
+  it('says money added as added, never as a negative saving', () => {
+    expect(formatMoney(-0.0001, [], 1)).toBe('added <$0.01');
+    expect(formatMoney(-1.5, ['gpt-6-sol'], 2)).toBe('added $1.50*');
+    expect(formatSaved(-6, formatUsd)).toBe('added $6.00');
+  });
+});
+
+describe('percent formatting', () => {
+  it('never rounds to 0.0% or 100.0% what is not exactly that', () => {
+    expect(formatPercent(0)).toBe('0.0%');
+    expect(formatPercent(100)).toBe('100.0%');
+    expect(formatPercent(0.006)).toBe('<0.1%');
+    expect(formatPercent(99.98)).toBe('>99.9%');
+    expect(formatPercent(99.94)).toBe('99.9%');
+    expect(formatPercent(100.02)).toBe('>100.0%');
+    expect(formatPercent(12.345)).toBe('12.3%');
+    expect(formatSaved(-0.006, formatPercent)).toBe('added <0.1%');
   });
 });

@@ -108,7 +108,7 @@ export function retrievalMarker(text: string): RetrievalMarker | undefined {
 /** Tokens saved as the wrap summary on stderr states them, or undefined when it states none. */
 export function summarySaved(stderr: string): { requests: number; saved: number } | undefined {
   const requests = /requests\s+(\d+)/.exec(stderr);
-  const saved = /input tokens\s+[\d,]+ → [\d,]+\s+saved ([\d,]+) \(\d+\.\d%\)/.exec(stderr);
+  const saved = /input tokens\s+[\d,]+ → [\d,]+\s+saved ([\d,]+) \([^)]*%\)/.exec(stderr);
   if (requests === null || saved === null) return undefined;
   return { requests: Number(requests[1]), saved: Number(saved[1]!.replace(/,/g, '')) };
 }

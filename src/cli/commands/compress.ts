@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import type { SavingsProfile } from '../../compress/options.js';
 import { stateDir } from '../../state-dir.js';
 import {
+  bodyModel,
+  type CompressInput,
   classifyInput,
   compressInput,
   compressReport,
@@ -17,7 +19,7 @@ import { parseChoice, parsePositiveInt } from '../options.js';
 
 interface CompressFlags {
   readonly query?: string;
-  readonly model: string;
+  readonly model?: string;
   readonly profile: string;
   readonly minTokens?: string;
   readonly json?: boolean;
@@ -32,7 +34,10 @@ export function registerCompress(program: Command, ctx: CliContext, setExit: Set
       '--query <text>',
       'the question the output is meant to answer (protects the lines and items it names)',
     )
-    .option('--model <model>', 'model to count tokens for', DEFAULT_COUNT_MODEL)
+    .option(
+      '--model <model>',
+      `model to count tokens for (default: the request body's own \`model\`, else ${DEFAULT_COUNT_MODEL})`,
+    )
     .option('--profile <profile>', 'savings profile: default | agent-90', 'default')
     .option('--min-tokens <n>', 'blocks under this many tokens pass through (default 250)')
     .option('-j, --json', 'print a JSON result on stdout')
@@ -73,6 +78,19 @@ function writeUnchanged(bytes: Buffer, ctx: CliContext): void {
   }
 }
 
+/**
+ * The model whose tokenizer counts: `--model` when given, else the one a request body names (a gpt-4o body
+ * counted as Claude would misstate its savings), else the default; and, for a messages file, where it came
+ * from, for the report.
+ */
+function countModel(input: CompressInput, given: string | undefined): { model: string; note: string } {
+  const named = bodyModel(input);
+  const model = given ?? named ?? DEFAULT_COUNT_MODEL;
+  if (input.kind === 'raw') return { model, note: '' };
+  const from = given !== undefined ? '--model' : named !== undefined ? "the body's model" : 'the default';
+  return { model, note: ` · counted as ${model} (${from})` };
+}
+
 async function runCompress(file: string | undefined, flags: CompressFlags, ctx: CliContext): Promise<number> {
   const json = flags.json === true;
   const logger = createLogger({ env: ctx.env, streams: ctx.streams, json });
@@ -85,11 +103,13 @@ async function runCompress(file: string | undefined, flags: CompressFlags, ctx: 
   }
   const bytes = await readInput(file, ctx);
   const text = bytes.toString('utf8');
-  const input = classifyInput(text);
+  const classified = classifyInput(text);
+  const input = classified.kind === 'raw' ? { ...classified, bytes } : classified;
   if (flags.query !== undefined && input.kind !== 'raw') {
     logger.warn('--query is not used for a messages file: its last user message is the question.');
   }
-  const settings = { model: flags.model, profile, ...(minTokens === undefined ? {} : { minTokens }) };
+  const { model, note } = countModel(input, flags.model);
+  const settings = { model, profile, ...(minTokens === undefined ? {} : { minTokens }) };
   // --json states exact counts, so only the one-line report may skip the tokenizer for a tiny output.
   const passthrough = json ? undefined : uncountedPassthrough(input, settings);
   if (passthrough !== undefined) {
@@ -106,7 +126,7 @@ async function runCompress(file: string | undefined, flags: CompressFlags, ctx: 
   if (json) {
     logger.printJson({
       input: input.kind === 'raw' ? 'tool-output' : 'messages',
-      model: flags.model,
+      model,
       tokensBefore,
       tokensAfter,
       tokensSaved,
@@ -119,6 +139,6 @@ async function runCompress(file: string | undefined, flags: CompressFlags, ctx: 
   if (output === text) writeUnchanged(bytes, ctx);
   else if (typeof output === 'string') logger.data(output.endsWith('\n') ? output : `${output}\n`);
   else logger.data(`${JSON.stringify(output, null, 2)}\n`);
-  ctx.streams.stderr.write(`${compressReport(result)}\n`);
+  ctx.streams.stderr.write(`${compressReport(result)}${note}\n`);
   return 0;
 }

@@ -14,7 +14,7 @@ import {
 import { stateDir } from '../../state-dir.js';
 import type { CliContext, SetExitCode } from '../context.js';
 import { atPath } from '../failure.js';
-import { formatInt, formatMoney, formatPercent } from '../format.js';
+import { formatInt, formatMoney, formatPercent, formatSaved } from '../format.js';
 import { createLogger, type Logger } from '../logger.js';
 import { parseChoice, parseDayRange, parseTimeZone } from '../options.js';
 import { describeProxy, liveProxies, proxyJson } from '../proxy-registry.js';
@@ -174,15 +174,21 @@ function printTable(report: Report, logger: Logger, compactFlag: boolean): void 
 
   const cells = (label: string, names: string, t: Totals): string[] =>
     compact
-      ? [label, formatInt(t.requests), formatInt(t.tokensSaved), formatPercent(t.savedPercent), money(t)]
+      ? [
+          label,
+          formatInt(t.requests),
+          formatSaved(t.tokensSaved, formatInt),
+          formatSaved(t.savedPercent, formatPercent),
+          money(t),
+        ]
       : [
           label,
           names,
           formatInt(t.requests),
           formatInt(t.tokensBefore),
           formatInt(t.tokensAfter),
-          formatInt(t.tokensSaved),
-          formatPercent(t.savedPercent),
+          formatSaved(t.tokensSaved, formatInt),
+          formatSaved(t.savedPercent, formatPercent),
           money(t),
           formatInt(t.inputTokens),
           formatInt(t.cacheReadTokens),

@@ -19,6 +19,7 @@ import type { CliContext, SetExitCode } from '../context.js';
 import { DEFAULT_PORT } from '../health.js';
 import { createLogger, type Logger } from '../logger.js';
 import { withSharedProxyFlags } from '../proxy-flags.js';
+import { didYouMean } from '../suggest.js';
 import { renderSummary } from '../summary.js';
 import { openProxySession, type ProxySession } from '../wrap/proxy-session.js';
 import { resumeWatcher, wrappedResume } from '../wrap/resume-hint.js';
@@ -92,7 +93,10 @@ Examples:
 async function wrap(agentArg: string, rawArgs: string[], flags: WrapFlags, ctx: CliContext): Promise<number> {
   const logger = createLogger({ env: ctx.env, streams: ctx.streams });
   if (!isAgentName(agentArg)) {
-    logger.error(`unknown agent \`${agentArg}\`. Expected one of: ${Object.keys(AGENTS).join(', ')}.`);
+    const names = Object.keys(AGENTS);
+    logger.error(
+      `unknown agent \`${agentArg}\`. Expected one of: ${names.join(', ')}.${didYouMean(agentArg, names)}`,
+    );
     return 2;
   }
   const agent = agentArg;

@@ -1,6 +1,6 @@
 import 'uplot/dist/uPlot.min.css';
 import './dashboard.css';
-import { formatInt, formatMoney, formatPercent, formatUsd } from '../../cli/format.js';
+import { changeOf, formatInt, formatMoney, formatPercent, formatSaved, formatUsd } from '../../cli/format.js';
 import { dayKey } from '../../ledger/report.js';
 import type { Totals } from '../../ledger/savings.js';
 import {
@@ -128,9 +128,9 @@ function renderCards(data: DashboardJson): void {
     card('Tokens after', formatInt(t.tokensAfter), 'total-after', 'what the provider was sent'),
     card(
       'Tokens saved',
-      formatInt(t.tokensSaved),
+      formatSaved(t.tokensSaved, formatInt),
       'total-saved',
-      `${formatPercent(t.savedPercent)} of input`,
+      `${formatSaved(t.savedPercent, formatPercent)} of input`,
     ),
     card('$ saved', money(t), 'total-money', `API list price, snapshot ${data.pricingDate}`),
   );
@@ -155,8 +155,8 @@ const groupColumns = <T extends GroupRow>(name: string): Column<T>[] => [
   { title: 'Requests', cell: (r) => formatInt(r.requests), numeric: true },
   { title: 'Before', cell: (r) => formatInt(r.tokensBefore), numeric: true },
   { title: 'After', cell: (r) => formatInt(r.tokensAfter), numeric: true },
-  { title: 'Saved', cell: (r) => formatInt(r.tokensSaved), numeric: true, key: 'saved' },
-  { title: '%', cell: (r) => formatPercent(r.savedPercent), numeric: true },
+  { title: 'Saved', cell: (r) => formatSaved(r.tokensSaved, formatInt), numeric: true, key: 'saved' },
+  { title: '%', cell: (r) => formatSaved(r.savedPercent, formatPercent), numeric: true },
   { title: '$ saved', cell: money, numeric: true },
 ];
 
@@ -253,10 +253,10 @@ function renderRecent(data: DashboardJson): void {
     },
     {
       title: 'Saved',
-      cell: (r) => formatInt(r.tokensSaved),
+      cell: (r) => formatSaved(r.tokensSaved, formatInt),
       numeric: true,
       key: 'saved',
-      hint: (r) => (r.moneySaved === null ? `no price for ${r.model}` : formatUsd(r.moneySaved)),
+      hint: (r) => (r.moneySaved === null ? `no price for ${r.model}` : formatSaved(r.moneySaved, formatUsd)),
     },
     {
       title: 'Transforms',
@@ -313,7 +313,11 @@ function renderLive(counters: LiveCounters | null): void {
       item('Unchanged', formatInt(s.passthroughs)),
       item('Errors (≥400)', formatInt(s.errors)),
       item('Other requests', formatInt(s.otherRequests)),
-      item('Tokens saved', `${formatInt(s.tokensSaved)} (${formatPercent(s.savedPercent)})`, 'live-saved'),
+      item(
+        'Tokens saved',
+        `${formatSaved(s.tokensSaved, formatInt)} (${formatSaved(s.savedPercent, formatPercent)})`,
+        'live-saved',
+      ),
       item('$ saved', money(s)),
       item(
         'Compression time',
@@ -355,7 +359,8 @@ function render(data: DashboardJson): void {
   dailyPanel.hidden = data.range === 'today';
   fill(dailyPanel.firstElementChild!, `By day, ${RANGE_LABELS[data.range].toLowerCase()}`);
   daily.update(data.daily);
-  document.title = `headroom: ${formatInt(data.totals.tokensSaved)} tokens saved (${RANGE_LABELS[data.range].toLowerCase()})`;
+  const c = changeOf(data.totals.tokensSaved, data.totals.savedPercent);
+  document.title = `headroom: ${c.tokens} tokens ${c.verb} (${RANGE_LABELS[data.range].toLowerCase()})`;
   renderLive(data.live);
   renderGroups(data);
   renderReasons(data);

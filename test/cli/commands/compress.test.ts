@@ -1,11 +1,14 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { classifyInput, rawConversation } from '../../../src/cli/compress-input.js';
+import { classifyInput, compressReport, rawConversation } from '../../../src/cli/compress-input.js';
 import { run } from '../../../src/cli/main.js';
+import { contentHash } from '../../../src/compress/hash.js';
+import { readOriginal } from '../../../src/store/file-store.js';
 import { memoryContext } from '../../helpers/cli.js';
 import { apiRecords, testLog } from '../../helpers/outputs.js';
+import { retrievalMarker } from '../../helpers/real-agents.js';
 
 async function compressCli(args: string[], input: string | Uint8Array = '') {
   const home = await mkdtemp(path.join(tmpdir(), 'hr-compress-'));
@@ -13,6 +16,28 @@ async function compressCli(args: string[], input: string | Uint8Array = '') {
   const code = await run(['compress', ...args], io.ctx);
   return { code, stdout: io.stdout(), stdoutBytes: io.stdoutBytes(), stderr: io.stderr() };
 }
+
+describe('compressReport', () => {
+  const result = { output: '', transformsApplied: ['log:lines 9→2'] };
+  it('never rounds 99.98% to 100.0%, and says an increase as added', () => {
+    const most = compressReport({
+      ...result,
+      tokensBefore: 100_000,
+      tokensAfter: 20,
+      tokensSaved: 99_980,
+      ratio: 0.9998,
+    });
+    expect(most).toBe('headroom: 100,000 → 20 tokens (saved 99,980, >99.9%) · log:lines 9→2');
+    const grew = compressReport({
+      ...result,
+      tokensBefore: 100_000,
+      tokensAfter: 100_006,
+      tokensSaved: -6,
+      ratio: -0.00006,
+    });
+    expect(grew).toBe('headroom: 100,000 → 100,006 tokens (added 6, <0.1%) · log:lines 9→2');
+  });
+});
 
 describe('classifyInput', () => {
   it('treats a messages array, a request body and Responses items as messages', () => {
@@ -44,7 +69,7 @@ describe('headroom compress', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('AssertionError: expected 90 to be 81');
     expect(stdout.length).toBeLessThan(testLog(1200).length / 3);
-    expect(stderr).toMatch(/^headroom: [\d,]+ → [\d,]+ tokens \(saved [\d,]+, \d+\.\d%\) · \S/);
+    expect(stderr).toMatch(/^headroom: [\d,]+ → [\d,]+ tokens \(saved [\d,]+, [<>]?\d+\.\d%\) · \S/);
   });
 
   it('keeps the record a query names in a JSON file', async () => {
@@ -82,6 +107,45 @@ describe('headroom compress', () => {
     expect(result.transformsApplied.length).toBeGreaterThan(0);
   });
 
+  describe('the model it counts for', () => {
+    const body = (model?: string) =>
+      JSON.stringify({
+        ...(model === undefined ? {} : { model }),
+        messages: [
+          { role: 'user', content: 'Which test fails?' },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ id: 'c1', type: 'function', function: { name: 'sh', arguments: '{}' } }],
+          },
+          { role: 'tool', tool_call_id: 'c1', content: testLog(600) },
+        ],
+      });
+    const counted = async (args: string[], input: string) =>
+      JSON.parse((await compressCli(['--json', ...args], input)).stdout);
+
+    it("is the body's own model when --model is not given, and the report says so", async () => {
+      const own = await counted([], body('gpt-4o'));
+      const asGpt = await counted(['--model', 'gpt-4o'], body());
+      const asDefault = await counted([], body());
+      expect(own.model).toBe('gpt-4o');
+      expect(own.tokensBefore).toBe(asGpt.tokensBefore);
+      expect(asDefault.model).toBe('claude-sonnet-4-6');
+      expect(own.tokensBefore).not.toBe(asDefault.tokensBefore);
+      const { stderr } = await compressCli([], body('gpt-4o'));
+      expect(stderr).toMatch(/ · counted as gpt-4o \(the body's model\)\n$/);
+    });
+
+    it("is --model when given, over the body's", async () => {
+      const given = await counted(['--model', 'claude-sonnet-4-6'], body('gpt-4o'));
+      const asDefault = await counted([], body());
+      expect(given.model).toBe('claude-sonnet-4-6');
+      expect(given.tokensBefore).toBe(asDefault.tokensBefore);
+      const { stderr } = await compressCli(['--model', 'claude-sonnet-4-6'], body('gpt-4o'));
+      expect(stderr).toMatch(/ · counted as claude-sonnet-4-6 \(--model\)\n$/);
+    });
+  });
+
   it('says --query is not used for a messages file, whose last user message is the question', async () => {
     const messages = JSON.stringify([{ role: 'user', content: 'hi' }]);
     const { code, stderr } = await compressCli(['--query', 'which test fails?'], messages);
@@ -97,6 +161,45 @@ describe('headroom compress', () => {
     expect(code).toBe(0);
     expect(stdout).toBe('total 0\n');
     expect(stderr).toContain('nothing to compress');
+  });
+
+  describe('the original it stores for a compressed output', () => {
+    /** A 2,000-line log whose line 700 carries `bytes`, compressed; its marker's file and the store's string. */
+    async function stored(bytes: number[]) {
+      const lines = Array.from({ length: 2_000 }, (_, i) =>
+        Buffer.from(
+          `2026-12-06T10:00:${String(i % 60).padStart(2, '0')} INFO worker ${i} processed batch ${i * 7} ok`,
+        ),
+      );
+      lines[700] = Buffer.concat([
+        Buffer.from('2026-12-06T10:00:00 ERROR bad byte '),
+        Buffer.from(bytes),
+        Buffer.from(' in payload'),
+      ]);
+      const input = Buffer.concat(lines.flatMap((line) => [line, Buffer.from('\n')]));
+      const { code, stdout } = await compressCli([], input);
+      expect(code).toBe(0);
+      const marker = retrievalMarker(stdout);
+      expect(marker, stdout.slice(-300)).toBeDefined();
+      const home = path.dirname(path.dirname(marker!.file));
+      const text = await readOriginal(marker!.hash, home);
+      return { input, file: await readFile(marker!.file), text, hash: marker!.hash };
+    }
+
+    it('is the input bytes, invalid UTF-8 and all, while the store still reads back the hashed text', async () => {
+      const { input, file, text, hash } = await stored([0xff, 0xfe]);
+      expect(input.toString('utf8')).toContain('\uFFFD');
+      expect(file.equals(input)).toBe(true);
+      expect(text).toBe(input.toString('utf8'));
+      expect(contentHash(text!)).toBe(hash);
+    });
+
+    it('is the text when the bytes would not read back as it (an encoded surrogate), so the hash still holds', async () => {
+      const { input, file, text, hash } = await stored([0xed, 0xa0, 0x80]);
+      expect(text).toBe(input.toString('utf8'));
+      expect(contentHash(text!)).toBe(hash);
+      expect(file.equals(Buffer.from(input.toString('utf8')))).toBe(true);
+    });
   });
 
   it('passes a binary file through byte for byte, invalid UTF-8 and all', async () => {

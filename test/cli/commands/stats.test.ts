@@ -65,6 +65,24 @@ describe('headroom stats', () => {
     expect(stdout).not.toContain('\u001b[');
   });
 
+  it('says a tiny net increase as added, in tokens, percent and money; --json keeps the exact numbers', async () => {
+    await appendLedger(
+      entry({ model: 'gpt-5', tokensBefore: 100_000, tokensAfter: 100_006, tokensSaved: -6 }),
+      home,
+    );
+    const { stdout } = await stats(['--timezone', 'UTC']);
+    expect(stdout).toMatch(
+      /│ 2026-11-20 │ claude\s+│\s+1 │\s+100,000 │\s+100,006 │\s+added 6 │\s+added <0\.1% │\s+added <\$0\.01 │/,
+    );
+    expect(stdout).not.toMatch(/-<\$|-\$|-0\.0%|0\.0%/);
+    const compact = await stats(['--timezone', 'UTC', '--compact']);
+    expect(compact.stdout).toMatch(/│\s+added 6 │\s+added <0\.1% │\s+added <\$0\.01 │/);
+    const data = JSON.parse((await stats(['--json'])).stdout);
+    expect(data.rows[0].tokensSaved).toBe(-6);
+    expect(data.rows[0].savedPercent).toBeCloseTo(-0.006, 10);
+    expect(data.rows[0].moneySaved).toBeLessThan(0);
+  });
+
   it('prints pure camelCase JSON on stdout, with corrupt ledger lines skipped and reported on stderr', async () => {
     await seed();
     await appendFile(ledgerPath(home), '{"ts": "2026-11-03", torn line\n');

@@ -283,7 +283,7 @@ describe('headroom wrap', () => {
     // Each request once, however many parts of headroom see it.
     expect(lines).toHaveLength(anthropic.messageRequests().length);
     expect(lines[0]).toMatch(
-      /anthropic claude-sonnet-4-6 \/v1\/messages 200 [\d,]+→[\d,]+ tokens \(-\d+\.\d%\)/,
+      /anthropic claude-sonnet-4-6 \/v1\/messages 200 [\d,]+→[\d,]+ tokens \(saved [<>]?\d+\.\d%\)/,
     );
     expect(result.stderr).not.toMatch(/\/v1\/messages 200/);
     expect(result.stderr).toContain(`log           ${log}`);
