@@ -47,7 +47,8 @@ export interface BodyOutcome {
   readonly blocksKeptRaw?: Readonly<Partial<Record<BlockFailure, number>>>;
   /**
    * When the body went out before its tokens were counted (nothing in it could be compressed, so it did
-   * not wait for a worker): the count, arriving later, for the ledger.
+   * not wait for a worker; or it went out from a replay, which counts only the blocks it knows): the whole
+   * body's count, arriving later, for the ledger.
    */
   readonly counting?: Promise<number>;
   /**
