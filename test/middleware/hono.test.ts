@@ -81,6 +81,23 @@ async function startApp(entries: LedgerEntry[] = [], appTimeoutMs?: number) {
   return { url, middleware, h };
 }
 
+/** Sends `payload` through the app's route, then straight to the proxy, as the same Anthropic client would. */
+async function sendToAppAndProxy(url: string, h: Harness, payload: string): Promise<void> {
+  for (const target of [`${url}/llm/v1/messages`, `${h.proxy.url}/v1/messages`]) {
+    const res = await fetch(target, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-api-key': 'sk-ant-test',
+        'anthropic-version': '2023-06-01',
+      },
+      body: payload,
+    });
+    expect(res.status).toBe(200);
+    await res.json();
+  }
+}
+
 const sha = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 
 describe('headroomHono in a real Hono app relaying to a fake provider', () => {
@@ -88,19 +105,7 @@ describe('headroomHono in a real Hono app relaying to a fake provider', () => {
     const entries: LedgerEntry[] = [];
     const { url, middleware, h } = await startApp(entries);
     const payload = body();
-    for (const target of [`${url}/llm/v1/messages`, `${h.proxy.url}/v1/messages`]) {
-      const res = await fetch(target, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-api-key': 'sk-ant-test',
-          'anthropic-version': '2023-06-01',
-        },
-        body: payload,
-      });
-      expect(res.status).toBe(200);
-      await res.json();
-    }
+    await sendToAppAndProxy(url, h, payload);
     const [fromApp, fromProxy] = h.anthropic.messageRequests();
     expect(fromApp!.sha256).toBe(fromProxy!.sha256);
     expect(fromApp!.sha256).not.toBe(sha(payload));
@@ -151,19 +156,7 @@ describe('headroomHono in a real Hono app relaying to a fake provider', () => {
       tools: [{ name: 'Bash', description: 'Run a shell command', input_schema: { type: 'object' } }],
       messages: [{ role: 'user', content: 'Why does CI fail?' }, ...turns],
     });
-    for (const target of [`${url}/llm/v1/messages`, `${h.proxy.url}/v1/messages`]) {
-      const res = await fetch(target, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-api-key': 'sk-ant-test',
-          'anthropic-version': '2023-06-01',
-        },
-        body: payload,
-      });
-      expect(res.status).toBe(200);
-      await res.json();
-    }
+    await sendToAppAndProxy(url, h, payload);
     const [proxyEntry] = await h.waitForEntries(1);
     await vi.waitFor(() => expect(entries).toHaveLength(1));
     const appEntry = entries[0]!;
