@@ -1,9 +1,11 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { HeadroomError } from '../errors.js';
 import type { LedgerEntry } from '../ledger/entry.js';
 import { REASON_HELP, UNREACHABLE_HELP } from '../ledger/reasons.js';
 import { Savings, type Totals, UPSTREAM_UNREACHABLE } from '../ledger/savings.js';
 import type { ServerEntry } from '../mcp/install.js';
+import { makeStateDir } from '../state-dir.js';
 import type { AgentInfo } from './agents.js';
 import { errorWords } from './failure.js';
 import { changeOf, countOf, formatInt } from './format.js';
@@ -206,11 +208,19 @@ export function checkRunningProxies(running: readonly ProxyEntry[]): CheckResult
 export async function checkStateDir(dir: string): Promise<CheckResult> {
   const probe = path.join(dir, `.doctor-${process.pid}`);
   try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await makeStateDir(dir);
     await writeFile(probe, 'ok');
     await rm(probe, { force: true });
     return { name: 'state dir', status: 'pass', message: `${dir} is writable` };
   } catch (error) {
+    if (error instanceof HeadroomError) {
+      return {
+        name: 'state dir',
+        status: 'fail',
+        message: error.message,
+        ...(error.fix ? { fix: error.fix } : {}),
+      };
+    }
     return {
       name: 'state dir',
       status: 'fail',

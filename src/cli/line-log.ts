@@ -1,6 +1,7 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LedgerEntry } from '../ledger/entry.js';
+import { makeStateDirSync } from '../state-dir.js';
 import { changeOf, formatInt } from './format.js';
 
 /**
@@ -40,7 +41,7 @@ export function fileLineLog(file: string): LineLog {
       // Never throws: the proxy writes here from its request and socket handlers, and a log that cannot
       // be written (a full disk, a directory removed mid-session) must not take the agent's session down.
       try {
-        if (!used) mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+        if (!used) makeStateDirSync(path.dirname(file));
         appendFileSync(file, `${line}\n`, { mode: 0o600 });
         used = true;
       } catch {

@@ -8,8 +8,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { unlinkSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { makeStateDir } from '../state-dir.js';
 import { type AgentName, isAgentName } from './agents.js';
 import { readHealth } from './health.js';
 
@@ -59,7 +60,7 @@ export function loopbackUrl(host: string, port: number): string | undefined {
 export async function registerProxy(stateDir: string, entry: ProxyEntry): Promise<() => Promise<void>> {
   if (!isInstanceId(entry.instance)) throw new Error(`not an instance id: ${JSON.stringify(entry.instance)}`);
   const dir = registryDir(stateDir);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await makeStateDir(dir);
   const file = path.join(dir, `${entry.pid}-${entry.instance}.json`);
   const temporary = path.join(dir, `.${entry.pid}-${randomUUID()}.tmp`);
   try {

@@ -1,8 +1,8 @@
-import { mkdir } from 'node:fs/promises';
 import { HeadroomError } from '../errors.js';
 import { type ProxyOptions, resolveProxyOptions } from '../proxy/options.js';
 import { type RunningProxy, startProxy } from '../proxy/server.js';
 import { packageVersion } from '../proxy/version.js';
+import { makeStateDir } from '../state-dir.js';
 import { probeHealth } from './health.js';
 import { isAddressInUse, portInUseError } from './port-owner.js';
 import { loopbackUrl, registerProxy, type StartedBy } from './proxy-registry.js';
@@ -17,7 +17,7 @@ export async function launchProxy(options: ProxyOptions, startedBy: StartedBy): 
   const port = options.port ?? 0;
   // A state dir that cannot exist (HEADROOM_HOME naming a file) stops us here with one line, before any
   // agent starts, instead of every request failing to record its savings and original.
-  if (options.stateDir !== undefined) await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
+  if (options.stateDir !== undefined) await makeStateDir(options.stateDir);
   let proxy: RunningProxy;
   try {
     proxy = await startProxy({ ...options, host, port });

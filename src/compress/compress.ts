@@ -42,8 +42,11 @@ function countAll(value: unknown, count: (text: string) => number): number {
   }
   if (!isRecord(value)) return 0;
   let total = 0;
+  // A text document's source (Anthropic `{ type: 'text', media_type: 'text/plain', data }`) holds plain text
+  // the model reads in `data`; a base64 source's `data` stays skipped.
+  const textData = value.type === 'text';
   for (const key in value) {
-    if (NOT_TEXT.has(key)) continue;
+    if (NOT_TEXT.has(key) && !(key === 'data' && textData)) continue;
     const v = value[key];
     if (typeof v === 'string' && v.startsWith('data:') && v.length > 1000) continue;
     total += countAll(v, count);

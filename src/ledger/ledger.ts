@@ -1,8 +1,8 @@
-import { type FileHandle, mkdir, open, stat } from 'node:fs/promises';
+import { type FileHandle, open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
-import { stateDir } from '../state-dir.js';
+import { makeStateDir, stateDir } from '../state-dir.js';
 import type { LedgerEntry, Usage } from './entry.js';
 
 /** Where the savings ledger lives: one JSON object per line, appended by every proxy. */
@@ -33,7 +33,7 @@ const line = (entry: LedgerEntry): string => `${JSON.stringify(entry)}\n`;
 
 /** Appends one entry as one line, creating the state directory (0700) if needed. */
 export async function appendLedger(entry: LedgerEntry, dir: string = stateDir()): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await makeStateDir(dir);
   await appendLines(dir, Buffer.from(line(entry), 'utf8'));
 }
 
@@ -89,7 +89,7 @@ export function createLedgerWriter(
       if (current?.ino !== inode) await release();
     }
     if (!handle) {
-      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await makeStateDir(dir);
       handle = await open(ledgerPath(dir), 'a', 0o600);
       inode = (await handle.stat()).ino;
       checkedAt = now;

@@ -4,7 +4,17 @@ import { z } from 'zod';
 import { formatInt } from '../cli/format.js';
 import { RETRIEVE_TOOL } from '../compress/resolve-options.js';
 import { HeadroomError } from '../errors.js';
-import { normalizeHash } from '../sdk/retrieval-tool.js';
+import {
+  continuation,
+  describePage,
+  type HashRef,
+  linesOf,
+  type Page,
+  type Position,
+  parseHashRef,
+  positionOf,
+  takePage,
+} from '../sdk/retrieval-page.js';
 import { ccrDir, DEFAULT_STORE_TTL_MS, readOriginal } from '../store/file-store.js';
 import { guarded, textResult } from './tool-result.js';
 
@@ -14,7 +24,7 @@ const DESCRIPTION =
 
 /**
  * Most characters of an answer. Claude Code 2.1.197 saves an MCP result over 25,000 tokens to a file and
- * sends the model a preview instead, so longer originals come in pages of whole lines.
+ * sends the model a preview instead, so longer originals come in pages of whole lines (a longer line is cut).
  */
 export const RETRIEVE_MAX_CHARS = 50_000;
 
@@ -36,39 +46,41 @@ function invalid(message: string, fix?: string): HeadroomError {
   return new HeadroomError('INVALID_INPUT', message, fix === undefined ? {} : { fix });
 }
 
-/** Lines with their terminators kept, so joining any run of them gives the original bytes. */
-function linesOf(text: string): string[] {
-  return text.split(/(?<=\n)/);
-}
-
-/** Whole lines from `from` (0-based) while they fit the page; always at least one. */
-function page(lines: readonly string[], from: number, to: number): number {
-  let chars = 0;
-  let end = from;
-  while (end < to) {
-    const next = lines[end]!.length;
-    if (end > from && chars + next > RETRIEVE_MAX_CHARS) break;
-    chars += next;
-    end += 1;
-  }
-  return end;
-}
-
-function byRange(original: string, hash: string, args: RetrieveArgs): CallToolResult {
+function byRange(original: string, ref: HashRef, args: RetrieveArgs): CallToolResult {
   const lines = linesOf(original);
   const total = lines.length;
-  const start = args.startLine ?? 1;
-  if (start > total) {
-    throw invalid(`startLine ${start} is past the end: hash=${hash} has ${formatInt(total)} lines.`);
+  let from: Position = { line: (args.startLine ?? 1) - 1, char: 0 };
+  if (ref.at !== undefined) {
+    if (args.startLine !== undefined) {
+      throw invalid(
+        'Give startLine or a position after the hash (`@line:character`), not both.',
+        'Drop startLine: the position says where the rest starts.',
+      );
+    }
+    const position = positionOf(lines, ref.at);
+    if (typeof position === 'string')
+      throw invalid(`hash=${ref.hash}@${ref.at.line}:${ref.at.char}: ${position}.`);
+    from = position;
+  } else if (from.line >= total) {
+    throw invalid(
+      `startLine ${from.line + 1} is past the end: hash=${ref.hash} has ${formatInt(total)} lines.`,
+    );
   }
   const last = Math.min(args.endLine ?? total, total);
-  if (last < start) throw invalid(`endLine ${args.endLine} is before startLine ${start}.`);
-  const end = page(lines, start - 1, last);
-  const text = lines.slice(start - 1, end).join('');
-  if (start === 1 && end === total) return textResult(text);
+  if (last <= from.line) throw invalid(`endLine ${args.endLine} is before startLine ${from.line + 1}.`);
+  const page = takePage(lines, from, last, RETRIEVE_MAX_CHARS);
+  const end = page.to.line;
+  if (from.line === 0 && from.char === 0 && end === total) return textResult(page.text);
+  const rest = continuation(ref.hash, page);
   const more =
-    end < last ? `; the rest with startLine=${end + 1}` : end < total ? '' : ' (the end of the original)';
-  return textResult(text, `[headroom: lines ${start}–${end} of ${formatInt(total)}${more}]`);
+    rest !== undefined
+      ? `; the rest with ${rest}${args.endLine === undefined ? '' : ` and endLine=${args.endLine}`}`
+      : end < last
+        ? `; the rest with startLine=${end + 1}`
+        : end < total
+          ? ''
+          : ' (the end of the original)';
+  return textResult(page.text, `[headroom: ${describePage(lines, page)}${more}]`);
 }
 
 function bySearch(original: string, hash: string, term: string): CallToolResult {
@@ -81,33 +93,44 @@ function bySearch(original: string, hash: string, term: string): CallToolResult 
   }
   const shown: string[] = [];
   let chars = 0;
+  let cut: Page | undefined;
   for (const i of hits) {
-    const line = lines[i]!;
-    if (shown.length > 0 && chars + line.length > RETRIEVE_MAX_CHARS) break;
-    shown.push(line.endsWith('\n') ? line : `${line}\n`);
+    const line = lines[i]!.endsWith('\n') ? lines[i]! : `${lines[i]}\n`;
+    if (chars + line.length > RETRIEVE_MAX_CHARS) {
+      // A first hit longer than the page is shown cut (the newline after it is the page's last character).
+      if (shown.length === 0) {
+        cut = takePage(lines, { line: i, char: 0 }, i + 1, RETRIEVE_MAX_CHARS - 1);
+        shown.push(`${cut.text}\n`);
+      }
+      break;
+    }
+    shown.push(line);
     chars += line.length;
   }
   const numbers = hits.slice(0, shown.length).map((i) => i + 1);
-  const cut = shown.length < hits.length ? `; the first ${shown.length} shown, narrow the search` : '';
+  const part =
+    cut === undefined ? '' : ` (${describePage(lines, cut)}; the rest with ${continuation(hash, cut)})`;
+  const narrow = shown.length < hits.length ? `; the first ${shown.length} shown, narrow the search` : '';
   return textResult(
     shown.join(''),
     `[headroom: ${formatInt(hits.length)} of ${formatInt(lines.length)} lines contain "${term}": ` +
-      `${numbers.length === 1 ? 'line' : 'lines'} ${numbers.join(', ')}${cut}]`,
+      `${numbers.length === 1 ? 'line' : 'lines'} ${numbers.join(', ')}${part}${narrow}]`,
   );
 }
 
 /** Answers one call: the original, a page of its lines, or its lines containing a term. */
 export async function retrieve(args: RetrieveArgs, stateDir: string): Promise<CallToolResult> {
-  const hash = normalizeHash(args.hash);
-  if (hash === undefined) {
+  const ref = parseHashRef(args.hash);
+  if (ref === undefined) {
     throw invalid(
       `\`${args.hash}\` is not a headroom hash.`,
       'Pass the hex value after `hash=` in a `[headroom: …]` marker.',
     );
   }
-  if (args.search !== undefined && (args.startLine !== undefined || args.endLine !== undefined)) {
+  if (args.search !== undefined && (args.startLine !== undefined || args.endLine !== undefined || ref.at)) {
     throw invalid('Give a line range or a search term, not both.');
   }
+  const { hash } = ref;
   const original = await readOriginal(hash, stateDir);
   if (original === undefined) {
     const days = DEFAULT_STORE_TTL_MS / 86_400_000;
@@ -117,7 +140,7 @@ export async function retrieve(args: RetrieveArgs, stateDir: string): Promise<Ca
       { fix: 'Continue without it, or run the command that produced it again.' },
     );
   }
-  return args.search === undefined ? byRange(original, hash, args) : bySearch(original, hash, args.search);
+  return args.search === undefined ? byRange(original, ref, args) : bySearch(original, hash, args.search);
 }
 
 export function registerRetrieveTool(server: McpServer, stateDir: string): void {

@@ -2,9 +2,10 @@ import { performance } from 'node:perf_hooks';
 import { compressMessages } from '../compress/compress.js';
 import { describeValue, HeadroomError } from '../errors.js';
 import { guessAgent } from '../proxy/agent.js';
+import { answered } from '../proxy/body-job.js';
 import { createCallRecorder } from '../proxy/call-recorder.js';
 import { type BodyOutcome, createBodyCompressor } from '../proxy/compress-body.js';
-import { ledgerEntry } from '../proxy/ledger-entry.js';
+import { completeEntry, ledgerEntry } from '../proxy/ledger-entry.js';
 import { type ProxyOptions, resolveProxyOptions, storeOptionsOf } from '../proxy/options.js';
 import { anthropicProvider } from '../proxy/providers/anthropic.js';
 import { openaiProvider } from '../proxy/providers/openai.js';
@@ -199,7 +200,7 @@ export function createMiddlewareRuntime(input: HeadroomMiddlewareOptions = {}) {
         if (finished) return;
         finished = true;
         const record = (usage: Usage | undefined) =>
-          complete(
+          completeEntry(
             ledgerEntry(
               {
                 ts,
@@ -212,8 +213,12 @@ export function createMiddlewareRuntime(input: HeadroomMiddlewareOptions = {}) {
                 usage,
                 stream,
               },
-              outcome,
+              answered(outcome, status),
             ),
+            // A body that went out uncounted or replayed (deadline passed): its whole count, as the proxy's.
+            outcome.counting,
+            () => undefined,
+            complete,
           );
         (reader ? reader.finish() : Promise.resolve(undefined)).then(record, () => record(undefined));
       },

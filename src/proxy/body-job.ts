@@ -48,7 +48,8 @@ export interface BodyOutcome {
   readonly blocksKeptRaw?: Readonly<Partial<Record<BlockFailure, number>>>;
   /**
    * When the body went out before its tokens were counted (nothing in it could be compressed, so it did
-   * not wait for a worker): the count, arriving later, for the ledger.
+   * not wait for a worker; or it went out from a replay, which counts only the blocks it knows): the whole
+   * body's count, arriving later, for the ledger.
    */
   readonly counting?: Promise<number>;
   /**
@@ -116,6 +117,14 @@ export const notSent = (
   transforms: [],
   passthroughReason: reason,
 });
+
+/**
+ * The outcome as the provider's answer leaves it: a compressed call it refused before running it (a 4xx or
+ * 5xx status: 429, 529, 400…) billed nothing, so it saved nothing, and the agent's retry, which is billed,
+ * is counted on its own. A call that went out unchanged claims nothing anyway and keeps its reason.
+ */
+export const answered = (outcome: BodyOutcome, status: number): BodyOutcome =>
+  status >= 400 && outcome.passthroughReason === undefined ? notSent(outcome, 'refused') : outcome;
 
 /** Records the decisions a compression makes, so they can be sent back with its result. */
 function recording(memo: BlockMemo): { memo: BlockMemo; learned: [string, MemoEntry][] } {

@@ -11,6 +11,7 @@ import {
   type BodyJob,
   type BodyOutcome,
   type CompressFn,
+  countBodyJob,
   type JobResult,
   passthrough,
   release,
@@ -151,8 +152,26 @@ export function createBodyCompressor(deps: BodyCompressorDeps): BodyCompressor {
     for (const [key, entry] of result.learned) mirror.set(key, entry);
   }
 
-  /** Blocks already decided go out as before; the others raw, counted under `failure`. */
-  async function replayKnown(raw: Uint8Array, job: BodyJob, failure: BlockFailure, started: number) {
+  /**
+   * The whole request's tokens (`countBodyJob`), for the ledger line of a replayed body: the replay knows
+   * only the blocks decided before. In-process it is counted once the request has gone out.
+   */
+  function countWhole(raw: Uint8Array, job: BodyJob): Promise<number> {
+    if (pool) return pool.warmUp().then(() => pool.count(job, conversationAffinity(raw)));
+    return new Promise((resolve) => setImmediate(resolve)).then(() => countBodyJob(job, { memo: mirror }));
+  }
+
+  /**
+   * Blocks already decided go out as before; the others raw, counted under `failure`. The ledger gets
+   * the whole request's count later (`counting`), as a compressed request's is.
+   */
+  async function replayKnown(
+    raw: Uint8Array,
+    job: BodyJob,
+    failure: BlockFailure,
+    started: number,
+    jobs: Promise<unknown>[],
+  ): Promise<BodyOutcome> {
     const parsed = parseBody(raw, job.provider, job.path);
     if (typeof parsed === 'string') return passthrough(raw, 'unknown', parsed);
     const { model, target } = parsed;
@@ -165,7 +184,7 @@ export function createBodyCompressor(deps: BodyCompressorDeps): BodyCompressor {
       model,
     };
     const plan = replayPlan(target.messages, compressOptions, mirror);
-    return release(
+    const outcome = await release(
       raw,
       { model, target },
       plan,
@@ -176,6 +195,9 @@ export function createBodyCompressor(deps: BodyCompressorDeps): BodyCompressor {
         ...(plan.unknown > 0 ? { blocksKeptRaw: { [failure]: plan.unknown } } : {}),
       },
     );
+    const counting = countWhole(raw, job);
+    jobs.push(counting.catch(() => undefined));
+    return { ...outcome, counting };
   }
 
   /** Decides the body; `jobs` receives every compression job started on `raw`. */
@@ -212,7 +234,7 @@ export function createBodyCompressor(deps: BodyCompressorDeps): BodyCompressor {
       // Only a block big enough to compress waits for the tokenizer, and is then compressed exactly as
       // it would have been on a warm proxy.
       if (!pool.warm && (await withDeadline(pool.warmUp(), WARM_UP_LIMIT_MS)) === DEADLINE) {
-        return replayKnown(raw, job, 'timeout', started);
+        return replayKnown(raw, job, 'timeout', started, jobs);
       }
     }
     const running = pool
@@ -228,8 +250,8 @@ export function createBodyCompressor(deps: BodyCompressorDeps): BodyCompressor {
     const finished = running.catch(() => undefined);
     jobs.push(finished);
     const settled = await withDeadline(finished, options.compressionTimeoutMs);
-    if (settled === DEADLINE) return replayKnown(raw, job, 'timeout', started);
-    if (settled === undefined) return replayKnown(raw, job, 'compression-error', started);
+    if (settled === DEADLINE) return replayKnown(raw, job, 'timeout', started, jobs);
+    if (settled === undefined) return replayKnown(raw, job, 'compression-error', started, jobs);
     return { ...settled.outcome, compressionMs: performance.now() - started };
   }
 

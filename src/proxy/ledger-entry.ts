@@ -67,7 +67,8 @@ const COUNT_WAIT_MS = 10_000;
 
 /**
  * Hands `entry` to `complete`, first filling in the count of a body that went out uncounted (`counting`:
- * nothing in it could be compressed, so it did not wait for a worker). The count comes from a worker that
+ * nothing in it could be compressed, so it did not wait for a worker; or its compression missed its
+ * deadline and the replay knew only some blocks). The count comes from a worker that
  * may be busy, so the line waits for it, boundedly. Only the entry is held meanwhile, not the request:
  * counts are batched for up to 50 ms, and a request kept that long would outlive the young generation.
  * `settle` is called just before `complete`.
@@ -90,6 +91,7 @@ export function completeEntry(
   Promise.race([counting.catch(() => undefined), bound]).then((n) => {
     clearTimeout(timer);
     settle();
-    complete(n === undefined ? entry : { ...entry, tokensBefore: n, tokensAfter: n });
+    // What was saved stays as decided; the count adds what the outcome did not know (system, tools, text).
+    complete(n === undefined ? entry : { ...entry, tokensBefore: n, tokensAfter: n - entry.tokensSaved });
   });
 }

@@ -5,7 +5,7 @@ import type { LedgerEntry } from '../ledger/entry.js';
 import { UPSTREAM_UNREACHABLE } from '../ledger/savings.js';
 import { guessAgent } from './agent.js';
 import { type BodyBuffers, createBodyBuffers } from './body-buffers.js';
-import { type BodyOutcome, notSent, passthrough } from './body-job.js';
+import { answered, type BodyOutcome, notSent, passthrough } from './body-job.js';
 import { browserRefusal, isJsonContentType } from './browser-guard.js';
 import type { BodyCompressor } from './compress-body.js';
 import {
@@ -269,9 +269,7 @@ export function createRelay(ctx: RelayContext): (req: IncomingMessage, res: Serv
     if (lease.taken.length > 0) lease.busy.push(requestBodyWritten(upstream));
     responding = true;
     const status = upstream.statusCode ?? 502;
-    // The provider refused the call before running it (429, 529, 400…): nothing was billed, so nothing was
-    // saved, and the agent's retry, which is billed, is counted on its own.
-    if (modelCall && status >= 400 && record.outcome) record.outcome = notSent(record.outcome, 'refused');
+    if (record.outcome) record.outcome = answered(record.outcome, status);
     const reader = modelCall
       ? createUsageReader(upstream.headers['content-type'], upstream.headers['content-encoding'])
       : undefined;

@@ -5,6 +5,16 @@
  */
 
 import { RETRIEVE_TOOL } from '../compress/resolve-options.js';
+import {
+  continuation,
+  describePage,
+  type HashRef,
+  linesOf,
+  type Position,
+  parseHashRef,
+  positionOf,
+  takePage,
+} from './retrieval-page.js';
 
 const DESCRIPTION =
   'Get back what headroom omitted from a tool output: pass the hash from its `[headroom: … hash=…]` marker. ' +
@@ -61,7 +71,7 @@ export interface RetrievalSource {
 }
 
 interface RetrieveInput {
-  readonly hash: string;
+  readonly ref: HashRef;
   readonly offset: number;
   readonly limit: number | undefined;
 }
@@ -69,15 +79,6 @@ interface RetrieveInput {
 function positiveInt(value: unknown): number | undefined {
   const n = typeof value === 'string' ? Number(value) : value;
   return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : undefined;
-}
-
-/** A hash as a model passes it back: models sometimes copy the marker's `hash=` prefix or change the case. */
-export function normalizeHash(raw: string): string | undefined {
-  const hash = raw
-    .trim()
-    .replace(/^hash\s*=\s*/i, '')
-    .toLowerCase();
-  return /^[0-9a-f]{6,64}$/.test(hash) ? hash : undefined;
 }
 
 /** Reads a call's input, given as an object (Anthropic, AI SDK) or a JSON string (OpenAI). */
@@ -92,33 +93,37 @@ function parseInput(input: unknown): RetrieveInput | undefined {
   }
   if (typeof value !== 'object' || value === null) return undefined;
   const raw = (value as Record<string, unknown>).hash;
-  const hash = typeof raw === 'string' ? normalizeHash(raw) : undefined;
-  if (hash === undefined) return undefined;
+  const ref = typeof raw === 'string' ? parseHashRef(raw) : undefined;
+  if (ref === undefined) return undefined;
   const o = value as Record<string, unknown>;
-  return { hash, offset: positiveInt(o.offset) ?? 1, limit: positiveInt(o.limit) };
+  return { ref, offset: positiveInt(o.offset) ?? 1, limit: positiveInt(o.limit) };
 }
 
-/** Lines of `text` from `offset`, as many as `limit` and `maxChars` allow, with the line terminators kept. */
+/**
+ * Lines of `text` from `offset` (or from the position in the hash, which wins), as many as `limit` and
+ * `maxChars` allow, with the line terminators kept and a note saying which part it is and how to get more.
+ */
 function slice(text: string, input: RetrieveInput, maxChars: number): string {
-  const lines = text.split(/(?<=\n)/);
-  const first = Math.min(input.offset, lines.length + 1);
-  const out: string[] = [];
-  let chars = 0;
-  let n = first - 1;
-  while (n < lines.length && (input.limit === undefined || out.length < input.limit)) {
-    const line = lines[n]!;
-    if (out.length > 0 && chars + line.length > maxChars) break;
-    out.push(line);
-    chars += line.length;
-    n += 1;
+  const lines = linesOf(text);
+  const { hash, at } = input.ref;
+  let from: Position = { line: Math.min(input.offset, lines.length + 1) - 1, char: 0 };
+  if (at !== undefined) {
+    const position = positionOf(lines, at);
+    if (typeof position === 'string') return `[headroom: ${position}; nothing was retrieved]`;
+    from = position;
   }
-  const body = out.join('');
-  if (first === 1 && n === lines.length) return body;
-  const sep = body.endsWith('\n') || body.length === 0 ? '' : '\n';
-  const range = out.length === 0 ? `no lines from line ${first}` : `lines ${first}–${n}`;
-  const more =
-    n < lines.length ? ` · for more call ${RETRIEVE_TOOL} with hash=${input.hash} and offset=${n + 1}` : '';
-  return `${body}${sep}[headroom: ${range} of ${lines.length}${more}]`;
+  const page = takePage(lines, from, lines.length, maxChars, input.limit);
+  if (from.line === 0 && from.char === 0 && page.to.line === lines.length) return page.text;
+  const sep = page.text.endsWith('\n') || page.text.length === 0 ? '' : '\n';
+  const range =
+    page.text.length === 0
+      ? `no lines from line ${from.line + 1} of ${lines.length}`
+      : describePage(lines, page);
+  const next =
+    continuation(hash, page) ??
+    (page.to.line < lines.length ? `hash=${hash} and offset=${page.to.line + 1}` : undefined);
+  const more = next === undefined ? '' : ` · for more call ${RETRIEVE_TOOL} with ${next}`;
+  return `${page.text}${sep}[headroom: ${range}${more}]`;
 }
 
 /**
@@ -136,10 +141,11 @@ export function answerRetrieval(
     return `[headroom: ${RETRIEVE_TOOL} needs {"hash": "<hash from a marker>"}; nothing was retrieved]`;
   }
   for (const source of sources) {
-    const original = source.retrieve(parsed.hash);
+    const original = source.retrieve(parsed.ref.hash);
     if (original === undefined) continue;
-    if (parsed.offset === 1 && parsed.limit === undefined && original.length <= maxChars) return original;
+    const whole = parsed.offset === 1 && parsed.limit === undefined && parsed.ref.at === undefined;
+    if (whole && original.length <= maxChars) return original;
     return slice(original, parsed, maxChars);
   }
-  return `[headroom: nothing is held for hash=${parsed.hash} (never compressed here, or expired); continue without it]`;
+  return `[headroom: nothing is held for hash=${parsed.ref.hash} (never compressed here, or expired); continue without it]`;
 }

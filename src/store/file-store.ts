@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { stateDir } from '../state-dir.js';
+import { makeStateDir, stateDir } from '../state-dir.js';
 import { decodeText, encodeText } from './wtf8.js';
 
 /**
@@ -201,7 +201,7 @@ export function createFileStore(options: FileStoreOptions = {}): FileStore {
     pathFor,
     async putAll(originals, sources) {
       if (originals.size === 0) return;
-      dirReady ??= mkdir(dir, { recursive: true, mode: 0o700 }).catch((error: unknown) => {
+      dirReady ??= makeStateDir(dir).catch((error: unknown) => {
         dirReady = undefined;
         throw error;
       });

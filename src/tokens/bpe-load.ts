@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stateDir } from '../state-dir.js';
+import { makeStateDirSync, stateDir } from '../state-dir.js';
 import { buildTable, sourceIdentity } from './bpe-source.js';
 import { type BpeTable, decodeTable, type EncodingName } from './bpe-table.js';
 
@@ -98,7 +98,7 @@ async function readWhole(file: string): Promise<Buffer> {
 function writeAtomically(file: string, bytes: Uint8Array): void {
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    mkdirSync(path.dirname(file), { recursive: true });
+    makeStateDirSync(path.dirname(file));
     writeFileSync(tmp, bytes);
     renameSync(tmp, file);
   } catch {

@@ -99,6 +99,11 @@ describe('doctor checks', () => {
     const bad = await checkStateDir(path.join(file, 'home'));
     expect(bad.status).toBe('fail');
     expect(bad.fix).toMatch(/HEADROOM_HOME/);
+    if (process.platform === 'linux') {
+      const proc = await checkStateDir(`/proc/headroom-test-${process.pid}`);
+      expect(proc).toMatchObject({ status: 'fail', fix: expect.stringMatching(/ordinary file system/) });
+      expect(proc.message).toMatch(/\/proc exists but takes no new directory/);
+    }
   });
 
   it('tokenizer: passes when it counts, fails when loading throws', async () => {

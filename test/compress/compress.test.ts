@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { compressMessages } from '../../src/compress/compress.js';
 import { createBlockMemo } from '../../src/compress/memo.js';
 import { compress, configureRetrieval, retrieve, simulate } from '../../src/index.js';
+import { tokenCounter } from '../../src/tokens/count.js';
 import { apiRecords, grepOutput, testLog } from '../helpers/outputs.js';
 
 const model = 'gpt-4o';
@@ -140,6 +141,35 @@ describe('compress', () => {
     expect(item.call_id).toBe('c1');
     expect(item.output).toContain('AssertionError');
     expect(result.tokensSaved).toBeGreaterThan(1000);
+  });
+
+  it('counts the text of a plain-text document in tokensBefore, and not a base64 document', async () => {
+    const text = testLog(40);
+    const doc = (source: Record<string, unknown>) => [
+      {
+        role: 'user',
+        content: [
+          { type: 'document', source, title: 'notes' },
+          { type: 'text', text: 'what does it say?' },
+        ],
+      },
+    ];
+    const bare = await compress(doc({ type: 'url', url: 'https://example.com/a.pdf' }), { model });
+    const plain = await compress(doc({ type: 'text', media_type: 'text/plain', data: text }), { model });
+    const pdf = await compress(
+      doc({ type: 'base64', media_type: 'application/pdf', data: 'JVBERi0x'.repeat(500) }),
+      {
+        model,
+      },
+    );
+    const count = await tokenCounter(model);
+    // The same count as the text block's own, plus the two short fields around it.
+    expect(plain.tokensBefore - bare.tokensBefore).toBe(
+      count(text) + count('text') + count('text/plain') - count('url') - count('https://example.com/a.pdf'),
+    );
+    expect(pdf.tokensBefore - bare.tokensBefore).toBe(
+      count('base64') + count('application/pdf') - count('url') - count('https://example.com/a.pdf'),
+    );
   });
 
   it('does not modify the caller’s messages', async () => {

@@ -153,6 +153,62 @@ describe('headroom mcp over stdio', () => {
     expect(parts.join('')).toBe(big);
   });
 
+  it('cuts a line longer than a page, says which characters it shows, and the pages add up to it', async () => {
+    const chalk = await readFile(
+      path.resolve(import.meta.dirname, '../fixtures/corpus/minified-json-chalk.txt'),
+      'utf8',
+    );
+    // Minified JSON on one line, between two short lines and then twice over, so pages go from cut
+    // lines back to whole lines.
+    const original = `head\n${chalk}\nmiddle\n${chalk}${chalk}\ntail`;
+    const store = createFileStore({ stateDir: home });
+    await store.putAll(new Map([['fedcba987654', original]]));
+    const parts: string[] = [];
+    const notes: string[] = [];
+    let args: Record<string, unknown> | undefined = { hash: 'fedcba987654' };
+    while (args !== undefined) {
+      const [text, note] = texts(await call('headroom_retrieve', args));
+      expect(text!.length).toBeLessThanOrEqual(RETRIEVE_MAX_CHARS);
+      parts.push(text!);
+      notes.push(note!);
+      const cut = /the rest with hash=(fedcba987654@\d+:\d+)/.exec(note!);
+      const next = /startLine=(\d+)/.exec(note!);
+      args = cut ? { hash: cut[1] } : next ? { hash: 'fedcba987654', startLine: Number(next[1]) } : undefined;
+    }
+    expect(parts.join('')).toBe(original);
+    expect(notes).toEqual([
+      '[headroom: lines 1–1 of 5; the rest with startLine=2]',
+      '[headroom: line 2 of 5, characters 1–50,000 of 63,664; the rest with hash=fedcba987654@2:50001]',
+      '[headroom: line 2 of 5, characters 50,001–63,664 (its end), then lines 3–3; the rest with startLine=4]',
+      '[headroom: line 4 of 5, characters 1–50,000 of 127,327; the rest with hash=fedcba987654@4:50001]',
+      '[headroom: line 4 of 5, characters 50,001–100,000 of 127,327; the rest with hash=fedcba987654@4:100001]',
+      '[headroom: line 4 of 5, characters 100,001–127,327 (its end), then lines 5–5 (the end of the original)]',
+    ]);
+    // A search hit on that line is cut the same way, and names where the rest starts.
+    const [hit, hitNote] = texts(await call('headroom_retrieve', { hash: 'fedcba987654', search: 'middle' }));
+    expect(hit).toBe('middle\n');
+    expect(hitNote).toBe('[headroom: 1 of 5 lines contain "middle": line 3]');
+    const [long, longNote] = texts(
+      await call('headroom_retrieve', { hash: 'fedcba987654', search: '"chalk"' }),
+    );
+    expect(long).toBe(`${chalk.slice(0, RETRIEVE_MAX_CHARS - 1)}\n`);
+    expect(longNote).toBe(
+      '[headroom: 2 of 5 lines contain ""chalk"": line 2 (line 2 of 5, characters 1–49,999 of 63,664; ' +
+        'the rest with hash=fedcba987654@2:50000); the first 1 shown, narrow the search]',
+    );
+    for (const [bad, message] of [
+      [{ hash: 'fedcba987654@4:1', startLine: 4 }, /not both/],
+      [{ hash: 'fedcba987654@4:1', search: 'x' }, /not both/],
+      [{ hash: 'fedcba987654@9:1' }, /line 9 is past the end: the original has 5 lines/],
+      [{ hash: 'fedcba987654@1:6' }, /character 6 is past the end of line 1 \(5 characters\)/],
+      [{ hash: 'fedcba987654@0:1' }, /is not a headroom hash/],
+    ] as const) {
+      const result = await call('headroom_retrieve', bad);
+      expect(result.isError, JSON.stringify(bad)).toBe(true);
+      expect(texts(result)[0]).toMatch(message);
+    }
+  });
+
   it('takes a multi-megabyte input without falling over', async () => {
     const huge = testLog(60_000);
     expect(huge.length).toBeGreaterThan(4_000_000);

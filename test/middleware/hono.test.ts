@@ -41,14 +41,14 @@ const body = (log = bigTestLog(), stream = false) =>
   });
 
 /** A real Hono app on loopback that relays `/llm/v1/messages` to the fake provider, with one unrelated route. */
-async function startApp(entries: LedgerEntry[] = []) {
-  // These tests compare compressed requests, not deadlines: on a loaded machine the 2 s default can pass
-  // and the request goes out from the replay, whose ledger count holds only the blocks it knows.
+async function startApp(entries: LedgerEntry[] = [], appTimeoutMs?: number) {
+  // These tests compare compressed requests, not deadlines: on a loaded machine the 2 s default could pass
+  // and the request would go out from the replay.
   const compressionTimeoutMs = 60_000;
   h = await startHarness({ proxy: { compressionTimeoutMs } });
   const upstream = h.anthropic.url;
   const middleware = headroomHono({
-    compressionTimeoutMs,
+    compressionTimeoutMs: appTimeoutMs ?? compressionTimeoutMs,
     routes: { '/llm/v1/messages': 'anthropic' },
     stateDir: h.stateDir,
     ledger: true,
@@ -81,6 +81,23 @@ async function startApp(entries: LedgerEntry[] = []) {
   return { url, middleware, h };
 }
 
+/** Sends `payload` through the app's route, then straight to the proxy, as the same Anthropic client would. */
+async function sendToAppAndProxy(url: string, h: Harness, payload: string): Promise<void> {
+  for (const target of [`${url}/llm/v1/messages`, `${h.proxy.url}/v1/messages`]) {
+    const res = await fetch(target, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-api-key': 'sk-ant-test',
+        'anthropic-version': '2023-06-01',
+      },
+      body: payload,
+    });
+    expect(res.status).toBe(200);
+    await res.json();
+  }
+}
+
 const sha = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 
 describe('headroomHono in a real Hono app relaying to a fake provider', () => {
@@ -88,19 +105,7 @@ describe('headroomHono in a real Hono app relaying to a fake provider', () => {
     const entries: LedgerEntry[] = [];
     const { url, middleware, h } = await startApp(entries);
     const payload = body();
-    for (const target of [`${url}/llm/v1/messages`, `${h.proxy.url}/v1/messages`]) {
-      const res = await fetch(target, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-api-key': 'sk-ant-test',
-          'anthropic-version': '2023-06-01',
-        },
-        body: payload,
-      });
-      expect(res.status).toBe(200);
-      await res.json();
-    }
+    await sendToAppAndProxy(url, h, payload);
     const [fromApp, fromProxy] = h.anthropic.messageRequests();
     expect(fromApp!.sha256).toBe(fromProxy!.sha256);
     expect(fromApp!.sha256).not.toBe(sha(payload));
@@ -125,6 +130,63 @@ describe('headroomHono in a real Hono app relaying to a fake provider', () => {
     // Markers name the file the original was written to.
     const hash = MARKER.exec(sent)![1]!;
     expect(await middleware.headroom.retrieve(hash)).toBe(bigTestLog());
+  });
+
+  it('claims no saving for a call the provider refused, as the proxy does', async () => {
+    const entries: LedgerEntry[] = [];
+    const { url, middleware, h } = await startApp(entries);
+    h.anthropic.push({ kind: 'error', status: 429, type: 'rate_limit_error', message: 'Slow down' });
+    const res = await fetch(`${url}/llm/v1/messages`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-api-key': 'sk-ant-test',
+        'anthropic-version': '2023-06-01',
+      },
+      body: body(),
+    });
+    expect(res.status).toBe(429);
+    await res.text();
+    await middleware.headroom.flush();
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ status: 429, passthroughReason: 'refused', tokensSaved: 0 });
+    expect(entries[0]!.tokensBefore).toBeGreaterThan(10_000);
+    expect(entries[0]!.tokensAfter).toBe(entries[0]!.tokensBefore);
+  });
+
+  it('counts the whole request in the ledger when compression misses its deadline, as the proxy does', async () => {
+    const entries: LedgerEntry[] = [];
+    // A 1 ms deadline: the app compresses on its own event loop and yields between the big blocks, so the
+    // deadline passes before the third is done and the request goes out from the replay.
+    const { url, middleware, h } = await startApp(entries, 1);
+    const turns = [0, 1, 2].flatMap((seed) => [
+      {
+        role: 'assistant',
+        content: [
+          { type: 'tool_use', id: `toolu_${seed}`, name: 'Bash', input: { cmd: `npm test ${seed}` } },
+        ],
+      },
+      {
+        role: 'user',
+        content: [{ type: 'tool_result', tool_use_id: `toolu_${seed}`, content: bigTestLog(3000, seed) }],
+      },
+    ]);
+    const payload = JSON.stringify({
+      model: MODEL,
+      max_tokens: 256,
+      system: 'You are a careful coding agent. Explain failures with the exact assertion.',
+      tools: [{ name: 'Bash', description: 'Run a shell command', input_schema: { type: 'object' } }],
+      messages: [{ role: 'user', content: 'Why does CI fail?' }, ...turns],
+    });
+    await sendToAppAndProxy(url, h, payload);
+    const [proxyEntry] = await h.waitForEntries(1);
+    await vi.waitFor(() => expect(entries).toHaveLength(1));
+    const appEntry = entries[0]!;
+    expect(appEntry.blocksKeptRaw?.timeout).toBeGreaterThan(0);
+    expect(proxyEntry!.blocksKeptRaw).toBeUndefined();
+    expect(appEntry.tokensBefore).toBe(proxyEntry!.tokensBefore);
+    expect(appEntry.tokensAfter).toBe(appEntry.tokensBefore - appEntry.tokensSaved);
+    await middleware.headroom.flush();
   });
 
   it('streams the provider answer through unchanged, to the real Anthropic SDK', async () => {

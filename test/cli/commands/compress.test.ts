@@ -39,6 +39,21 @@ describe('compressReport', () => {
   });
 });
 
+describe('headroom compress with an unusable state dir', () => {
+  // Node's recursive mkdir loops forever under /proc; the state dir is refused with a fix instead.
+  it.runIf(process.platform === 'linux')(
+    'fails with a clear error for HEADROOM_HOME under /proc',
+    async () => {
+      const home = `/proc/headroom-test-${process.pid}`;
+      const io = memoryContext({ HEADROOM_HOME: home }, testLog(600));
+      const code = await run(['compress'], io.ctx);
+      expect(code).not.toBe(0);
+      expect(io.stderr()).toContain(`Cannot create the state directory ${home}`);
+      expect(io.stderr()).toContain('Set HEADROOM_HOME to a directory on an ordinary file system');
+    },
+  );
+});
+
 describe('classifyInput', () => {
   it('treats a messages array, a request body and Responses items as messages', () => {
     expect(classifyInput('[{"role":"user","content":"hi"}]').kind).toBe('messages');
