@@ -14,6 +14,9 @@ const isRecord = (value: unknown): value is Json =>
 
 function isMessage(value: unknown): boolean {
   if (!isRecord(value)) return false;
+  // A Gemini content: its turns are `user` and `model`, its blocks `parts`.
+  if (Array.isArray(value.parts) && value.content === undefined)
+    return value.role === undefined || value.role === 'user' || value.role === 'model';
   if (typeof value.role === 'string') return ROLES.has(value.role);
   const type = value.type;
   return (
@@ -37,13 +40,13 @@ export type CompressInput =
   | {
       readonly kind: 'wrapped';
       readonly container: Json;
-      readonly field: 'messages' | 'input';
+      readonly field: 'messages' | 'input' | 'contents';
       readonly messages: unknown[];
     };
 
 /**
- * A messages file is an array of chat messages or Responses items, or a request body holding one under
- * `messages` or `input`. Anything else, JSON included (an API dump is a tool output), is raw tool output.
+ * A messages file is an array of chat messages, Responses items or Gemini contents, or a request body
+ * holding one under `messages`, `input` or `contents`. Anything else, JSON included (an API dump is a tool output), is raw tool output.
  */
 export function classifyInput(text: string): CompressInput {
   let parsed: unknown;
@@ -55,7 +58,7 @@ export function classifyInput(text: string): CompressInput {
   if (Array.isArray(parsed) && parsed.length > 0 && parsed.every(isMessage))
     return { kind: 'messages', messages: parsed };
   if (isRecord(parsed)) {
-    for (const field of ['messages', 'input'] as const) {
+    for (const field of ['messages', 'input', 'contents'] as const) {
       const list = parsed[field];
       if (Array.isArray(list) && list.length > 0 && list.every(isMessage)) {
         return { kind: 'wrapped', container: parsed, field, messages: list };

@@ -61,6 +61,8 @@ describe('classifyInput', () => {
     expect(classifyInput('{"input":[{"type":"function_call_output","call_id":"c","output":"x"}]}').kind).toBe(
       'wrapped',
     );
+    expect(classifyInput('{"contents":[{"role":"user","parts":[{"text":"hi"}]}]}').kind).toBe('wrapped');
+    expect(classifyInput('[{"role":"model","parts":[{"text":"hi"}]}]').kind).toBe('messages');
   });
 
   it('treats an API dump, a log or a non-message JSON array as raw tool output', () => {
@@ -95,6 +97,36 @@ describe('headroom compress', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('needle-service');
     expect(stdout).toContain('failed');
+  });
+
+  it('compresses a Gemini request file, keeping the failure and every other part as it was', async () => {
+    const body = {
+      systemInstruction: { parts: [{ text: 'You are a coding agent.' }] },
+      contents: [
+        { role: 'user', parts: [{ text: 'Which test fails?' }] },
+        {
+          role: 'model',
+          parts: [{ functionCall: { id: 'g1', name: 'run_shell_command', args: { command: 'npm test' } } }],
+        },
+        {
+          role: 'user',
+          parts: [
+            {
+              functionResponse: { id: 'g1', name: 'run_shell_command', response: { output: testLog(1200) } },
+            },
+          ],
+        },
+      ],
+    };
+    const { code, stdout } = await compressCli([], JSON.stringify(body));
+    expect(code).toBe(0);
+    const out = JSON.parse(stdout) as typeof body;
+    expect(out.systemInstruction).toEqual(body.systemInstruction);
+    expect(out.contents.slice(0, 2)).toEqual(body.contents.slice(0, 2));
+    const output = (out.contents[2]!.parts[0] as { functionResponse: { response: { output: string } } })
+      .functionResponse.response.output;
+    expect(output).toContain('AssertionError: expected 90 to be 81');
+    expect(output.length).toBeLessThan(testLog(1200).length / 3);
   });
 
   it('returns a messages file in the same shape, with --json giving a machine result', async () => {
