@@ -153,11 +153,12 @@ export function createBodyCompressor(deps: BodyCompressorDeps): BodyCompressor {
   }
 
   /**
-   * The whole request's tokens (`countBodyJob`), for the ledger line of a replayed body: the replay knows
-   * only the blocks decided before. In-process it is counted once the request has gone out.
+   * The whole request's tokens (`countBodyJob`), for the ledger line of a body that went out uncounted
+   * (nothing to compress) or replayed (the replay knows only the blocks decided before): by the worker
+   * `affinity()`'s conversation goes to, or in-process once the request has gone out.
    */
-  function countWhole(raw: Uint8Array, job: BodyJob): Promise<number> {
-    if (pool) return pool.warmUp().then(() => pool.count(job, conversationAffinity(raw)));
+  function countWhole(job: BodyJob, affinity: () => number): Promise<number> {
+    if (pool) return pool.warmUp().then(() => pool.count(job, affinity()));
     return new Promise((resolve) => setImmediate(resolve)).then(() => countBodyJob(job, { memo: mirror }));
   }
 
@@ -195,7 +196,7 @@ export function createBodyCompressor(deps: BodyCompressorDeps): BodyCompressor {
         ...(plan.unknown > 0 ? { blocksKeptRaw: { [failure]: plan.unknown } } : {}),
       },
     );
-    const counting = countWhole(raw, job);
+    const counting = countWhole(job, () => conversationAffinity(raw));
     jobs.push(counting.catch(() => undefined));
     return { ...outcome, counting };
   }
@@ -227,7 +228,7 @@ export function createBodyCompressor(deps: BodyCompressorDeps): BodyCompressor {
       const { parsed } = reading;
       if (typeof parsed === 'string') return passthrough(raw, 'unknown', parsed);
       if (!mayCompress(parsed, precheck, provider.name)) {
-        const counting = pool.warmUp().then(() => pool.count(job, reading.conversation));
+        const counting = countWhole(job, () => reading.conversation);
         jobs.push(counting.catch(() => undefined));
         return passthrough(raw, parsed.model, 'nothing-to-compress', { counting });
       }
