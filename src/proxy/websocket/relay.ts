@@ -51,6 +51,8 @@ export interface SocketRelay {
 const RESPONSES_PATH = '/v1/responses';
 /** Events that end one response on a Responses socket; each carries its response (and so its id). */
 const FINAL_EVENTS = new Set(['response.completed', 'response.failed', 'response.incomplete']);
+/** Quoted names one of which a frame the relay reads must hold: most frames are deltas and hold none. */
+const READ_MARKS = ['"response.created"', '"error"', ...[...FINAL_EVENTS].map((name) => `"${name}"`)];
 /**
  * Bytes a side may hold unsent before the other side is no longer read (resumed once it is back under):
  * `ws` itself would buffer without bound for a peer that does not read.
@@ -385,12 +387,7 @@ interface ResponseEvent {
 
 /** `response.created`, a final event or `error`, read (the cheap test first: most frames are deltas). */
 function responseEvent(raw: Buffer): ResponseEvent | undefined {
-  if (
-    !raw.includes('"response.created"') &&
-    !raw.includes('"error"') &&
-    ![...FINAL_EVENTS].some((name) => raw.includes(`"${name}"`))
-  )
-    return undefined;
+  if (!READ_MARKS.some((mark) => raw.includes(mark))) return undefined;
   const value = parse(raw) as
     | {
         type?: unknown;
