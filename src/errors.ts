@@ -25,6 +25,31 @@ export class HeadroomError extends Error {
   }
 }
 
+/**
+ * Throws for the first key of an options object that is not a known one (`Unknown option \`name.key\``, or
+ * \`key\` at the top level): a misspelt option would otherwise be ignored without a word. The fix lists the
+ * known ones unless the caller has a better one.
+ */
+export function rejectUnknownKeys(
+  value: object,
+  known: ReadonlySet<string> | readonly string[],
+  name?: string,
+  fix?: string,
+): void {
+  const isKnown = (key: string): boolean =>
+    known instanceof Set ? known.has(key) : (known as readonly string[]).includes(key);
+  const extra = Object.keys(value).find((key) => !isKnown(key));
+  if (extra === undefined) return;
+  const names = [...known];
+  throw new HeadroomError(
+    'INVALID_OPTION',
+    `Unknown option \`${name === undefined ? '' : `${name}.`}${extra}\`.`,
+    {
+      fix: fix ?? `Known options${name === undefined ? '' : ` of \`${name}\``}: ${names.join(', ')}.`,
+    },
+  );
+}
+
 /** Describes a value for an error message, execa-style: `-1` (number). */
 export function describeValue(value: unknown): string {
   if (value === null) return '`null`';

@@ -1,4 +1,4 @@
-import { describeValue, HeadroomError } from '../errors.js';
+import { describeValue, HeadroomError, rejectUnknownKeys } from '../errors.js';
 import type { ClaudeBudget, ResolvedOptions, SavingsProfile } from './options.js';
 import type { Budgets } from './types.js';
 
@@ -108,13 +108,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     );
   }
   const o = options as Record<string, unknown>;
-  for (const key of Object.keys(o)) {
-    if (!KNOWN.has(key)) {
-      throw new HeadroomError('INVALID_OPTION', `Unknown option \`${key}\`.`, {
-        fix: `Known options: ${[...KNOWN].join(', ')}.`,
-      });
-    }
-  }
+  rejectUnknownKeys(o, KNOWN);
   if (typeof o.model !== 'string' || o.model.length === 0)
     // The one option without a default: it picks the tokenizer.
     throw invalid(
@@ -165,13 +159,8 @@ function claudeBudget(value: unknown): ClaudeBudget | undefined {
   if (value === undefined) return undefined;
   const expected = `{ readTokens ≥ ${MIN_READ_BUDGET_TOKENS}, bashChars ≥ ${MIN_BASH_BUDGET_CHARS} } (integers)`;
   if (typeof value !== 'object' || value === null) throw invalid('claudeBudget', expected, value);
-  const { readTokens, bashChars, ...unknown } = value as Record<string, unknown>;
-  const [extra] = Object.keys(unknown);
-  if (extra !== undefined) {
-    throw new HeadroomError('INVALID_OPTION', `Unknown option \`claudeBudget.${extra}\`.`, {
-      fix: 'Known options of `claudeBudget`: readTokens, bashChars.',
-    });
-  }
+  rejectUnknownKeys(value, ['readTokens', 'bashChars'], 'claudeBudget');
+  const { readTokens, bashChars } = value as Record<string, unknown>;
   const atLeast = (v: unknown, min: number): v is number => Number.isInteger(v) && (v as number) >= min;
   if (!atLeast(readTokens, MIN_READ_BUDGET_TOKENS) || !atLeast(bashChars, MIN_BASH_BUDGET_CHARS))
     throw invalid('claudeBudget', expected, value);

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { compressMessages } from '../compress/compress.js';
-import { describeValue, HeadroomError } from '../errors.js';
+import { describeValue, HeadroomError, rejectUnknownKeys } from '../errors.js';
 import { guessAgent } from '../proxy/agent.js';
 import { answered } from '../proxy/body-job.js';
 import { createCallRecorder } from '../proxy/call-recorder.js';
@@ -139,9 +139,7 @@ function checkedOptions(input: unknown): HeadroomMiddlewareOptions {
       { fix },
     );
   }
-  const unknown = Object.keys(input).find((key) => !(MIDDLEWARE_OPTIONS as readonly string[]).includes(key));
-  if (unknown !== undefined)
-    throw new HeadroomError('INVALID_OPTION', `Unknown option \`${unknown}\`.`, { fix });
+  rejectUnknownKeys(input, MIDDLEWARE_OPTIONS, undefined, fix);
   return input as HeadroomMiddlewareOptions;
 }
 

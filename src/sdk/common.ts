@@ -2,7 +2,7 @@ import { compressMessages } from '../compress/compress.js';
 import { type BlockMemo, createBlockMemo } from '../compress/memo.js';
 import type { CompressOptions } from '../compress/options.js';
 import { RETRIEVE_TOOL, resolveOptions } from '../compress/resolve-options.js';
-import { describeValue, HeadroomError } from '../errors.js';
+import { describeValue, HeadroomError, rejectUnknownKeys } from '../errors.js';
 import { createMemoryStore, type RetrievalStore, type RetrievalStoreLimits } from '../store/memory-store.js';
 import { tokenCounter } from '../tokens/count.js';
 import { answerRetrieval, type RetrievalSource } from './retrieval-tool.js';
@@ -166,13 +166,8 @@ export function storeLimitsOption(name: string, value: unknown): RetrievalStoreL
       { fix: `Pass e.g. { maxChars: 16 * 1024 * 1024, ttlMs: 3_600_000 } as \`${name}\`.` },
     );
   }
-  const { maxChars, ttlMs, ...unknown } = value as Record<string, unknown>;
-  const [extra] = Object.keys(unknown);
-  if (extra !== undefined) {
-    throw new HeadroomError('INVALID_OPTION', `Unknown option \`${name}.${extra}\`.`, {
-      fix: `Known options of \`${name}\`: maxChars, ttlMs.`,
-    });
-  }
+  rejectUnknownKeys(value, ['maxChars', 'ttlMs'], name);
+  const { maxChars, ttlMs } = value as Record<string, unknown>;
   return {
     ...(maxChars === undefined ? {} : { maxChars: positiveIntOption(`${name}.maxChars`, maxChars, 0) }),
     ...(ttlMs === undefined ? {} : { ttlMs: positiveIntOption(`${name}.ttlMs`, ttlMs, 0) }),
@@ -207,9 +202,7 @@ function retrievalOption(value: unknown): RetrievalOptions {
       { fix },
     );
   }
-  const extra = Object.keys(value).find((key) => !RETRIEVAL_KEYS.includes(key));
-  if (extra !== undefined)
-    throw new HeadroomError('INVALID_OPTION', `Unknown option \`retrieval.${extra}\`.`, { fix });
+  rejectUnknownKeys(value, RETRIEVAL_KEYS, 'retrieval', fix);
   const { sources } = value as RetrievalOptions;
   if (
     sources !== undefined &&
