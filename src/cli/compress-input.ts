@@ -46,7 +46,8 @@ export type CompressInput =
 
 /**
  * A messages file is an array of chat messages, Responses items or Gemini contents, or a request body
- * holding one under `messages`, `input` or `contents`. Anything else, JSON included (an API dump is a tool output), is raw tool output.
+ * holding one under `messages`, `input` or `contents`. Anything else, JSON included (an API dump is a tool
+ * output), is raw tool output.
  */
 export function classifyInput(text: string): CompressInput {
   let parsed: unknown;

@@ -17,6 +17,20 @@ async function compressCli(args: string[], input: string | Uint8Array = '') {
   return { code, stdout: io.stdout(), stdoutBytes: io.stdoutBytes(), stderr: io.stderr() };
 }
 
+/** A chat request body (its `model` if given) whose one tool result is a failing test log of `lines` lines. */
+const chatBody = (model: string | undefined, lines: number) => ({
+  ...(model === undefined ? {} : { model }),
+  messages: [
+    { role: 'user', content: 'Which test fails?' },
+    {
+      role: 'assistant',
+      content: null,
+      tool_calls: [{ id: 'c1', type: 'function', function: { name: 'sh', arguments: '{}' } }],
+    },
+    { role: 'tool', tool_call_id: 'c1', content: testLog(lines) },
+  ],
+});
+
 describe('compressReport', () => {
   const result = { output: '', transformsApplied: ['log:lines 9→2'] };
   it('never rounds 99.98% to 100.0%, and says an increase as added', () => {
@@ -130,19 +144,7 @@ describe('headroom compress', () => {
   });
 
   it('returns a messages file in the same shape, with --json giving a machine result', async () => {
-    const body = {
-      model: 'gpt-5',
-      messages: [
-        { role: 'user', content: 'Which test fails?' },
-        {
-          role: 'assistant',
-          content: null,
-          tool_calls: [{ id: 'c1', type: 'function', function: { name: 'sh', arguments: '{}' } }],
-        },
-        { role: 'tool', tool_call_id: 'c1', content: testLog(1200) },
-      ],
-    };
-    const { code, stdout } = await compressCli(['--json'], JSON.stringify(body));
+    const { code, stdout } = await compressCli(['--json'], JSON.stringify(chatBody('gpt-5', 1200)));
     expect(code).toBe(0);
     const result = JSON.parse(stdout);
     expect(result.input).toBe('messages');
@@ -155,19 +157,7 @@ describe('headroom compress', () => {
   });
 
   describe('the model it counts for', () => {
-    const body = (model?: string) =>
-      JSON.stringify({
-        ...(model === undefined ? {} : { model }),
-        messages: [
-          { role: 'user', content: 'Which test fails?' },
-          {
-            role: 'assistant',
-            content: null,
-            tool_calls: [{ id: 'c1', type: 'function', function: { name: 'sh', arguments: '{}' } }],
-          },
-          { role: 'tool', tool_call_id: 'c1', content: testLog(600) },
-        ],
-      });
+    const body = (model?: string) => JSON.stringify(chatBody(model, 600));
     const counted = async (args: string[], input: string) =>
       JSON.parse((await compressCli(['--json', ...args], input)).stdout);
 
