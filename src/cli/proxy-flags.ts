@@ -6,19 +6,22 @@ export interface SharedProxyFlags {
   readonly optimize: boolean;
   readonly anthropicUpstream?: string;
   readonly openaiUpstream?: string;
+  readonly geminiUpstream?: string;
 }
 
 export interface Upstreams {
   readonly anthropicUpstream?: string;
   readonly openaiUpstream?: string;
+  readonly geminiUpstream?: string;
 }
 
-/** Adds `--no-optimize`, `--anthropic-upstream` and `--openai-upstream`; `anthropicDefault` says what applies unset. */
+/** Adds `--no-optimize` and the `--<provider>-upstream` flags; `anthropicDefault` says what applies unset. */
 export function withSharedProxyFlags(command: Command, anthropicDefault: string): Command {
   return command
     .option('--no-optimize', 'forward requests without compressing them (to compare)')
     .option('--anthropic-upstream <url>', `where Anthropic requests go (default: ${anthropicDefault})`)
-    .option('--openai-upstream <url>', 'where OpenAI requests go (default: the public API)');
+    .option('--openai-upstream <url>', 'where OpenAI requests go (default: the public API)')
+    .option('--gemini-upstream <url>', 'where Gemini API requests go (default: the public API)');
 }
 
 /**
@@ -29,7 +32,7 @@ export function withSharedProxyFlags(command: Command, anthropicDefault: string)
 export function upstreamsFrom(
   flags: SharedProxyFlags,
   env: NodeJS.ProcessEnv,
-  fallback: { anthropic?: string; openai?: string } = {},
+  fallback: { anthropic?: string; openai?: string; gemini?: string } = {},
 ): Upstreams {
   const anthropic = firstSet([
     [flags.anthropicUpstream, '--anthropic-upstream'],
@@ -41,9 +44,15 @@ export function upstreamsFrom(
     [env.HEADROOM_OPENAI_UPSTREAM, 'HEADROOM_OPENAI_UPSTREAM'],
     [fallback.openai, env.OPENAI_API_BASE === undefined ? 'OPENAI_BASE_URL' : 'OPENAI_API_BASE'],
   ]);
+  const gemini = firstSet([
+    [flags.geminiUpstream, '--gemini-upstream'],
+    [env.HEADROOM_GEMINI_UPSTREAM, 'HEADROOM_GEMINI_UPSTREAM'],
+    [fallback.gemini, 'GOOGLE_GEMINI_BASE_URL'],
+  ]);
   return {
     ...(anthropic?.value ? { anthropicUpstream: parseUpstream(anthropic.value, anthropic.from) } : {}),
     ...(openai?.value ? { openaiUpstream: parseUpstream(openai.value, openai.from) } : {}),
+    ...(gemini?.value ? { geminiUpstream: parseUpstream(gemini.value, gemini.from) } : {}),
   };
 }
 

@@ -18,7 +18,7 @@ export interface LedgerEntry {
   readonly session: string;
   /** Agent or client, from `wrap` or from the user agent: `claude`, `codex`, `aider`, `openai-sdk`, … */
   readonly agent: string;
-  readonly provider: 'anthropic' | 'openai';
+  readonly provider: 'anthropic' | 'openai' | 'gemini';
   readonly model: string;
   /** Request path, without query string. */
   readonly path: string;

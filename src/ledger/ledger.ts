@@ -207,7 +207,7 @@ export function parseLedgerLine(line: string): LedgerEntry | undefined {
   const v = value as Json;
   if (!isText(v.ts) || Number.isNaN(Date.parse(v.ts))) return undefined;
   if (!isText(v.session) || !isText(v.agent) || !isText(v.model) || !isText(v.path)) return undefined;
-  if (v.provider !== 'anthropic' && v.provider !== 'openai') return undefined;
+  if (v.provider !== 'anthropic' && v.provider !== 'openai' && v.provider !== 'gemini') return undefined;
   if (!Number.isInteger(v.status)) return undefined;
   if (!isCount(v.tokensBefore) || !isCount(v.tokensAfter) || typeof v.tokensSaved !== 'number')
     return undefined;

@@ -96,6 +96,7 @@ function localApp(
       upstreams: {
         anthropic: withoutCredentials(options.anthropicUpstream),
         openai: withoutCredentials(options.openaiUpstream),
+        gemini: withoutCredentials(options.geminiUpstream),
       },
     }),
   );

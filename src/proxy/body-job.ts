@@ -14,7 +14,7 @@ import { diffJson, type JsonChange, spliceJson } from './json-splice.js';
 import type { ParsedBody } from './parse-body.js';
 import type { PersistedOutputs } from './persisted-output.js';
 import { type PrefixReuse, type Reading, readAfresh } from './prefix-reuse.js';
-import type { ProviderName } from './providers/provider.js';
+import type { ConversationField, ProviderName } from './providers/provider.js';
 
 /** Why a model call's body went upstream exactly as the client sent it. */
 export type PassthroughReason =
@@ -174,7 +174,7 @@ interface Planned {
 export async function release(
   raw: Uint8Array,
   parsed: Omit<ParsedBody, 'fields'> & {
-    readonly target: { readonly field: 'messages' | 'input'; readonly messages: readonly unknown[] };
+    readonly target: { readonly field: ConversationField; readonly messages: readonly unknown[] };
   },
   plan: Planned,
   store: FileStore,

@@ -37,7 +37,7 @@ export interface BodyLayout {
 }
 
 /** The top-level members that may hold the conversation (see the providers' `target`). */
-const CONVERSATION_KEYS = new Set(['messages', 'input']);
+const CONVERSATION_KEYS = new Set(['messages', 'input', 'contents']);
 
 class LayoutError extends Error {}
 

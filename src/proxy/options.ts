@@ -5,6 +5,7 @@ import type { LedgerEntry } from '../ledger/entry.js';
 import { stateDir as defaultStateDir } from '../state-dir.js';
 import { DEFAULT_STORE_MAX_BYTES, DEFAULT_STORE_TTL_MS, type FileStoreOptions } from '../store/file-store.js';
 import { DEFAULT_UPSTREAM_TIMEOUTS, type UpstreamTimeouts } from './forward.js';
+import type { ProviderName } from './providers/provider.js';
 
 /** Options of `startProxy()` / `createProxyApp()`; all optional. */
 export interface ProxyOptions {
@@ -16,6 +17,8 @@ export interface ProxyOptions {
   readonly anthropicUpstream?: string;
   /** Default `HEADROOM_OPENAI_UPSTREAM`, else https://api.openai.com. */
   readonly openaiUpstream?: string;
+  /** Default `HEADROOM_GEMINI_UPSTREAM`, else https://generativelanguage.googleapis.com. */
+  readonly geminiUpstream?: string;
   /** Compress model calls. Default true; false makes the proxy a pure pass-through that still counts. */
   readonly optimize?: boolean;
   /** Ledger session id. Default `proxy`. */
@@ -54,6 +57,7 @@ export interface ResolvedProxyOptions {
   readonly host: string;
   readonly anthropicUpstream: URL;
   readonly openaiUpstream: URL;
+  readonly geminiUpstream: URL;
   readonly optimize: boolean;
   readonly session: string;
   readonly agent: string | undefined;
@@ -72,6 +76,7 @@ export interface ResolvedProxyOptions {
 
 export const DEFAULT_ANTHROPIC_UPSTREAM = 'https://api.anthropic.com';
 export const DEFAULT_OPENAI_UPSTREAM = 'https://api.openai.com';
+export const DEFAULT_GEMINI_UPSTREAM = 'https://generativelanguage.googleapis.com';
 export const DEFAULT_COMPRESSION_TIMEOUT_MS = 2000;
 
 function invalid(name: string, expected: string, value: unknown): HeadroomError {
@@ -137,6 +142,10 @@ export function resolveProxyOptions(options: ProxyOptions = {}): ResolvedProxyOp
       'openaiUpstream',
       options.openaiUpstream ?? (env.HEADROOM_OPENAI_UPSTREAM || DEFAULT_OPENAI_UPSTREAM),
     ),
+    geminiUpstream: upstream(
+      'geminiUpstream',
+      options.geminiUpstream ?? (env.HEADROOM_GEMINI_UPSTREAM || DEFAULT_GEMINI_UPSTREAM),
+    ),
     optimize: optionalBoolean('optimize', options.optimize, true),
     session: optionalString('session', options.session) ?? 'proxy',
     agent: optionalString('agent', options.agent),
@@ -180,6 +189,12 @@ function guarded<A>(callback: ((arg: A) => void) | undefined): ((arg: A) => void
       // The line or entry is lost; the request it describes is not.
     }
   };
+}
+
+/** Where a provider's requests go. */
+export function upstreamOf(options: ResolvedProxyOptions, provider: ProviderName): URL {
+  if (provider === 'anthropic') return options.anthropicUpstream;
+  return provider === 'gemini' ? options.geminiUpstream : options.openaiUpstream;
 }
 
 /**

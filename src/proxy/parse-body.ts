@@ -21,8 +21,9 @@ export function parsedFrom(
   provider: ProviderName,
   path: string,
 ): ParsedBody {
-  const model = typeof fields.model === 'string' && fields.model !== '' ? fields.model : 'unknown';
-  return { model, target: providerNamed(provider).target(path, fields), fields };
+  const api = providerNamed(provider);
+  const named = typeof fields.model === 'string' && fields.model !== '' ? fields.model : api.modelOf?.(path);
+  return { model: named || 'unknown', target: api.target(path, fields), fields };
 }
 
 /** Parses a body and finds its conversation; a reason instead when it cannot be compressed. */

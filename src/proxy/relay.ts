@@ -21,7 +21,7 @@ import {
   upstreamHeaders,
 } from './forward.js';
 import { completeEntry, ledgerEntry } from './ledger-entry.js';
-import { type ResolvedProxyOptions, upstreamUrl } from './options.js';
+import { type ResolvedProxyOptions, upstreamOf, upstreamUrl } from './options.js';
 import { providerFor } from './providers/index.js';
 import { openaiProvider } from './providers/openai.js';
 import type { Provider } from './providers/provider.js';
@@ -121,7 +121,7 @@ function answer(
     res.destroy();
     return;
   }
-  const body = provider.errorBody(message);
+  const body = provider.errorBody(message, status);
   res.writeHead(status, {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(body),
@@ -222,7 +222,7 @@ export function createRelay(ctx: RelayContext): (req: IncomingMessage, res: Serv
     if (cancelled.cancelled) return;
     sent = true;
 
-    const base = provider.name === 'anthropic' ? options.anthropicUpstream : options.openaiUpstream;
+    const base = upstreamOf(options, provider.name);
     let upstream: IncomingMessage;
     try {
       upstream = await callUpstream({

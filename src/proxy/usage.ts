@@ -43,8 +43,29 @@ function openaiUsage(prompt: unknown, details: unknown, output: unknown): Partia
   });
 }
 
+/**
+ * Gemini counts cached tokens inside `promptTokenCount` too, and tool-use prompt tokens beside it;
+ * thinking tokens are billed as output.
+ */
+function geminiUsage(u: Json): PartialUsage {
+  const cached = num(u.cachedContentTokenCount) ?? 0;
+  const prompt = num(u.promptTokenCount);
+  const candidates = num(u.candidatesTokenCount);
+  return present({
+    inputTokens:
+      prompt === undefined ? undefined : Math.max(0, prompt + (num(u.toolUsePromptTokenCount) ?? 0) - cached),
+    outputTokens:
+      candidates === undefined && u.thoughtsTokenCount === undefined
+        ? undefined
+        : (candidates ?? 0) + (num(u.thoughtsTokenCount) ?? 0),
+    cacheReadTokens: cached,
+    cacheWriteTokens: 0,
+  });
+}
+
 /** Reads one provider usage object, whichever API it came from; absent fields stay absent. */
 function normalise(u: Json): PartialUsage {
+  if ('promptTokenCount' in u || 'candidatesTokenCount' in u) return geminiUsage(u);
   // Chat Completions, then Responses; Anthropic's has neither marker.
   if ('prompt_tokens' in u) return openaiUsage(u.prompt_tokens, u.prompt_tokens_details, u.completion_tokens);
   if ('input_tokens_details' in u || 'total_tokens' in u)
@@ -61,7 +82,7 @@ function normalise(u: Json): PartialUsage {
 function usageOf(value: unknown): Json | undefined {
   const v = obj(value);
   if (!v) return undefined;
-  return obj(v.usage) ?? obj(obj(v.message)?.usage) ?? obj(obj(v.response)?.usage);
+  return obj(v.usage) ?? obj(obj(v.message)?.usage) ?? obj(obj(v.response)?.usage) ?? obj(v.usageMetadata);
 }
 
 function decompressorFor(encoding: string | undefined): Transform | null | undefined {
@@ -117,6 +138,11 @@ export function createUsageReader(
   const merged: PartialUsage = {};
   let seen = false;
   const take = (value: unknown): void => {
+    // Gemini's `streamGenerateContent` without `alt=sse` answers one JSON array of chunks.
+    if (Array.isArray(value)) {
+      for (const item of value) take(item);
+      return;
+    }
     const u = usageOf(value);
     if (!u) return;
     seen = true;
@@ -128,7 +154,7 @@ export function createUsageReader(
   let jsonBytes = 0;
   const sse = sseParser((data) => {
     // Most events are text deltas; only the few that carry usage are worth a JSON.parse.
-    if (!data.includes('"usage"')) return;
+    if (!data.includes('"usage"') && !data.includes('"usageMetadata"')) return;
     try {
       take(JSON.parse(data));
     } catch {

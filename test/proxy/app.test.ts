@@ -25,6 +25,7 @@ describe('proxy app', () => {
       stateDir: dir,
       anthropicUpstream: 'http://127.0.0.1:1',
       openaiUpstream: 'http://127.0.0.1:2/v1',
+      geminiUpstream: 'http://127.0.0.1:3',
       optimize: false,
     });
     const res = await app.request('/health');
@@ -37,7 +38,11 @@ describe('proxy app', () => {
       pid: process.pid,
       instance: expect.stringMatching(/^[0-9a-f-]{36}$/),
       optimize: false,
-      upstreams: { anthropic: 'http://127.0.0.1:1/', openai: 'http://127.0.0.1:2/v1' },
+      upstreams: {
+        anthropic: 'http://127.0.0.1:1/',
+        openai: 'http://127.0.0.1:2/v1',
+        gemini: 'http://127.0.0.1:3/',
+      },
     });
     // The same proxy keeps its instance id; another proxy has its own.
     const instanceOf = async (a: typeof app) =>

@@ -40,6 +40,7 @@ export function reuseMismatch(
   const wanted: [string, string | undefined][] = [
     ['anthropic', upstreams.anthropicUpstream],
     ['openai', upstreams.openaiUpstream],
+    ['gemini', upstreams.geminiUpstream],
   ];
   for (const [provider, url] of wanted) {
     if (url === undefined) continue;

@@ -1,15 +1,20 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { anthropicProvider, looksAnthropic } from './anthropic.js';
+import { geminiProvider, looksGemini } from './gemini.js';
 import { openaiProvider } from './openai.js';
 import type { Provider, ProviderName } from './provider.js';
 
 /** The provider module by name (what crosses into a compression worker is the name). */
 export function providerNamed(name: ProviderName): Provider {
-  return name === 'anthropic' ? anthropicProvider : openaiProvider;
+  return name === 'anthropic' ? anthropicProvider : name === 'gemini' ? geminiProvider : openaiProvider;
 }
 
 /** The provider of each agent `wrap` starts a proxy for. */
-const AGENT_PROVIDERS: Readonly<Record<string, ProviderName>> = { claude: 'anthropic', codex: 'openai' };
+const AGENT_PROVIDERS: Readonly<Record<string, ProviderName>> = {
+  claude: 'anthropic',
+  codex: 'openai',
+  gemini: 'gemini',
+};
 
 /** OpenAI's API lives under `/v1/`; its clients send a bearer token or `openai-*` headers. */
 function looksOpenAI(path: string, headers: IncomingHttpHeaders): boolean {
@@ -28,6 +33,8 @@ export function providerFor(
   headers: IncomingHttpHeaders,
   agent: string | undefined,
 ): Provider | undefined {
+  // Gemini's paths (`/v1beta/…`) and headers (`x-goog-*`) belong to no other provider.
+  if (looksGemini(path, headers)) return geminiProvider;
   if (looksAnthropic(path, headers)) return anthropicProvider;
   if (looksOpenAI(path, headers)) return openaiProvider;
   const name = agent === undefined ? undefined : AGENT_PROVIDERS[agent];
