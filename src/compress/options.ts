@@ -35,7 +35,8 @@ export interface CompressOptions {
    */
   readonly retrievalHint?: string;
   /**
-   * Tool-output budget in characters for Codex `exec_command` outputs (see the proxy's Codex mode);
+   * Tool-output budget in characters for shell outputs (Codex `exec_command`, Gemini CLI
+   * `run_shell_command`; see `headroom wrap codex|gemini`);
    * undefined means no budget beyond normal compression.
    */
   readonly toolOutputBudget?: number;

@@ -16,7 +16,7 @@ import type {
   Query,
   RewriteResult,
 } from './types.js';
-import { type Envelope, isAgentPreview, openEnvelope } from './wrappers/index.js';
+import { type Envelope, isAgentPreview, isShellOutput, openEnvelope } from './wrappers/index.js';
 
 /** What the router decided for one block. */
 export interface BlockOutcome {
@@ -274,7 +274,7 @@ function fitted(
 const isClaudeRead = (input: BlockInput): boolean => input.hint.toolName === 'Read' && !input.hint.readRange;
 
 /**
- * The ceiling for this block, or undefined when none applies: Codex exec outputs in characters (Codex's
+ * The ceiling for this block, or undefined when none applies: shell outputs in characters (the agent's
  * own cut), Claude Code's whole-file Reads in tokens (Claude Code's own cap). A Read Claude Code already
  * cut itself (its PARTIAL-view reminder is the envelope's head) has met its cap and gets none.
  */
@@ -285,12 +285,12 @@ function limitFor(
   countTokens: (t: string) => number,
 ): Limit | undefined {
   const { text } = input;
-  const codex = options.toolOutputBudget;
-  if (codex !== undefined && env.wrapper === 'codex-exec' && text.length > codex) {
+  const shell = options.toolOutputBudget;
+  if (shell !== undefined && isShellOutput(env) && text.length > shell) {
     return {
-      max: codex,
+      max: shell,
       measure: (t) => t.length,
-      fallback: () => headTail(text, codex, options.retrievalHint, contentHash(text)),
+      fallback: () => headTail(text, shell, options.retrievalHint, contentHash(text)),
     };
   }
   const read = options.claudeBudget?.readTokens;

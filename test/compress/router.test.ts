@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { resolveOptions } from '../../src/compress/resolve-options.js';
 import { compressBlock } from '../../src/compress/router.js';
+import { isShellOutput, openEnvelope } from '../../src/compress/wrappers/index.js';
+import { bigTestLog } from '../helpers/proxy-harness.js';
 
 const CODEX_HEADER =
   'Chunk ID: 1\nWall time: 1.0 seconds\nProcess exited with code 0\nOriginal token count: 9000\nOutput:\n';
@@ -22,5 +24,24 @@ describe('compressBlock', () => {
       expect(out.text!.length).toBeLessThanOrEqual(10_000);
       expect(out.text).not.toMatch(LONE_SURROGATE);
     }
+  });
+
+  it('holds a Gemini CLI shell output to the budget too, keeping the failing assertion and the envelope', () => {
+    const log = bigTestLog(5000, 4);
+    const text = `<untrusted_context>\nOutput: ${log}\nExit Code: 1\nProcess Group PGID: 48213\n</untrusted_context>`;
+    expect(isShellOutput(openEnvelope(text))).toBe(true);
+    const block = { text, hint: { command: 'npm test' }, query: { terms: [], text: '' }, analysis: false };
+    const count = (t: string) => Math.ceil(t.length / 4);
+    const budget = 40_000;
+    const held = compressBlock(
+      block,
+      resolveOptions({ model: 'gemini-2.5-pro', toolOutputBudget: budget }),
+      count,
+    );
+    expect(held.text!.length).toBeLessThanOrEqual(budget);
+    expect(held.text).toContain('Error: expected 10.05 to equal 10.06');
+    expect(held.text!.endsWith('\nExit Code: 1\nProcess Group PGID: 48213\n</untrusted_context>')).toBe(true);
+    // Plain text is no shell output: no budget applies to it.
+    expect(isShellOutput(openEnvelope(log))).toBe(false);
   });
 });

@@ -5,6 +5,14 @@ import { parseLineNumbered } from './line-numbered.js';
 
 export type { Envelope } from './envelope.js';
 
+/**
+ * A shell command's output as an agent sends it (Codex's `exec_command`, Gemini CLI's
+ * `run_shell_command`): what a tool-output budget (`toolOutputBudget`) holds to its size.
+ */
+export function isShellOutput(env: Envelope): boolean {
+  return env.wrapper === 'codex-exec' || env.wrapper === 'gemini-shell';
+}
+
 /** Previews an agent already shortened (Claude Code's saved-to-file Bash output) are left alone. */
 export function isAgentPreview(text: string): boolean {
   return text.trimStart().startsWith('<persisted-output>');
