@@ -3,7 +3,7 @@ import { access, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 
-export type AgentName = 'claude' | 'codex' | 'aider';
+export type AgentName = 'claude' | 'codex' | 'aider' | 'gemini';
 
 export interface AgentInfo {
   readonly name: AgentName;
@@ -26,6 +26,12 @@ export const AGENTS: Readonly<Record<AgentName, AgentInfo>> = {
     label: 'Aider',
     command: 'aider',
     install: 'python -m pip install aider-install && aider-install',
+  },
+  gemini: {
+    name: 'gemini',
+    label: 'Gemini CLI',
+    command: 'gemini',
+    install: 'npm install -g @google/gemini-cli',
   },
 };
 
@@ -57,6 +63,11 @@ export interface LaunchOptions {
   readonly claudeBudget?: boolean;
   /** Text of the user's Codex config.toml, to see whether they set the cap themselves. */
   readonly codexConfig?: string | undefined;
+  /** Settings prepared for this session only (Gemini CLI's settings file), as variables to add. */
+  readonly agentSettings?: {
+    readonly env: Readonly<Record<string, string>>;
+    readonly injected: readonly string[];
+  };
 }
 
 export interface LaunchPlan {
@@ -156,11 +167,20 @@ export function planLaunch(
       }
       break;
     }
+    case 'gemini':
+      // Gemini API-key traffic only: Google-login (Code Assist) and Vertex traffic go to other hosts.
+      env.GOOGLE_GEMINI_BASE_URL = options.proxyUrl;
+      injected.push(`GOOGLE_GEMINI_BASE_URL=${options.proxyUrl}`);
+      break;
     case 'aider':
       env.OPENAI_API_BASE = `${options.proxyUrl}/v1`;
       env.ANTHROPIC_BASE_URL = options.proxyUrl;
       injected.push(`OPENAI_API_BASE=${options.proxyUrl}/v1`, `ANTHROPIC_BASE_URL=${options.proxyUrl}`);
       break;
+  }
+  if (options.agentSettings) {
+    Object.assign(env, options.agentSettings.env);
+    injected.push(...options.agentSettings.injected);
   }
   return { command: AGENTS[agent].command, args: [...args, ...userArgs], env, injected };
 }
@@ -172,12 +192,14 @@ export function planLaunch(
 export function userUpstreams(
   agent: AgentName,
   env: NodeJS.ProcessEnv,
-): { anthropic?: string; openai?: string } {
-  const out: { anthropic?: string; openai?: string } = {};
+): { anthropic?: string; openai?: string; gemini?: string } {
+  const out: { anthropic?: string; openai?: string; gemini?: string } = {};
   const anthropic = env.ANTHROPIC_BASE_URL?.trim();
   if ((agent === 'claude' || agent === 'aider') && anthropic) out.anthropic = anthropic.replace(/\/+$/, '');
   const openai = (env.OPENAI_API_BASE ?? env.OPENAI_BASE_URL)?.trim();
   if (agent === 'aider' && openai) out.openai = openai.replace(/\/+$/, '').replace(/\/v1$/, '');
+  const gemini = env.GOOGLE_GEMINI_BASE_URL?.trim();
+  if (agent === 'gemini' && gemini) out.gemini = gemini.replace(/\/+$/, '');
   return out;
 }
 

@@ -15,13 +15,17 @@ export interface Upstreams {
   readonly geminiUpstream?: string;
 }
 
-/** Adds `--no-optimize` and the `--<provider>-upstream` flags; `anthropicDefault` says what applies unset. */
-export function withSharedProxyFlags(command: Command, anthropicDefault: string): Command {
+/** Adds `--no-optimize` and the `--<provider>-upstream` flags; the defaults say what applies unset. */
+export function withSharedProxyFlags(
+  command: Command,
+  anthropicDefault: string,
+  geminiDefault = 'the public API',
+): Command {
   return command
     .option('--no-optimize', 'forward requests without compressing them (to compare)')
     .option('--anthropic-upstream <url>', `where Anthropic requests go (default: ${anthropicDefault})`)
     .option('--openai-upstream <url>', 'where OpenAI requests go (default: the public API)')
-    .option('--gemini-upstream <url>', 'where Gemini API requests go (default: the public API)');
+    .option('--gemini-upstream <url>', `where Gemini API requests go (default: ${geminiDefault})`);
 }
 
 /**

@@ -3,6 +3,7 @@ const AGENTS: readonly [RegExp, string][] = [
   [/claude-cli|claude-code/i, 'claude'],
   [/codex/i, 'codex'],
   [/aider/i, 'aider'],
+  [/GeminiCLI|gemini-cli/i, 'gemini'],
   [/\bai-sdk\b/i, 'ai-sdk'],
   [/^OpenAI\//i, 'openai-sdk'],
   [/^Anthropic\//i, 'anthropic-sdk'],

@@ -111,6 +111,35 @@ describe('planLaunch for Aider', () => {
   });
 });
 
+describe('planLaunch for Gemini CLI', () => {
+  it('sets GOOGLE_GEMINI_BASE_URL without /v1beta, adds the session settings, keeps the key and arguments', () => {
+    const plan = planLaunch('gemini', ['-p', 'why?', '--yolo'], {
+      proxyUrl,
+      env: { GEMINI_API_KEY: 'AIza-test' },
+      codexBudget: false,
+      agentSettings: {
+        env: { GEMINI_CLI_HOME: '/state/s1/home' },
+        injected: ['GEMINI_CLI_HOME=/state/s1/home'],
+      },
+    });
+    expect(plan.command).toBe('gemini');
+    expect(plan.args).toEqual(['-p', 'why?', '--yolo']);
+    expect(plan.env).toMatchObject({
+      GOOGLE_GEMINI_BASE_URL: proxyUrl,
+      GEMINI_API_KEY: 'AIza-test',
+      GEMINI_CLI_HOME: '/state/s1/home',
+    });
+    expect(plan.injected).toContain('GEMINI_CLI_HOME=/state/s1/home');
+  });
+
+  it("forwards to the user's own GOOGLE_GEMINI_BASE_URL", () => {
+    expect(userUpstreams('gemini', { GOOGLE_GEMINI_BASE_URL: 'https://gateway.corp/gemini/' })).toEqual({
+      gemini: 'https://gateway.corp/gemini',
+    });
+    expect(userUpstreams('claude', { GOOGLE_GEMINI_BASE_URL: 'https://gateway.corp/gemini' })).toEqual({});
+  });
+});
+
 describe('withNoProxy', () => {
   it('adds the loopback names to both spellings and keeps existing entries', () => {
     const env = withNoProxy({ NO_PROXY: 'corp.example,localhost', HTTPS_PROXY: 'http://proxy:3128' });

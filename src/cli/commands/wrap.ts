@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { ledgerPath } from '../../ledger/ledger.js';
 import {
   DEFAULT_ANTHROPIC_UPSTREAM,
+  DEFAULT_GEMINI_UPSTREAM,
   DEFAULT_OPENAI_UPSTREAM,
   withoutCredentials,
 } from '../../proxy/options.js';
@@ -21,11 +23,13 @@ import { createLogger, type Logger } from '../logger.js';
 import { withSharedProxyFlags } from '../proxy-flags.js';
 import { didYouMean } from '../suggest.js';
 import { renderSummary } from '../summary.js';
+import { type GeminiSession, prepareGeminiSession } from '../wrap/gemini-settings.js';
 import { openProxySession, type ProxySession } from '../wrap/proxy-session.js';
 import { resumeWatcher, wrappedResume } from '../wrap/resume-hint.js';
 import { sessionFromStore } from '../wrap/session-store.js';
 import {
   DEFAULT_BASH_BUDGET,
+  DEFAULT_GEMINI_OUTPUT_BUDGET,
   DEFAULT_READ_BUDGET,
   DEFAULT_TOOL_OUTPUT_BUDGET,
   type WrapFlags,
@@ -38,14 +42,18 @@ export function registerWrap(program: Command, ctx: CliContext, setExit: SetExit
   const command = program
     .command('wrap')
     .description('run a coding agent through a local headroom proxy, then print what it saved')
-    .argument('<agent>', 'claude, codex or aider')
+    .argument('<agent>', 'claude, codex, gemini or aider')
     .argument('[args...]', "the agent's own arguments, passed through untouched")
     .option('--port <port>', 'pin the proxy port (default: a free port)')
     .option(
       '--reuse',
       `attach to a healthy, compatible \`headroom proxy\` on --port (default ${DEFAULT_PORT}) instead of starting one`,
     );
-  withSharedProxyFlags(command, '$ANTHROPIC_BASE_URL or the public API')
+  withSharedProxyFlags(
+    command,
+    '$ANTHROPIC_BASE_URL or the public API',
+    '$GOOGLE_GEMINI_BASE_URL or the public API',
+  )
     .option('--verbose', "log one savings line per request (to the log file, never into the agent's screen)")
     .option(
       '--log-file <path>',
@@ -62,9 +70,13 @@ export function registerWrap(program: Command, ctx: CliContext, setExit: SetExit
     .option('--no-claude-budget', "claude: keep Claude Code's own Read cap and Bash previews")
     .option(
       '--tool-output-budget <chars>',
-      `codex: characters kept per command output (default ${DEFAULT_TOOL_OUTPUT_BUDGET})`,
+      `codex, gemini: characters kept per command output (default: codex ${DEFAULT_TOOL_OUTPUT_BUDGET}, gemini ${DEFAULT_GEMINI_OUTPUT_BUDGET})`,
     )
     .option('--no-codex-budget', "codex: keep Codex's own output cut and send outputs as Codex trims them")
+    .option(
+      '--no-gemini-budget',
+      "gemini: keep Gemini CLI's own output cut (its truncateToolOutputThreshold)",
+    )
     .option('--no-summary', 'do not print the savings summary when the agent exits')
     // Everything from the agent name on is the agent's; an unknown option before it is a typo of ours.
     .passThroughOptions()
@@ -78,6 +90,7 @@ Examples:
   $ headroom wrap claude
   $ headroom wrap claude -p "fix the failing test" --model claude-sonnet-4-6
   $ headroom wrap codex exec "why does npm test fail?"
+  $ headroom wrap gemini -p "why does npm test fail?" --yolo
   $ headroom wrap --port 9000 --verbose aider --model gpt-5
   $ headroom wrap --no-optimize claude          # same path, nothing compressed (A/B)`,
     )
@@ -114,7 +127,13 @@ async function wrap(agentArg: string, rawArgs: string[], flags: WrapFlags, ctx: 
   const proxy = await withSpinner(logger, ctx, () =>
     openProxySession(agent, session, dir, settings, flags, ctx, logger),
   );
-  const plan = await launchPlan(agent, settings, proxy, ctx);
+  const agentSettings = await agentSession(agent, settings, proxy, session, dir, ctx, logger).catch(
+    async (error: unknown) => {
+      await proxy.close();
+      throw error;
+    },
+  );
+  const plan = await launchPlan(agent, settings, proxy, ctx, agentSettings);
   if (flags.verbose === true) {
     proxy.log.write(`${new Date().toISOString()} session ${session}: ${agent} via ${proxy.url}`);
     proxy.log.write(`injected: ${plan.injected.join('; ')}`);
@@ -122,7 +141,9 @@ async function wrap(agentArg: string, rawArgs: string[], flags: WrapFlags, ctx: 
 
   const resume = resumeWatcher(agent);
   const launchedAt = Date.now();
-  const exitCode = await superviseAgent(executable, plan.args, plan.env, ctx, logger, resume);
+  const exitCode = await superviseAgent(executable, plan.args, plan.env, ctx, logger, resume).finally(() =>
+    agentSettings?.close(),
+  );
   const stats = await proxy.close();
 
   const summary = flags.summary
@@ -189,7 +210,40 @@ async function withSpinner<T>(logger: Logger, ctx: CliContext, work: () => Promi
   }
 }
 
-async function launchPlan(agent: AgentName, settings: WrapSettings, proxy: ProxySession, ctx: CliContext) {
+/**
+ * Settings an agent reads only from a file, prepared for this session alone (Gemini CLI: its auth type
+ * and its output cap; see gemini-settings.ts). Undefined for agents configured by flags and variables.
+ */
+async function agentSession(
+  agent: AgentName,
+  settings: WrapSettings,
+  proxy: ProxySession,
+  session: string,
+  dir: string,
+  ctx: CliContext,
+  logger: Logger,
+): Promise<GeminiSession | undefined> {
+  if (agent !== 'gemini') return undefined;
+  if (!ctx.env.GEMINI_API_KEY) {
+    logger.warn(
+      'GEMINI_API_KEY is not set: `wrap gemini` routes Gemini API-key traffic only (Google login and Vertex AI go to other hosts, which headroom does not route). Set GEMINI_API_KEY (a key from https://aistudio.google.com/apikey), or keep it in a .env file Gemini CLI reads.',
+    );
+  }
+  return prepareGeminiSession({
+    env: ctx.env,
+    dir: path.join(dir, 'agent-settings', session),
+    // A reused `headroom proxy` holds no output to a budget, so Gemini CLI keeps its own cut.
+    liftCap: settings.geminiBudget && !proxy.reused,
+  });
+}
+
+async function launchPlan(
+  agent: AgentName,
+  settings: WrapSettings,
+  proxy: ProxySession,
+  ctx: CliContext,
+  agentSettings: GeminiSession | undefined,
+) {
   return planLaunch(agent, settings.agentArgs, {
     proxyUrl: proxy.url,
     env: ctx.env,
@@ -197,6 +251,7 @@ async function launchPlan(agent: AgentName, settings: WrapSettings, proxy: Proxy
     codexBudget: settings.codexBudget && !proxy.reused,
     claudeBudget: settings.claudeConfigDir !== undefined && !proxy.reused,
     codexConfig: agent === 'codex' ? await readCodexConfig(ctx.env) : undefined,
+    ...(agentSettings ? { agentSettings } : {}),
   });
 }
 
@@ -225,8 +280,9 @@ function sessionSummary(
 
 /** Where this agent's requests go, as the summary names them when they could not get there. */
 function upstreamNames(agent: AgentName, settings: WrapSettings): string[] {
-  const { anthropicUpstream, openaiUpstream } = settings.upstreams;
+  const { anthropicUpstream, openaiUpstream, geminiUpstream } = settings.upstreams;
   const anthropic = withoutCredentials(anthropicUpstream ?? DEFAULT_ANTHROPIC_UPSTREAM);
   const openai = withoutCredentials(openaiUpstream ?? DEFAULT_OPENAI_UPSTREAM);
+  if (agent === 'gemini') return [withoutCredentials(geminiUpstream ?? DEFAULT_GEMINI_UPSTREAM)];
   return agent === 'claude' ? [anthropic] : agent === 'codex' ? [openai] : [anthropic, openai];
 }

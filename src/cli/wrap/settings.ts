@@ -8,6 +8,8 @@ import { type SharedProxyFlags, type Upstreams, upstreamsFrom } from '../proxy-f
 
 /** Codex keeps about this many characters of a command's output by itself; the budget matches it. */
 export const DEFAULT_TOOL_OUTPUT_BUDGET = 10_000;
+/** Gemini CLI cuts shell output over this many characters (`tools.truncateToolOutputThreshold`). */
+export const DEFAULT_GEMINI_OUTPUT_BUDGET = 40_000;
 /** The compressor needs room for the header, errors and markers; smaller budgets are refused. */
 const MIN_TOOL_OUTPUT_BUDGET = 1_000;
 /** Claude Code's own default Read cap, in tokens: budget mode never sends a Read over it. */
@@ -21,6 +23,7 @@ export interface WrapFlags extends SharedProxyFlags {
   readonly verbose?: boolean;
   readonly logFile?: string;
   readonly codexBudget: boolean;
+  readonly geminiBudget: boolean;
   readonly toolOutputBudget?: string;
   readonly claudeBudget: boolean;
   readonly readBudget?: string;
@@ -38,6 +41,8 @@ export interface WrapSettings {
   /** Claude budget mode: lift Claude Code's Read cap and expand its saved Bash outputs from here. */
   readonly claudeConfigDir: string | undefined;
   readonly codexBudget: boolean;
+  /** Lift Gemini CLI's own cut of shell output; the proxy holds each output to the budget instead. */
+  readonly geminiBudget: boolean;
 }
 
 function budget(value: string | undefined, flag: string, fallback: number, min: number): number {
@@ -58,10 +63,11 @@ export function wrapSettings(
   // Without optimization nothing holds outputs to a budget, so the agents keep their own cuts (a fair A/B).
   const codexBudget = agent === 'codex' && flags.codexBudget && flags.optimize;
   const claudeBudget = agent === 'claude' && flags.claudeBudget && flags.optimize;
+  const geminiBudget = agent === 'gemini' && flags.geminiBudget && flags.optimize;
   const toolOutputBudget = budget(
     flags.toolOutputBudget,
     '--tool-output-budget',
-    DEFAULT_TOOL_OUTPUT_BUDGET,
+    geminiBudget ? DEFAULT_GEMINI_OUTPUT_BUDGET : DEFAULT_TOOL_OUTPUT_BUDGET,
     MIN_TOOL_OUTPUT_BUDGET,
   );
   const readTokens = budget(flags.readBudget, '--read-budget', DEFAULT_READ_BUDGET, MIN_READ_BUDGET_TOKENS);
@@ -71,10 +77,11 @@ export function wrapSettings(
     port: flags.port === undefined ? undefined : parsePort(flags.port),
     upstreams: upstreamsFrom(flags, env, userUpstreams(agent, env)),
     compress: {
-      ...(codexBudget ? { toolOutputBudget } : {}),
+      ...(codexBudget || geminiBudget ? { toolOutputBudget } : {}),
       ...(claudeBudget ? { claudeBudget: { readTokens, bashChars } } : {}),
     },
     claudeConfigDir: claudeBudget ? claudeConfigDir(env) : undefined,
     codexBudget,
+    geminiBudget,
   };
 }

@@ -46,6 +46,7 @@ describe('wrap proxy session', () => {
       optimize: true,
       anthropicUpstream: anthropic.url,
       codexBudget: true,
+      geminiBudget: true,
       claudeBudget: true,
       summary: false,
     };

@@ -32,3 +32,31 @@ export interface TtyReport {
 /** A failing run of 700 tests, 34 KB: over three times the ~10,000 characters Codex keeps by itself. */
 export const CODEX_LOG = bigTestLog(700);
 export const CODEX_ANSWER = 'invoice totals › rounds half cents up fails: expected 10.05 to equal 10.06.';
+
+/**
+ * A failing run of 3,000 tests, about 165 KB, its failing assertion at line 1,500: Gemini CLI by itself
+ * keeps the first 8,000 and last 32,000 characters of it and loses the assertion.
+ */
+export const GEMINI_LOG = bigTestLog(3000, 5);
+export const GEMINI_ANSWER = 'invoice totals › rounds half cents up fails: expected 10.05 to equal 10.06.';
+export const GEMINI_MODEL = 'gemini-2.5-pro';
+
+/** What the piped Gemini CLI scenario reports. */
+export interface GeminiPipeReport {
+  readonly isolation: Isolation;
+  readonly lookups: string[];
+  readonly exitCode: number | undefined;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** The model calls the fake Gemini API received: path with query, and body. */
+  readonly calls: { readonly url: string; readonly body: string }[];
+  /** Its other requests (`METHOD path`). */
+  readonly others: string[];
+  /** headroom's ledger lines after the run. */
+  readonly ledger: string[];
+  /** The user's ~/.gemini/settings.json after the run, and before it. */
+  readonly userSettings: string;
+  readonly userSettingsBefore: string;
+  /** What the session left under headroom's state dir for agent settings. */
+  readonly leftInState: string[];
+}

@@ -1,0 +1,164 @@
+import { constants } from 'node:fs';
+import { cp, lstat, mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import stripJsonComments from 'strip-json-comments';
+
+type Json = Record<string, unknown>;
+
+/**
+ * Settings `wrap gemini` gives Gemini CLI for one session, without editing the user's own files, and
+ * how to take them away again. Gemini CLI 0.61 routed to a base URL (`GOOGLE_GEMINI_BASE_URL`) only
+ * runs with `security.auth.selectedType` set in a settings file, and the cap it puts on shell output
+ * (`tools.truncateToolOutputThreshold`) can only be lifted there too.
+ */
+export interface GeminiSession {
+  /** Variables to add to the agent's environment. */
+  readonly env: Readonly<Record<string, string>>;
+  /** What was injected, for the verbose log. */
+  readonly injected: readonly string[];
+  /** Removes the session's files (and, for a mirrored home, moves what Gemini CLI created there home). */
+  close(): Promise<void>;
+}
+
+const obj = (v: unknown): Json | undefined =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : undefined;
+
+/** Objects merged key by key, anything else replaced: how Gemini CLI layers its settings files. */
+function merged(base: Json, over: Json): Json {
+  const out: Json = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const a = obj(out[key]);
+    const b = obj(value);
+    out[key] = a && b ? merged(a, b) : value;
+  }
+  return out;
+}
+
+/** A settings file as Gemini CLI reads it (JSON with comments); `{}` when absent or unreadable. */
+async function readSettings(file: string): Promise<Json> {
+  try {
+    return obj(JSON.parse(stripJsonComments(await readFile(file, 'utf8')))) ?? {};
+  } catch {
+    return {};
+  }
+}
+
+/** Gemini CLI's own home for `.gemini` (`GEMINI_CLI_HOME`, else the user's home). */
+function geminiHome(env: NodeJS.ProcessEnv): string {
+  return env.GEMINI_CLI_HOME || env.HOME || homedir();
+}
+
+/** Where Gemini CLI looks for system settings on this platform, unless told otherwise. */
+function systemSettingsPath(env: NodeJS.ProcessEnv): string {
+  if (env.GEMINI_CLI_SYSTEM_SETTINGS_PATH) return env.GEMINI_CLI_SYSTEM_SETTINGS_PATH;
+  if (process.platform === 'darwin') return '/Library/Application Support/GeminiCli/settings.json';
+  if (process.platform === 'win32') return 'C:\\ProgramData\\gemini-cli\\settings.json';
+  return '/etc/gemini-cli/settings.json';
+}
+
+/**
+ * Gemini CLI reads a system settings file only when it and every folder above it belong to root and
+ * nobody else may write them (it skips others with a security warning). So the system file works for
+ * root under a private state dir, and for nobody else.
+ */
+async function rootOnly(dir: string): Promise<boolean> {
+  if (process.platform === 'win32' || process.getuid?.() !== 0) return false;
+  for (let at = path.resolve(dir); ; at = path.dirname(at)) {
+    const info = await stat(at).catch(() => undefined);
+    if (!info || info.uid !== 0 || (info.mode & (constants.S_IWGRP | constants.S_IWOTH)) !== 0) return false;
+    if (path.dirname(at) === at) return true;
+  }
+}
+
+/** The setting that lifts Gemini CLI's own cut of shell output, unless the user set one themselves. */
+function overrides(liftCap: boolean, ...theirs: Json[]): Json {
+  const set = theirs.some((s) => obj(s.tools)?.truncateToolOutputThreshold !== undefined);
+  return {
+    security: { auth: { selectedType: 'gemini-api-key' } },
+    ...(liftCap && !set ? { tools: { truncateToolOutputThreshold: 0 } } : {}),
+  };
+}
+
+export interface GeminiSessionOptions {
+  readonly env: NodeJS.ProcessEnv;
+  /** A private folder for this session only (created here, removed by `close`). */
+  readonly dir: string;
+  /** Lift Gemini CLI's own cut of shell output (the proxy then holds outputs to its budget). */
+  readonly liftCap: boolean;
+}
+
+/**
+ * Prepares Gemini CLI's settings for one wrapped session. As root (with a state dir only root can
+ * write), a system settings file that layers over everything else, the machine's own system settings
+ * carried in. Otherwise a stand-in home (`GEMINI_CLI_HOME`) whose `.gemini` links every entry of the
+ * user's own, with a settings file that is theirs plus the overrides; the user's files stay as they are.
+ */
+export async function prepareGeminiSession(options: GeminiSessionOptions): Promise<GeminiSession> {
+  const { env, dir, liftCap } = options;
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const userDir = path.join(geminiHome(env), '.gemini');
+  const userSettings = await readSettings(path.join(userDir, 'settings.json'));
+  const close = () => rm(dir, { recursive: true, force: true });
+  try {
+    if (await rootOnly(dir)) {
+      const system = systemSettingsPath(env);
+      const machine = await readSettings(system);
+      const file = path.join(dir, 'system-settings.json');
+      await writeFile(
+        file,
+        JSON.stringify(merged(machine, overrides(liftCap, machine, userSettings)), null, 2),
+        {
+          mode: 0o600,
+        },
+      );
+      // The defaults file is found beside the system file: keep it where it was.
+      const defaults =
+        env.GEMINI_CLI_SYSTEM_DEFAULTS_PATH || path.join(path.dirname(system), 'system-defaults.json');
+      const added = { GEMINI_CLI_SYSTEM_SETTINGS_PATH: file, GEMINI_CLI_SYSTEM_DEFAULTS_PATH: defaults };
+      return { env: added, injected: Object.entries(added).map(([k, v]) => `${k}=${v}`), close };
+    }
+    return await mirroredHome(dir, userDir, userSettings, liftCap, close);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+async function mirroredHome(
+  dir: string,
+  userDir: string,
+  userSettings: Json,
+  liftCap: boolean,
+  removeDir: () => Promise<void>,
+): Promise<GeminiSession> {
+  const home = path.join(dir, 'home');
+  const mirror = path.join(home, '.gemini');
+  // Gemini CLI would create its folder on first run anyway; made here so what it keeps lands there.
+  await mkdir(userDir, { recursive: true });
+  await mkdir(mirror, { recursive: true, mode: 0o700 });
+  for (const name of await readdir(userDir)) {
+    if (name !== 'settings.json') await symlink(path.join(userDir, name), path.join(mirror, name));
+  }
+  await writeFile(
+    path.join(mirror, 'settings.json'),
+    JSON.stringify(merged(userSettings, overrides(liftCap, userSettings)), null, 2),
+    { mode: 0o600 },
+  );
+  return {
+    env: { GEMINI_CLI_HOME: home },
+    injected: [`GEMINI_CLI_HOME=${home} (links to ${userDir}, settings.json with overrides)`],
+    async close() {
+      // What Gemini CLI created or rewrote in its folder (first-run files, new history, a file it
+      // replaced instead of writing through the link) goes home; the settings file, which holds
+      // headroom's overrides, never does.
+      for (const name of await readdir(mirror).catch(() => [] as string[])) {
+        if (name === 'settings.json') continue;
+        const entry = path.join(mirror, name);
+        if ((await lstat(entry).catch(() => undefined))?.isSymbolicLink() !== false) continue;
+        await cp(entry, path.join(userDir, name), { recursive: true, force: true }).catch(() => undefined);
+      }
+      await removeDir();
+    },
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * The scenario of wrap-gemini.test.ts, run in its own network namespace (test/helpers/netns.ts): the
+ * real Gemini CLI started by `headroom wrap gemini -p …` with its output piped, routed to a fake Gemini
+ * API on loopback. The fake's first answer is a `run_shell_command` call printing a long failing test
+ * log, its second the final text. Prints one JSON line: a `GeminiPipeReport`.
+ *
+ * Usage: tsx test/e2e/netns/gemini-pipe.ts <scratch dir> [wrap flags as one JSON array]
+ */
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import { BIN } from '../../helpers/cli.js';
+import { GEMINI_TEST_KEY, startFakeGemini } from '../../helpers/fake-gemini.js';
+import { isolate } from '../../helpers/netns.js';
+import { realAgentEnv } from '../../helpers/real-agents.js';
+import { GEMINI_ANSWER, GEMINI_LOG, GEMINI_MODEL, type GeminiPipeReport } from './reports.js';
+
+const scratch = process.argv[2]!;
+const wrapFlags = JSON.parse(process.argv[3] ?? '[]') as string[];
+const net = await isolate(scratch);
+const work = path.join(scratch, 'work');
+const home = path.join(scratch, 'home');
+await mkdir(path.join(home, '.gemini'), { recursive: true });
+await mkdir(work);
+await writeFile(path.join(work, 'npm-test.log'), GEMINI_LOG);
+// The user's own settings: no usage statistics, no update check. wrap must leave this file as it is.
+const userSettings = JSON.stringify({
+  privacy: { usageStatisticsEnabled: false },
+  general: { enableAutoUpdate: false, enableAutoUpdateNotification: false },
+});
+await writeFile(path.join(home, '.gemini', 'settings.json'), userSettings);
+
+const fake = await startFakeGemini({
+  replies: [
+    { kind: 'call', name: 'run_shell_command', args: { command: 'cat npm-test.log; exit 1' } },
+    { kind: 'text', text: GEMINI_ANSWER },
+  ],
+  fallback: {
+    kind: 'error',
+    status: 500,
+    message: 'fake Gemini: the script ran out',
+    statusName: 'INTERNAL',
+  },
+});
+const env = realAgentEnv(scratch, { GEMINI_API_KEY: GEMINI_TEST_KEY });
+const run = await execa(
+  'node',
+  [
+    BIN,
+    'wrap',
+    '--gemini-upstream',
+    fake.url,
+    ...wrapFlags,
+    'gemini',
+    '-p',
+    'Run the tests with `cat npm-test.log; exit 1` and tell me which one fails and why.',
+    '--yolo',
+    '--skip-trust',
+    '-m',
+    GEMINI_MODEL,
+  ],
+  { cwd: work, env, extendEnv: false, reject: false, stdin: 'ignore', timeout: 90_000 },
+);
+const headroomHome = env.HEADROOM_HOME!;
+const ledger = await readFile(path.join(headroomHome, 'ledger.jsonl'), 'utf8').catch(() => '');
+const report: GeminiPipeReport = {
+  isolation: net.isolation,
+  lookups: net.lookups(),
+  exitCode: run.exitCode,
+  stdout: String(run.stdout),
+  stderr: String(run.stderr),
+  calls: fake.modelRequests().map((r) => ({ url: r.url, body: r.body.toString('utf8') })),
+  others: fake.requests.filter((r) => !fake.modelRequests().includes(r)).map((r) => `${r.method} ${r.path}`),
+  ledger: ledger.split('\n').filter((line) => line !== ''),
+  userSettings: await readFile(path.join(home, '.gemini', 'settings.json'), 'utf8'),
+  userSettingsBefore: userSettings,
+  leftInState: await readdir(path.join(headroomHome, 'agent-settings')).catch(() => []),
+};
+await fake.close();
+await net.close();
+process.stdout.write(`${JSON.stringify(report)}\n`);
