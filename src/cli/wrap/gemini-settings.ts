@@ -66,7 +66,7 @@ async function rootOnly(dir: string): Promise<boolean> {
   if (process.platform === 'win32' || process.getuid?.() !== 0) return false;
   for (let at = path.resolve(dir); ; at = path.dirname(at)) {
     const info = await stat(at).catch(() => undefined);
-    if (!info || info.uid !== 0 || (info.mode & (constants.S_IWGRP | constants.S_IWOTH)) !== 0) return false;
+    if (info?.uid !== 0 || (info.mode & (constants.S_IWGRP | constants.S_IWOTH)) !== 0) return false;
     if (path.dirname(at) === at) return true;
   }
 }
