@@ -6,11 +6,11 @@
  * looks up outside hosts unless told not to, so the run happens in a network namespace with only
  * loopback (test/helpers/netns.ts, scenario test/e2e/netns/gemini-pipe.ts).
  */
-import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt } from '../helpers/cli.js';
+import { ensureBuilt, ROOT } from '../helpers/cli.js';
 import { GEMINI_TEST_KEY } from '../helpers/fake-gemini.js';
 import { runIsolated } from '../helpers/netns.js';
 import { retrievalMarker, summarySaved } from '../helpers/real-agents.js';
@@ -48,13 +48,13 @@ function shellResult(body: string): string {
   throw new Error('no run_shell_command result in the request');
 }
 
-async function wrapGemini(wrapFlags: string[] = []): Promise<GeminiPipeReport> {
+async function wrapGemini(wrapFlags: string[] = [], stateHome?: string): Promise<GeminiPipeReport> {
   scratch = await realpath(await mkdtemp(path.join(tmpdir(), 'headroom-wrap-gemini-')));
   const { report } = await runIsolated<GeminiPipeReport>(
     path.join(import.meta.dirname, 'netns', 'gemini-pipe.ts'),
     scratch,
     110_000,
-    [JSON.stringify(wrapFlags)],
+    [JSON.stringify(wrapFlags), ...(stateHome ? [stateHome] : [])],
   );
   expect(report.isolation.interfaces).toEqual(['lo']);
   expect(report.isolation.outsideLookup).toBe('EAI_AGAIN');
@@ -75,6 +75,8 @@ async function wrapGemini(wrapFlags: string[] = []): Promise<GeminiPipeReport> {
 describe('headroom wrap gemini, with the real Gemini CLI, cut off from any outside host', () => {
   it('gets the failing assertion to the provider within the budget, with a marker, a ledger line and a summary', async () => {
     const report = await wrapGemini();
+    // Not root-owned all the way up (the scratch dir is under /tmp): a stand-in home, its .gemini linked.
+    expect(report.calls[0]!.body).toMatch(/agent-settings\/gemini-[^/]+\/home\/\.gemini\/tmp\//);
     const sent = shellResult(report.calls[1]!.body);
     expect(sent.startsWith(ENVELOPE_HEAD)).toBe(true);
     expect(sent).toMatch(ENVELOPE_TAIL);
@@ -114,4 +116,25 @@ describe('headroom wrap gemini, with the real Gemini CLI, cut off from any outsi
     expect(sent).toMatch(GEMINI_CUT);
     expect(sent).not.toContain(ASSERTION);
   }, 120_000);
+
+  // Gemini CLI reads a system settings file only when root owns it and every folder above it.
+  const secure = path.join(ROOT, 'node_modules', '.cache');
+  it.runIf(process.getuid?.() === 0)(
+    'as root with a state dir only root can write, a system settings file routes it and the user home is the real one',
+    async () => {
+      await mkdir(secure, { recursive: true, mode: 0o755 });
+      const stateHome = await mkdtemp(path.join(secure, 'headroom-gemini-state-'));
+      try {
+        const report = await wrapGemini([], stateHome);
+        expect(report.calls[0]!.body).not.toContain('agent-settings');
+        const sent = shellResult(report.calls[1]!.body);
+        expect(sent.length).toBeLessThanOrEqual(BUDGET);
+        expect(sent).toContain(ASSERTION);
+        expect(sent).not.toMatch(GEMINI_CUT);
+      } finally {
+        await rm(stateHome, { recursive: true, force: true });
+      }
+    },
+    120_000,
+  );
 });

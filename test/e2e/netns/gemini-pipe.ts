@@ -4,7 +4,7 @@
  * API on loopback. The fake's first answer is a `run_shell_command` call printing a long failing test
  * log, its second the final text. Prints one JSON line: a `GeminiPipeReport`.
  *
- * Usage: tsx test/e2e/netns/gemini-pipe.ts <scratch dir> [wrap flags as one JSON array]
+ * Usage: tsx test/e2e/netns/gemini-pipe.ts <scratch dir> [wrap flags as one JSON array] [HEADROOM_HOME]
  */
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -17,6 +17,7 @@ import { GEMINI_ANSWER, GEMINI_LOG, GEMINI_MODEL, type GeminiPipeReport } from '
 
 const scratch = process.argv[2]!;
 const wrapFlags = JSON.parse(process.argv[3] ?? '[]') as string[];
+const stateHome = process.argv[4];
 const net = await isolate(scratch);
 const work = path.join(scratch, 'work');
 const home = path.join(scratch, 'home');
@@ -42,7 +43,10 @@ const fake = await startFakeGemini({
     statusName: 'INTERNAL',
   },
 });
-const env = realAgentEnv(scratch, { GEMINI_API_KEY: GEMINI_TEST_KEY });
+const env = realAgentEnv(scratch, {
+  GEMINI_API_KEY: GEMINI_TEST_KEY,
+  ...(stateHome ? { HEADROOM_HOME: stateHome } : {}),
+});
 const run = await execa(
   'node',
   [
