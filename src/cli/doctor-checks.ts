@@ -97,10 +97,23 @@ export function checkKeys(env: NodeJS.ProcessEnv): CheckResult[] {
         message: 'OPENAI_API_KEY not set',
         fix: 'fine if you log in to Codex another way; otherwise export OPENAI_API_KEY',
       };
-  return [anthropic, openai];
+  const gemini: CheckResult = isSet(env.GEMINI_API_KEY)
+    ? { name: 'Gemini key', status: 'pass', message: 'GEMINI_API_KEY set' }
+    : {
+        name: 'Gemini key',
+        status: 'warn',
+        message: 'GEMINI_API_KEY not set',
+        fix: '`wrap gemini` routes API-key traffic only (not Google login): export GEMINI_API_KEY',
+      };
+  return [anthropic, openai, gemini];
 }
 
-const BASE_URL_VARS = ['ANTHROPIC_BASE_URL', 'OPENAI_BASE_URL', 'OPENAI_API_BASE'] as const;
+const BASE_URL_VARS = [
+  'ANTHROPIC_BASE_URL',
+  'OPENAI_BASE_URL',
+  'OPENAI_API_BASE',
+  'GOOGLE_GEMINI_BASE_URL',
+] as const;
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /**

@@ -43,10 +43,11 @@ describe('doctor checks', () => {
     const results = checkKeys({
       ANTHROPIC_API_KEY: 'sk-ant-secret-value',
       OPENAI_API_KEY: 'sk-openai-secret',
+      GEMINI_API_KEY: 'AIza-secret',
     });
-    expect(results.map((r) => r.status)).toEqual(['pass', 'pass']);
+    expect(results.map((r) => r.status)).toEqual(['pass', 'pass', 'pass']);
     expect(JSON.stringify(results)).not.toMatch(/secret/);
-    expect(checkKeys({}).map((r) => r.status)).toEqual(['warn', 'warn']);
+    expect(checkKeys({}).map((r) => r.status)).toEqual(['warn', 'warn', 'warn']);
     const both = checkKeys({ ANTHROPIC_API_KEY: 'a', ANTHROPIC_AUTH_TOKEN: 'b' })[0];
     expect(both?.status).toBe('warn');
     expect(both?.message).toMatch(/auth conflict/);

@@ -30,6 +30,7 @@ export function reuseMismatch(
   health: ProxyHealth,
   optimize: boolean,
   upstreams: Upstreams,
+  agent?: AgentName,
 ): string | undefined {
   if (health.optimize !== undefined && health.optimize !== optimize) {
     return `it runs with optimization ${health.optimize ? 'on' : 'off'}`;
@@ -43,6 +44,10 @@ export function reuseMismatch(
     ['gemini', upstreams.geminiUpstream],
   ];
   for (const [provider, url] of wanted) {
+    // A proxy from before the Gemini route cannot serve Gemini CLI at all, whatever its upstream.
+    if (provider === 'gemini' && agent === 'gemini' && typeof theirs.gemini !== 'string') {
+      return 'it does not route the Gemini API (an older headroom)';
+    }
     if (url === undefined) continue;
     const their = theirs[provider];
     const shown = withoutCredentials(url).replace(/\/+$/, '');
@@ -54,6 +59,7 @@ export function reuseMismatch(
 }
 
 async function findReusable(
+  agent: AgentName,
   port: number,
   optimize: boolean,
   upstreams: Upstreams,
@@ -67,7 +73,7 @@ async function findReusable(
     );
     return undefined;
   }
-  const mismatch = reuseMismatch(health, optimize, upstreams);
+  const mismatch = reuseMismatch(health, optimize, upstreams, agent);
   if (mismatch === undefined) return url;
   logger.info(`headroom: not reusing the proxy on port ${port} (${mismatch}); starting a new one.`);
   return undefined;
@@ -90,7 +96,7 @@ export async function openProxySession(
   const { port, upstreams } = settings;
   const reused =
     flags.reuse === true
-      ? await findReusable(port ?? DEFAULT_PORT, flags.optimize, upstreams, logger)
+      ? await findReusable(agent, port ?? DEFAULT_PORT, flags.optimize, upstreams, logger)
       : undefined;
   if (reused !== undefined) return { url: reused, log, reused: true, close: async () => undefined };
   // Loaded here so commands that need no proxy start without the compressor and server.

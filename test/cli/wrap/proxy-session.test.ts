@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CliContext } from '../../../src/cli/context.js';
 import { createLogger } from '../../../src/cli/logger.js';
-import { openProxySession } from '../../../src/cli/wrap/proxy-session.js';
+import { openProxySession, reuseMismatch } from '../../../src/cli/wrap/proxy-session.js';
 import { wrapSettings } from '../../../src/cli/wrap/settings.js';
 import { type FakeAnthropic, startFakeAnthropic } from '../../helpers/fake-anthropic.js';
 
@@ -68,5 +68,27 @@ describe('wrap proxy session', () => {
     expect(await res.text()).toBe('{"ok":true}');
     expect(stats?.requests).toBe(1);
     await expect(post(session.url)).rejects.toThrow();
+  });
+});
+
+describe('reuseMismatch', () => {
+  const health = { status: 'ok', service: 'headroom', optimize: true } as const;
+  it('refuses, for Gemini CLI, a proxy from before the Gemini route, and one forwarding Gemini elsewhere', () => {
+    const old = {
+      ...health,
+      upstreams: { anthropic: 'https://api.anthropic.com/', openai: 'https://api.openai.com/' },
+    };
+    expect(reuseMismatch(old, true, {}, 'gemini')).toBe(
+      'it does not route the Gemini API (an older headroom)',
+    );
+    expect(reuseMismatch(old, true, {}, 'claude')).toBeUndefined();
+    const current = {
+      ...health,
+      upstreams: { ...old.upstreams, gemini: 'https://generativelanguage.googleapis.com/' },
+    };
+    expect(reuseMismatch(current, true, {}, 'gemini')).toBeUndefined();
+    expect(reuseMismatch(current, true, { geminiUpstream: 'http://127.0.0.1:4000' }, 'gemini')).toBe(
+      'its gemini upstream is https://generativelanguage.googleapis.com/, not http://127.0.0.1:4000',
+    );
   });
 });
