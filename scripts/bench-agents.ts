@@ -9,7 +9,10 @@
  * Codex table: what Codex alone sends (its default-limit capture) against headroom's budget mode (the
  * whole output, compressed to the budget), in tokens sent and needles kept.
  *
- * Exits 1 when a needle is lost or a Codex output goes over the budget.
+ * Then the Gemini CLI table (scripts/bench/gemini-shell.ts): the same shell outputs in Gemini CLI's
+ * envelope, alone, over its own cut, and in budget mode.
+ *
+ * Exits 1 when a needle is lost or a Codex or Gemini budget-mode output goes over its budget.
  *
  * Usage: tsx scripts/bench-agents.ts [--json] [--only name,name]
  */
@@ -18,6 +21,7 @@ import { compressMessages } from '../src/compress/compress.js';
 import { tokenCounter } from '../src/tokens/count.js';
 import { type AgentCase, loadAgentCases, readAgentFixture } from '../test/helpers/agent-cases.js';
 import { agentRequest, needleKept, toolOutputOf } from '../test/helpers/agent-messages.js';
+import { GEMINI_BUDGET, type GeminiRow, geminiRow, shellOutputOf } from './bench/gemini-shell.js';
 
 /** What Codex keeps of one command's output by itself, in characters; headroom's budget matches it. */
 const CODEX_BUDGET = 10_000;
@@ -108,7 +112,7 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
-function report(rows: readonly CaseRow[], codex: readonly CodexRow[]): string {
+function report(rows: readonly CaseRow[], codex: readonly CodexRow[], gemini: readonly GeminiRow[]): string {
   const caseTable = table(
     ['case', 'shape', 'action', 'tokens before', 'after', 'saved', 'needles', 'ms'],
     rows.map((r) => [
@@ -154,6 +158,30 @@ function report(rows: readonly CaseRow[], codex: readonly CodexRow[]): string {
       `${r.headroomKept}/${r.needles}`,
     ]),
   );
+  const geminiTable = table(
+    [
+      'gemini shell output',
+      'whole',
+      'gemini alone',
+      'needles',
+      'headroom, no budget',
+      'needles',
+      'budget mode',
+      'chars',
+      'needles',
+    ],
+    gemini.map((r) => [
+      r.name,
+      num(r.tokensWhole),
+      num(r.aloneTokens),
+      `${r.aloneKept}/${r.needles}`,
+      num(r.cutTokens),
+      `${r.cutKept}/${r.needles}`,
+      num(r.budgetTokens),
+      num(r.budgetChars),
+      `${r.budgetKept}/${r.needles}`,
+    ]),
+  );
   const lost = rows.flatMap((r) => r.lost.map((n) => `  ${r.name}: lost ${JSON.stringify(n)}`));
   return [
     'Agent traffic: tool outputs as Claude Code 2.1.197 and Codex 0.169.0 send them',
@@ -165,6 +193,10 @@ function report(rows: readonly CaseRow[], codex: readonly CodexRow[]): string {
     `Codex: tokens sent per command output, Codex alone (its own ~10K-char cut) vs headroom budget mode (${num(CODEX_BUDGET)} chars)`,
     '',
     codexTable,
+    '',
+    `Gemini CLI 0.61: the same shell outputs in its run_shell_command envelope; Gemini alone (its own ${num(GEMINI_BUDGET)}-char cut), headroom over that cut (--no-gemini-budget), headroom budget mode (whole output held to ${num(GEMINI_BUDGET)} chars)`,
+    '',
+    geminiTable,
     ...(lost.length > 0 ? ['', 'Needles lost:', ...lost] : []),
     '',
   ].join('\n');
@@ -177,17 +209,24 @@ async function main(): Promise<void> {
   const cases = loadAgentCases().filter((c) => !only || only.has(c.name));
   const rows: CaseRow[] = [];
   const codex: CodexRow[] = [];
+  const gemini: GeminiRow[] = [];
   const count = await tokenCounter('gpt-5');
   for (const c of cases) {
     const { row, output } = await runCase(c);
     rows.push(row);
     if (c.agent === 'codex') codex.push(codexRow(c, row, output, count));
+    const shell = shellOutputOf(c, readAgentFixture(c.file));
+    if (shell !== undefined) gemini.push(await geminiRow(c, shell, count));
   }
   process.stdout.write(
-    argv.includes('--json') ? `${JSON.stringify({ cases: rows, codex }, null, 2)}\n` : report(rows, codex),
+    argv.includes('--json')
+      ? `${JSON.stringify({ cases: rows, codex, gemini }, null, 2)}\n`
+      : report(rows, codex, gemini),
   );
-  const overBudget = codex.some((r) => r.headroomChars > CODEX_BUDGET);
-  if (rows.some((r) => r.lost.length > 0) || overBudget) process.exitCode = 1;
+  const overBudget =
+    codex.some((r) => r.headroomChars > CODEX_BUDGET) || gemini.some((r) => r.budgetChars > GEMINI_BUDGET);
+  const geminiLost = gemini.some((r) => r.budgetKept < r.needles);
+  if (rows.some((r) => r.lost.length > 0) || overBudget || geminiLost) process.exitCode = 1;
 }
 
 await main();

@@ -173,3 +173,37 @@ export function anthropicToolOutput(messages: readonly AnthropicMessage[]): stri
   if (result?.type !== 'tool_result' || result.tool_use_id !== ANTHROPIC_CALL_ID) return undefined;
   return contentText(result.content);
 }
+
+/**
+ * What Gemini CLI 0.61 sends of a tool result over its `truncateToolOutputThreshold` (40,000 characters
+ * by default): the first 20% and the last 80% of the budget, under a note naming the saved file.
+ */
+export function geminiCut(text: string, maxChars: number, file: string): string {
+  if (text.length <= maxChars) return text;
+  const headChars = Math.floor(maxChars * 0.2);
+  const tailChars = maxChars - headChars;
+  const omitted = text.length - headChars - tailChars;
+  const n = (v: number) => v.toLocaleString('en-US');
+  return `Output too large. Showing first ${n(headChars)} and last ${n(tailChars)} characters. For full output see: ${file}\n${text.slice(0, headChars)}\n\n... [${n(omitted)} characters omitted] ...\n\n${text.slice(-tailChars)}`;
+}
+
+/** A Gemini CLI `contents` array: the question, the `run_shell_command` call, its result. */
+export function geminiContents(question: string, command: string, output: string): unknown[] {
+  return [
+    { role: 'user', parts: [{ text: question }] },
+    {
+      role: 'model',
+      parts: [
+        { functionCall: { id: 'run_shell_command_1_0', name: 'run_shell_command', args: { command } } },
+      ],
+    },
+    {
+      role: 'user',
+      parts: [
+        {
+          functionResponse: { id: 'run_shell_command_1_0', name: 'run_shell_command', response: { output } },
+        },
+      ],
+    },
+  ];
+}
