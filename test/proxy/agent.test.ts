@@ -10,6 +10,7 @@ describe('agent guess from the user agent', () => {
     expect(guessAgent('OpenAI/Python 1.99.0')).toBe('openai-sdk');
     expect(guessAgent('Anthropic/JS 1.14.0')).toBe('anthropic-sdk');
     expect(guessAgent('aider/0.86 litellm')).toBe('aider');
+    expect(guessAgent('GeminiCLI/0.61.0/gemini-2.5-pro (linux; x64; terminal)')).toBe('gemini');
   });
 
   it('says unknown rather than echoing an unrecognised user agent', () => {
