@@ -13,7 +13,14 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../helpers/cli.js';
 import { runIsolated } from '../helpers/netns.js';
 import { retrievalMarker, summarySaved } from '../helpers/real-agents.js';
-import { CLAUDE_ANSWER, CLAUDE_LOG, CODEX_LOG, type TtyReport } from './netns/reports.js';
+import {
+  CLAUDE_ANSWER,
+  CLAUDE_LOG,
+  CODEX_LOG,
+  GEMINI_ANSWER,
+  GEMINI_LOG,
+  type TtyReport,
+} from './netns/reports.js';
 
 /** Codex's header on a command's output, before the output itself. */
 const CODEX_HEADER =
@@ -45,6 +52,7 @@ async function playScenario(name: string): Promise<TtyReport> {
   // The model's traffic went through headroom only: neither the agent nor headroom looked for a real API.
   expect(report.lookups).not.toContain('api.anthropic.com');
   expect(report.lookups).not.toContain('api.openai.com');
+  expect(report.lookups).not.toContain('generativelanguage.googleapis.com');
   expect(report.exitCode).toBe(0);
   expect(report.turns).toBe(2);
   expect(report.sent, 'the command output never reached the provider').toBeDefined();
@@ -93,5 +101,19 @@ describe('headroom wrap on a terminal, with the real agents, cut off from any ou
     expect(sent).toContain('Error: expected 10.05 to equal 10.06');
     expect((await originalOf(sent)).endsWith(`\nOutput:\n${CODEX_LOG}`)).toBe(true);
     expectSummaryAndResume(report, 'codex resume', 'headroom wrap codex resume');
+  }, 120_000);
+
+  it('runs an interactive Gemini CLI session, compressed within its budget, then the summary and resume hint', async () => {
+    const report = await playScenario('gemini-tty');
+    expect(report.screen).toContain(GEMINI_ANSWER);
+    const sent = report.sent!;
+    expect(sent.startsWith('<untrusted_context>\nOutput: ')).toBe(true);
+    expect(sent.length).toBeLessThanOrEqual(40_000);
+    expect(sent).toContain('Error: expected 10.05 to equal 10.06');
+    // The whole log: wrap turned off Gemini CLI's pseudo-terminal shell, which lost its end.
+    expect(
+      (await originalOf(sent)).startsWith(`<untrusted_context>\nOutput: ${GEMINI_LOG}\nExit Code: 1`),
+    ).toBe(true);
+    expectSummaryAndResume(report, 'gemini --resume', 'headroom wrap gemini --resume');
   }, 120_000);
 });

@@ -149,7 +149,8 @@ async function wrap(agentArg: string, rawArgs: string[], flags: WrapFlags, ctx: 
   const summary = flags.summary
     ? sessionSummary(agent, flags, settings, proxy, stats, dir, logger)
     : undefined;
-  const wrapped = resume.wrapped() ?? (await resumeFromStore(agent, settings, plan.env, ctx, launchedAt));
+  // The user's own environment: the agents' stores are where it says (a session's stand-in home is gone).
+  const wrapped = resume.wrapped() ?? (await resumeFromStore(agent, settings, ctx.env, ctx, launchedAt));
   // Forwarded output may end mid-line (Claude Code's "Execution error" after Ctrl-C): not on ours.
   if ((summary !== undefined || wrapped !== undefined) && resume.midLine()) logger.info('');
   if (summary !== undefined) logger.info(summary);

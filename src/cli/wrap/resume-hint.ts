@@ -2,11 +2,12 @@ import type { AgentName } from '../agents.js';
 
 /**
  * How each agent tells the user to come back to a session as it exits: Claude Code prints
- * `claude --resume <id>`, Codex `codex resume <id>`.
+ * `claude --resume <id>`, Codex `codex resume <id>`, Gemini CLI `gemini --resume <id>`.
  */
 const HINTS: Partial<Record<AgentName, RegExp>> = {
   claude: /\bclaude (--resume|-r) ([0-9a-fA-F-]{8,})/g,
   codex: /\bcodex (resume) ([0-9a-fA-F-]{8,})/g,
+  gemini: /\bgemini (--resume|-r) ([0-9a-fA-F-]{8,})/g,
 };
 
 /** Only the end of the output is kept to look in: the hint is among the last lines an agent prints. */
@@ -40,6 +41,7 @@ export function resumeWatcher(agent: AgentName) {
 export function wrappedResume(agent: AgentName, id: string): string | undefined {
   if (agent === 'claude') return `headroom wrap claude --resume ${id}`;
   if (agent === 'codex') return `headroom wrap codex resume ${id}`;
+  if (agent === 'gemini') return `headroom wrap gemini --resume ${id}`;
   return undefined;
 }
 

@@ -1,4 +1,5 @@
-import { open, readdir, stat } from 'node:fs/promises';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import type { AgentName } from '../agents.js';
 import { codexHome } from '../agents.js';
@@ -11,6 +12,7 @@ import { claudeConfigDir } from './settings.js';
  * - Claude Code: `<CLAUDE_CONFIG_DIR or ~/.claude>/projects/<cwd, every non-alphanumeric as "-">/<uuid>.jsonl`
  * - Codex: `<CODEX_HOME or ~/.codex>/sessions/YYYY/MM/DD/rollout-<time>-<uuid>.jsonl`, whose first line
  *   (`session_meta`) records the cwd.
+ * - Gemini CLI 0.61.0: see `geminiSessions`.
  * Only a single session written since the launch, for this directory, is named: none or several (two
  * agents at once in one directory) name nothing, so the hint is never wrong.
  */
@@ -28,6 +30,7 @@ export interface SessionQuery {
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const CLAUDE_SESSION = new RegExp(`^(${UUID})\\.jsonl$`);
 const CODEX_ROLLOUT = new RegExp(`^rollout-.*-(${UUID})\\.jsonl$`);
+const GEMINI_CHAT = /^session-.*-([0-9a-f]{8})\.jsonl$/;
 /** Claude Code shortens longer project names with a hash of its own; those are not guessed at. */
 const MAX_CLAUDE_SLUG = 200;
 /** Codex's first line carries its base instructions (~22 KB measured); reading stops here regardless. */
@@ -42,7 +45,9 @@ export async function sessionFromStore(query: SessionQuery): Promise<string | un
         ? await claudeSessions(query)
         : query.agent === 'codex' && !hasAny(query.args, ['exec', 'e'])
           ? await codexSessions(query)
-          : [];
+          : query.agent === 'gemini' && !hasAny(query.args, ['-p', '--prompt'])
+            ? await geminiSessions(query)
+            : [];
     return ids.length === 1 ? ids[0] : undefined;
   } catch {
     return undefined; // An unreadable store only means no hint.
@@ -108,8 +113,8 @@ async function recentFiles(
   return found;
 }
 
-/** The cwd a Codex rollout's first line (`session_meta`) records, read no further than that line. */
-async function recordedCwd(file: string): Promise<string | undefined> {
+/** A session file's first line, parsed, read no further than that line; undefined when it is not JSON. */
+async function firstLine(file: string): Promise<Record<string, unknown> | undefined> {
   const handle = await open(file, 'r');
   try {
     const buffer = Buffer.alloc(MAX_FIRST_LINE_BYTES);
@@ -124,16 +129,38 @@ async function recordedCwd(file: string): Promise<string | undefined> {
         break;
       }
     }
-    const meta = JSON.parse(buffer.subarray(0, length).toString('utf8')) as {
-      type?: unknown;
-      payload?: { cwd?: unknown };
-    };
-    return meta.type === 'session_meta' && typeof meta.payload?.cwd === 'string'
-      ? meta.payload.cwd
-      : undefined;
+    return JSON.parse(buffer.subarray(0, length).toString('utf8')) as Record<string, unknown>;
   } catch {
     return undefined;
   } finally {
     await handle.close();
   }
+}
+
+/** The cwd a Codex rollout's first line (`session_meta`) records. */
+async function recordedCwd(file: string): Promise<string | undefined> {
+  const meta = (await firstLine(file)) as { type?: unknown; payload?: { cwd?: unknown } } | undefined;
+  return meta?.type === 'session_meta' && typeof meta.payload?.cwd === 'string'
+    ? meta.payload.cwd
+    : undefined;
+}
+
+/**
+ * Gemini CLI 0.61: `<GEMINI_CLI_HOME or ~>/.gemini/tmp/<project>/chats/session-<time>-<id prefix>.jsonl`,
+ * the project's folder name given for this directory in `.gemini/projects.json`, the whole session id in
+ * the file's first line.
+ */
+async function geminiSessions({ env, cwd, since }: SessionQuery): Promise<string[]> {
+  const dir = path.join(env.GEMINI_CLI_HOME || env.HOME || homedir(), '.gemini');
+  const projects = JSON.parse(await readFile(path.join(dir, 'projects.json'), 'utf8')) as {
+    projects?: Record<string, unknown>;
+  };
+  const name = projects.projects?.[cwd];
+  if (typeof name !== 'string' || name.includes('/') || name.startsWith('.')) return [];
+  const ids: string[] = [];
+  for (const file of await recentFiles(path.join(dir, 'tmp', name, 'chats'), GEMINI_CHAT, since)) {
+    const id = (await firstLine(file.path))?.sessionId;
+    if (typeof id === 'string' && new RegExp(`^${UUID}$`).test(id) && id.startsWith(file.id)) ids.push(id);
+  }
+  return ids;
 }

@@ -50,7 +50,7 @@ describe('prepareGeminiSession, with a stand-in home (anyone who is not root)', 
       ui: { theme: 'GitHub' },
       security: { auth: { selectedType: 'gemini-api-key' }, folderTrust: { enabled: true } },
       mcpServers: { docs: { command: 'docs-mcp', args: ['--url', 'http://docs.example/x'] } },
-      tools: { truncateToolOutputThreshold: 0 },
+      tools: { truncateToolOutputThreshold: 0, shell: { enableInteractiveShell: false } },
     });
     expect((await stat(path.join(mirror, 'settings.json'))).mode & 0o077).toBe(0);
 
@@ -65,8 +65,10 @@ describe('prepareGeminiSession, with a stand-in home (anyone who is not root)', 
     expect(await readdir(state)).toEqual([]);
   });
 
-  it("keeps the user's own output cap, and lifts none without budget mode", async () => {
-    const home = await userHome('{"tools": {"truncateToolOutputThreshold": 90000}}');
+  it("keeps the user's own output cap and shell choice, and lifts none without budget mode", async () => {
+    const home = await userHome(
+      '{"tools": {"truncateToolOutputThreshold": 90000, "shell": {"pager": "cat"}}}',
+    );
     const state = await tempDir();
     const own = await prepareGeminiSession({
       env: { HOME: home },
@@ -75,7 +77,10 @@ describe('prepareGeminiSession, with a stand-in home (anyone who is not root)', 
     });
     const settingsOf = async (s: typeof own) =>
       JSON.parse(await readFile(path.join(s.env.GEMINI_CLI_HOME!, '.gemini', 'settings.json'), 'utf8'));
-    expect((await settingsOf(own)).tools).toEqual({ truncateToolOutputThreshold: 90000 });
+    expect((await settingsOf(own)).tools).toEqual({
+      truncateToolOutputThreshold: 90000,
+      shell: { pager: 'cat', enableInteractiveShell: false },
+    });
     await own.close();
     const bare = await userHome('');
     const off = await prepareGeminiSession({
@@ -136,7 +141,7 @@ describe.runIf(process.getuid?.() === 0)(
       expect(JSON.parse(await readFile(session.env.GEMINI_CLI_SYSTEM_SETTINGS_PATH!, 'utf8'))).toEqual({
         general: { vimMode: true },
         security: { auth: { selectedType: 'gemini-api-key' } },
-        tools: { truncateToolOutputThreshold: 0 },
+        tools: { truncateToolOutputThreshold: 0, shell: { enableInteractiveShell: false } },
       });
       await session.close();
       expect(await readdir(state)).toEqual([]);

@@ -133,3 +133,45 @@ describe('sessionFromStore, Codex', () => {
     expect(await sessionFromStore(query({ agent: 'aider' }))).toBeUndefined();
   });
 });
+
+describe('sessionFromStore, Gemini CLI', () => {
+  const home = () => path.join(scratch, 'home');
+  const query = (over: Partial<SessionQuery> = {}): SessionQuery => ({
+    agent: 'gemini',
+    args: ['--yolo'],
+    env: { HOME: home() },
+    cwd: CWD,
+    since,
+    ...over,
+  });
+  /** Gemini CLI 0.61's chat file: the id's first 8 characters in the name, the whole id on line one. */
+  const chat = (id: string, project = 'my-work-dir') =>
+    path.join(home(), '.gemini', 'tmp', project, 'chats', `session-2026-12-06T21-49-${id.slice(0, 8)}.jsonl`);
+  const firstLine = (id: string) =>
+    `${JSON.stringify({ sessionId: id, projectHash: 'ab', kind: 'main' })}\n{}\n`;
+
+  beforeEach(async () => {
+    await file(
+      path.join(home(), '.gemini', 'projects.json'),
+      JSON.stringify({ projects: { [CWD]: 'my-work-dir', '/elsewhere': 'elsewhere' } }),
+    );
+  });
+
+  it('names the one session written since the launch in the project of this directory', async () => {
+    await file(chat(ID_A), firstLine(ID_A));
+    await file(chat(ID_B, 'elsewhere'), firstLine(ID_B));
+    expect(await sessionFromStore(query())).toBe(ID_A);
+  });
+
+  it('names none for -p runs, older sessions, two sessions, or a first line that does not match the name', async () => {
+    await file(chat(ID_A), firstLine(ID_A));
+    expect(await sessionFromStore(query({ args: ['-p', 'hi'] }))).toBeUndefined();
+    await file(chat(ID_A), firstLine(ID_A), 60_000);
+    expect(await sessionFromStore(query())).toBeUndefined();
+    await file(chat(ID_A), firstLine(ID_B));
+    expect(await sessionFromStore(query())).toBeUndefined();
+    await file(chat(ID_A), firstLine(ID_A));
+    await file(chat(ID_B), firstLine(ID_B));
+    expect(await sessionFromStore(query())).toBeUndefined();
+  });
+});
