@@ -6,43 +6,21 @@
  *
  * Usage: tsx test/e2e/netns/gemini-pipe.ts <scratch dir> [wrap flags as one JSON array] [HEADROOM_HOME]
  */
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { BIN } from '../../helpers/cli.js';
-import { GEMINI_TEST_KEY, startFakeGemini } from '../../helpers/fake-gemini.js';
+import { GEMINI_TEST_KEY } from '../../helpers/fake-gemini.js';
 import { isolate } from '../../helpers/netns.js';
 import { realAgentEnv } from '../../helpers/real-agents.js';
-import { GEMINI_ANSWER, GEMINI_LOG, GEMINI_MODEL, type GeminiPipeReport } from './reports.js';
+import { GEMINI_QUESTION, geminiWorkspace } from './gemini-session.js';
+import { GEMINI_MODEL, type GeminiPipeReport } from './reports.js';
 
 const scratch = process.argv[2]!;
 const wrapFlags = JSON.parse(process.argv[3] ?? '[]') as string[];
 const stateHome = process.argv[4];
 const net = await isolate(scratch);
-const work = path.join(scratch, 'work');
-const home = path.join(scratch, 'home');
-await mkdir(path.join(home, '.gemini'), { recursive: true });
-await mkdir(work);
-await writeFile(path.join(work, 'npm-test.log'), GEMINI_LOG);
-// The user's own settings: no usage statistics, no update check. wrap must leave this file as it is.
-const userSettings = JSON.stringify({
-  privacy: { usageStatisticsEnabled: false },
-  general: { enableAutoUpdate: false, enableAutoUpdateNotification: false },
-});
-await writeFile(path.join(home, '.gemini', 'settings.json'), userSettings);
-
-const fake = await startFakeGemini({
-  replies: [
-    { kind: 'call', name: 'run_shell_command', args: { command: 'cat npm-test.log; exit 1' } },
-    { kind: 'text', text: GEMINI_ANSWER },
-  ],
-  fallback: {
-    kind: 'error',
-    status: 500,
-    message: 'fake Gemini: the script ran out',
-    statusName: 'INTERNAL',
-  },
-});
+const { work, home, userSettings, fake } = await geminiWorkspace(scratch);
 const env = realAgentEnv(scratch, {
   GEMINI_API_KEY: GEMINI_TEST_KEY,
   ...(stateHome ? { HEADROOM_HOME: stateHome } : {}),
@@ -57,7 +35,7 @@ const run = await execa(
     ...wrapFlags,
     'gemini',
     '-p',
-    'Run the tests with `cat npm-test.log; exit 1` and tell me which one fails and why.',
+    GEMINI_QUESTION,
     '--yolo',
     '--skip-trust',
     '-m',

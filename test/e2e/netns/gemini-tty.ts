@@ -6,13 +6,14 @@
  *
  * Usage: tsx test/e2e/netns/gemini-tty.ts <scratch dir>
  */
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { GEMINI_TEST_KEY, startFakeGemini } from '../../helpers/fake-gemini.js';
+import { GEMINI_TEST_KEY } from '../../helpers/fake-gemini.js';
 import type { RecordedRequest } from '../../helpers/fake-server.js';
 import { isolate } from '../../helpers/netns.js';
 import { realAgentEnv } from '../../helpers/real-agents.js';
-import { GEMINI_ANSWER, GEMINI_LOG, GEMINI_MODEL } from './reports.js';
+import { GEMINI_QUESTION, geminiWorkspace } from './gemini-session.js';
+import { GEMINI_ANSWER, GEMINI_MODEL } from './reports.js';
 import { printReport, wrapOnTerminal } from './terminal-session.js';
 
 /** Gemini CLI's prompt placeholder: on screen whenever it waits for the user. */
@@ -34,33 +35,9 @@ function shellOutputIn(req: RecordedRequest): string {
 
 const scratch = process.argv[2]!;
 const net = await isolate(scratch);
-const work = path.join(scratch, 'work');
-const home = path.join(scratch, 'home');
-await mkdir(path.join(home, '.gemini'), { recursive: true });
-await mkdir(work);
-await writeFile(path.join(work, 'npm-test.log'), GEMINI_LOG);
-// The user's own settings: no usage statistics or update checks, a theme chosen (no first-run dialog).
-await writeFile(
-  path.join(home, '.gemini', 'settings.json'),
-  JSON.stringify({
-    privacy: { usageStatisticsEnabled: false },
-    general: { enableAutoUpdate: false, enableAutoUpdateNotification: false },
-    ui: { theme: 'Default' },
-  }),
+const { work, home, fake } = await geminiWorkspace(scratch, (req) =>
+  isTurn(req) ? undefined : { kind: 'text', text: '{}' },
 );
-const fake = await startFakeGemini({
-  replies: [
-    { kind: 'call', name: 'run_shell_command', args: { command: 'cat npm-test.log; exit 1' } },
-    { kind: 'text', text: GEMINI_ANSWER },
-  ],
-  fallback: {
-    kind: 'error',
-    status: 500,
-    message: 'fake Gemini: the script ran out',
-    statusName: 'INTERNAL',
-  },
-  aside: (req) => (isTurn(req) ? undefined : { kind: 'text', text: '{}' }),
-});
 const env = realAgentEnv(scratch, { GEMINI_API_KEY: GEMINI_TEST_KEY });
 // Gemini CLI takes a set CI variable as "not interactive" and waits for a prompt on stdin.
 delete env.CI;
@@ -72,7 +49,7 @@ const session = await wrapOnTerminal(
   env,
   async (terminal) => {
     await terminal.shows(IDLE, 40_000);
-    await terminal.type('Run the tests with `cat npm-test.log; exit 1` and tell me which one fails and why.');
+    await terminal.type(GEMINI_QUESTION);
     await terminal.shows(GEMINI_ANSWER, 40_000);
     await terminal.shows(IDLE, 10_000);
     await terminal.type('/quit');
@@ -80,8 +57,6 @@ const session = await wrapOnTerminal(
 );
 await fake.close();
 await net.close();
-for (const [i, req] of fake.modelRequests().entries())
-  await writeFile(path.join(scratch, `call-${i}.json`), req.body);
 
 // The sessions in Gemini CLI's own store: the whole id is on the first line of each chat file.
 const chats = path.join(home, '.gemini', 'tmp', 'work', 'chats');
