@@ -1,5 +1,5 @@
 /**
- * Stand-in agents for `wrap` tests: small Node scripts named `claude`, `codex` and `aider`, put on PATH
+ * Stand-in agents for `wrap` tests: small Node scripts named `claude`, `codex`, `aider` and `gemini`, put on PATH
  * in a temp dir. Each records the argv and routing environment it was given (to STANDIN_REPORT), then
  * does what STANDIN_MODE says: `request` sends one model call with a large tool output through the
  * URL it was pointed at and prints the reply (then STANDIN_SAY, if set); `wait` waits for a signal and records it; `exit:N`
@@ -20,7 +20,12 @@ const pick = (keys) => Object.fromEntries(keys.map((k) => [k, process.env[k]]));
 const state = {
   name,
   args,
-  env: pick(['ANTHROPIC_BASE_URL', 'ANTHROPIC_API_KEY', 'ENABLE_TOOL_SEARCH', 'OPENAI_API_BASE', 'OPENAI_BASE_URL', 'OPENAI_API_KEY', 'NO_PROXY', 'no_proxy', 'HTTPS_PROXY', 'CLAUDE_CODE_FILE_READ_MAX_OUTPUT_TOKENS']),
+  env: pick(['ANTHROPIC_BASE_URL', 'ANTHROPIC_API_KEY', 'ENABLE_TOOL_SEARCH', 'OPENAI_API_BASE', 'OPENAI_BASE_URL', 'OPENAI_API_KEY', 'NO_PROXY', 'no_proxy', 'HTTPS_PROXY', 'CLAUDE_CODE_FILE_READ_MAX_OUTPUT_TOKENS', 'GOOGLE_GEMINI_BASE_URL', 'GEMINI_CLI_HOME', 'GEMINI_CLI_SYSTEM_SETTINGS_PATH']),
+  // Gemini CLI reads its settings from a file: the one wrap gave it, as it was at launch.
+  geminiSettings: name === 'gemini' ? (() => {
+    const file = process.env.GEMINI_CLI_SYSTEM_SETTINGS_PATH || path.join(process.env.GEMINI_CLI_HOME || process.env.HOME, '.gemini', 'settings.json');
+    try { return JSON.parse(fs.readFileSync(file, 'utf8')); } catch { return undefined; }
+  })() : undefined,
   stdoutIsTTY: Boolean(process.stdout.isTTY),
   signals: [],
 };
@@ -103,12 +108,12 @@ if (mode === 'request') {
 }
 `;
 
-/** Writes stand-ins for all three agents into `dir` and returns it (put it first on PATH). */
+/** Writes stand-ins for all the agents into `dir` and returns it (put it first on PATH). */
 export async function writeStandInAgents(dir: string): Promise<string> {
   await mkdir(dir, { recursive: true });
   // Extensionless scripts take their module type from the nearest package.json; pin it.
   await writeFile(path.join(dir, 'package.json'), '{ "type": "commonjs" }\n');
-  for (const name of ['claude', 'codex', 'aider']) {
+  for (const name of ['claude', 'codex', 'aider', 'gemini']) {
     const file = path.join(dir, name);
     await writeFile(file, SCRIPT);
     await chmod(file, 0o755);
@@ -120,6 +125,8 @@ export interface StandInReport {
   readonly name: string;
   readonly args: string[];
   readonly env: Record<string, string | undefined>;
+  /** Gemini only: the settings file wrap gave it, parsed. */
+  readonly geminiSettings?: Record<string, unknown>;
   readonly stdoutIsTTY: boolean;
   readonly signals: string[];
   readonly ready?: boolean;

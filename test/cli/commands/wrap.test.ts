@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -150,6 +150,34 @@ describe('headroom wrap', () => {
     expect(seen.env.OPENAI_API_BASE).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
     expect(seen.env.ANTHROPIC_BASE_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(openai.modelRequests()).toHaveLength(1);
+  });
+
+  it('routes Gemini CLI with settings for the session only, says when GEMINI_API_KEY is missing, and removes them', async () => {
+    const home = path.join(work, 'user');
+    await mkdir(path.join(home, '.gemini'), { recursive: true });
+    await writeFile(path.join(home, '.gemini', 'settings.json'), '{"ui": {"theme": "GitHub"}}');
+    const result = await runCli(['wrap', 'gemini', '--yolo'], {
+      env: { ...env, HOME: home, STANDIN_MODE: 'exit:7' },
+    });
+    expect(result.exitCode).toBe(7);
+    expect(result.stderr).toContain(
+      'GEMINI_API_KEY is not set: `wrap gemini` routes Gemini API-key traffic only',
+    );
+    const seen = await report();
+    expect(seen.args).toEqual(['--yolo']);
+    expect(seen.env.GOOGLE_GEMINI_BASE_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(seen.geminiSettings).toEqual({
+      ui: { theme: 'GitHub' },
+      security: { auth: { selectedType: 'gemini-api-key' } },
+      tools: { truncateToolOutputThreshold: 0, shell: { enableInteractiveShell: false } },
+    });
+    // The session's settings are gone, the user's own untouched.
+    const used = seen.env.GEMINI_CLI_HOME ?? seen.env.GEMINI_CLI_SYSTEM_SETTINGS_PATH;
+    expect(used).toContain(path.join(work, 'home', 'agent-settings'));
+    await expect(stat(used!)).rejects.toThrow();
+    expect(await readFile(path.join(home, '.gemini', 'settings.json'), 'utf8')).toBe(
+      '{"ui": {"theme": "GitHub"}}',
+    );
   });
 
   it('passes options meant for the agent through, dropping only a leading --', async () => {
