@@ -135,6 +135,20 @@ export async function prepareGeminiSession(options: GeminiSessionOptions): Promi
   }
 }
 
+/**
+ * Links one entry of the user's `.gemini` into the stand-in. Windows links folders as junctions (no
+ * privilege needed) and may refuse file links: such a file is copied, and copied back by `close`.
+ */
+async function linkEntry(target: string, link: string): Promise<void> {
+  const folder = (await stat(target).catch(() => undefined))?.isDirectory() === true;
+  try {
+    await symlink(target, link, process.platform === 'win32' && folder ? 'junction' : undefined);
+  } catch (error) {
+    if (folder || (error as NodeJS.ErrnoException).code !== 'EPERM') throw error;
+    await cp(target, link);
+  }
+}
+
 async function mirroredHome(
   dir: string,
   userDir: string,
@@ -148,7 +162,7 @@ async function mirroredHome(
   await mkdir(userDir, { recursive: true });
   await mkdir(mirror, { recursive: true, mode: 0o700 });
   for (const name of await readdir(userDir)) {
-    if (name !== 'settings.json') await symlink(path.join(userDir, name), path.join(mirror, name));
+    if (name !== 'settings.json') await linkEntry(path.join(userDir, name), path.join(mirror, name));
   }
   await writeFile(
     path.join(mirror, 'settings.json'),
