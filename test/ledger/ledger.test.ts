@@ -116,6 +116,12 @@ describe('savings ledger', () => {
     expect(skipped).toBe(4);
   });
 
+  it('reads the lines of every provider the proxy routes', () => {
+    for (const provider of ['anthropic', 'openai', 'gemini'] as const) {
+      expect(parseLedgerLine(JSON.stringify(entry({ provider })))?.provider).toBe(provider);
+    }
+  });
+
   it('drops fields it does not know when reading', () => {
     const parsed = parseLedgerLine(JSON.stringify({ ...entry(), secret: 'sk-ant-xyz' }));
     expect(parsed).toEqual(entry());
