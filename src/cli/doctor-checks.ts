@@ -64,6 +64,13 @@ export function checkAgent(
 
 const isSet = (value: string | undefined): boolean => value !== undefined && value.trim() !== '';
 
+/** One provider key: set (pass) or not (warn, with `fix`). */
+function keyCheck(env: NodeJS.ProcessEnv, name: string, variable: string, fix: string): CheckResult {
+  return isSet(env[variable])
+    ? { name, status: 'pass', message: `${variable} set` }
+    : { name, status: 'warn', message: `${variable} not set`, fix };
+}
+
 /** Keys are reported as set or not set; their values are never shown. */
 export function checkKeys(env: NodeJS.ProcessEnv): CheckResult[] {
   const apiKey = isSet(env.ANTHROPIC_API_KEY);
@@ -89,22 +96,18 @@ export function checkKeys(env: NodeJS.ProcessEnv): CheckResult[] {
             message: 'ANTHROPIC_API_KEY not set',
             fix: 'fine if you log in to Claude Code with a subscription; otherwise export ANTHROPIC_API_KEY',
           };
-  const openai: CheckResult = isSet(env.OPENAI_API_KEY)
-    ? { name: 'OpenAI key', status: 'pass', message: 'OPENAI_API_KEY set' }
-    : {
-        name: 'OpenAI key',
-        status: 'warn',
-        message: 'OPENAI_API_KEY not set',
-        fix: 'fine if you log in to Codex another way; otherwise export OPENAI_API_KEY',
-      };
-  const gemini: CheckResult = isSet(env.GEMINI_API_KEY)
-    ? { name: 'Gemini key', status: 'pass', message: 'GEMINI_API_KEY set' }
-    : {
-        name: 'Gemini key',
-        status: 'warn',
-        message: 'GEMINI_API_KEY not set',
-        fix: '`wrap gemini` routes API-key traffic only (not Google login): export GEMINI_API_KEY',
-      };
+  const openai = keyCheck(
+    env,
+    'OpenAI key',
+    'OPENAI_API_KEY',
+    'fine if you log in to Codex another way; otherwise export OPENAI_API_KEY',
+  );
+  const gemini = keyCheck(
+    env,
+    'Gemini key',
+    'GEMINI_API_KEY',
+    '`wrap gemini` routes API-key traffic only (not Google login): export GEMINI_API_KEY',
+  );
   return [anthropic, openai, gemini];
 }
 
