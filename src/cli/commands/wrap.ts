@@ -73,10 +73,7 @@ export function registerWrap(program: Command, ctx: CliContext, setExit: SetExit
       `codex, gemini: characters kept per command output (default: codex ${DEFAULT_TOOL_OUTPUT_BUDGET}, gemini ${DEFAULT_GEMINI_OUTPUT_BUDGET})`,
     )
     .option('--no-codex-budget', "codex: keep Codex's own output cut and send outputs as Codex trims them")
-    .option(
-      '--no-gemini-budget',
-      "gemini: keep Gemini CLI's own output cut and its terminal shell",
-    )
+    .option('--no-gemini-budget', "gemini: keep Gemini CLI's own output cut and its terminal shell")
     .option('--no-summary', 'do not print the savings summary when the agent exits')
     // Everything from the agent name on is the agent's; an unknown option before it is a typo of ours.
     .passThroughOptions()
