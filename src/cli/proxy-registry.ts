@@ -115,7 +115,7 @@ function isLoopbackBase(url: string, port: number): boolean {
 }
 
 /** Whether a process with this PID exists (one of another user counts: signalling it is merely refused). */
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -3,6 +3,7 @@ import { cp, lstat, mkdir, readdir, readFile, rm, stat, symlink, writeFile } fro
 import { homedir } from 'node:os';
 import path from 'node:path';
 import stripJsonComments from 'strip-json-comments';
+import { isAlive } from '../proxy-registry.js';
 
 type Json = Record<string, unknown>;
 
@@ -90,6 +91,27 @@ function overrides(liftCap: boolean, ...theirs: Json[]): Json {
   };
 }
 
+/** The PID of the wrap a session folder belongs to. */
+const OWNER_FILE = 'wrap.pid';
+/** A folder younger than this may be one another wrap is still setting up (its PID not written yet). */
+const ORPHAN_MIN_AGE_MS = 60_000;
+
+/**
+ * Removes the session folders of wraps that are gone without cleaning up (killed outright). A folder is
+ * kept while its wrap's PID is alive, or while it is too young to tell; a reused PID only keeps it longer.
+ */
+async function sweepOrphans(parent: string, own: string): Promise<void> {
+  for (const name of await readdir(parent).catch(() => [] as string[])) {
+    const folder = path.join(parent, name);
+    if (folder === own) continue;
+    const info = await stat(folder).catch(() => undefined);
+    if (!info?.isDirectory() || Date.now() - info.mtimeMs < ORPHAN_MIN_AGE_MS) continue;
+    const pid = Number(await readFile(path.join(folder, OWNER_FILE), 'utf8').catch(() => ''));
+    if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) continue;
+    await rm(folder, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
 export interface GeminiSessionOptions {
   readonly env: NodeJS.ProcessEnv;
   /** A private folder for this session only (created here, removed by `close`). */
@@ -107,6 +129,8 @@ export interface GeminiSessionOptions {
 export async function prepareGeminiSession(options: GeminiSessionOptions): Promise<GeminiSession> {
   const { env, dir, liftCap } = options;
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  await writeFile(path.join(dir, OWNER_FILE), String(process.pid));
+  await sweepOrphans(path.dirname(dir), dir);
   const userDir = path.join(geminiHome(env), '.gemini');
   const userSettings = await readSettings(path.join(userDir, 'settings.json'));
   const close = () => rm(dir, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -63,6 +63,29 @@ describe('prepareGeminiSession, with a stand-in home (anyone who is not root)', 
     expect(await readFile(path.join(home, '.gemini', 'tmp', 'project-1', 'chat.json'), 'utf8')).toBe('[1]');
     expect(await readFile(path.join(home, '.gemini', 'installation_id'), 'utf8')).toBe('abc');
     expect(await readdir(state)).toEqual([]);
+  });
+
+  it('removes the folders of wraps that are gone, and keeps those of live or just-starting ones', async () => {
+    const home = await userHome('{}');
+    const state = await tempDir();
+    const folder = async (name: string, pid: string | undefined, ageMs: number) => {
+      const dir = path.join(state, name);
+      await mkdir(path.join(dir, 'home'), { recursive: true });
+      if (pid !== undefined) await writeFile(path.join(dir, 'wrap.pid'), pid);
+      const then = new Date(Date.now() - ageMs);
+      await utimes(dir, then, then);
+    };
+    await folder('killed', '4194303', 3_600_000);
+    await folder('no-pid-old', undefined, 3_600_000);
+    await folder('live', String(process.pid), 3_600_000);
+    await folder('starting', undefined, 0);
+    const session = await prepareGeminiSession({
+      env: { HOME: home },
+      dir: path.join(state, 'new'),
+      liftCap: true,
+    });
+    expect((await readdir(state)).sort()).toEqual(['live', 'new', 'starting']);
+    await session.close();
   });
 
   it("keeps the user's own output cap and shell choice, and lifts none without budget mode", async () => {
