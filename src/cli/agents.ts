@@ -3,7 +3,7 @@ import { access, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 
-export type AgentName = 'claude' | 'codex' | 'aider';
+export type AgentName = 'claude' | 'codex' | 'aider' | 'qwen' | 'opencode';
 
 export interface AgentInfo {
   readonly name: AgentName;
@@ -26,6 +26,15 @@ export const AGENTS: Readonly<Record<AgentName, AgentInfo>> = {
     label: 'Aider',
     command: 'aider',
     install: 'python -m pip install aider-install && aider-install',
+  },
+  qwen: { name: 'qwen', label: 'Qwen Code', command: 'qwen', install: 'npm install -g @qwen-code/qwen-code' },
+  // The npm package's `opencode` is its platform binary once its postinstall has run (npm, bun, the
+  // curl installer all put it on PATH under this name).
+  opencode: {
+    name: 'opencode',
+    label: 'opencode',
+    command: 'opencode',
+    install: 'npm install -g opencode-ai',
   },
 };
 
@@ -57,6 +66,10 @@ export interface LaunchOptions {
   readonly claudeBudget?: boolean;
   /** Text of the user's Codex config.toml, to see whether they set the cap themselves. */
   readonly codexConfig?: string | undefined;
+  /** Qwen Code: the system settings file written for this session (budget mode), if any. */
+  readonly qwenSettings?: string | undefined;
+  /** opencode: the config that defines the headroom provider (`OPENCODE_CONFIG_CONTENT`). */
+  readonly opencodeConfig?: string | undefined;
 }
 
 export interface LaunchPlan {
@@ -156,6 +169,21 @@ export function planLaunch(
       }
       break;
     }
+    case 'qwen':
+      // With OPENAI_API_KEY and OPENAI_MODEL (the user's own), this selects Qwen Code's OpenAI auth.
+      env.OPENAI_BASE_URL = `${options.proxyUrl}/v1`;
+      injected.push(`OPENAI_BASE_URL=${options.proxyUrl}/v1`);
+      if (options.qwenSettings !== undefined) {
+        env.QWEN_CODE_SYSTEM_SETTINGS_PATH = options.qwenSettings;
+        injected.push(`QWEN_CODE_SYSTEM_SETTINGS_PATH=${options.qwenSettings}`);
+      }
+      break;
+    case 'opencode':
+      if (options.opencodeConfig !== undefined) {
+        env.OPENCODE_CONFIG_CONTENT = options.opencodeConfig;
+        injected.push(`OPENCODE_CONFIG_CONTENT=${options.opencodeConfig}`);
+      }
+      break;
     case 'aider':
       env.OPENAI_API_BASE = `${options.proxyUrl}/v1`;
       env.ANTHROPIC_BASE_URL = options.proxyUrl;
@@ -176,8 +204,15 @@ export function userUpstreams(
   const out: { anthropic?: string; openai?: string } = {};
   const anthropic = env.ANTHROPIC_BASE_URL?.trim();
   if ((agent === 'claude' || agent === 'aider') && anthropic) out.anthropic = anthropic.replace(/\/+$/, '');
-  const openai = (env.OPENAI_API_BASE ?? env.OPENAI_BASE_URL)?.trim();
-  if (agent === 'aider' && openai) out.openai = openai.replace(/\/+$/, '').replace(/\/v1$/, '');
+  // Qwen Code reads OPENAI_BASE_URL; for opencode's headroom provider it says where to forward.
+  const openai = (
+    agent === 'aider'
+      ? (env.OPENAI_API_BASE ?? env.OPENAI_BASE_URL)
+      : agent === 'qwen' || agent === 'opencode'
+        ? env.OPENAI_BASE_URL
+        : undefined
+  )?.trim();
+  if (openai) out.openai = openai.replace(/\/+$/, '').replace(/\/v1$/, '');
   return out;
 }
 

@@ -16,7 +16,7 @@ import type {
   Query,
   RewriteResult,
 } from './types.js';
-import { type Envelope, isAgentPreview, openEnvelope } from './wrappers/index.js';
+import { type Envelope, isAgentPreview, isShellOutput, openEnvelope } from './wrappers/index.js';
 
 /** What the router decided for one block. */
 export interface BlockOutcome {
@@ -48,10 +48,11 @@ const MIN_GAIN = 0.1;
 /**
  * Lines that say an agent already cut the output (Codex's `…195798 chars truncated…`, Claude Code's
  * `... [19396 characters truncated] ...` in a failed command's output, Gemini CLI's `... [123,456 characters
- * omitted] ...` between the head and tail it kept); kept so the model knows.
+ * omitted] ...` and Qwen Code's `... [CONTENT TRUNCATED] ...` between the head and tail they kept); kept
+ * so the model knows.
  */
 const AGENT_NOTE =
-  /chars truncated|characters truncated|tokens truncated|output truncated|Total output lines:|^\.\.\. \[[\d,]+ characters omitted\] \.\.\.$/im;
+  /chars truncated|characters truncated|tokens truncated|output truncated|Total output lines:|^\.\.\. \[[\d,]+ characters omitted\] \.\.\.$|^\.\.\. \[CONTENT TRUNCATED\] \.\.\.$/im;
 /** What every agent note holds: one pass for it rules out most blocks at half the cost of AGENT_NOTE's. */
 const AGENT_NOTE_HINT = /truncated|total output lines:|characters omitted/i;
 
@@ -274,7 +275,17 @@ function fitted(
 const isClaudeRead = (input: BlockInput): boolean => input.hint.toolName === 'Read' && !input.hint.readRange;
 
 /**
- * The ceiling for this block, or undefined when none applies: Codex exec outputs in characters (Codex's
+ * A shell command's output: inside an agent's envelope, or raw from a tool the options name (opencode's
+ * `bash` sends its output with no envelope at all).
+ */
+const isShellResult = (env: Envelope, input: BlockInput, options: ResolvedOptions): boolean =>
+  isShellOutput(env) ||
+  (env.wrapper === 'plain' &&
+    input.hint.toolName !== undefined &&
+    options.shellTools.includes(input.hint.toolName));
+
+/**
+ * The ceiling for this block, or undefined when none applies: shell outputs in characters (the agent's
  * own cut), Claude Code's whole-file Reads in tokens (Claude Code's own cap). A Read Claude Code already
  * cut itself (its PARTIAL-view reminder is the envelope's head) has met its cap and gets none.
  */
@@ -285,12 +296,12 @@ function limitFor(
   countTokens: (t: string) => number,
 ): Limit | undefined {
   const { text } = input;
-  const codex = options.toolOutputBudget;
-  if (codex !== undefined && env.wrapper === 'codex-exec' && text.length > codex) {
+  const shell = options.toolOutputBudget;
+  if (shell !== undefined && text.length > shell && isShellResult(env, input, options)) {
     return {
-      max: codex,
+      max: shell,
       measure: (t) => t.length,
-      fallback: () => headTail(text, codex, options.retrievalHint, contentHash(text)),
+      fallback: () => headTail(text, shell, options.retrievalHint, contentHash(text)),
     };
   }
   const read = options.claudeBudget?.readTokens;

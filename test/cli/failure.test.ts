@@ -69,9 +69,14 @@ describe('bad input, every command', () => {
       'wrap: a mistyped agent',
       ['wrap', 'claud'],
       2,
-      /unknown agent `claud`\. Expected one of: claude, codex, aider\.\n\(Did you mean claude\?\)\n$/,
+      /unknown agent `claud`\. Expected one of: claude, codex, aider, qwen, opencode\.\n\(Did you mean claude\?\)\n$/,
     ],
-    ['wrap: a far-off agent, no guess', ['wrap', 'cursor'], 2, /Expected one of: claude, codex, aider\.\n$/],
+    [
+      'wrap: a far-off agent, no guess',
+      ['wrap', 'cursor'],
+      2,
+      /Expected one of: claude, codex, aider, qwen, opencode\.\n$/,
+    ],
     // Not taken for the agent's name ("unknown agent `--verbos`"): a mistyped flag of wrap's own.
     ['wrap: unknown flag before the agent', ['wrap', '--verbos', 'claude'], 2, /unknown option '--verbos'/],
     ['wrap: agent not installed', ['wrap', 'codex'], 127, /not on your PATH/],

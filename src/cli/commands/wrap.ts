@@ -12,6 +12,7 @@ import {
   type AgentName,
   findExecutable,
   isAgentName,
+  type LaunchPlan,
   planLaunch,
   readCodexConfig,
 } from '../agents.js';
@@ -21,13 +22,23 @@ import { createLogger, type Logger } from '../logger.js';
 import { withSharedProxyFlags } from '../proxy-flags.js';
 import { didYouMean } from '../suggest.js';
 import { renderSummary } from '../summary.js';
+import {
+  type JsonObject,
+  OPENCODE_PROVIDER,
+  opencodeConfig,
+  opencodeModelArg,
+  readQwenSystemSettings,
+  type SessionFile,
+  userOpencodeConfig,
+  writeQwenSettings,
+} from '../wrap/agent-config.js';
 import { openProxySession, type ProxySession } from '../wrap/proxy-session.js';
 import { resumeWatcher, wrappedResume } from '../wrap/resume-hint.js';
 import { sessionFromStore } from '../wrap/session-store.js';
 import {
   DEFAULT_BASH_BUDGET,
   DEFAULT_READ_BUDGET,
-  DEFAULT_TOOL_OUTPUT_BUDGET,
+  SHELL_OUTPUT_BUDGETS,
   type WrapFlags,
   type WrapSettings,
   wrapSettings,
@@ -38,7 +49,7 @@ export function registerWrap(program: Command, ctx: CliContext, setExit: SetExit
   const command = program
     .command('wrap')
     .description('run a coding agent through a local headroom proxy, then print what it saved')
-    .argument('<agent>', 'claude, codex or aider')
+    .argument('<agent>', 'claude, codex, aider, qwen or opencode')
     .argument('[args...]', "the agent's own arguments, passed through untouched")
     .option('--port <port>', 'pin the proxy port (default: a free port)')
     .option(
@@ -62,9 +73,11 @@ export function registerWrap(program: Command, ctx: CliContext, setExit: SetExit
     .option('--no-claude-budget', "claude: keep Claude Code's own Read cap and Bash previews")
     .option(
       '--tool-output-budget <chars>',
-      `codex: characters kept per command output (default ${DEFAULT_TOOL_OUTPUT_BUDGET})`,
+      `codex, qwen, opencode: characters kept per command output (default: what the agent keeps itself, ${SHELL_OUTPUT_BUDGETS.codex}, ${SHELL_OUTPUT_BUDGETS.qwen}, ${SHELL_OUTPUT_BUDGETS.opencode})`,
     )
     .option('--no-codex-budget', "codex: keep Codex's own output cut and send outputs as Codex trims them")
+    .option('--no-qwen-budget', "qwen: keep Qwen Code's own output cut and its terminal shell")
+    .option('--no-opencode-budget', "opencode: keep opencode's own output cut (the last 2,000 lines / 50 KB)")
     .option('--no-summary', 'do not print the savings summary when the agent exits')
     // Everything from the agent name on is the agent's; an unknown option before it is a typo of ours.
     .passThroughOptions()
@@ -78,6 +91,8 @@ Examples:
   $ headroom wrap claude
   $ headroom wrap claude -p "fix the failing test" --model claude-sonnet-4-6
   $ headroom wrap codex exec "why does npm test fail?"
+  $ headroom wrap qwen -p "why does npm test fail?"
+  $ headroom wrap opencode run -m headroom/gpt-5 "why does npm test fail?"
   $ headroom wrap --port 9000 --verbose aider --model gpt-5
   $ headroom wrap --no-optimize claude          # same path, nothing compressed (A/B)`,
     )
@@ -109,12 +124,18 @@ async function wrap(agentArg: string, rawArgs: string[], flags: WrapFlags, ctx: 
     return 127;
   }
 
+  // The user's settings the agent's session settings must hold, read before anything starts.
+  const base = await userSettings(agent, settings, ctx.env);
   const session = sessionId(agent);
   const dir = stateDir(ctx.env);
   const proxy = await withSpinner(logger, ctx, () =>
     openProxySession(agent, session, dir, settings, flags, ctx, logger),
   );
-  const plan = await launchPlan(agent, settings, proxy, ctx);
+  const { plan, qwenSettings } = await launchPlan(agent, settings, proxy, ctx, base).catch(async (error) => {
+    await proxy.close();
+    throw error;
+  });
+  if (agent === 'opencode') warnUnrouted(settings.agentArgs, logger);
   if (flags.verbose === true) {
     proxy.log.write(`${new Date().toISOString()} session ${session}: ${agent} via ${proxy.url}`);
     proxy.log.write(`injected: ${plan.injected.join('; ')}`);
@@ -122,7 +143,9 @@ async function wrap(agentArg: string, rawArgs: string[], flags: WrapFlags, ctx: 
 
   const resume = resumeWatcher(agent);
   const launchedAt = Date.now();
-  const exitCode = await superviseAgent(executable, plan.args, plan.env, ctx, logger, resume);
+  const exitCode = await superviseAgent(executable, plan.args, plan.env, ctx, logger, resume).finally(() =>
+    qwenSettings?.remove(),
+  );
   const stats = await proxy.close();
 
   const summary = flags.summary
@@ -189,15 +212,51 @@ async function withSpinner<T>(logger: Logger, ctx: CliContext, work: () => Promi
   }
 }
 
-async function launchPlan(agent: AgentName, settings: WrapSettings, proxy: ProxySession, ctx: CliContext) {
-  return planLaunch(agent, settings.agentArgs, {
+/**
+ * What the agent's session settings lay themselves over: Qwen Code's system settings (budget mode only),
+ * the user's `OPENCODE_CONFIG_CONTENT`. One headroom cannot read stops the wrap before anything runs.
+ */
+async function userSettings(agent: AgentName, settings: WrapSettings, env: NodeJS.ProcessEnv) {
+  if (agent === 'qwen' && settings.shellBudget) return readQwenSystemSettings(env);
+  return agent === 'opencode' ? userOpencodeConfig(env) : {};
+}
+
+/**
+ * How to launch the agent, and Qwen Code's settings file for this session (budget mode), which the
+ * caller removes with its private directory when the agent exits.
+ */
+async function launchPlan(
+  agent: AgentName,
+  settings: WrapSettings,
+  proxy: ProxySession,
+  ctx: CliContext,
+  base: JsonObject,
+): Promise<{ plan: LaunchPlan; qwenSettings?: SessionFile }> {
+  // A reused `headroom proxy` holds no output to a budget, so the agents keep their own cuts.
+  const shellBudget = settings.shellBudget && !proxy.reused;
+  const qwenSettings = agent === 'qwen' && shellBudget ? await writeQwenSettings(base) : undefined;
+  const plan = planLaunch(agent, settings.agentArgs, {
     proxyUrl: proxy.url,
     env: ctx.env,
-    // A reused `headroom proxy` holds no output to a budget, so the agents keep their own cuts.
-    codexBudget: settings.codexBudget && !proxy.reused,
+    codexBudget: shellBudget,
     claudeBudget: settings.claudeConfigDir !== undefined && !proxy.reused,
     codexConfig: agent === 'codex' ? await readCodexConfig(ctx.env) : undefined,
+    qwenSettings: qwenSettings?.path,
+    opencodeConfig:
+      agent === 'opencode'
+        ? opencodeConfig(proxy.url, settings.agentArgs, ctx.env, shellBudget, base)
+        : undefined,
   });
+  return { plan, ...(qwenSettings ? { qwenSettings } : {}) };
+}
+
+/** opencode sends a model of another provider straight to that provider, past headroom: say so. */
+function warnUnrouted(agentArgs: readonly string[], logger: Logger): void {
+  const model = opencodeModelArg(agentArgs);
+  if (model === undefined || model.startsWith(`${OPENCODE_PROVIDER}/`)) return;
+  logger.warn(
+    `opencode's model \`${model}\` is not headroom's: its requests go straight to its provider, not through headroom. Pick it as -m ${OPENCODE_PROVIDER}/${model.split('/').at(-1)} to route it.`,
+  );
 }
 
 function sessionSummary(
@@ -228,5 +287,5 @@ function upstreamNames(agent: AgentName, settings: WrapSettings): string[] {
   const { anthropicUpstream, openaiUpstream } = settings.upstreams;
   const anthropic = withoutCredentials(anthropicUpstream ?? DEFAULT_ANTHROPIC_UPSTREAM);
   const openai = withoutCredentials(openaiUpstream ?? DEFAULT_OPENAI_UPSTREAM);
-  return agent === 'claude' ? [anthropic] : agent === 'codex' ? [openai] : [anthropic, openai];
+  return agent === 'claude' ? [anthropic] : agent === 'aider' ? [anthropic, openai] : [openai];
 }

@@ -8,6 +8,18 @@ import { type SharedProxyFlags, type Upstreams, upstreamsFrom } from '../proxy-f
 
 /** Codex keeps about this many characters of a command's output by itself; the budget matches it. */
 export const DEFAULT_TOOL_OUTPUT_BUDGET = 10_000;
+/**
+ * What each agent with a shell budget keeps of one command's output by itself, in characters; budget mode
+ * holds outputs to the same. Qwen Code 0.15 cuts at 25,000 characters; opencode 1.18 keeps 51,200 bytes,
+ * taken as characters (the same for ASCII output; headroom counts characters everywhere).
+ */
+export const SHELL_OUTPUT_BUDGETS: Partial<Record<AgentName, number>> = {
+  codex: DEFAULT_TOOL_OUTPUT_BUDGET,
+  qwen: 25_000,
+  opencode: 51_200,
+};
+/** opencode's shell tool: its results are the raw output, with no envelope that says so. */
+const OPENCODE_SHELL_TOOLS = ['bash'];
 /** The compressor needs room for the header, errors and markers; smaller budgets are refused. */
 const MIN_TOOL_OUTPUT_BUDGET = 1_000;
 /** Claude Code's own default Read cap, in tokens: budget mode never sends a Read over it. */
@@ -21,6 +33,8 @@ export interface WrapFlags extends SharedProxyFlags {
   readonly verbose?: boolean;
   readonly logFile?: string;
   readonly codexBudget: boolean;
+  readonly qwenBudget: boolean;
+  readonly opencodeBudget: boolean;
   readonly toolOutputBudget?: string;
   readonly claudeBudget: boolean;
   readonly readBudget?: string;
@@ -37,7 +51,8 @@ export interface WrapSettings {
   readonly compress: Partial<CompressOptions>;
   /** Claude budget mode: lift Claude Code's Read cap and expand its saved Bash outputs from here. */
   readonly claudeConfigDir: string | undefined;
-  readonly codexBudget: boolean;
+  /** Shell budget mode (Codex, Qwen Code, opencode): lift the agent's own output cut. */
+  readonly shellBudget: boolean;
 }
 
 function budget(value: string | undefined, flag: string, fallback: number, min: number): number {
@@ -56,12 +71,17 @@ export function wrapSettings(
   env: NodeJS.ProcessEnv,
 ): WrapSettings {
   // Without optimization nothing holds outputs to a budget, so the agents keep their own cuts (a fair A/B).
-  const codexBudget = agent === 'codex' && flags.codexBudget && flags.optimize;
+  const shellFlags: Partial<Record<AgentName, boolean>> = {
+    codex: flags.codexBudget,
+    qwen: flags.qwenBudget,
+    opencode: flags.opencodeBudget,
+  };
+  const shellBudget = shellFlags[agent] === true && flags.optimize;
   const claudeBudget = agent === 'claude' && flags.claudeBudget && flags.optimize;
   const toolOutputBudget = budget(
     flags.toolOutputBudget,
     '--tool-output-budget',
-    DEFAULT_TOOL_OUTPUT_BUDGET,
+    SHELL_OUTPUT_BUDGETS[agent] ?? DEFAULT_TOOL_OUTPUT_BUDGET,
     MIN_TOOL_OUTPUT_BUDGET,
   );
   const readTokens = budget(flags.readBudget, '--read-budget', DEFAULT_READ_BUDGET, MIN_READ_BUDGET_TOKENS);
@@ -71,10 +91,11 @@ export function wrapSettings(
     port: flags.port === undefined ? undefined : parsePort(flags.port),
     upstreams: upstreamsFrom(flags, env, userUpstreams(agent, env)),
     compress: {
-      ...(codexBudget ? { toolOutputBudget } : {}),
+      ...(shellBudget ? { toolOutputBudget } : {}),
+      ...(shellBudget && agent === 'opencode' ? { shellTools: OPENCODE_SHELL_TOOLS } : {}),
       ...(claudeBudget ? { claudeBudget: { readTokens, bashChars } } : {}),
     },
     claudeConfigDir: claudeBudget ? claudeConfigDir(env) : undefined,
-    codexBudget,
+    shellBudget,
   };
 }

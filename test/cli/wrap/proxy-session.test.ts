@@ -46,6 +46,8 @@ describe('wrap proxy session', () => {
       optimize: true,
       anthropicUpstream: anthropic.url,
       codexBudget: true,
+      qwenBudget: true,
+      opencodeBudget: true,
       claudeBudget: true,
       summary: false,
     };
