@@ -7,24 +7,32 @@
  * tool output before and after, savings, needles kept (each needle's whole original line must come out
  * byte for byte, with its line number where the output is line-numbered) and compression time. Then the
  * Codex table: what Codex alone sends (its default-limit capture) against headroom's budget mode (the
- * whole output, compressed to the budget), in tokens sent and needles kept.
+ * whole output, compressed to the budget), in tokens sent and needles kept. Then the chat-completions
+ * agents: every shell case's output (and a 5,000-line failing test log) as Qwen Code's shell result and as
+ * opencode's raw `bash` result, each held to what that agent keeps by itself (25,000 and 51,200).
  *
  * Then the Gemini CLI table (scripts/bench/gemini-shell.ts): the same shell outputs in Gemini CLI's
  * envelope, alone, over its own cut, and in budget mode.
  *
- * Exits 1 when a needle is lost or a Codex or Gemini budget-mode output goes over its budget.
+ * Exits 1 when a needle is lost (in budget mode, for Gemini CLI) or a shell output goes over its budget.
  *
  * Usage: tsx scripts/bench-agents.ts [--json] [--only name,name]
  */
 import { performance } from 'node:perf_hooks';
 import { compressMessages } from '../src/compress/compress.js';
+import type { CompressOptions } from '../src/compress/options.js';
 import { tokenCounter } from '../src/tokens/count.js';
 import { type AgentCase, loadAgentCases, readAgentFixture } from '../test/helpers/agent-cases.js';
 import { agentRequest, needleKept, toolOutputOf } from '../test/helpers/agent-messages.js';
-import { GEMINI_BUDGET, type GeminiRow, geminiRow, shellOutputOf } from './bench/gemini-shell.js';
+import { LONG_LOG_ASSERTION, longFailingLog } from '../test/helpers/outputs.js';
+import { GEMINI_BUDGET, type GeminiRow, geminiRow } from './bench/gemini-shell.js';
+import { openAIConversation, openAIToolOutput, qwenShellText } from './bench/messages.js';
 
 /** What Codex keeps of one command's output by itself, in characters; headroom's budget matches it. */
 const CODEX_BUDGET = 10_000;
+/** What Qwen Code (characters) and opencode (bytes) keep of one shell output by themselves. */
+const QWEN_BUDGET = 25_000;
+const OPENCODE_BUDGET = 51_200;
 const RUNS = 3;
 
 interface CaseRow {
@@ -101,6 +109,69 @@ function codexRow(c: AgentCase, row: CaseRow, output: string, count: (t: string)
   };
 }
 
+/** A shell case's output without its agent's wrapping: what any agent's shell tool would have printed. */
+function rawOutput(c: AgentCase): string | undefined {
+  if (c.shape === 'claude-bash' && !c.file.includes('persisted')) return readAgentFixture(c.file);
+  if (c.shape !== 'codex-exec') return undefined;
+  const text = readAgentFixture(c.file);
+  return text.slice(text.indexOf('\nOutput:\n') + '\nOutput:\n'.length);
+}
+
+interface ChatCase {
+  readonly name: string;
+  readonly question: string;
+  readonly command: string;
+  readonly output: string;
+  readonly needles: readonly string[];
+}
+
+function chatCases(cases: readonly AgentCase[]): ChatCase[] {
+  const out: ChatCase[] = cases.flatMap((c) => {
+    const output = rawOutput(c);
+    const command = String(c.call.input.command ?? c.call.input.cmd ?? '');
+    if (output === undefined) return [];
+    // Codex's header (its exit-code line) is not part of the output other agents would send.
+    const needles = c.needles.filter((n) => output.includes(n));
+    return [{ name: c.name, question: c.question, command, output, needles }];
+  });
+  out.push({
+    name: 'long-failing-test-log',
+    question: 'Run the tests and tell me which one fails and why.',
+    command: 'npm test',
+    output: longFailingLog(),
+    needles: [LONG_LOG_ASSERTION],
+  });
+  return out;
+}
+
+/** One case as Qwen Code or opencode sends it, through `compressMessages` with that agent's budget. */
+async function chatRow(c: ChatCase, agent: 'qwen' | 'opencode'): Promise<CaseRow> {
+  const qwen = agent === 'qwen';
+  const original = qwen ? qwenShellText(c.output, 1, c.command) : c.output;
+  const messages = openAIConversation(c.question, c.command, original);
+  const options: CompressOptions = qwen
+    ? { model: 'gpt-5', toolOutputBudget: QWEN_BUDGET }
+    : { model: 'gpt-5', toolOutputBudget: OPENCODE_BUDGET, shellTools: ['bash'] };
+  const start = performance.now();
+  const result = await compressMessages(messages, options);
+  const ms = performance.now() - start;
+  const output = openAIToolOutput(result.messages) ?? '';
+  const block = result.blocks[0];
+  const lost = c.needles.filter((n) => !needleKept(original, output, n));
+  return {
+    name: c.name,
+    shape: qwen ? 'qwen-shell' : 'opencode-bash',
+    action: block?.action ?? 'none',
+    tokensBefore: block?.tokensBefore ?? 0,
+    tokensAfter: block?.tokensAfter ?? 0,
+    charsAfter: output.length,
+    needles: c.needles.length,
+    kept: c.needles.length - lost.length,
+    lost,
+    ms,
+  };
+}
+
 const pct = (before: number, after: number): string =>
   before === 0 ? '-' : `${(((before - after) / before) * 100).toFixed(1)}%`;
 const num = (n: number): string => n.toLocaleString('en-US');
@@ -112,7 +183,12 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
-function report(rows: readonly CaseRow[], codex: readonly CodexRow[], gemini: readonly GeminiRow[]): string {
+function report(
+  rows: readonly CaseRow[],
+  codex: readonly CodexRow[],
+  chat: readonly CaseRow[],
+  gemini: readonly GeminiRow[],
+): string {
   const caseTable = table(
     ['case', 'shape', 'action', 'tokens before', 'after', 'saved', 'needles', 'ms'],
     rows.map((r) => [
@@ -182,7 +258,22 @@ function report(rows: readonly CaseRow[], codex: readonly CodexRow[], gemini: re
       `${r.budgetKept}/${r.needles}`,
     ]),
   );
-  const lost = rows.flatMap((r) => r.lost.map((n) => `  ${r.name}: lost ${JSON.stringify(n)}`));
+  const chatTable = table(
+    ['chat agent output', 'shape', 'action', 'tokens before', 'after', 'saved', 'chars', 'needles'],
+    chat.map((r) => [
+      r.name,
+      r.shape,
+      r.action,
+      num(r.tokensBefore),
+      num(r.tokensAfter),
+      pct(r.tokensBefore, r.tokensAfter),
+      num(r.charsAfter),
+      `${r.kept}/${r.needles}`,
+    ]),
+  );
+  const lost = [...rows, ...chat].flatMap((r) =>
+    r.lost.map((n) => `  ${r.name} (${r.shape}): lost ${JSON.stringify(n)}`),
+  );
   return [
     'Agent traffic: tool outputs as Claude Code 2.1.197 and Codex 0.169.0 send them',
     '',
@@ -193,6 +284,10 @@ function report(rows: readonly CaseRow[], codex: readonly CodexRow[], gemini: re
     `Codex: tokens sent per command output, Codex alone (its own ~10K-char cut) vs headroom budget mode (${num(CODEX_BUDGET)} chars)`,
     '',
     codexTable,
+    '',
+    `Qwen Code (shell result, held to ${num(QWEN_BUDGET)} chars) and opencode (raw bash output, held to ${num(OPENCODE_BUDGET)} chars)`,
+    '',
+    chatTable,
     '',
     `Gemini CLI 0.61: the same shell outputs in its run_shell_command envelope; Gemini alone (its own ${num(GEMINI_BUDGET)}-char cut), headroom over that cut (--no-gemini-budget), headroom budget mode (whole output held to ${num(GEMINI_BUDGET)} chars)`,
     '',
@@ -215,18 +310,22 @@ async function main(): Promise<void> {
     const { row, output } = await runCase(c);
     rows.push(row);
     if (c.agent === 'codex') codex.push(codexRow(c, row, output, count));
-    const shell = shellOutputOf(c, readAgentFixture(c.file));
+    const shell = rawOutput(c);
     if (shell !== undefined) gemini.push(await geminiRow(c, shell, count));
   }
+  const chat: CaseRow[] = [];
+  for (const c of chatCases(cases)) chat.push(await chatRow(c, 'qwen'), await chatRow(c, 'opencode'));
   process.stdout.write(
     argv.includes('--json')
-      ? `${JSON.stringify({ cases: rows, codex, gemini }, null, 2)}\n`
-      : report(rows, codex, gemini),
+      ? `${JSON.stringify({ cases: rows, codex, chat, gemini }, null, 2)}\n`
+      : report(rows, codex, chat, gemini),
   );
   const overBudget =
-    codex.some((r) => r.headroomChars > CODEX_BUDGET) || gemini.some((r) => r.budgetChars > GEMINI_BUDGET);
+    codex.some((r) => r.headroomChars > CODEX_BUDGET) ||
+    chat.some((r) => r.charsAfter > (r.shape === 'qwen-shell' ? QWEN_BUDGET : OPENCODE_BUDGET)) ||
+    gemini.some((r) => r.budgetChars > GEMINI_BUDGET);
   const geminiLost = gemini.some((r) => r.budgetKept < r.needles);
-  if (rows.some((r) => r.lost.length > 0) || overBudget || geminiLost) process.exitCode = 1;
+  if ([...rows, ...chat].some((r) => r.lost.length > 0) || overBudget || geminiLost) process.exitCode = 1;
 }
 
 await main();

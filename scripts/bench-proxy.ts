@@ -336,13 +336,12 @@ async function sequential(
   return out;
 }
 
-async function concurrentP50(base: string, bodies: Buffer[]): Promise<number> {
+/** p50 and slowest of a burst of concurrent requests: the slowest says how near the deadline it came. */
+async function concurrentTimes(base: string, bodies: Buffer[]): Promise<{ p50: number; max: number }> {
   const results = await Promise.all(bodies.map((b) => send(base, b)));
   if (results.some((r) => r.status !== 200)) throw new Error('a concurrent request failed');
-  return percentile(
-    results.map((r) => r.total),
-    50,
-  );
+  const totals = results.map((r) => r.total);
+  return { p50: percentile(totals, 50), max: Math.max(...totals) };
 }
 
 function timeCommand(args: string[]): number {
@@ -521,19 +520,19 @@ async function main(): Promise<void> {
     rows.push(['(6) time to first streamed byte, added p50', fmt(cP50), '≤ 2 ms', cP50 <= 2]);
 
     // (7) 20 concurrent new ~1 MB conversations
-    const pipeConc = await concurrentP50(
+    const pipeConc = await concurrentTimes(
       pipe.url,
       Array.from({ length: 20 }, (_, i) => freshConversation(10_000 + i)),
     );
-    const proxyConc = await concurrentP50(
+    const proxyConc = await concurrentTimes(
       proxy.url,
       Array.from({ length: 20 }, (_, i) => freshConversation(20_000 + i)),
     );
     rows.push([
-      '(7) 20 concurrent new 1 MB conversations, p50: proxy / pipe',
-      `${fmt(proxyConc)} / ${fmt(pipeConc)} = ${ratio(proxyConc, pipeConc)}`,
+      '(7) 20 concurrent new 1 MB conversations, p50: proxy / pipe (slowest)',
+      `${fmt(proxyConc.p50)} / ${fmt(pipeConc.p50)} = ${ratio(proxyConc.p50, pipeConc.p50)} (slowest ${fmt(proxyConc.max)} / ${fmt(pipeConc.max)})`,
       '≤ 2× pipe',
-      proxyConc <= 2 * pipeConc,
+      proxyConc.p50 <= 2 * pipeConc.p50,
     ]);
 
     const peak = procStatus(proxy.pid, 'VmHWM');

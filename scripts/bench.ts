@@ -10,7 +10,7 @@
  * conversation or a crash makes the run exit 1.
  *
  * `--heldout` scores the held-out set (test/fixtures/heldout) instead of the tuning corpus; `--set NAME`
- * scores any set by name (`corpus`, `heldout`, `heldout-2`) and wins over `--heldout`, so
+ * scores any set by name (`corpus`, `heldout`, `heldout-2`, `heldout-3`) and wins over `--heldout`, so
  * `npm run bench:heldout -- --set heldout-2` scores the second held-out set.
  *
  * Usage: tsx scripts/bench.ts [--json] [--heldout | --set NAME] [--only name,name] [--runs N] [--no-latency]
@@ -130,6 +130,7 @@ const SET_LABELS: Readonly<Record<CaseSet, string>> = {
   corpus: 'Tuning corpus',
   heldout: 'Held-out set',
   'heldout-2': 'Second held-out set',
+  'heldout-3': 'Third held-out set',
 };
 const args = parseArgs(process.argv.slice(2));
 const cases = await loadCases(CASE_SETS[args.set]);

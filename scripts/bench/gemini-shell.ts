@@ -1,12 +1,11 @@
 /**
  * The Gemini CLI part of scripts/bench-agents.ts: each shell output of the agent fixtures (Claude Code's
- * Bash results and Codex's command outputs, under their envelopes) put in Gemini CLI's
+ * Bash results and Codex's command outputs, without their envelopes) put in Gemini CLI's
  * `run_shell_command` envelope and sent three ways: Gemini CLI alone (its own 40,000-character cut),
  * headroom without its budget (`--no-gemini-budget`: Gemini CLI's cut, then compressed) and headroom's
  * budget mode (`wrap gemini`: the whole output, compressed to 40,000 characters).
  */
 import { compressMessages } from '../../src/compress/compress.js';
-import { openEnvelope } from '../../src/compress/wrappers/index.js';
 import type { AgentCase } from '../../test/helpers/agent-cases.js';
 import { needleKept } from '../../test/helpers/agent-messages.js';
 import { geminiContents, geminiCut, geminiShellText } from './messages.js';
@@ -36,13 +35,6 @@ type Json = Record<string, unknown>;
 function outputOf(contents: readonly unknown[]): string {
   const parts = (contents.at(-1) as { parts: { functionResponse: { response: Json } }[] }).parts;
   return parts[0]!.functionResponse.response.output as string;
-}
-
-/** A case's shell output without its agent's envelope; undefined for outputs that are not a shell's. */
-export function shellOutputOf(c: AgentCase, text: string): string | undefined {
-  if (c.shape === 'codex-exec') return openEnvelope(text).content;
-  if (c.shape === 'claude-bash' && !text.startsWith('<persisted-output>')) return text;
-  return undefined;
 }
 
 export async function geminiRow(c: AgentCase, raw: string, count: (t: string) => number): Promise<GeminiRow> {

@@ -65,6 +65,32 @@ export function geminiShellText(output: string, exitCode: number): string {
   return `<untrusted_context>\nOutput: ${output}\nExit Code: ${exitCode}\nProcess Group PGID: 48213\n</untrusted_context>`;
 }
 
+/**
+ * Qwen Code's `run_shell_command` result (0.15), as its `tool` message holds it: with `cut`, under the
+ * note Qwen Code writes when it cut the result itself (kept whole under `wrap qwen`, which lifts the cut).
+ */
+export function qwenShellText(output: string, exitCode: number, command: string, cut = false): string {
+  const result = `Command: ${command}\nDirectory: (root)\nOutput: ${output}\nError: (none)\nExit Code: ${exitCode}\nSignal: (none)\nProcess Group PGID: (none)`;
+  if (!cut) return result;
+  const note = [
+    'Tool output was too large and has been truncated.',
+    'The full output has been saved to: /home/dev/.qwen/tmp/5f0c9e/run_shell_command_e0d7355fe278.output',
+    'To read the complete output, use the read_file tool with the absolute file path above.',
+    "The truncated output below shows the beginning and end of the content. The marker '... [CONTENT TRUNCATED] ...' indicates where content was removed.",
+    '',
+    'Truncated part of the output:',
+  ];
+  return `${note.join('\n')}\n${result}`;
+}
+
+/**
+ * opencode's `bash` result (1.18) when it cut the output itself: a note naming the saved file, then the
+ * tail it kept (`tail`). A result it did not cut is the raw output, with nothing around it.
+ */
+export function opencodeCutText(tail: string): string {
+  return `...output truncated...\n\nFull output saved to: /home/dev/.local/share/opencode/tool-output/tool_24d406df4001Rv4IFVY6tXRDaK\n\n${tail}`;
+}
+
 export function openAIConversation(question: string, command: string, output: string): OpenAIMessage[] {
   return [
     { role: 'system', content: 'You are a coding agent. Use the bash tool to inspect the workspace.' },

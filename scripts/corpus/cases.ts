@@ -14,12 +14,18 @@ export const HELDOUT_DIR = path.resolve(import.meta.dirname, '../../test/fixture
  * no longer blind); scored with `npm run bench:heldout -- --set heldout-2`.
  */
 export const HELDOUT_2_DIR = path.resolve(import.meta.dirname, '../../test/fixtures/heldout-2');
+/**
+ * A third held-out set, captured after the second had been used to diagnose defects; scored with
+ * `npm run bench:heldout -- --set heldout-3`.
+ */
+export const HELDOUT_3_DIR = path.resolve(import.meta.dirname, '../../test/fixtures/heldout-3');
 
 /** Every case set by the name the bench and the golden check give it, tuning corpus first. */
 export const CASE_SETS = {
   corpus: CORPUS_DIR,
   heldout: HELDOUT_DIR,
   'heldout-2': HELDOUT_2_DIR,
+  'heldout-3': HELDOUT_3_DIR,
 } as const;
 
 export type CaseSet = keyof typeof CASE_SETS;

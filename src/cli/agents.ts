@@ -2,8 +2,9 @@ import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import type { SessionSettings } from './wrap/agent-config.js';
 
-export type AgentName = 'claude' | 'codex' | 'aider' | 'gemini';
+export type AgentName = 'claude' | 'codex' | 'gemini' | 'aider' | 'qwen' | 'opencode';
 
 export interface AgentInfo {
   readonly name: AgentName;
@@ -21,17 +22,26 @@ export const AGENTS: Readonly<Record<AgentName, AgentInfo>> = {
     install: 'npm install -g @anthropic-ai/claude-code',
   },
   codex: { name: 'codex', label: 'Codex CLI', command: 'codex', install: 'npm install -g @openai/codex' },
+  gemini: {
+    name: 'gemini',
+    label: 'Gemini CLI',
+    command: 'gemini',
+    install: 'npm install -g @google/gemini-cli',
+  },
   aider: {
     name: 'aider',
     label: 'Aider',
     command: 'aider',
     install: 'python -m pip install aider-install && aider-install',
   },
-  gemini: {
-    name: 'gemini',
-    label: 'Gemini CLI',
-    command: 'gemini',
-    install: 'npm install -g @google/gemini-cli',
+  qwen: { name: 'qwen', label: 'Qwen Code', command: 'qwen', install: 'npm install -g @qwen-code/qwen-code' },
+  // The npm package's `opencode` is its platform binary once its postinstall has run (npm, bun, the
+  // curl installer all put it on PATH under this name).
+  opencode: {
+    name: 'opencode',
+    label: 'opencode',
+    command: 'opencode',
+    install: 'npm install -g opencode-ai',
   },
 };
 
@@ -63,11 +73,12 @@ export interface LaunchOptions {
   readonly claudeBudget?: boolean;
   /** Text of the user's Codex config.toml, to see whether they set the cap themselves. */
   readonly codexConfig?: string | undefined;
-  /** Settings prepared for this session only (Gemini CLI's settings file), as variables to add. */
-  readonly agentSettings?: {
-    readonly env: Readonly<Record<string, string>>;
-    readonly injected: readonly string[];
-  };
+  /**
+   * The agent's settings for this session only, as the variables that point it at them (Gemini CLI's
+   * settings file or stand-in home, Qwen Code's system settings file, opencode's config; see
+   * wrap/agent-config.ts).
+   */
+  readonly sessionSettings?: Pick<SessionSettings, 'env' | 'injected'> | undefined;
 }
 
 export interface LaunchPlan {
@@ -172,15 +183,23 @@ export function planLaunch(
       env.GOOGLE_GEMINI_BASE_URL = options.proxyUrl;
       injected.push(`GOOGLE_GEMINI_BASE_URL=${options.proxyUrl}`);
       break;
+    case 'qwen':
+      // With OPENAI_API_KEY and OPENAI_MODEL (the user's own), this selects Qwen Code's OpenAI auth.
+      env.OPENAI_BASE_URL = `${options.proxyUrl}/v1`;
+      injected.push(`OPENAI_BASE_URL=${options.proxyUrl}/v1`);
+      break;
+    case 'opencode':
+      // Routed by the provider its session config defines (`sessionSettings`).
+      break;
     case 'aider':
       env.OPENAI_API_BASE = `${options.proxyUrl}/v1`;
       env.ANTHROPIC_BASE_URL = options.proxyUrl;
       injected.push(`OPENAI_API_BASE=${options.proxyUrl}/v1`, `ANTHROPIC_BASE_URL=${options.proxyUrl}`);
       break;
   }
-  if (options.agentSettings) {
-    Object.assign(env, options.agentSettings.env);
-    injected.push(...options.agentSettings.injected);
+  if (options.sessionSettings) {
+    Object.assign(env, options.sessionSettings.env);
+    injected.push(...options.sessionSettings.injected);
   }
   return { command: AGENTS[agent].command, args: [...args, ...userArgs], env, injected };
 }
@@ -196,8 +215,15 @@ export function userUpstreams(
   const out: { anthropic?: string; openai?: string; gemini?: string } = {};
   const anthropic = env.ANTHROPIC_BASE_URL?.trim();
   if ((agent === 'claude' || agent === 'aider') && anthropic) out.anthropic = anthropic.replace(/\/+$/, '');
-  const openai = (env.OPENAI_API_BASE ?? env.OPENAI_BASE_URL)?.trim();
-  if (agent === 'aider' && openai) out.openai = openai.replace(/\/+$/, '').replace(/\/v1$/, '');
+  // Qwen Code reads OPENAI_BASE_URL; for opencode's headroom provider it says where to forward.
+  const openai = (
+    agent === 'aider'
+      ? (env.OPENAI_API_BASE ?? env.OPENAI_BASE_URL)
+      : agent === 'qwen' || agent === 'opencode'
+        ? env.OPENAI_BASE_URL
+        : undefined
+  )?.trim();
+  if (openai) out.openai = openai.replace(/\/+$/, '').replace(/\/v1$/, '');
   const gemini = env.GOOGLE_GEMINI_BASE_URL?.trim();
   if (agent === 'gemini' && gemini) out.gemini = gemini.replace(/\/+$/, '');
   return out;

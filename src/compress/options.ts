@@ -35,11 +35,16 @@ export interface CompressOptions {
    */
   readonly retrievalHint?: string;
   /**
-   * Tool-output budget in characters for shell outputs (Codex `exec_command`, Gemini CLI
-   * `run_shell_command`; see `headroom wrap codex|gemini`);
-   * undefined means no budget beyond normal compression.
+   * Tool-output budget in characters for shell command outputs: Codex `exec_command`, Gemini CLI and
+   * Qwen Code shell results, and the raw outputs of `shellTools` (see `headroom wrap`); undefined means
+   * no budget beyond normal compression.
    */
   readonly toolOutputBudget?: number;
+  /**
+   * Tools whose outputs arrive raw, with no envelope to tell them apart, yet are shell output held to
+   * `toolOutputBudget` (opencode's `bash`). Default none.
+   */
+  readonly shellTools?: readonly string[];
   /**
    * Claude Code budget mode (see `headroom wrap claude`): each `Read` result is held to `readTokens`
    * and each saved Bash output given in `persistedOutputs` is shown within `bashChars`. Undefined: off.
@@ -72,6 +77,7 @@ export interface ResolvedOptions {
   readonly savingsProfile: SavingsProfile;
   readonly retrievalHint: string;
   readonly toolOutputBudget: number | undefined;
+  readonly shellTools: readonly string[];
   readonly claudeBudget: ClaudeBudget | undefined;
   readonly persistedOutputs: ReadonlyMap<string, string> | undefined;
   readonly budgets: Budgets;

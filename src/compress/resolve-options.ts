@@ -60,6 +60,7 @@ const KNOWN = new Set<string>([
   'kompressModel',
   'retrievalHint',
   'toolOutputBudget',
+  'shellTools',
   'claudeBudget',
   'persistedOutputs',
 ]);
@@ -151,8 +152,16 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     savingsProfile: profileName,
     retrievalHint: hint,
     toolOutputBudget: budget,
+    shellTools: shellTools(o.shellTools),
     budgets,
   };
+}
+
+function shellTools(value: unknown): readonly string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && v !== ''))
+    throw invalid('shellTools', 'an array of tool names', value);
+  return [...value];
 }
 
 function claudeBudget(value: unknown): ClaudeBudget | undefined {
@@ -186,6 +195,7 @@ export function optionsFingerprint(o: ResolvedOptions): string {
     o.savingsProfile,
     o.retrievalHint,
     o.toolOutputBudget ?? null,
+    o.shellTools,
     o.claudeBudget ?? null,
     o.budgets,
   ]);

@@ -48,10 +48,11 @@ const MIN_GAIN = 0.1;
 /**
  * Lines that say an agent already cut the output (Codex's `…195798 chars truncated…`, Claude Code's
  * `... [19396 characters truncated] ...` in a failed command's output, Gemini CLI's `... [123,456 characters
- * omitted] ...` between the head and tail it kept); kept so the model knows.
+ * omitted] ...` and Qwen Code's `... [CONTENT TRUNCATED] ...` between the head and tail they kept); kept
+ * so the model knows.
  */
 const AGENT_NOTE =
-  /chars truncated|characters truncated|tokens truncated|output truncated|Total output lines:|^\.\.\. \[[\d,]+ characters omitted\] \.\.\.$/im;
+  /chars truncated|characters truncated|tokens truncated|output truncated|Total output lines:|^\.\.\. \[[\d,]+ characters omitted\] \.\.\.$|^\.\.\. \[CONTENT TRUNCATED\] \.\.\.$/im;
 /** What every agent note holds: one pass for it rules out most blocks at half the cost of AGENT_NOTE's. */
 const AGENT_NOTE_HINT = /truncated|total output lines:|characters omitted/i;
 
@@ -274,6 +275,16 @@ function fitted(
 const isClaudeRead = (input: BlockInput): boolean => input.hint.toolName === 'Read' && !input.hint.readRange;
 
 /**
+ * A shell command's output: inside an agent's envelope, or raw from a tool the options name (opencode's
+ * `bash` sends its output with no envelope at all).
+ */
+const isShellResult = (env: Envelope, input: BlockInput, options: ResolvedOptions): boolean =>
+  isShellOutput(env) ||
+  (env.wrapper === 'plain' &&
+    input.hint.toolName !== undefined &&
+    options.shellTools.includes(input.hint.toolName));
+
+/**
  * The ceiling for this block, or undefined when none applies: shell outputs in characters (the agent's
  * own cut), Claude Code's whole-file Reads in tokens (Claude Code's own cap). A Read Claude Code already
  * cut itself (its PARTIAL-view reminder is the envelope's head) has met its cap and gets none.
@@ -286,7 +297,7 @@ function limitFor(
 ): Limit | undefined {
   const { text } = input;
   const shell = options.toolOutputBudget;
-  if (shell !== undefined && isShellOutput(env) && text.length > shell) {
+  if (shell !== undefined && text.length > shell && isShellResult(env, input, options)) {
     return {
       max: shell,
       measure: (t) => t.length,

@@ -4,6 +4,9 @@ const AGENTS: readonly [RegExp, string][] = [
   [/codex/i, 'codex'],
   [/aider/i, 'aider'],
   [/GeminiCLI|gemini-cli/i, 'gemini'],
+  [/^QwenCode\//, 'qwen'],
+  // opencode's own name comes before the ai-sdk it is built on (`opencode/1.18.33 ai-sdk/provider-utils/…`).
+  [/^opencode\//, 'opencode'],
   [/\bai-sdk\b/i, 'ai-sdk'],
   [/^OpenAI\//i, 'openai-sdk'],
   [/^Anthropic\//i, 'anthropic-sdk'],

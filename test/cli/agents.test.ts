@@ -117,7 +117,7 @@ describe('planLaunch for Gemini CLI', () => {
       proxyUrl,
       env: { GEMINI_API_KEY: 'AIza-test' },
       codexBudget: false,
-      agentSettings: {
+      sessionSettings: {
         env: { GEMINI_CLI_HOME: '/state/s1/home' },
         injected: ['GEMINI_CLI_HOME=/state/s1/home'],
       },
@@ -137,6 +137,50 @@ describe('planLaunch for Gemini CLI', () => {
       gemini: 'https://gateway.corp/gemini',
     });
     expect(userUpstreams('claude', { GOOGLE_GEMINI_BASE_URL: 'https://gateway.corp/gemini' })).toEqual({});
+  });
+});
+
+describe('planLaunch for Qwen Code', () => {
+  it('routes it with OPENAI_BASE_URL (with /v1), keeps the user’s key and model, and adds no flags', () => {
+    const env = { OPENAI_API_KEY: 'sk-test', OPENAI_MODEL: 'qwen3-coder-plus' };
+    const plan = planLaunch('qwen', ['-p', 'why?', '--yolo'], {
+      proxyUrl,
+      env,
+      codexBudget: true,
+      sessionSettings: {
+        env: { QWEN_CODE_SYSTEM_SETTINGS_PATH: '/tmp/headroom-qwen-x/settings.json' },
+        injected: ['QWEN_CODE_SYSTEM_SETTINGS_PATH=/tmp/headroom-qwen-x/settings.json'],
+      },
+    });
+    expect(plan.command).toBe('qwen');
+    expect(plan.args).toEqual(['-p', 'why?', '--yolo']);
+    expect(plan.env).toMatchObject({ ...env, OPENAI_BASE_URL: `${proxyUrl}/v1` });
+    expect(plan.env.QWEN_CODE_SYSTEM_SETTINGS_PATH).toBe('/tmp/headroom-qwen-x/settings.json');
+    expect(plan.injected).toEqual([
+      'NO_PROXY/no_proxy += 127.0.0.1,localhost',
+      `OPENAI_BASE_URL=${proxyUrl}/v1`,
+      'QWEN_CODE_SYSTEM_SETTINGS_PATH=/tmp/headroom-qwen-x/settings.json',
+    ]);
+    const own = planLaunch('qwen', [], { proxyUrl, env, codexBudget: false });
+    expect(own.env.QWEN_CODE_SYSTEM_SETTINGS_PATH).toBeUndefined();
+  });
+});
+
+describe('planLaunch for opencode', () => {
+  it('gives it the session’s config and leaves the arguments as they are', () => {
+    const plan = planLaunch('opencode', ['run', '-m', 'headroom/gpt-5', 'why?'], {
+      proxyUrl,
+      env: { OPENAI_API_KEY: 'sk-test' },
+      codexBudget: true,
+      sessionSettings: {
+        env: { OPENCODE_CONFIG_CONTENT: '{"provider":{}}' },
+        injected: ['OPENCODE_CONFIG_CONTENT={"provider":{}}'],
+      },
+    });
+    expect(plan.command).toBe('opencode');
+    expect(plan.args).toEqual(['run', '-m', 'headroom/gpt-5', 'why?']);
+    expect(plan.env.OPENCODE_CONFIG_CONTENT).toBe('{"provider":{}}');
+    expect(plan.env.OPENAI_API_KEY).toBe('sk-test');
   });
 });
 
@@ -162,6 +206,18 @@ describe('codexSetsOption', () => {
 });
 
 describe('userUpstreams', () => {
+  it('forwards Qwen Code and opencode where OPENAI_BASE_URL pointed (DashScope, a gateway), without /v1', () => {
+    const dashscope = 'https://dashscope.aliyuncs.com/compatible-mode/v1';
+    expect(userUpstreams('qwen', { OPENAI_BASE_URL: dashscope })).toEqual({
+      openai: 'https://dashscope.aliyuncs.com/compatible-mode',
+    });
+    expect(userUpstreams('opencode', { OPENAI_BASE_URL: 'http://127.0.0.1:4000/v1/' })).toEqual({
+      openai: 'http://127.0.0.1:4000',
+    });
+    // Qwen Code does not read aider's variable.
+    expect(userUpstreams('qwen', { OPENAI_API_BASE: 'http://x/v1' })).toEqual({});
+  });
+
   it('forwards to a base URL the user had already set instead of silently going to the public API', () => {
     expect(userUpstreams('claude', { ANTHROPIC_BASE_URL: 'https://gateway.corp/anthropic/' })).toEqual({
       anthropic: 'https://gateway.corp/anthropic',

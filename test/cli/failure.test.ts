@@ -69,13 +69,13 @@ describe('bad input, every command', () => {
       'wrap: a mistyped agent',
       ['wrap', 'claud'],
       2,
-      /unknown agent `claud`\. Expected one of: claude, codex, aider, gemini\.\n\(Did you mean claude\?\)\n$/,
+      /unknown agent `claud`\. Expected one of: claude, codex, gemini, aider, qwen, opencode\.\n\(Did you mean claude\?\)\n$/,
     ],
     [
       'wrap: a far-off agent, no guess',
       ['wrap', 'cursor'],
       2,
-      /Expected one of: claude, codex, aider, gemini\.\n$/,
+      /Expected one of: claude, codex, gemini, aider, qwen, opencode\.\n$/,
     ],
     // Not taken for the agent's name ("unknown agent `--verbos`"): a mistyped flag of wrap's own.
     ['wrap: unknown flag before the agent', ['wrap', '--verbos', 'claude'], 2, /unknown option '--verbos'/],

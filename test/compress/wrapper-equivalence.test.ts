@@ -1,11 +1,18 @@
 /**
  * The same output must be judged the same whatever wraps it: for every case of the real-output corpus, the
- * kind, the form and the lines kept under Claude Code's `Read`, under Codex's exec header and in Gemini CLI's
- * shell envelope are those kept for the bare output. Both the tuning corpus and the held-out set.
+ * kind, the form and the lines kept under Claude Code's `Read`, under Codex's exec header, in Gemini CLI's
+ * and Qwen Code's shell envelopes (Qwen Code's also under its own cut note) and under opencode's cut note
+ * are those kept for the bare output. Both the tuning corpus and the held-out set.
  */
 import { describe, expect, it } from 'vitest';
 import { readPath } from '../../scripts/bench/corpus-case.js';
-import { claudeReadText, codexExecText, geminiShellText } from '../../scripts/bench/messages.js';
+import {
+  claudeReadText,
+  codexExecText,
+  geminiShellText,
+  opencodeCutText,
+  qwenShellText,
+} from '../../scripts/bench/messages.js';
 import { CORPUS_DIR, HELDOUT_DIR, loadCases, readCaseOutput } from '../../scripts/corpus/cases.js';
 import { extractQuery, isAnalysisRequest } from '../../src/compress/query.js';
 import { resolveOptions } from '../../src/compress/resolve-options.js';
@@ -47,7 +54,7 @@ function run(text: string, hint: BlockHint, question: string): BlockOutcome {
 }
 
 describe.each(cases)('$name', (c) => {
-  it('keeps the same lines raw, as a Claude Read result, as Codex exec and as Gemini CLI shell output', async () => {
+  it('keeps the same lines raw, as a Claude Read result, and as Codex, Gemini CLI, Qwen Code and opencode shell output', async () => {
     const output = await readCaseOutput(c, c.dir);
     const raw = run(output, { toolName: 'Bash', command: c.command }, c.question);
     const codex = run(codexExecText(output, 0), { toolName: 'exec_command', command: c.command }, c.question);
@@ -56,6 +63,10 @@ describe.each(cases)('$name', (c) => {
       { toolName: 'run_shell_command', command: c.command },
       c.question,
     );
+    const qwenHint = { toolName: 'run_shell_command', command: c.command };
+    const qwen = run(qwenShellText(output, 0, c.command), qwenHint, c.question);
+    const qwenCut = run(qwenShellText(output, 0, c.command, true), qwenHint, c.question);
+    const opencode = run(opencodeCutText(output), { toolName: 'bash', command: c.command }, c.question);
     const path = readPath(c);
     const read = run(claudeReadText(output), { toolName: 'Read', filePath: path }, c.question);
 
@@ -63,6 +74,9 @@ describe.each(cases)('$name', (c) => {
     const underHeader = (t: string) => t.slice(t.indexOf('\nOutput:\n') + '\nOutput:\n'.length);
     const inEnvelope = (t: string) =>
       t.slice('<untrusted_context>\nOutput: '.length, t.lastIndexOf('\nExit Code: 0\n'));
+    const inQwenEnvelope = (t: string) =>
+      t.slice(t.indexOf('\nOutput: ') + '\nOutput: '.length, t.lastIndexOf('\nError: (none)\n'));
+    const afterNote = (t: string) => t.slice(t.indexOf('\n\n', t.indexOf('Full output saved to: ')) + 2);
     const unnumbered = (t: string) =>
       t
         .split('\n')
@@ -71,11 +85,15 @@ describe.each(cases)('$name', (c) => {
     if (raw.kind === 'html' && raw.transform?.startsWith('html:text ')) {
       // Bare HTML becomes decoded text, which no wrapper may take; wrapped, it is the page's verbatim
       // text by line (tested in wrapped-forms.test.ts). The kind is the same.
-      expect([codex.kind, read.kind, gemini.kind]).toEqual(['html', 'html', 'html']);
+      expect([codex.kind, read.kind, gemini.kind, qwen.kind, qwenCut.kind]).toEqual(Array(5).fill('html'));
+      expect(judged(opencode, afterNote)).toEqual(judged(raw, bare));
       return;
     }
     expect(judged(codex, underHeader)).toEqual(judged(raw, bare));
     expect(judged(gemini, inEnvelope)).toEqual(judged(raw, bare));
+    expect(judged(qwen, inQwenEnvelope)).toEqual(judged(raw, bare));
+    expect(judged(qwenCut, inQwenEnvelope)).toEqual(judged(raw, bare));
+    expect(judged(opencode, afterNote)).toEqual(judged(raw, bare));
     if (read.action === 'code-read') {
       // The one deliberate difference: a source file the agent reads is one it may edit, so it stays whole.
       expect(raw.kind).toBe('code');

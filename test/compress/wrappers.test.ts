@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isAgentPreview, openEnvelope } from '../../src/compress/wrappers/index.js';
+import { opencodeCutText, qwenShellText } from '../../scripts/bench/messages.js';
+import { isAgentPreview, isShellOutput, openEnvelope } from '../../src/compress/wrappers/index.js';
 
 const numbered = (lines: string[], start = 1) =>
   lines.map((l, i) => `${String(i + start).padStart(6)}\t${l}`).join('\n');
@@ -73,6 +74,60 @@ describe('openEnvelope', () => {
     expect(openEnvelope(cut).head).toBe(`${cut.slice(0, cut.indexOf('Output: '))}Output: `);
     expect(openEnvelope('Output: a\nb\nc').wrapper).toBe('plain');
     expect(openEnvelope('note\nOutput: a\nExit Code: 0').wrapper).toBe('plain');
+  });
+
+  it('reads Qwen Code’s shell result as the Gemini CLI envelope it was forked from', () => {
+    const text = qwenShellText('a\nb', 1, 'npm test');
+    const env = openEnvelope(text);
+    expect([env.wrapper, env.head, env.content]).toEqual([
+      'gemini-shell',
+      'Command: npm test\nDirectory: (root)\nOutput: ',
+      'a\nb',
+    ]);
+    expect(env.tail).toBe('\nError: (none)\nExit Code: 1\nSignal: (none)\nProcess Group PGID: (none)');
+    expect(isShellOutput(env)).toBe(true);
+  });
+
+  it('keeps Qwen Code’s cut note verbatim in the head, the shell envelope around the kept part', () => {
+    const text = qwenShellText('a\n... [CONTENT TRUNCATED] ...\nz', 1, 'npm test', true);
+    const env = openEnvelope(text);
+    expect(env.wrapper).toBe('qwen-shell');
+    expect(env.head.startsWith('Tool output was too large and has been truncated.\n')).toBe(true);
+    expect(
+      env.head.endsWith('Truncated part of the output:\nCommand: npm test\nDirectory: (root)\nOutput: '),
+    ).toBe(true);
+    expect(env.content).toBe('a\n... [CONTENT TRUNCATED] ...\nz');
+    expect(env.head + env.content + env.tail).toBe(text);
+    expect(isShellOutput(env)).toBe(true);
+    // Another tool's result under the note (a cut `read_file`) is raw content with the note as its head.
+    const note = text.slice(0, text.indexOf('Command: '));
+    const read = openEnvelope(`${note}line 1\nline 2`);
+    expect([read.wrapper, read.head, read.content, read.exactLines]).toEqual([
+      'qwen-cut',
+      note,
+      'line 1\nline 2',
+      false,
+    ]);
+    expect(isShellOutput(read)).toBe(false);
+    // The note must end where Qwen Code ends it, near the start.
+    expect(openEnvelope(`${note.slice(0, 60)}\nline`).wrapper).toBe('plain');
+    expect(
+      openEnvelope(
+        `Tool output was too large and has been truncated.\n${'x'.repeat(3000)}\nTruncated part of the output:\nz`,
+      ).wrapper,
+    ).toBe('plain');
+  });
+
+  it('keeps opencode’s cut note verbatim and judges the tail beneath it as raw output', () => {
+    const text = opencodeCutText('PASS 4353\nPASS 4354\n');
+    const env = openEnvelope(text);
+    expect(env.wrapper).toBe('opencode-cut');
+    expect(env.head).toBe(text.slice(0, text.indexOf('PASS')));
+    expect([env.content, env.tail, env.exactLines]).toEqual(['PASS 4353\nPASS 4354\n', '', false]);
+    expect(isShellOutput(env)).toBe(true);
+    // opencode's uncut result is the raw output: nothing to see through.
+    expect(openEnvelope('PASS 1\nPASS 2').wrapper).toBe('plain');
+    expect(openEnvelope('...output truncated...\nFull output saved to: /x\n\ntail').wrapper).toBe('plain');
   });
 
   it('treats an empty string and one huge line as plain text', () => {

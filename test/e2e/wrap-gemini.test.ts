@@ -54,7 +54,8 @@ async function wrapGemini(wrapFlags: string[] = [], stateHome?: string): Promise
     path.join(import.meta.dirname, 'netns', 'gemini-pipe.ts'),
     scratch,
     110_000,
-    [JSON.stringify(wrapFlags), ...(stateHome ? [stateHome] : [])],
+    JSON.stringify(wrapFlags),
+    ...(stateHome ? [stateHome] : []),
   );
   expect(report.isolation.interfaces).toEqual(['lo']);
   expect(report.isolation.outsideLookup).toBe('EAI_AGAIN');

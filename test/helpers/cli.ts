@@ -72,7 +72,10 @@ export async function ensureBuilt(): Promise<void> {
 export function cleanEnv(overrides: Record<string, string | undefined> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (value === undefined || /^(ANTHROPIC_|OPENAI_|HEADROOM_|CODEX_|CLAUDE_|GEMINI_|GOOGLE_)/.test(key))
+    if (
+      value === undefined ||
+      /^(ANTHROPIC_|OPENAI_|HEADROOM_|CODEX_|CLAUDE_|GEMINI_|GOOGLE_|QWEN_|OPENCODE_)/.test(key)
+    )
       continue;
     if (/^(https?_proxy|no_proxy|FORCE_COLOR|NO_COLOR)$/i.test(key)) continue;
     env[key] = value;

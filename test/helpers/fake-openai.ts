@@ -163,12 +163,14 @@ function chatChunks(
   includeUsage: boolean,
 ) {
   const id = fakeId('chatcmpl');
+  // With `include_usage`, OpenAI sends `usage: null` on every chunk before the last one, which holds it.
   const chunk = (delta: unknown, finish: string | null = null) => ({
     id,
     object: 'chat.completion.chunk',
     created: CREATED,
     model,
     choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+    ...(includeUsage ? { usage: null } : {}),
   });
   const out: unknown[] = [chunk({ role: 'assistant', content: '', refusal: null })];
   if (reply.kind === 'tool_call') {

@@ -110,7 +110,7 @@ export interface ScenarioRun<Report> {
 }
 
 /**
- * Runs `scenario` (a TypeScript file, through tsx) with its scratch directory (then `args`) as arguments in a new user,
+ * Runs `scenario` (a TypeScript file, through tsx) with its scratch directory and `args` in a new user,
  * network and mount namespace whose loopback is up, and parses the JSON report it prints last. Throws,
  * saying what is missing, when no namespace can be made: these tests must fail rather than run the agents
  * with the network in reach.
@@ -119,7 +119,7 @@ export async function runIsolated<Report>(
   scenario: string,
   scratch: string,
   timeoutMs: number,
-  args: readonly string[] = [],
+  ...args: string[]
 ): Promise<ScenarioRun<Report>> {
   const result = await execa(
     'unshare',

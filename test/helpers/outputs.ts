@@ -50,3 +50,24 @@ export function grepOutput(files = 80, perFile = 12): string {
   }
   return `${lines.join('\n')}\n`;
 }
+
+/** The failing assertion of `longFailingLog`, on a line of its own. */
+export const LONG_LOG_ASSERTION = '   → AssertionError: expected 10.05 to equal 10.06 // Object.is equality';
+
+/**
+ * A 5,000-line, ~420 KB failing test run whose one failure sits at line 3,100: the log each of Gemini
+ * CLI, Qwen Code and opencode lost the assertion of when they cut it themselves (design note §10).
+ */
+export function longFailingLog(): string {
+  const lines: string[] = [];
+  for (let i = 1; lines.length < 5000; i++) {
+    if (lines.length === 3098) {
+      lines.push(' × src/billing/invoice.test.ts > invoice totals > rounds half cents up (3ms)');
+      lines.push(LONG_LOG_ASSERTION);
+      lines.push('     at src/billing/invoice.test.ts:42:19');
+    }
+    const module = `src/modules/module${String(i % 97).padStart(2, '0')}/feature-${i}.test.ts`;
+    lines.push(` ✓ ${module} > feature ${i} > handles edge case ${i % 13} (${(i * 7) % 23}ms)`);
+  }
+  return `${lines.slice(0, 4997).join('\n')}\n\n Test Files  1 failed | 96 passed (97)\n      Tests  1 failed | 4996 passed (4997)\n`;
+}

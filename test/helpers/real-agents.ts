@@ -1,9 +1,10 @@
 /**
- * For end-to-end tests that run `headroom wrap` with the real Claude Code and Codex installed as dev
- * dependencies: their environment (offline, sandboxed, state in a scratch directory) and readers for
+ * For end-to-end tests that run `headroom wrap` with the real agents installed as dev dependencies
+ * (Claude Code, Codex, Qwen Code, opencode): their environment (offline, sandboxed, state in a scratch directory) and readers for
  * what the fake provider received.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { cleanEnv, ROOT } from './cli.js';
 import type { RecordedRequest } from './fake-server.js';
@@ -45,6 +46,55 @@ export async function offlineCodexHome(dir: string): Promise<string> {
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, 'config.toml'), OFFLINE_CODEX_CONFIG);
   return dir;
+}
+
+/**
+ * Qwen Code user settings that keep a run on loopback: its usage statistics go to a host of its own
+ * otherwise. Written as the user's own settings (`~/.qwen/settings.json`), which `wrap qwen` layers its
+ * session settings over and must leave in force.
+ */
+export async function offlineQwenHome(home: string): Promise<void> {
+  await mkdir(path.join(home, '.qwen'), { recursive: true });
+  await writeFile(
+    path.join(home, '.qwen', 'settings.json'),
+    JSON.stringify({ privacy: { usageStatisticsEnabled: false } }),
+  );
+}
+
+/** opencode's own requests besides the model's: its models list and its self-update check. */
+export const OFFLINE_OPENCODE_ENV = { OPENCODE_DISABLE_MODELS_FETCH: '1', OPENCODE_DISABLE_AUTOUPDATE: '1' };
+
+/**
+ * A folder holding `opencode`, as `npm install -g opencode-ai` puts it on PATH: the native binary of the
+ * package for this platform. The `opencode-ai` launcher in node_modules/.bin is only a stub that says so
+ * until the package's postinstall has copied that binary over it, which npm 11 does not run unless
+ * allowed; the platform package's binary is the same file.
+ */
+export async function opencodeBinDir(scratch: string): Promise<string> {
+  const require = createRequire(path.join(ROOT, 'package.json'));
+  const arch = process.arch === 'arm64' ? 'arm64' : 'x64';
+  const platform = process.platform === 'win32' ? 'windows' : process.platform;
+  const pkg = path.dirname(require.resolve(`opencode-${platform}-${arch}/package.json`));
+  const dir = path.join(scratch, 'opencode-bin');
+  await mkdir(dir, { recursive: true });
+  await symlink(path.join(pkg, 'bin', 'opencode'), path.join(dir, 'opencode'));
+  return dir;
+}
+
+/** The text of the `tool` message answering the last call of `tool` in a chat-completions request. */
+export function chatToolOutput(request: RecordedRequest, tool: string): string {
+  type Message = { role: string; content?: unknown; tool_call_id?: string; tool_calls?: Json[] };
+  const messages = request.json<{ messages: Message[] }>().messages;
+  const call = messages
+    .flatMap((m) => m.tool_calls ?? [])
+    .findLast((c) => (c.function as Json | undefined)?.name === tool);
+  if (call === undefined) throw new Error(`no call of ${tool}`);
+  const result = messages.find((m) => m.role === 'tool' && m.tool_call_id === call.id);
+  if (result === undefined) throw new Error(`no tool message for the call of ${tool}`);
+  if (typeof result.content === 'string') return result.content;
+  if (Array.isArray(result.content))
+    return (result.content as Json[]).map((p) => (typeof p.text === 'string' ? p.text : '')).join('');
+  throw new Error('tool message without content');
 }
 
 /** The text of the `tool_result` in the last user message of an Anthropic request. */

@@ -5,6 +5,8 @@ describe('agent guess from the user agent', () => {
   it('names the known agents and SDKs', () => {
     expect(guessAgent('claude-cli/2.1.197 (external, cli)')).toBe('claude');
     expect(guessAgent('codex_exec/0.169.0 (Debian 12; x86_64) xterm')).toBe('codex');
+    expect(guessAgent('QwenCode/0.15.10 (linux; x64)')).toBe('qwen');
+    expect(guessAgent('opencode/1.18.33 ai-sdk/provider-utils/4.0.23 runtime/bun/1.3.14')).toBe('opencode');
     expect(guessAgent('codex_cli_rs/0.169.0')).toBe('codex');
     expect(guessAgent('OpenAI/JS 6.49.0')).toBe('openai-sdk');
     expect(guessAgent('OpenAI/Python 1.99.0')).toBe('openai-sdk');

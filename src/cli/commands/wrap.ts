@@ -14,6 +14,7 @@ import {
   type AgentName,
   findExecutable,
   isAgentName,
+  type LaunchPlan,
   planLaunch,
   readCodexConfig,
 } from '../agents.js';
@@ -23,15 +24,24 @@ import { createLogger, type Logger } from '../logger.js';
 import { withSharedProxyFlags } from '../proxy-flags.js';
 import { didYouMean } from '../suggest.js';
 import { renderSummary } from '../summary.js';
-import { type GeminiSession, prepareGeminiSession } from '../wrap/gemini-settings.js';
+import {
+  type JsonObject,
+  OPENCODE_PROVIDER,
+  opencodeModelArg,
+  opencodeSettings,
+  readQwenSystemSettings,
+  type SessionSettings,
+  userOpencodeConfig,
+  writeQwenSettings,
+} from '../wrap/agent-config.js';
+import { prepareGeminiSession } from '../wrap/gemini-settings.js';
 import { openProxySession, type ProxySession } from '../wrap/proxy-session.js';
 import { resumeWatcher, wrappedResume } from '../wrap/resume-hint.js';
 import { sessionFromStore } from '../wrap/session-store.js';
 import {
   DEFAULT_BASH_BUDGET,
-  DEFAULT_GEMINI_OUTPUT_BUDGET,
   DEFAULT_READ_BUDGET,
-  DEFAULT_TOOL_OUTPUT_BUDGET,
+  SHELL_OUTPUT_BUDGETS,
   type WrapFlags,
   type WrapSettings,
   wrapSettings,
@@ -42,7 +52,7 @@ export function registerWrap(program: Command, ctx: CliContext, setExit: SetExit
   const command = program
     .command('wrap')
     .description('run a coding agent through a local headroom proxy, then print what it saved')
-    .argument('<agent>', 'claude, codex, gemini or aider')
+    .argument('<agent>', 'claude, codex, gemini, aider, qwen or opencode')
     .argument('[args...]', "the agent's own arguments, passed through untouched")
     .option('--port <port>', 'pin the proxy port (default: a free port)')
     .option(
@@ -70,10 +80,12 @@ export function registerWrap(program: Command, ctx: CliContext, setExit: SetExit
     .option('--no-claude-budget', "claude: keep Claude Code's own Read cap and Bash previews")
     .option(
       '--tool-output-budget <chars>',
-      `codex, gemini: characters kept per command output (default: codex ${DEFAULT_TOOL_OUTPUT_BUDGET}, gemini ${DEFAULT_GEMINI_OUTPUT_BUDGET})`,
+      `codex, gemini, qwen, opencode: characters kept per command output (default: what the agent keeps itself, ${SHELL_OUTPUT_BUDGETS.codex}, ${SHELL_OUTPUT_BUDGETS.gemini}, ${SHELL_OUTPUT_BUDGETS.qwen}, ${SHELL_OUTPUT_BUDGETS.opencode})`,
     )
     .option('--no-codex-budget', "codex: keep Codex's own output cut and send outputs as Codex trims them")
     .option('--no-gemini-budget', "gemini: keep Gemini CLI's own output cut and its terminal shell")
+    .option('--no-qwen-budget', "qwen: keep Qwen Code's own output cut and its terminal shell")
+    .option('--no-opencode-budget', "opencode: keep opencode's own output cut (the last 2,000 lines / 50 KB)")
     .option('--no-summary', 'do not print the savings summary when the agent exits')
     // Everything from the agent name on is the agent's; an unknown option before it is a typo of ours.
     .passThroughOptions()
@@ -88,6 +100,8 @@ Examples:
   $ headroom wrap claude -p "fix the failing test" --model claude-sonnet-4-6
   $ headroom wrap codex exec "why does npm test fail?"
   $ headroom wrap gemini -p "why does npm test fail?" --yolo
+  $ headroom wrap qwen -p "why does npm test fail?"
+  $ headroom wrap opencode run -m headroom/gpt-5 "why does npm test fail?"
   $ headroom wrap --port 9000 --verbose aider --model gpt-5
   $ headroom wrap --no-optimize claude          # same path, nothing compressed (A/B)`,
     )
@@ -119,18 +133,25 @@ async function wrap(agentArg: string, rawArgs: string[], flags: WrapFlags, ctx: 
     return 127;
   }
 
+  // The user's settings the agent's session settings must hold, read before anything starts.
+  const base = await userSettings(agent, settings, ctx.env);
   const session = sessionId(agent);
   const dir = stateDir(ctx.env);
   const proxy = await withSpinner(logger, ctx, () =>
     openProxySession(agent, session, dir, settings, flags, ctx, logger),
   );
-  const agentSettings = await agentSession(agent, settings, proxy, session, dir, ctx, logger).catch(
-    async (error: unknown) => {
-      await proxy.close();
-      throw error;
-    },
-  );
-  const plan = await launchPlan(agent, settings, proxy, ctx, agentSettings);
+  // A reused `headroom proxy` holds no output to a budget, so the agents keep their own cuts.
+  const shellBudget = settings.shellBudget && !proxy.reused;
+  const sessionSettings = await agentSessionSettings(agent, settings, proxy.url, ctx.env, base, {
+    liftCuts: shellBudget,
+    dir: path.join(dir, 'agent-settings', session),
+  }).catch(async (error: unknown) => {
+    await proxy.close();
+    throw error;
+  });
+  const plan = await launchPlan(agent, settings, proxy, ctx, shellBudget, sessionSettings);
+  if (agent === 'gemini') warnGeminiKey(ctx.env, logger);
+  if (agent === 'opencode') warnUnrouted(settings.agentArgs, logger);
   if (flags.verbose === true) {
     proxy.log.write(`${new Date().toISOString()} session ${session}: ${agent} via ${proxy.url}`);
     proxy.log.write(`injected: ${plan.injected.join('; ')}`);
@@ -139,7 +160,7 @@ async function wrap(agentArg: string, rawArgs: string[], flags: WrapFlags, ctx: 
   const resume = resumeWatcher(agent);
   const launchedAt = Date.now();
   const exitCode = await superviseAgent(executable, plan.args, plan.env, ctx, logger, resume).finally(() =>
-    agentSettings?.close(),
+    sessionSettings?.close(),
   );
   const stats = await proxy.close();
 
@@ -209,48 +230,75 @@ async function withSpinner<T>(logger: Logger, ctx: CliContext, work: () => Promi
 }
 
 /**
- * Settings an agent reads only from a file, prepared for this session alone (Gemini CLI: its auth type
- * and its output cap; see gemini-settings.ts). Undefined for agents configured by flags and variables.
+ * What the agent's session settings lay themselves over: Qwen Code's system settings (budget mode only),
+ * the user's `OPENCODE_CONFIG_CONTENT`. One headroom cannot read stops the wrap before anything runs.
+ * (Gemini CLI's settings files are read as Gemini CLI reads them, comments and all: gemini-settings.ts.)
  */
-async function agentSession(
-  agent: AgentName,
-  settings: WrapSettings,
-  proxy: ProxySession,
-  session: string,
-  dir: string,
-  ctx: CliContext,
-  logger: Logger,
-): Promise<GeminiSession | undefined> {
-  if (agent !== 'gemini') return undefined;
-  if (!ctx.env.GEMINI_API_KEY) {
-    logger.warn(
-      'GEMINI_API_KEY is not set: `wrap gemini` routes Gemini API-key traffic only (Google login and Vertex AI go to other hosts, which headroom does not route). Set GEMINI_API_KEY (a key from https://aistudio.google.com/apikey), or keep it in a .env file Gemini CLI reads.',
-    );
-  }
-  return prepareGeminiSession({
-    env: ctx.env,
-    dir: path.join(dir, 'agent-settings', session),
-    // A reused `headroom proxy` holds no output to a budget, so Gemini CLI keeps its own cut.
-    liftCap: settings.geminiBudget && !proxy.reused,
-  });
+async function userSettings(agent: AgentName, settings: WrapSettings, env: NodeJS.ProcessEnv) {
+  if (agent === 'qwen' && settings.shellBudget) return readQwenSystemSettings(env);
+  return agent === 'opencode' ? userOpencodeConfig(env) : {};
 }
 
+/** How to launch the agent, its session settings (if any) added. */
 async function launchPlan(
   agent: AgentName,
   settings: WrapSettings,
   proxy: ProxySession,
   ctx: CliContext,
-  agentSettings: GeminiSession | undefined,
-) {
+  shellBudget: boolean,
+  sessionSettings: SessionSettings | undefined,
+): Promise<LaunchPlan> {
   return planLaunch(agent, settings.agentArgs, {
     proxyUrl: proxy.url,
     env: ctx.env,
-    // A reused `headroom proxy` holds no output to a budget, so the agents keep their own cuts.
-    codexBudget: settings.codexBudget && !proxy.reused,
+    codexBudget: shellBudget,
     claudeBudget: settings.claudeConfigDir !== undefined && !proxy.reused,
     codexConfig: agent === 'codex' ? await readCodexConfig(ctx.env) : undefined,
-    ...(agentSettings ? { agentSettings } : {}),
+    sessionSettings,
   });
+}
+
+/**
+ * The agent's settings for this session only, laid over the user's own (`base`), which the caller takes
+ * away when the agent exits: Gemini CLI's auth type and output cut, in `dir` (gemini-settings.ts); Qwen
+ * Code's output cuts in budget mode; opencode's headroom provider (agent-config.ts). Undefined for the
+ * agents set up by flags and variables alone.
+ */
+async function agentSessionSettings(
+  agent: AgentName,
+  settings: WrapSettings,
+  proxyUrl: string,
+  env: NodeJS.ProcessEnv,
+  base: JsonObject,
+  session: { readonly liftCuts: boolean; readonly dir: string },
+): Promise<SessionSettings | undefined> {
+  switch (agent) {
+    case 'gemini':
+      return prepareGeminiSession({ env, dir: session.dir, liftCap: session.liftCuts });
+    case 'qwen':
+      return session.liftCuts ? writeQwenSettings(base) : undefined;
+    case 'opencode':
+      return opencodeSettings(proxyUrl, settings.agentArgs, env, session.liftCuts, base);
+    default:
+      return undefined;
+  }
+}
+
+/** `wrap gemini` routes API-key traffic only: say so when no key is in sight. */
+function warnGeminiKey(env: NodeJS.ProcessEnv, logger: Logger): void {
+  if (env.GEMINI_API_KEY) return;
+  logger.warn(
+    'GEMINI_API_KEY is not set: `wrap gemini` routes Gemini API-key traffic only (Google login and Vertex AI go to other hosts, which headroom does not route). Set GEMINI_API_KEY (a key from https://aistudio.google.com/apikey), or keep it in a .env file Gemini CLI reads.',
+  );
+}
+
+/** opencode sends a model of another provider straight to that provider, past headroom: say so. */
+function warnUnrouted(agentArgs: readonly string[], logger: Logger): void {
+  const model = opencodeModelArg(agentArgs);
+  if (model === undefined || model.startsWith(`${OPENCODE_PROVIDER}/`)) return;
+  logger.warn(
+    `opencode's model \`${model}\` is not headroom's: its requests go straight to its provider, not through headroom. Pick it as -m ${OPENCODE_PROVIDER}/${model.split('/').at(-1)} to route it.`,
+  );
 }
 
 function sessionSummary(
@@ -282,5 +330,5 @@ function upstreamNames(agent: AgentName, settings: WrapSettings): string[] {
   const anthropic = withoutCredentials(anthropicUpstream ?? DEFAULT_ANTHROPIC_UPSTREAM);
   const openai = withoutCredentials(openaiUpstream ?? DEFAULT_OPENAI_UPSTREAM);
   if (agent === 'gemini') return [withoutCredentials(geminiUpstream ?? DEFAULT_GEMINI_UPSTREAM)];
-  return agent === 'claude' ? [anthropic] : agent === 'codex' ? [openai] : [anthropic, openai];
+  return agent === 'claude' ? [anthropic] : agent === 'aider' ? [anthropic, openai] : [openai];
 }

@@ -4,40 +4,20 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import stripJsonComments from 'strip-json-comments';
 import { isAlive } from '../proxy-registry.js';
+import { inVariables, isObject, type JsonObject, layered, type SessionSettings } from './agent-config.js';
 
-type Json = Record<string, unknown>;
-
-/**
+/*
  * Settings `wrap gemini` gives Gemini CLI for one session, without editing the user's own files, and
  * how to take them away again. Gemini CLI 0.61 routed to a base URL (`GOOGLE_GEMINI_BASE_URL`) only
  * runs with `security.auth.selectedType` set in a settings file, and the cap it puts on shell output
- * (`tools.truncateToolOutputThreshold`) can only be lifted there too.
+ * (`tools.truncateToolOutputThreshold`) can only be lifted there too. Its settings files are layered as
+ * `layered` does: objects merged key by key, anything else replaced.
  */
-export interface GeminiSession {
-  /** Variables to add to the agent's environment. */
-  readonly env: Readonly<Record<string, string>>;
-  /** What was injected, for the verbose log. */
-  readonly injected: readonly string[];
-  /** Removes the session's files (and, for a mirrored home, moves what Gemini CLI created there home). */
-  close(): Promise<void>;
-}
 
-const obj = (v: unknown): Json | undefined =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : undefined;
-
-/** Objects merged key by key, anything else replaced: how Gemini CLI layers its settings files. */
-function merged(base: Json, over: Json): Json {
-  const out: Json = { ...base };
-  for (const [key, value] of Object.entries(over)) {
-    const a = obj(out[key]);
-    const b = obj(value);
-    out[key] = a && b ? merged(a, b) : value;
-  }
-  return out;
-}
+const obj = (v: unknown): JsonObject | undefined => (isObject(v) ? v : undefined);
 
 /** A settings file as Gemini CLI reads it (JSON with comments); `{}` when absent or unreadable. */
-async function readSettings(file: string): Promise<Json> {
+async function readSettings(file: string): Promise<JsonObject> {
   try {
     return obj(JSON.parse(stripJsonComments(await readFile(file, 'utf8')))) ?? {};
   } catch {
@@ -77,11 +57,11 @@ async function rootOnly(dir: string): Promise<boolean> {
  * of Gemini CLI's own, and no pseudo-terminal shell, which lost the last 7.7 KB of a 148 KB test log in
  * every terminal session measured (0.61; the plain shell sent it whole).
  */
-function overrides(liftCap: boolean, ...theirs: Json[]): Json {
+function overrides(liftCap: boolean, ...theirs: JsonObject[]): JsonObject {
   const tools = theirs.map((s) => obj(s.tools) ?? {});
   const cap = tools.some((t) => t.truncateToolOutputThreshold !== undefined);
   const pty = tools.some((t) => obj(t.shell)?.enableInteractiveShell !== undefined);
-  const lifted: Json = {
+  const lifted: JsonObject = {
     ...(cap ? {} : { truncateToolOutputThreshold: 0 }),
     ...(pty ? {} : { shell: { enableInteractiveShell: false } }),
   };
@@ -126,7 +106,7 @@ export interface GeminiSessionOptions {
  * carried in. Otherwise a stand-in home (`GEMINI_CLI_HOME`) whose `.gemini` links every entry of the
  * user's own, with a settings file that is theirs plus the overrides; the user's files stay as they are.
  */
-export async function prepareGeminiSession(options: GeminiSessionOptions): Promise<GeminiSession> {
+export async function prepareGeminiSession(options: GeminiSessionOptions): Promise<SessionSettings> {
   const { env, dir, liftCap } = options;
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await writeFile(path.join(dir, OWNER_FILE), String(process.pid));
@@ -141,7 +121,7 @@ export async function prepareGeminiSession(options: GeminiSessionOptions): Promi
       const file = path.join(dir, 'system-settings.json');
       await writeFile(
         file,
-        JSON.stringify(merged(machine, overrides(liftCap, machine, userSettings)), null, 2),
+        JSON.stringify(layered(machine, overrides(liftCap, machine, userSettings)), null, 2),
         {
           mode: 0o600,
         },
@@ -150,7 +130,7 @@ export async function prepareGeminiSession(options: GeminiSessionOptions): Promi
       const defaults =
         env.GEMINI_CLI_SYSTEM_DEFAULTS_PATH || path.join(path.dirname(system), 'system-defaults.json');
       const added = { GEMINI_CLI_SYSTEM_SETTINGS_PATH: file, GEMINI_CLI_SYSTEM_DEFAULTS_PATH: defaults };
-      return { env: added, injected: Object.entries(added).map(([k, v]) => `${k}=${v}`), close };
+      return { ...inVariables(added), close };
     }
     return await mirroredHome(dir, userDir, userSettings, liftCap, close);
   } catch (error) {
@@ -176,10 +156,10 @@ async function linkEntry(target: string, link: string): Promise<void> {
 async function mirroredHome(
   dir: string,
   userDir: string,
-  userSettings: Json,
+  userSettings: JsonObject,
   liftCap: boolean,
   removeDir: () => Promise<void>,
-): Promise<GeminiSession> {
+): Promise<SessionSettings> {
   const home = path.join(dir, 'home');
   const mirror = path.join(home, '.gemini');
   // Gemini CLI would create its folder on first run anyway; made here so what it keeps lands there.
@@ -190,7 +170,7 @@ async function mirroredHome(
   }
   await writeFile(
     path.join(mirror, 'settings.json'),
-    JSON.stringify(merged(userSettings, overrides(liftCap, userSettings)), null, 2),
+    JSON.stringify(layered(userSettings, overrides(liftCap, userSettings)), null, 2),
     { mode: 0o600 },
   );
   return {

@@ -8,8 +8,20 @@ import { type SharedProxyFlags, type Upstreams, upstreamsFrom } from '../proxy-f
 
 /** Codex keeps about this many characters of a command's output by itself; the budget matches it. */
 export const DEFAULT_TOOL_OUTPUT_BUDGET = 10_000;
-/** Gemini CLI cuts shell output over this many characters (`tools.truncateToolOutputThreshold`). */
-export const DEFAULT_GEMINI_OUTPUT_BUDGET = 40_000;
+/**
+ * What each agent with a shell budget keeps of one command's output by itself, in characters; budget mode
+ * holds outputs to the same. Gemini CLI 0.61 cuts at 40,000 characters (`tools.truncateToolOutputThreshold`),
+ * Qwen Code 0.15 at 25,000; opencode 1.18 keeps 51,200 bytes, taken as characters (the same for ASCII
+ * output; headroom counts characters everywhere).
+ */
+export const SHELL_OUTPUT_BUDGETS: Partial<Record<AgentName, number>> = {
+  codex: DEFAULT_TOOL_OUTPUT_BUDGET,
+  gemini: 40_000,
+  qwen: 25_000,
+  opencode: 51_200,
+};
+/** opencode's shell tool: its results are the raw output, with no envelope that says so. */
+const OPENCODE_SHELL_TOOLS = ['bash'];
 /** The compressor needs room for the header, errors and markers; smaller budgets are refused. */
 const MIN_TOOL_OUTPUT_BUDGET = 1_000;
 /** Claude Code's own default Read cap, in tokens: budget mode never sends a Read over it. */
@@ -24,6 +36,8 @@ export interface WrapFlags extends SharedProxyFlags {
   readonly logFile?: string;
   readonly codexBudget: boolean;
   readonly geminiBudget: boolean;
+  readonly qwenBudget: boolean;
+  readonly opencodeBudget: boolean;
   readonly toolOutputBudget?: string;
   readonly claudeBudget: boolean;
   readonly readBudget?: string;
@@ -40,9 +54,8 @@ export interface WrapSettings {
   readonly compress: Partial<CompressOptions>;
   /** Claude budget mode: lift Claude Code's Read cap and expand its saved Bash outputs from here. */
   readonly claudeConfigDir: string | undefined;
-  readonly codexBudget: boolean;
-  /** Lift Gemini CLI's own cut of shell output; the proxy holds each output to the budget instead. */
-  readonly geminiBudget: boolean;
+  /** Shell budget mode (Codex, Gemini CLI, Qwen Code, opencode): lift the agent's own output cut. */
+  readonly shellBudget: boolean;
 }
 
 function budget(value: string | undefined, flag: string, fallback: number, min: number): number {
@@ -61,13 +74,18 @@ export function wrapSettings(
   env: NodeJS.ProcessEnv,
 ): WrapSettings {
   // Without optimization nothing holds outputs to a budget, so the agents keep their own cuts (a fair A/B).
-  const codexBudget = agent === 'codex' && flags.codexBudget && flags.optimize;
+  const shellFlags: Partial<Record<AgentName, boolean>> = {
+    codex: flags.codexBudget,
+    gemini: flags.geminiBudget,
+    qwen: flags.qwenBudget,
+    opencode: flags.opencodeBudget,
+  };
+  const shellBudget = shellFlags[agent] === true && flags.optimize;
   const claudeBudget = agent === 'claude' && flags.claudeBudget && flags.optimize;
-  const geminiBudget = agent === 'gemini' && flags.geminiBudget && flags.optimize;
   const toolOutputBudget = budget(
     flags.toolOutputBudget,
     '--tool-output-budget',
-    geminiBudget ? DEFAULT_GEMINI_OUTPUT_BUDGET : DEFAULT_TOOL_OUTPUT_BUDGET,
+    SHELL_OUTPUT_BUDGETS[agent] ?? DEFAULT_TOOL_OUTPUT_BUDGET,
     MIN_TOOL_OUTPUT_BUDGET,
   );
   const readTokens = budget(flags.readBudget, '--read-budget', DEFAULT_READ_BUDGET, MIN_READ_BUDGET_TOKENS);
@@ -77,11 +95,11 @@ export function wrapSettings(
     port: flags.port === undefined ? undefined : parsePort(flags.port),
     upstreams: upstreamsFrom(flags, env, userUpstreams(agent, env)),
     compress: {
-      ...(codexBudget || geminiBudget ? { toolOutputBudget } : {}),
+      ...(shellBudget ? { toolOutputBudget } : {}),
+      ...(shellBudget && agent === 'opencode' ? { shellTools: OPENCODE_SHELL_TOOLS } : {}),
       ...(claudeBudget ? { claudeBudget: { readTokens, bashChars } } : {}),
     },
     claudeConfigDir: claudeBudget ? claudeConfigDir(env) : undefined,
-    codexBudget,
-    geminiBudget,
+    shellBudget,
   };
 }

@@ -4,8 +4,15 @@
  */
 export interface Envelope {
   /** Which wrapper was recognised. */
-  readonly wrapper: 'plain' | 'line-numbered' | 'codex-exec' | 'gemini-shell';
-  /** Bytes before the content, kept verbatim (Codex's header through `Output:`). */
+  readonly wrapper:
+    | 'plain'
+    | 'line-numbered'
+    | 'codex-exec'
+    | 'gemini-shell'
+    | 'qwen-shell'
+    | 'qwen-cut'
+    | 'opencode-cut';
+  /** Bytes before the content, kept verbatim (Codex's header through `Output:`, an agent's cut note). */
   readonly head: string;
   /** Bytes after the content, kept verbatim (Gemini CLI's exit code and PGID lines); '' for most. */
   readonly tail: string;

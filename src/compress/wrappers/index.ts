@@ -2,16 +2,10 @@ import { parseCodexExec } from './codex-exec.js';
 import { type Envelope, unprefixed } from './envelope.js';
 import { parseGeminiShell } from './gemini-shell.js';
 import { parseLineNumbered } from './line-numbered.js';
+import { parseOpencodeCut } from './opencode-cut.js';
+import { parseQwenCut } from './qwen-cut.js';
 
 export type { Envelope } from './envelope.js';
-
-/**
- * A shell command's output as an agent sends it (Codex's `exec_command`, Gemini CLI's
- * `run_shell_command`): what a tool-output budget (`toolOutputBudget`) holds to its size.
- */
-export function isShellOutput(env: Envelope): boolean {
-  return env.wrapper === 'codex-exec' || env.wrapper === 'gemini-shell';
-}
 
 /** Previews an agent already shortened (Claude Code's saved-to-file Bash output) are left alone. */
 export function isAgentPreview(text: string): boolean {
@@ -24,9 +18,22 @@ export function isAgentPreview(text: string): boolean {
  */
 const LEADING_REMINDER = /^<system-reminder>[^\n]*<\/system-reminder>\n+/;
 
+/**
+ * A shell command's output inside an agent's envelope, which budget mode holds to the characters the
+ * agent would have kept (`toolOutputBudget`).
+ */
+export function isShellOutput(env: Envelope): boolean {
+  return (
+    env.wrapper === 'codex-exec' ||
+    env.wrapper === 'gemini-shell' ||
+    env.wrapper === 'qwen-shell' ||
+    env.wrapper === 'opencode-cut'
+  );
+}
+
 /** Sees through the agents' wrappers; plain text comes back as a plain envelope. */
 export function openEnvelope(text: string): Envelope {
-  const shell = parseCodexExec(text) ?? parseGeminiShell(text);
+  const shell = parseCodexExec(text) ?? parseQwenCut(text) ?? parseGeminiShell(text);
   if (shell) {
     // Output of `cat -n`/`nl` is still line-numbered inside a shell envelope.
     const inner = parseLineNumbered(shell.content);
@@ -34,6 +41,8 @@ export function openEnvelope(text: string): Envelope {
   }
   const numbered = parseLineNumbered(text);
   if (numbered) return numbered;
+  const cut = parseOpencodeCut(text);
+  if (cut) return cut;
   const reminder = LEADING_REMINDER.exec(text);
   if (reminder) {
     // The reminder stays verbatim as the head; the lines beneath keep their numbers.

@@ -229,6 +229,35 @@ describe('headroom wrap', () => {
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
   });
 
+  it('names Qwen Code’s and opencode’s install commands when they are not installed', async () => {
+    const bare = { ...env, PATH: `${path.dirname(process.execPath)}${path.delimiter}/usr/bin:/bin` };
+    const qwen = await runCli(['wrap', 'qwen', '-p', 'hi'], { env: bare });
+    expect([qwen.exitCode, qwen.stderr.trim()]).toEqual([
+      127,
+      'error: Qwen Code (`qwen`) is not on your PATH. Install it with: npm install -g @qwen-code/qwen-code',
+    ]);
+    const opencode = await runCli(['wrap', 'opencode', 'run', 'hi'], { env: bare });
+    expect(opencode.exitCode).toBe(127);
+    expect(opencode.stderr).toContain('Install it with: npm install -g opencode-ai');
+  });
+
+  it('warns when opencode’s model is another provider’s, which does not go through headroom', async () => {
+    const bin = path.join(work, 'bin-opencode');
+    await mkdir(bin);
+    await writeFile(path.join(bin, 'opencode'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    const run = (model: string) =>
+      runCli(['wrap', 'opencode', 'run', '-m', model, 'hi'], {
+        env: { ...env, PATH: `${bin}${path.delimiter}${env.PATH}` },
+      });
+    const direct = await run('openai/gpt-5');
+    expect(direct.exitCode).toBe(0);
+    expect(direct.stderr).toContain(
+      "opencode's model `openai/gpt-5` is not headroom's: its requests go straight to its provider",
+    );
+    expect(direct.stderr).toContain('-m headroom/gpt-5');
+    expect((await run('headroom/gpt-5')).stderr).not.toContain('warning');
+  });
+
   it('names the process holding a pinned port', async () => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));

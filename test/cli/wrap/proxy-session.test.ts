@@ -47,6 +47,8 @@ describe('wrap proxy session', () => {
       anthropicUpstream: anthropic.url,
       codexBudget: true,
       geminiBudget: true,
+      qwenBudget: true,
+      opencodeBudget: true,
       claudeBudget: true,
       summary: false,
     };

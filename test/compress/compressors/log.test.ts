@@ -526,6 +526,36 @@ describe('logCompressor.lines', () => {
     expect(keptLog).not.toContain(log[249]);
   });
 
+  it('keeps the commit, author, date and subject of every commit of a git log whose line it keeps', () => {
+    const lines: string[] = [];
+    for (let c = 0; c < 120; c++) {
+      const file = c === 77 ? 'src/requests/sessions.py' : `docs/page-${c}.rst`;
+      lines.push(
+        `commit ${(c * 7919).toString(16).padStart(8, '0')}${'ab'.repeat(16)}`,
+        `Author: Dev ${c} <dev${c}@example.com>`,
+        `Date:   Mon Jun ${(c % 28) + 1} 19:33:26 2026 +0200`,
+        '',
+        `    Update page ${c} (#${7000 + c})`,
+        '',
+        `    Rewrites the section on topic ${c}.`,
+        '',
+        ` ${file} | ${(c % 9) + 1} +++--`,
+        ' 1 file changed, 3 insertions(+), 2 deletions(-)',
+        '',
+      );
+    }
+    const at = lines.indexOf(' src/requests/sessions.py | 6 +++--');
+    const kept = keptLines(
+      lines,
+      plan(lines, 'Which commit changed src/requests/sessions.py and who wrote it?'),
+    );
+    expect(kept).toContain(lines[at]);
+    for (const header of lines.slice(at - 8, at - 4)) expect(kept).toContain(header);
+    expect(kept).toContain('    Update page 77 (#7077)');
+    // Commits with no kept line stay omitted.
+    expect(kept).not.toContain('Author: Dev 60 <dev60@example.com>');
+  });
+
   it('declines a log that already fits the budget', () => {
     expect(logCompressor.lines(serverLog(80, 40), contextFor())).toBeUndefined();
   });

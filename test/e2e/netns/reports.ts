@@ -60,3 +60,26 @@ export interface GeminiPipeReport {
   /** What the session left under headroom's state dir for agent settings. */
   readonly leftInState: string[];
 }
+
+export const CHAT_AGENT_QUESTION = 'Run the tests and tell me which one fails and why.';
+export const CHAT_AGENT_ANSWER =
+  'invoice totals › rounds half cents up fails: expected 10.05 to equal 10.06.';
+
+/** What the piped Qwen Code and opencode scenario reports (chat-agent.ts). */
+export interface ChatAgentReport {
+  readonly isolation: Isolation;
+  /** Outside names the agent (or anything else in the namespace) looked up. */
+  readonly lookups: string[];
+  /** `headroom wrap`'s exit code, and the ends of what it printed. */
+  readonly exitCode: number | undefined;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Model requests the provider received, and the user agent of each. */
+  readonly calls: number;
+  readonly userAgents: string[];
+  /** The shell output as it reached the provider, when it did. */
+  readonly sent: string | undefined;
+  /** The temp dir while the agent ran (headroom's private settings folder) and after `wrap` exited. */
+  readonly tempDuringRun: string[];
+  readonly tempAfterRun: string[];
+}

@@ -1,5 +1,6 @@
 import { formatCount, isErrorText, queryScorer } from '../../signals.js';
 import type { Compressor, CompressorContext, LinePlan } from '../../types.js';
+import { COMMIT_FIELD, COMMIT_LINE } from '../git-commits.js';
 import { countKept, countOf, keepShortRuns, MIN_OMITTED, queryHits } from '../line-tools.js';
 import { namedFirst } from '../named-first.js';
 import { enclosingHeaders, openedBody } from './enclosing.js';
@@ -20,8 +21,6 @@ const HUNK = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/;
 const COMBINED_HUNK = /^@@@+ /;
 const FILE_META =
   /^(?:index |new file mode |deleted file mode |old mode |new mode |similarity index |dissimilarity index |rename from |rename to |copy from |copy to |Binary files |GIT binary patch)/;
-const COMMIT_LINE = /^commit [0-9a-f]{7,}/;
-const COMMIT_FIELD = /^(?:Author|AuthorDate|Commit|CommitDate|Date|Merge|From|Subject):/;
 const STAT_LINE = /^ \S.* \| +(?:\d+ ?[+-]*|Bin .*)$|^ \d+ files? changed/;
 /** Lock files and build output: their changes rarely answer a question and are the first to go. */
 const GENERATED =

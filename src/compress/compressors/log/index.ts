@@ -1,5 +1,6 @@
 import { isErrorText, termMatcher, WARNING_PATTERN } from '../../signals.js';
 import type { BlockHint, Budgets, Compressor, CompressorContext, LinePlan, Query } from '../../types.js';
+import { keepCommitHeaders } from '../git-commits.js';
 import {
   countKept,
   keepShortRuns,
@@ -557,6 +558,7 @@ function planLog(lines: readonly string[], ctx: CompressorContext): LinePlan | u
   keepEdgesAndWarnings(sel, flags, templates, b.maxLogLines);
 
   const keep = sel.keep;
+  keepCommitHeaders(lines, keep);
   keepShortRuns(keep);
   const total = countKept(keep);
   if (n - total < MIN_OMITTED) return undefined;
