@@ -31,8 +31,13 @@ export interface Fleet {
   close(): Promise<void>;
 }
 
-export function createFleet(config: FleetConfig, instance: string, storeTtlMs: number): Fleet {
-  const redis = connectFleetRedis(config, 'proxy');
+export function createFleet(
+  config: FleetConfig,
+  instance: string,
+  storeTtlMs: number,
+  log?: (line: string) => void,
+): Fleet {
+  const redis = connectFleetRedis(config, 'proxy', log ? { log } : {});
   const ledger = createFleetLedgerWriter(redis, instance, config.ledgerMaxEntries);
   return {
     share: (store) => withFleetCopy(store, redis, storeTtlMs),

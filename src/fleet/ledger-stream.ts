@@ -140,6 +140,21 @@ export async function readFleetPage(
   return { entries, skipped, done: page.length < PAGE };
 }
 
+/** The whole stream (`headroom stats --redis`): every replica's entries, each once. */
+export async function readFleetLedger(
+  redis: FleetRedis,
+): Promise<{ entries: LedgerEntry[]; skipped: number; instances: number }> {
+  const cursor = createFleetCursor();
+  const entries: LedgerEntry[] = [];
+  let skipped = 0;
+  for (;;) {
+    const page = await readFleetPage(redis, cursor);
+    for (const { entry } of page.entries) entries.push(entry);
+    skipped += page.skipped;
+    if (page.done) return { entries, skipped, instances: cursor.seen.size };
+  }
+}
+
 /** Pages one `/stats` call reads at most; the next call goes on from there. */
 const PAGES_PER_CALL = 10;
 

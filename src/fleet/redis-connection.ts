@@ -59,7 +59,14 @@ export function failureText(error: unknown, url: string): string {
 export function connectFleetRedis(
   config: { readonly url: string; readonly prefix: string },
   role: string,
+  options: {
+    /** Transitions after the first connection (lost, back), one line each. */
+    readonly log?: (line: string) => void;
+    /** Longest a command may take; `FLEET_OP_TIMEOUT_MS` unless a reader with nobody waiting wants longer. */
+    readonly timeoutMs?: number;
+  } = {},
 ): FleetRedis {
+  const { log, timeoutMs = FLEET_OP_TIMEOUT_MS } = options;
   const shownUrl = withoutCredentials(config.url);
   let status: FleetRedisStatus = 'connecting';
   let since = new Date().toISOString();
@@ -72,6 +79,10 @@ export function connectFleetRedis(
   const readyListeners: (() => void)[] = [];
   const move = (next: FleetRedisStatus): void => {
     if (status === next || status === 'closed') return;
+    // Changes after the first connection, for the operator's log (the start line says the first).
+    if (status === 'ready' && next === 'down')
+      log?.(`fleet: lost Redis at ${shownUrl}; serving from the local store and ledger, reconnecting`);
+    if (status === 'down' && next === 'ready') log?.(`fleet: Redis at ${shownUrl} is back`);
     status = next;
     since = new Date().toISOString();
   };
@@ -82,7 +93,7 @@ export function connectFleetRedis(
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       connectTimeout: 1_000,
-      commandTimeout: FLEET_OP_TIMEOUT_MS,
+      commandTimeout: timeoutMs,
       retryStrategy: (times) => Math.min(times * 100, MAX_RECONNECT_DELAY_MS),
     });
     redis.on('ready', () => {
@@ -119,7 +130,7 @@ export function connectFleetRedis(
         if (redis.status === 'ready') resolve();
         else reject(new Error(connectionError ?? 'Redis is not connected'));
       };
-      const timer = setTimeout(done, FLEET_OP_TIMEOUT_MS);
+      const timer = setTimeout(done, timeoutMs);
       redis.once('ready', done);
       redis.once('error', done);
     });
@@ -131,7 +142,7 @@ export function connectFleetRedis(
     async use(op) {
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('Redis did not answer in time')), FLEET_OP_TIMEOUT_MS);
+        timer = setTimeout(() => reject(new Error('Redis did not answer in time')), timeoutMs);
       });
       try {
         return await Promise.race([client.then(ready).then(op), late]);

@@ -143,7 +143,9 @@ export function createProxyRuntime(input: ProxyOptions = {}, deps: ProxyDeps = {
   // Names this proxy among all that ran: the CLI's registry of running proxies (src/cli/proxy-registry.ts)
   // matches it, so a reused PID or port is never taken for this proxy; and its entries in a fleet ledger.
   const instance = randomUUID();
-  const fleet = options.fleet ? createFleet(options.fleet, instance, options.storeTtlMs) : undefined;
+  const fleet = options.fleet
+    ? createFleet(options.fleet, instance, options.storeTtlMs, options.log)
+    : undefined;
   const recorder = createCallRecorder(options, fleet?.ledger);
   const { complete } = recorder;
   const local = deps.store ?? createFileStore(storeOptionsOf(options));

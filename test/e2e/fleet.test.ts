@@ -2,14 +2,17 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../../src/cli/main.js';
 import { ledgerKey } from '../../src/fleet/ledger-stream.js';
 import { originalKey } from '../../src/fleet/mirror-store.js';
 import type { LedgerEntry } from '../../src/ledger/entry.js';
 import { readLedger } from '../../src/ledger/ledger.js';
+import { buildReport } from '../../src/ledger/report.js';
 import { summarize } from '../../src/ledger/savings.js';
 import { type RunningProxy, startProxy } from '../../src/proxy/server.js';
 import { encodeText } from '../../src/store/wtf8.js';
 import { postMessages } from '../helpers/anthropic-call.js';
+import { memoryContext } from '../helpers/cli.js';
 import { type FakeAnthropic, startFakeAnthropic } from '../helpers/fake-anthropic.js';
 import { bigTestLog } from '../helpers/proxy-harness.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
@@ -148,6 +151,29 @@ describe('a fleet of proxies on one Redis', () => {
     expect(Object.keys(stats.fleet.totals.byInstance).sort()).toEqual(ids.sort());
     expect(stats.fleet.totals.byInstance[ids[0]!]).toBeDefined();
     expect(await redis.admin.xlen(ledgerKey(PREFIX))).toBe(local.length);
+
+    // `headroom stats --redis`: the same report as over both local ledgers together.
+    const home = await mkdtemp(join(tmpdir(), 'headroom-fleet-stats-'));
+    const io = memoryContext({ HEADROOM_HOME: home, TZ: 'UTC', HEADROOM_REDIS_URL: redis.url });
+    expect(await run(['stats', '--json', '--by', 'model', '--redis', '--redis-prefix', PREFIX], io.ctx)).toBe(
+      0,
+    );
+    const report = JSON.parse(io.stdout()) as {
+      rows: unknown[];
+      totals: unknown;
+      fleetInstances: number;
+      ledger: string;
+    };
+    const expected = buildReport(local, { groupBy: 'model', timeZone: 'UTC' });
+    expect(report.totals).toEqual(expected.totals);
+    expect(report.rows).toEqual(JSON.parse(JSON.stringify(expected.rows)));
+    expect(report.fleetInstances).toBe(2);
+    expect(report.ledger).toBe(`redis://127.0.0.1:${redis.port}`);
+    const table = memoryContext({ HEADROOM_HOME: home, TZ: 'UTC' });
+    expect(await run(['stats', '--redis', redis.url, '--redis-prefix', PREFIX], table.ctx)).toBe(0);
+    expect(table.stdout()).toContain('fleet ledger on redis://127.0.0.1:');
+    expect(table.stdout() + table.stderr()).not.toContain(redis.password);
+    await rm(home, { recursive: true, force: true });
   });
 
   it('keeps compressing when Redis is slow, without waiting on it, and says why', async () => {
