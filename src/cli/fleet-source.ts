@@ -19,9 +19,18 @@ export async function readFleetSource(
   flags: FleetFlags,
   env: NodeJS.ProcessEnv,
 ): Promise<{ entries: LedgerEntry[]; skipped: number; instances: number; shown: string }> {
-  const { DEFAULT_FLEET_PREFIX, parseRedisPrefix, parseRedisUrl } = await import('../fleet/redis-options.js');
-  const given = flags.redis === true ? env.HEADROOM_REDIS_URL : flags.redis;
-  if (given === undefined || given === '') {
+  const { parseRedisPrefix, parseRedisUrl } = await import('../fleet/redis-options.js');
+  const { resolveFleetConfig } = await import('../proxy/options.js');
+  const fleet = resolveFleetConfig(
+    {
+      ...(typeof flags.redis === 'string' ? { url: parseRedisUrl(flags.redis, '--redis') } : {}),
+      ...(flags.redisPrefix === undefined
+        ? {}
+        : { prefix: parseRedisPrefix(flags.redisPrefix, '--redis-prefix') }),
+    },
+    env,
+  );
+  if (fleet === undefined) {
     throw new HeadroomError(
       'INVALID_OPTION',
       '`--redis` needs a URL: none was given and HEADROOM_REDIS_URL is unset.',
@@ -30,16 +39,9 @@ export async function readFleetSource(
       },
     );
   }
-  const url = parseRedisUrl(given, flags.redis === true ? 'HEADROOM_REDIS_URL' : '--redis');
-  const prefix =
-    flags.redisPrefix !== undefined
-      ? parseRedisPrefix(flags.redisPrefix, '--redis-prefix')
-      : env.HEADROOM_REDIS_PREFIX
-        ? parseRedisPrefix(env.HEADROOM_REDIS_PREFIX, 'HEADROOM_REDIS_PREFIX')
-        : DEFAULT_FLEET_PREFIX;
   const { connectFleetRedis } = await import('../fleet/redis-connection.js');
   const { readFleetLedger } = await import('../fleet/ledger-stream.js');
-  const redis = connectFleetRedis({ url, prefix }, 'stats', { timeoutMs: READ_TIMEOUT_MS });
+  const redis = connectFleetRedis(fleet, 'stats', { timeoutMs: READ_TIMEOUT_MS });
   const shown = redis.state().url;
   try {
     return { ...(await readFleetLedger(redis)), shown };

@@ -87,7 +87,9 @@ export function connectFleetRedis(
     since = new Date().toISOString();
   };
 
-  const client: Promise<Redis> = import('ioredis').then(({ Redis }) => {
+  const client: Promise<Redis> = import('ioredis').then((loaded) => {
+    // ioredis is CommonJS: its class is a named export from node's loader, under `default` in the bundle.
+    const Redis = loaded.Redis ?? (loaded as unknown as { default: typeof loaded }).default.Redis;
     const redis = new Redis(config.url, {
       connectionName: `headroom-${role}`,
       enableOfflineQueue: false,
@@ -115,6 +117,12 @@ export function connectFleetRedis(
     redis.on('end', () => move('closed'));
     if (closed) redis.disconnect();
     return redis;
+  });
+
+  // A client that could not be made fails each command (which records why), never the process.
+  client.catch((error: unknown) => {
+    connectionError = failureText(error, config.url);
+    move('down');
   });
 
   /** The client once it is ready; the first attempt, under way, is waited for (within the bound). */
@@ -163,14 +171,14 @@ export function connectFleetRedis(
     },
     async close() {
       closed = true;
-      const redis = await client;
-      if (redis.status === 'ready') {
+      const redis = await client.catch(() => undefined);
+      if (redis?.status === 'ready') {
         await Promise.race([
           redis.quit().catch(() => undefined),
           new Promise((r) => setTimeout(r, FLEET_OP_TIMEOUT_MS)),
         ]);
       }
-      redis.disconnect();
+      redis?.disconnect();
       move('closed');
     },
   };

@@ -178,14 +178,20 @@ export function resolveProxyOptions(options: ProxyOptions = {}): ResolvedProxyOp
     memoBytes: positive('memoBytes', options.memoBytes, DEFAULT_MEMO_BYTES),
     storeMaxBytes: positive('store.maxBytes', options.store?.maxBytes, DEFAULT_STORE_MAX_BYTES),
     storeTtlMs: positive('store.ttlMs', options.store?.ttlMs, DEFAULT_STORE_TTL_MS),
-    fleet: fleetOf(options.redis, env),
+    fleet: resolveFleetConfig(options.redis, env),
     onRequest: guarded(options.onRequest),
     log: guarded(options.log),
   };
 }
 
-/** The fleet's Redis from the option, else the environment; checked without ever echoing the URL. */
-function fleetOf(redis: ProxyOptions['redis'], env: NodeJS.ProcessEnv): FleetConfig | undefined {
+/**
+ * The fleet's Redis from the option, else the environment (`HEADROOM_REDIS_URL`, `HEADROOM_REDIS_PREFIX`);
+ * undefined when neither names one. Checked without ever echoing the URL.
+ */
+export function resolveFleetConfig(
+  redis: ProxyOptions['redis'],
+  env: NodeJS.ProcessEnv,
+): FleetConfig | undefined {
   if (redis !== undefined && (typeof redis !== 'object' || redis === null))
     throw invalid('redis', 'an object', redis);
   const url = redis?.url ?? (env.HEADROOM_REDIS_URL || undefined);
