@@ -150,5 +150,8 @@ describe('the fleet from the command line', () => {
     expect(result.exitCode).not.toBe(0);
     expect(result.stderr).toContain('Expected `--redis` to be a redis:// or rediss:// URL');
     expect(result.stderr + result.stdout).not.toContain('topsecret');
+    const prefixOnly = await runCli(['proxy', '--redis-prefix', 'team-a:'], { env: env('c') });
+    expect(prefixOnly.exitCode).not.toBe(0);
+    expect(prefixOnly.stderr).toContain('`--redis-prefix` needs a fleet');
   });
 });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { HeadroomError } from '../../errors.js';
 import type { FleetHealth } from '../../fleet/fleet.js';
 import { DEFAULT_FLEET_PREFIX, parseRedisPrefix, parseRedisUrl } from '../../fleet/redis-options.js';
 import { ledgerPath } from '../../ledger/ledger.js';
@@ -75,8 +76,13 @@ Examples:
 }
 
 /** `--redis` and `--redis-prefix`, checked here so a bad URL is named by its flag (and never echoed). */
-function redisOption(flags: ProxyFlags): Pick<ProxyOptions, 'redis'> {
+function redisOption(flags: ProxyFlags, env: NodeJS.ProcessEnv): Pick<ProxyOptions, 'redis'> {
   if (flags.redis === undefined && flags.redisPrefix === undefined) return {};
+  if (flags.redis === undefined && !env.HEADROOM_REDIS_URL) {
+    throw new HeadroomError('INVALID_OPTION', '`--redis-prefix` needs a fleet: give `--redis <url>` too.', {
+      fix: 'Add `--redis redis://host:6379`, or set HEADROOM_REDIS_URL.',
+    });
+  }
   return {
     redis: {
       ...(flags.redis === undefined ? {} : { url: parseRedisUrl(flags.redis, '--redis') }),
@@ -121,7 +127,7 @@ async function runProxy(flags: ProxyFlags, ctx: CliContext): Promise<number> {
       stateDir: dir,
       env: ctx.env,
       ...upstreams,
-      ...redisOption(flags),
+      ...redisOption(flags, ctx.env),
       timeouts: {
         connectMs: seconds(flags.connectTimeout, '--connect-timeout'),
         firstByteMs: seconds(flags.firstByteTimeout, '--first-byte-timeout'),
