@@ -27,6 +27,8 @@ export interface FleetRedis {
   use<T>(op: (client: Redis) => Promise<T>): Promise<T>;
   /** Called each time the connection becomes ready (again). */
   onReady(listener: () => void): void;
+  /** Settles once ioredis is loaded and the connection opening (whether or not it succeeds). */
+  readonly loaded: Promise<void>;
   state(): FleetRedisState;
   close(): Promise<void>;
 }
@@ -165,6 +167,10 @@ export function connectFleetRedis(
     onReady(listener) {
       readyListeners.push(listener);
     },
+    loaded: client.then(
+      () => undefined,
+      () => undefined,
+    ),
     state() {
       const reason = status === 'ready' ? opError : (connectionError ?? opError);
       return { url: shownUrl, status, since, ...(reason === undefined ? {} : { reason }), failedOps };

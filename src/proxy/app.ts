@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
 import { isDashboardPath, registerDashboard } from '../dashboard/routes.js';
-import { createFleet, type Fleet } from '../fleet/fleet.js';
+import { createFleet, type Fleet, fleetMetrics } from '../fleet/fleet.js';
 import type { LedgerEntry } from '../ledger/entry.js';
 import { createFileStore, type FileStore } from '../store/file-store.js';
 import { guardLocalRoutes, type LocalEnv } from './browser-guard.js';
@@ -109,7 +109,9 @@ function localApp(
     return c.json({ ...stats(), fleet: { ...fleet.health(), ...(totals ? { totals } : {}) } });
   });
   app.get('/metrics', (c) =>
-    c.body(toPrometheus(stats()), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }),
+    c.body(toPrometheus(stats()) + (fleet ? fleetMetrics(fleet.health()) : ''), 200, {
+      'content-type': 'text/plain; version=0.0.4; charset=utf-8',
+    }),
   );
   app.get('/v1/headroom/retrieve/:hash', async (c) => {
     const bytes = await store.readBytes(c.req.param('hash')).catch(() => undefined);

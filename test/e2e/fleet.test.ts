@@ -198,6 +198,9 @@ describe('a fleet of proxies on one Redis', () => {
     expect(down.fleet.redis.status).toBe('down');
     expect(down.fleet.redis.reason).toMatch(/ECONNREFUSED/);
     expect(down.fleet.ledgerBacklog.waiting).toBeGreaterThanOrEqual(1);
+    const metrics = await (await fetch(`${a.proxy.url}/metrics`)).text();
+    expect(metrics).toContain('headroom_fleet_redis_up 0\n');
+    expect(metrics).toMatch(/headroom_fleet_ledger_backlog [1-9]/);
     // Still in the local ledger and store; /stats answers with this replica's own counters.
     await until(async () => (await onDisk(a)).length === a.entries.length);
     expect((await onDisk(a)).at(-1)).toEqual(entry);
@@ -209,6 +212,7 @@ describe('a fleet of proxies on one Redis', () => {
     await redis.start();
     await until(async () => (await health(a)).fleet.redis.status === 'ready', 15_000);
     await until(async () => (await health(a)).fleet.ledgerBacklog.waiting === 0);
+    expect(await (await fetch(`${a.proxy.url}/metrics`)).text()).toContain('headroom_fleet_redis_up 1\n');
     const stream = await redis.admin.xrange(ledgerKey(PREFIX), '-', '+');
     expect(stream.map(([, fields]) => JSON.parse(fields[fields.indexOf('e') + 1]!))).toContainEqual(entry);
     const later = `${bigTestLog(2600, 6)}\nafter the restart\n`;
