@@ -150,8 +150,8 @@ export function createProxyRuntime(input: ProxyOptions = {}, deps: ProxyDeps = {
     : undefined;
   const recorder = createCallRecorder(options, fleet?.ledger);
   const { complete } = recorder;
-  const local = deps.store ?? createFileStore(storeOptionsOf(options));
-  const store = fleet ? fleet.share(local) : local;
+  const ownStore = deps.store ?? createFileStore(storeOptionsOf(options));
+  const store = fleet ? fleet.share(ownStore) : ownStore;
   const pool =
     options.optimize && !deps.compress && !deps.store
       ? createCompressPool({
@@ -177,7 +177,7 @@ export function createProxyRuntime(input: ProxyOptions = {}, deps: ProxyDeps = {
   }
 
   const app = localApp(options, recorder.stats, () => pending.size, store, instance, fleet);
-  const answerLocally = getRequestListener((request, env) => app.fetch(request, env), {
+  const local = getRequestListener((request, env) => app.fetch(request, env), {
     // The proxy may run inside someone else's app (SDK wrappers, tests): global Request/Response stay theirs.
     overrideGlobalObjects: false,
   });
@@ -196,7 +196,7 @@ export function createProxyRuntime(input: ProxyOptions = {}, deps: ProxyDeps = {
     const queryAt = url.indexOf('?');
     const path = queryAt < 0 ? url : url.slice(0, queryAt);
     if (isLocalPath(path)) {
-      void answerLocally(req, res);
+      void local(req, res);
       return;
     }
     relay(req, res);
