@@ -7,6 +7,8 @@ import type { FleetRedis } from './redis-connection.js';
 const REFRESH_INTERVAL_MS = 60_000;
 /** Hashes whose Redis copy this replica remembers writing (an entry is a few dozen bytes). */
 const MAX_REMEMBERED = 100_000;
+/** Originals whose copy failed, remembered (oldest forgotten first) to be copied when Redis is back. */
+const MAX_MISSED = 10_000;
 
 /** The Redis key of an original: the same hash the marker names, under the fleet's prefix. */
 export const originalKey = (prefix: string, hash: string): string => `${prefix}ccr:${hash}`;
@@ -17,13 +19,17 @@ export const originalKey = (prefix: string, hash: string): string => `${prefix}c
  * it: a marker made on one replica is redeemable on any other.
  *
  * Redis is a copy, never a condition: an original is on local disk before the marker goes out whatever
- * Redis does, a Redis write that fails or runs late (see `FLEET_OP_TIMEOUT_MS`) costs only the copy, and
- * the failure is recorded in the connection's state.
+ * Redis does, a Redis write that fails or runs late (see `FLEET_OP_TIMEOUT_MS`) only delays the copy: the
+ * failure is recorded in the connection's state, and the original is copied from local disk once the
+ * connection is ready again (while this store's process or worker thread still runs).
  */
 export function withFleetCopy(local: FileStore, redis: FleetRedis, ttlMs: number): FileStore {
   const copied = new LRUCache<string, number>({ max: MAX_REMEMBERED });
+  const missed = new Set<string>();
+  let catchingUp: Promise<void> | undefined;
 
-  async function copyOne(hash: string, text: string, source: Buffer | undefined): Promise<void> {
+  /** `bytes` is asked for only when no replica holds the original yet. */
+  async function copyOne(hash: string, bytes: () => Buffer): Promise<void> {
     const at = Date.now();
     const last = copied.get(hash);
     if (last !== undefined && at - last < REFRESH_INTERVAL_MS) return;
@@ -31,10 +37,38 @@ export function withFleetCopy(local: FileStore, redis: FleetRedis, ttlMs: number
     await redis.use(async (client) => {
       // Another replica may hold it already: then only its TTL is refreshed, and no bytes travel.
       const refreshed = await client.pexpire(key, ttlMs);
-      if (refreshed === 0) await client.set(key, storedBytes(text, source), 'PX', ttlMs);
+      if (refreshed === 0) await client.set(key, bytes(), 'PX', ttlMs);
     });
     copied.set(hash, at);
   }
+
+  function miss(hash: string): void {
+    missed.delete(hash);
+    missed.add(hash);
+    if (missed.size > MAX_MISSED) missed.delete(missed.values().next().value!);
+  }
+
+  /** Copies what failed meanwhile, oldest first, from local disk; stops at the first failure. */
+  async function catchUp(): Promise<void> {
+    for (const hash of [...missed]) {
+      const bytes = await local.readBytes(hash).catch(() => undefined);
+      if (bytes !== undefined) {
+        try {
+          await copyOne(hash, () => bytes);
+        } catch {
+          return;
+        }
+      }
+      missed.delete(hash);
+    }
+  }
+  const startCatchUp = (): void => {
+    catchingUp ??= catchUp().finally(() => {
+      catchingUp = undefined;
+    });
+  };
+  // When the connection is back, and when a copy succeeds again after a slow spell (it stayed connected).
+  redis.onReady(startCatchUp);
 
   async function readBytes(hash: string): Promise<Buffer | undefined> {
     const held = await local.readBytes(hash);
@@ -56,7 +90,15 @@ export function withFleetCopy(local: FileStore, redis: FleetRedis, ttlMs: number
     async putAll(originals, sources) {
       await local.putAll(originals, sources);
       await Promise.all(
-        [...originals].map(([hash, text]) => copyOne(hash, text, sources?.get(hash)).catch(() => undefined)),
+        [...originals].map(([hash, text]) =>
+          copyOne(hash, () => storedBytes(text, sources?.get(hash))).then(
+            () => {
+              missed.delete(hash);
+              if (missed.size > 0) startCatchUp();
+            },
+            () => miss(hash),
+          ),
+        ),
       );
     },
     readBytes,

@@ -213,6 +213,8 @@ describe('a fleet of proxies on one Redis', () => {
     await until(async () => (await health(a)).fleet.redis.status === 'ready', 15_000);
     await until(async () => (await health(a)).fleet.ledgerBacklog.waiting === 0);
     expect(await (await fetch(`${a.proxy.url}/metrics`)).text()).toContain('headroom_fleet_redis_up 1\n');
+    // The original A stored while Redis was down is copied now, so B redeems that marker too.
+    await until(async () => (await fetch(`${b.proxy.url}/v1/headroom/retrieve/${hash}`)).status === 200);
     const stream = await redis.admin.xrange(ledgerKey(PREFIX), '-', '+');
     expect(stream.map(([, fields]) => JSON.parse(fields[fields.indexOf('e') + 1]!))).toContainEqual(entry);
     const later = `${bigTestLog(2600, 6)}\nafter the restart\n`;
