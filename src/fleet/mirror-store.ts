@@ -26,7 +26,7 @@ export const originalKey = (prefix: string, hash: string): string => `${prefix}c
 export function withFleetCopy(local: FileStore, redis: FleetRedis, ttlMs: number): FileStore {
   const copied = new LRUCache<string, number>({ max: MAX_REMEMBERED });
   const missed = new Set<string>();
-  let catchingUp: Promise<void> | undefined;
+  let catchingUp = false;
 
   /** `bytes` is asked for only when no replica holds the original yet. */
   async function copyOne(hash: string, bytes: () => Buffer): Promise<void> {
@@ -63,8 +63,10 @@ export function withFleetCopy(local: FileStore, redis: FleetRedis, ttlMs: number
     }
   }
   const startCatchUp = (): void => {
-    catchingUp ??= catchUp().finally(() => {
-      catchingUp = undefined;
+    if (catchingUp) return;
+    catchingUp = true;
+    void catchUp().finally(() => {
+      catchingUp = false;
     });
   };
   // When the connection is back, and when a copy succeeds again after a slow spell (it stayed connected).
