@@ -221,6 +221,35 @@ export function checkRunningProxies(running: readonly ProxyEntry[]): CheckResult
   };
 }
 
+/** What `doctor` found at the fleet's Redis (`HEADROOM_REDIS_URL`): the URL as shown, never its password. */
+export type FleetProbe =
+  | { readonly url: string; readonly ok: true; readonly ledgerEntries: number }
+  | { readonly url: string; readonly ok: false; readonly reason: string };
+
+export function checkFleet(probe: FleetProbe | undefined): CheckResult {
+  const name = 'fleet Redis';
+  if (probe === undefined) {
+    return {
+      name,
+      status: 'pass',
+      message: 'off (HEADROOM_REDIS_URL unset): originals and ledger stay on this machine',
+    };
+  }
+  if (probe.ok) {
+    return {
+      name,
+      status: 'pass',
+      message: `${probe.url} answers; the fleet ledger holds ${countOf(probe.ledgerEntries, 'entry', 'entries')}`,
+    };
+  }
+  return {
+    name,
+    status: 'fail',
+    message: `${probe.url}: ${probe.reason} (proxies keep serving from their local store and ledger meanwhile)`,
+    fix: 'start Redis there, or correct HEADROOM_REDIS_URL (and its password)',
+  };
+}
+
 export async function checkStateDir(dir: string): Promise<CheckResult> {
   const probe = path.join(dir, `.doctor-${process.pid}`);
   try {

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import type { FleetHealth } from '../fleet/fleet.js';
 
 export const DEFAULT_PORT = 8787;
 
@@ -12,6 +13,8 @@ export interface ProxyHealth {
   readonly instance?: string;
   readonly optimize?: boolean;
   readonly upstreams?: unknown;
+  /** Present when the proxy is part of a fleet (`--redis`): its Redis connection, never the password. */
+  readonly fleet?: FleetHealth;
 }
 
 /** A /health answer is a few hundred bytes; more is not a headroom proxy. */

@@ -118,8 +118,15 @@ function bySearch(original: string, hash: string, term: string): CallToolResult 
   );
 }
 
+/** Reads an original by hash: the state directory's store, or in a fleet that store backed by Redis. */
+export type ReadOriginal = (hash: string) => Promise<string | undefined>;
+
 /** Answers one call: the original, a page of its lines, or its lines containing a term. */
-export async function retrieve(args: RetrieveArgs, stateDir: string): Promise<CallToolResult> {
+export async function retrieve(
+  args: RetrieveArgs,
+  stateDir: string,
+  read: ReadOriginal = (hash) => readOriginal(hash, stateDir),
+): Promise<CallToolResult> {
   const ref = parseHashRef(args.hash);
   if (ref === undefined) {
     throw invalid(
@@ -131,7 +138,7 @@ export async function retrieve(args: RetrieveArgs, stateDir: string): Promise<Ca
     throw invalid('Give a line range or a search term, not both.');
   }
   const { hash } = ref;
-  const original = await readOriginal(hash, stateDir);
+  const original = await read(hash);
   if (original === undefined) {
     const days = DEFAULT_STORE_TTL_MS / 86_400_000;
     throw new HeadroomError(
@@ -143,10 +150,10 @@ export async function retrieve(args: RetrieveArgs, stateDir: string): Promise<Ca
   return args.search === undefined ? byRange(original, ref, args) : bySearch(original, hash, args.search);
 }
 
-export function registerRetrieveTool(server: McpServer, stateDir: string): void {
+export function registerRetrieveTool(server: McpServer, stateDir: string, read?: ReadOriginal): void {
   server.registerTool(
     RETRIEVE_TOOL,
     { description: DESCRIPTION, inputSchema, annotations: { readOnlyHint: true } },
-    (args) => guarded(() => retrieve(args, stateDir)),
+    (args) => guarded(() => retrieve(args, stateDir, read)),
   );
 }

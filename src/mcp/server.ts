@@ -3,7 +3,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { packageVersion } from '../proxy/version.js';
 import { registerCompressTool } from './compress-tool.js';
-import { registerRetrieveTool } from './retrieve-tool.js';
+import { type ReadOriginal, registerRetrieveTool } from './retrieve-tool.js';
 import { registerStatsTool } from './stats-tool.js';
 
 /** Largest JSON-RPC message read from the client: a whole tool output of several megabytes fits. */
@@ -11,12 +11,13 @@ const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 /**
  * The headroom MCP server: compress, retrieve and stats over one state directory, the one the proxy
- * writes its originals and ledger to, so markers from `wrap` and `proxy` can be redeemed here.
+ * writes its originals and ledger to, so markers from `wrap` and `proxy` can be redeemed here. `read`
+ * replaces the state directory's reader (in a fleet: the store that falls back to Redis).
  */
-export function createMcpServer(stateDir: string): McpServer {
+export function createMcpServer(stateDir: string, read?: ReadOriginal): McpServer {
   const server = new McpServer({ name: 'headroom', version: packageVersion() });
   registerCompressTool(server, stateDir);
-  registerRetrieveTool(server, stateDir);
+  registerRetrieveTool(server, stateDir, read);
   registerStatsTool(server, stateDir);
   return server;
 }

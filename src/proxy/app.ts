@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
 import { isDashboardPath, registerDashboard } from '../dashboard/routes.js';
+import { createFleet, type Fleet, fleetMetrics } from '../fleet/fleet.js';
 import type { LedgerEntry } from '../ledger/entry.js';
 import { createFileStore, type FileStore } from '../store/file-store.js';
 import { guardLocalRoutes, type LocalEnv } from './browser-guard.js';
@@ -34,6 +35,8 @@ export interface ProxyRuntime {
   readonly listener: (req: IncomingMessage, res: ServerResponse) => void;
   readonly options: ResolvedProxyOptions;
   readonly store: FileStore;
+  /** What this replica shares on the fleet's Redis, when it is part of one (`redis` option). */
+  readonly fleet: Fleet | undefined;
   /** The body compression of model calls, for transports other than HTTP (the Responses WebSocket). */
   readonly compressBody: BodyCompressor;
   /** Counts one finished model call: stats, `onRequest`, ledger. */
@@ -74,6 +77,8 @@ function localApp(
   stats: () => ProxyStats,
   inflight: () => number,
   store: FileStore,
+  instance: string,
+  fleet: Fleet | undefined,
 ): Hono<LocalEnv> {
   const app = new Hono<LocalEnv>();
   app.onError((error, c) => {
@@ -82,9 +87,6 @@ function localApp(
   });
   // A web page must not read the user's originals or savings, even through a rebound DNS name.
   app.use('*', guardLocalRoutes(options.host));
-  // Names this proxy among all that ran: the CLI's registry of running proxies (src/cli/proxy-registry.ts)
-  // matches it, so a reused PID or port is never taken for this proxy.
-  const instance = randomUUID();
   app.get('/health', (c) =>
     c.json({
       status: 'ok',
@@ -98,11 +100,19 @@ function localApp(
         openai: withoutCredentials(options.openaiUpstream),
         gemini: withoutCredentials(options.geminiUpstream),
       },
+      ...(fleet ? { fleet: fleet.health() } : {}),
     }),
   );
-  app.get('/stats', (c) => c.json(stats()));
+  app.get('/stats', async (c) => {
+    if (!fleet) return c.json(stats());
+    // The whole fleet's totals beside this replica's own; an unreachable Redis costs only that field.
+    const totals = await fleet.totals().catch(() => undefined);
+    return c.json({ ...stats(), fleet: { ...fleet.health(), ...(totals ? { totals } : {}) } });
+  });
   app.get('/metrics', (c) =>
-    c.body(toPrometheus(stats()), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }),
+    c.body(toPrometheus(stats()) + (fleet ? fleetMetrics(fleet.health()) : ''), 200, {
+      'content-type': 'text/plain; version=0.0.4; charset=utf-8',
+    }),
   );
   app.get('/v1/headroom/retrieve/:hash', async (c) => {
     const bytes = await store.readBytes(c.req.param('hash')).catch(() => undefined);
@@ -133,9 +143,16 @@ function localApp(
 export function createProxyRuntime(input: ProxyOptions = {}, deps: ProxyDeps = {}): ProxyRuntime {
   const options = resolveProxyOptions(input);
   const agents = createUpstreamAgents();
-  const recorder = createCallRecorder(options);
+  // Names this proxy among all that ran: the CLI's registry of running proxies (src/cli/proxy-registry.ts)
+  // matches it, so a reused PID or port is never taken for this proxy; and its entries in a fleet ledger.
+  const instance = randomUUID();
+  const fleet = options.fleet
+    ? createFleet(options.fleet, instance, options.storeTtlMs, options.log)
+    : undefined;
+  const recorder = createCallRecorder(options, fleet?.ledger);
   const { complete } = recorder;
-  const store = deps.store ?? createFileStore(storeOptionsOf(options));
+  const ownStore = deps.store ?? createFileStore(storeOptionsOf(options));
+  const store = fleet ? fleet.share(ownStore) : ownStore;
   const pool =
     options.optimize && !deps.compress && !deps.store
       ? createCompressPool({
@@ -144,6 +161,7 @@ export function createProxyRuntime(input: ProxyOptions = {}, deps: ProxyDeps = {
           storeTtlMs: options.storeTtlMs,
           memoBytes: options.memoBytes,
           claudeConfigDir: persistedOutputsDir(options),
+          fleet: options.fleet && { url: options.fleet.url, prefix: options.fleet.prefix },
         })
       : undefined;
   const compressBody = createBodyCompressor({
@@ -159,7 +177,7 @@ export function createProxyRuntime(input: ProxyOptions = {}, deps: ProxyDeps = {
     done.then(() => pending.delete(done));
   }
 
-  const app = localApp(options, recorder.stats, () => pending.size, store);
+  const app = localApp(options, recorder.stats, () => pending.size, store, instance, fleet);
   const local = getRequestListener((request, env) => app.fetch(request, env), {
     // The proxy may run inside someone else's app (SDK wrappers, tests): global Request/Response stay theirs.
     overrideGlobalObjects: false,
@@ -190,6 +208,7 @@ export function createProxyRuntime(input: ProxyOptions = {}, deps: ProxyDeps = {
     listener,
     options,
     store,
+    fleet,
     compressBody,
     complete,
     track,
@@ -207,6 +226,7 @@ export function createProxyRuntime(input: ProxyOptions = {}, deps: ProxyDeps = {
       agents.destroy();
       await pool?.close();
       await recorder.close();
+      await fleet?.close();
     },
   };
 }

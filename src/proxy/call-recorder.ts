@@ -1,3 +1,4 @@
+import type { FleetLedgerWriter } from '../fleet/ledger-stream.js';
 import type { LedgerEntry } from '../ledger/entry.js';
 import { createLedgerWriter } from '../ledger/ledger.js';
 import type { ResolvedProxyOptions } from './options.js';
@@ -16,8 +17,14 @@ export interface CallRecorder {
   close(): Promise<void>;
 }
 
-/** One recorder per proxy (or app middleware): the same counting whichever way a call came in. */
-export function createCallRecorder(options: ResolvedProxyOptions): CallRecorder {
+/**
+ * One recorder per proxy (or app middleware): the same counting whichever way a call came in. In a fleet,
+ * each entry is also appended to the fleet ledger on Redis (`fleetLedger`), never instead of the local one.
+ */
+export function createCallRecorder(
+  options: ResolvedProxyOptions,
+  fleetLedger?: FleetLedgerWriter,
+): CallRecorder {
   const collector = createStatsCollector();
   const ledger = createLedgerWriter(options.stateDir, (error) =>
     options.log?.(`ledger write failed: ${(error as NodeJS.ErrnoException).code ?? 'error'}`),
@@ -27,11 +34,13 @@ export function createCallRecorder(options: ResolvedProxyOptions): CallRecorder 
       collector.record(entry);
       // Guarded where options are resolved: a caller's hook that throws breaks nothing.
       options.onRequest?.(entry);
-      if (options.ledger) ledger.append(entry);
+      if (!options.ledger) return;
+      ledger.append(entry);
+      fleetLedger?.append(entry);
     },
     recordOther: collector.recordOther,
     stats: () => collector.snapshot(),
-    flush: () => ledger.flush(),
-    close: () => ledger.close(),
+    flush: () => Promise.all([ledger.flush(), fleetLedger?.flush()]).then(() => undefined),
+    close: () => Promise.all([ledger.close(), fleetLedger?.flush()]).then(() => undefined),
   };
 }

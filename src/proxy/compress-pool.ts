@@ -14,6 +14,8 @@ export interface WorkerConfig {
   readonly memoBytes: number;
   /** Claude Code's config dir, when Claude budget mode may expand its saved outputs' previews. */
   readonly claudeConfigDir: string | undefined;
+  /** The fleet's Redis, which each worker copies the originals it writes to (on its own connection). */
+  readonly fleet?: { readonly url: string; readonly prefix: string } | undefined;
 }
 
 export type WorkerReply =

@@ -1,6 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { compressMessages } from '../compress/compress.js';
 import { createBlockMemo } from '../compress/memo.js';
+import { withFleetCopy } from '../fleet/mirror-store.js';
+import { connectFleetRedis } from '../fleet/redis-connection.js';
 import { createFileStore } from '../store/file-store.js';
 import { tokenCounter } from '../tokens/count.js';
 import { countBodyJob, runBodyJob } from './body-job.js';
@@ -15,7 +17,10 @@ import { createPrefixReuse } from './prefix-reuse.js';
  */
 const config = workerData as WorkerConfig;
 const memo = createBlockMemo(config.memoBytes);
-const store = createFileStore(storeOptionsOf(config));
+const local = createFileStore(storeOptionsOf(config));
+const store = config.fleet
+  ? withFleetCopy(local, connectFleetRedis(config.fleet, 'worker'), config.storeTtlMs)
+  : local;
 const persisted = config.claudeConfigDir ? createPersistedOutputs(config.claudeConfigDir) : undefined;
 const conversations = createPrefixReuse();
 const port = parentPort!;

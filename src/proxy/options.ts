@@ -1,6 +1,13 @@
 import { DEFAULT_MEMO_BYTES } from '../compress/memo.js';
 import type { CompressOptions } from '../compress/options.js';
 import { describeValue, HeadroomError } from '../errors.js';
+import {
+  DEFAULT_FLEET_LEDGER_MAX_ENTRIES,
+  DEFAULT_FLEET_PREFIX,
+  type FleetConfig,
+  parseRedisPrefix,
+  parseRedisUrl,
+} from '../fleet/redis-options.js';
 import type { LedgerEntry } from '../ledger/entry.js';
 import { stateDir as defaultStateDir } from '../state-dir.js';
 import { DEFAULT_STORE_MAX_BYTES, DEFAULT_STORE_TTL_MS, type FileStoreOptions } from '../store/file-store.js';
@@ -44,6 +51,11 @@ export interface ProxyOptions {
   readonly memoBytes?: number;
   /** Retrieval file store bounds. Defaults: 256 MB, 7 days. */
   readonly store?: { readonly maxBytes?: number; readonly ttlMs?: number };
+  /**
+   * A fleet of proxies sharing state on Redis: originals (markers redeemable on any replica) and the
+   * ledger. Default `HEADROOM_REDIS_URL` (and `HEADROOM_REDIS_PREFIX`); none when unset.
+   */
+  readonly redis?: { readonly url?: string; readonly prefix?: string; readonly ledgerMaxEntries?: number };
   /** Called after each model call completes (response fully streamed), with its ledger entry. */
   readonly onRequest?: (entry: LedgerEntry) => void;
   /** Faults inside the proxy (a failed ledger write…), one line each, without content or secrets; per-call lines come from `onRequest`. */
@@ -70,6 +82,7 @@ export interface ResolvedProxyOptions {
   readonly memoBytes: number;
   readonly storeMaxBytes: number;
   readonly storeTtlMs: number;
+  readonly fleet: FleetConfig | undefined;
   readonly onRequest: ((entry: LedgerEntry) => void) | undefined;
   readonly log: ((line: string) => void) | undefined;
 }
@@ -174,8 +187,37 @@ export function resolveProxyOptions(options: ProxyOptions = {}): ResolvedProxyOp
     memoBytes: positive('memoBytes', options.memoBytes, DEFAULT_MEMO_BYTES),
     storeMaxBytes: positive('store.maxBytes', options.store?.maxBytes, DEFAULT_STORE_MAX_BYTES),
     storeTtlMs: positive('store.ttlMs', options.store?.ttlMs, DEFAULT_STORE_TTL_MS),
+    fleet: resolveFleetConfig(options.redis, env),
     onRequest: guarded(options.onRequest),
     log: guarded(options.log),
+  };
+}
+
+/**
+ * The fleet's Redis from the option, else the environment (`HEADROOM_REDIS_URL`, `HEADROOM_REDIS_PREFIX`);
+ * undefined when neither names one. Checked without ever echoing the URL.
+ */
+export function resolveFleetConfig(
+  redis: ProxyOptions['redis'],
+  env: NodeJS.ProcessEnv,
+): FleetConfig | undefined {
+  if (redis !== undefined && (typeof redis !== 'object' || redis === null))
+    throw invalid('redis', 'an object', redis);
+  const url = redis?.url ?? (env.HEADROOM_REDIS_URL || undefined);
+  if (url === undefined) return undefined;
+  return {
+    url: parseRedisUrl(url, redis?.url === undefined ? 'HEADROOM_REDIS_URL' : 'redis.url'),
+    prefix:
+      redis?.prefix !== undefined
+        ? parseRedisPrefix(redis.prefix, 'redis.prefix')
+        : env.HEADROOM_REDIS_PREFIX
+          ? parseRedisPrefix(env.HEADROOM_REDIS_PREFIX, 'HEADROOM_REDIS_PREFIX')
+          : DEFAULT_FLEET_PREFIX,
+    ledgerMaxEntries: positive(
+      'redis.ledgerMaxEntries',
+      redis?.ledgerMaxEntries,
+      DEFAULT_FLEET_LEDGER_MAX_ENTRIES,
+    ),
   };
 }
 

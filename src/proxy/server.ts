@@ -55,6 +55,8 @@ export async function startProxy(options: ProxyOptions = {}, deps: ProxyDeps = {
     agent: runtime.options.agent,
     log: runtime.options.log,
   });
+  // In a fleet, its Redis client loads before the first request can arrive, not while one waits.
+  await runtime.fleet?.loaded;
   const address = await listen(server, runtime.options.port, runtime.options.host);
   runtime.warmUp();
   const host = runtime.options.host;

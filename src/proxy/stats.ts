@@ -16,7 +16,8 @@ export interface StatsCollector {
   snapshot(): ProxyStats;
 }
 
-function addTo(groups: Map<string, Savings>, key: string, entry: LedgerEntry): void {
+/** Adds an entry to its group's running sum (a group seen for the first time starts one). */
+export function addTo(groups: Map<string, Savings>, key: string, entry: LedgerEntry): void {
   let savings = groups.get(key);
   if (!savings) {
     savings = new Savings();
@@ -25,7 +26,7 @@ function addTo(groups: Map<string, Savings>, key: string, entry: LedgerEntry): v
   savings.add(entry);
 }
 
-const totalsOf = (groups: Map<string, Savings>): Record<string, Totals> =>
+export const totalsOf = (groups: Map<string, Savings>): Record<string, Totals> =>
   Object.fromEntries([...groups].map(([key, savings]) => [key, savings.totals()]));
 
 /** In-memory totals for one proxy's lifetime: counters only, never the entries. */

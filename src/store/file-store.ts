@@ -56,6 +56,15 @@ const TOUCH_INTERVAL_MS = 60_000;
 /** Temp files older than this belong to a writer that died mid-write. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
 
+/**
+ * The bytes an original is stored as: the bytes it was decoded from when they decode back to exactly that
+ * text, else its own encoding (UTF-8, or WTF-8 with lone surrogates). Every copy of an original (this
+ * store, a fleet's Redis) holds these same bytes.
+ */
+export function storedBytes(text: string, source?: Buffer): Buffer {
+  return source !== undefined && decodeText(source) === text ? source : encodeText(text);
+}
+
 export function isValidHash(hash: string): boolean {
   return HASH_PATTERN.test(hash);
 }
@@ -139,7 +148,7 @@ export function createFileStore(options: FileStoreOptions = {}): FileStore {
       await utimes(file, seconds, seconds);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      const bytes = source !== undefined && decodeText(source) === text ? source : encodeText(text);
+      const bytes = storedBytes(text, source);
       // It would evict everything else and then itself: the block goes out raw instead.
       if (bytes.length > maxBytes) throw new RangeError('original larger than the store');
       const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;

@@ -10,6 +10,7 @@ import {
   type CheckResult,
   checkAgent,
   checkBaseUrls,
+  checkFleet,
   checkHttpProxy,
   checkKeys,
   checkLedger,
@@ -20,6 +21,7 @@ import {
   checkSavings,
   checkStateDir,
   checkTokenizer,
+  type FleetProbe,
   type McpInstall,
 } from '../doctor-checks.js';
 import { atPath, describeFailure } from '../failure.js';
@@ -93,6 +95,7 @@ export async function runChecks(env: NodeJS.ProcessEnv): Promise<CheckResult[]> 
     { entries, skipped, unreadable },
     mcpResult,
     running,
+    fleet,
   ] = await Promise.all([
     Promise.all(agents),
     proxy,
@@ -102,6 +105,7 @@ export async function runChecks(env: NodeJS.ProcessEnv): Promise<CheckResult[]> 
     ledger,
     mcp,
     liveProxies(dir),
+    probeFleet(env),
   ]);
   return [
     checkNode(process.version),
@@ -111,12 +115,38 @@ export async function runChecks(env: NodeJS.ProcessEnv): Promise<CheckResult[]> 
     checkHttpProxy(env),
     proxyResult,
     checkRunningProxies(running),
+    checkFleet(fleet),
     stateResult,
     tokenizer,
     checkLedger(ledgerPath(dir), entries.length, skipped, unreadable),
     checkSavings(entries),
     checkMcp(mcpResult),
   ];
+}
+
+/** Asks the fleet's Redis (`HEADROOM_REDIS_URL`) for its ledger's length, within a second; undefined when none is set. */
+async function probeFleet(env: NodeJS.ProcessEnv): Promise<FleetProbe | undefined> {
+  if (!env.HEADROOM_REDIS_URL) return undefined;
+  const { resolveFleetConfig } = await import('../../proxy/options.js');
+  let config: ReturnType<typeof resolveFleetConfig>;
+  try {
+    config = resolveFleetConfig(undefined, env);
+  } catch (error) {
+    return { url: 'HEADROOM_REDIS_URL', ok: false, reason: (error as Error).message };
+  }
+  if (config === undefined) return undefined;
+  const { connectFleetRedis } = await import('../../fleet/redis-connection.js');
+  const { ledgerKey } = await import('../../fleet/ledger-stream.js');
+  const redis = connectFleetRedis(config, 'doctor', { timeoutMs: 1_000 });
+  const url = redis.state().url;
+  try {
+    const ledgerEntries = await redis.use((client) => client.xlen(ledgerKey(config.prefix)));
+    return { url, ok: true, ledgerEntries };
+  } catch {
+    return { url, ok: false, reason: redis.state().reason ?? 'no answer' };
+  } finally {
+    await redis.close();
+  }
 }
 
 /** What Claude Code's and Codex's configurations hold for the MCP server; an agent not installed is left out. */

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { stateDir } from '../../state-dir.js';
+import type { FileStore } from '../../store/file-store.js';
 import { AGENTS } from '../agents.js';
 import type { CliContext, SetExitCode } from '../context.js';
 import { createLogger } from '../logger.js';
@@ -40,9 +41,16 @@ Examples:
       // stdout carries the protocol; nothing else may be written to it. Errors go to stderr, which the
       // agents keep in their MCP logs.
       const logger = createLogger({ env: ctx.env, streams: ctx.streams });
-      await serveStdio(createMcpServer(stateDir(ctx.env)), ctx.stdin, ctx.streams.stdout, (error) =>
-        logger.error(`mcp: ${error.message}`),
-      );
+      const dir = stateDir(ctx.env);
+      // In a fleet (HEADROOM_REDIS_URL), a marker made by any of its proxies is redeemable here.
+      const fleet = await fleetStore(dir, ctx.env);
+      try {
+        await serveStdio(createMcpServer(dir, fleet?.store.read), ctx.stdin, ctx.streams.stdout, (error) =>
+          logger.error(`mcp: ${error.message}`),
+        );
+      } finally {
+        await fleet?.close();
+      }
       setExit(0);
     });
   for (const verb of ['install', 'uninstall'] as const) {
@@ -103,4 +111,22 @@ async function change(
 /** Quotes an argument for display so the printed command can be pasted into a POSIX shell. */
 function shellQuote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
+}
+
+/** The state directory's store backed by the fleet's Redis, when `HEADROOM_REDIS_URL` names one. */
+async function fleetStore(
+  dir: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ store: FileStore; close: () => Promise<void> } | undefined> {
+  const { resolveFleetConfig } = await import('../../proxy/options.js');
+  const config = resolveFleetConfig(undefined, env);
+  if (config === undefined) return undefined;
+  const { createFileStore, DEFAULT_STORE_TTL_MS } = await import('../../store/file-store.js');
+  const { connectFleetRedis } = await import('../../fleet/redis-connection.js');
+  const { withFleetCopy } = await import('../../fleet/mirror-store.js');
+  const redis = connectFleetRedis(config, 'mcp');
+  return {
+    store: withFleetCopy(createFileStore({ stateDir: dir }), redis, DEFAULT_STORE_TTL_MS),
+    close: () => redis.close(),
+  };
 }

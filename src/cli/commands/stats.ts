@@ -14,7 +14,8 @@ import {
 import { stateDir } from '../../state-dir.js';
 import type { CliContext, SetExitCode } from '../context.js';
 import { atPath } from '../failure.js';
-import { formatInt, formatMoney, formatPercent, formatSaved } from '../format.js';
+import { type FleetFlags, readFleetSource } from '../fleet-source.js';
+import { countOf, formatInt, formatMoney, formatPercent, formatSaved } from '../format.js';
 import { createLogger, type Logger } from '../logger.js';
 import { parseChoice, parseDayRange, parseTimeZone } from '../options.js';
 import { describeProxy, liveProxies, proxyJson } from '../proxy-registry.js';
@@ -39,7 +40,7 @@ const KEY_HEADER: Record<GroupBy, string> = {
 /** Below this many columns the table drops to its compact form, as ccusage does. */
 const WIDE_COLUMNS = 100;
 
-interface StatsFlags {
+interface StatsFlags extends FleetFlags {
   readonly by?: string;
   readonly since?: string;
   readonly until?: string;
@@ -65,6 +66,11 @@ export function registerStats(program: Command, ctx: CliContext, setExit: SetExi
     .option('--compact', 'fewer columns')
     .option('-o, --order <order>', 'asc | desc', 'asc')
     .option('--agent <name>', 'only requests of this agent (claude, codex, aider, …)')
+    .option('--redis [url]', "the whole fleet's ledger on this Redis (default: $HEADROOM_REDIS_URL)")
+    .option(
+      '--redis-prefix <prefix>',
+      "prefix of the fleet's Redis keys (default: $HEADROOM_REDIS_PREFIX or headroom:)",
+    )
     .addHelpText(
       'after',
       `
@@ -78,7 +84,8 @@ Examples:
   $ headroom stats
   $ headroom stats weekly --since 20261101
   $ headroom stats weekly --breakdown
-  $ headroom stats session --agent codex --json`,
+  $ headroom stats session --agent codex --json
+  $ headroom stats weekly --redis redis://10.0.0.5:6379`,
     )
     .action(async (report: string | undefined, flags: StatsFlags) => {
       setExit(await stats(report, flags, ctx));
@@ -106,9 +113,16 @@ async function stats(report: string | undefined, flags: StatsFlags, ctx: CliCont
   const timeZone = flags.timezone === undefined ? undefined : parseTimeZone(flags.timezone);
   const order: SortOrder = parseChoice(flags.order, ['asc', 'desc'] as const, '--order');
   const dir = stateDir(ctx.env);
-  const ledger = ledgerPath(dir);
-  const [{ entries, skipped }, running] = await Promise.all([
-    atPath(ledger, readLedger(dir)),
+  // With --redis, the fleet ledger (every replica's entries) instead of this machine's.
+  const fleet = flags.redis === undefined ? undefined : readFleetSource(flags, ctx.env);
+  const [{ entries, skipped, ledger, instances }, running] = await Promise.all([
+    fleet
+      ? fleet.then((read) => ({ ...read, ledger: read.shown }))
+      : atPath(ledgerPath(dir), readLedger(dir)).then((read) => ({
+          ...read,
+          ledger: ledgerPath(dir),
+          instances: undefined,
+        })),
     liveProxies(dir),
   ]);
   if (skipped > 0) {
@@ -131,6 +145,7 @@ async function stats(report: string | undefined, flags: StatsFlags, ctx: CliCont
   if (json) {
     logger.printJson({
       ...reportJson(result, options, { ledger, skippedLines: skipped }),
+      ...(instances === undefined ? {} : { fleetInstances: instances }),
       running: running.map(proxyJson),
     });
     return 0;
@@ -143,6 +158,7 @@ async function stats(report: string | undefined, flags: StatsFlags, ctx: CliCont
         : `No savings recorded yet. Start an agent through headroom with \`headroom wrap claude\` (or codex, aider); the ledger will be at ${ledger}.`,
     );
   } else printTable(result, logger, flags.compact === true);
+  if (instances !== undefined) logger.out(`fleet ledger on ${ledger}: ${countOf(instances, 'proxy run')}`);
   // The ledger has what they finished; their dashboards have the rest, live.
   if (running.length > 0) logger.out(`running: ${running.map(describeProxy).join(', ')}`);
   return 0;
