@@ -6,14 +6,15 @@
  * looks up outside hosts unless told not to, so the run happens in a network namespace with only
  * loopback (test/helpers/netns.ts, scenario test/e2e/netns/gemini-pipe.ts).
  */
-import { mkdir, mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, ROOT } from '../helpers/cli.js';
+import { ensureBuilt } from '../helpers/cli.js';
 import { GEMINI_TEST_KEY } from '../helpers/fake-gemini.js';
 import { runIsolated } from '../helpers/netns.js';
 import { retrievalMarker, summarySaved } from '../helpers/real-agents.js';
+import { rootOnlyParent } from '../helpers/root-only-dir.js';
 import { GEMINI_ANSWER, GEMINI_LOG, GEMINI_MODEL, type GeminiPipeReport } from './netns/reports.js';
 
 /** Gemini CLI cuts shell output over this many characters by itself; wrap's default budget matches it. */
@@ -118,13 +119,10 @@ describe('headroom wrap gemini, with the real Gemini CLI, cut off from any outsi
     expect(sent).not.toContain(ASSERTION);
   }, 120_000);
 
-  // Gemini CLI reads a system settings file only when root owns it and every folder above it.
-  const secure = path.join(ROOT, 'node_modules', '.cache');
   it.runIf(process.getuid?.() === 0)(
     'as root with a state dir only root can write, a system settings file routes it and the user home is the real one',
     async () => {
-      await mkdir(secure, { recursive: true, mode: 0o755 });
-      const stateHome = await mkdtemp(path.join(secure, 'headroom-gemini-state-'));
+      const stateHome = await mkdtemp(path.join(await rootOnlyParent(), 'headroom-gemini-state-'));
       try {
         const report = await wrapGemini([], stateHome);
         expect(report.calls[0]!.body).not.toContain('agent-settings');

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { prepareGeminiSession } from '../../../src/cli/wrap/gemini-settings.js';
+import { rootOnlyParent } from '../../helpers/root-only-dir.js';
 
 const made: string[] = [];
 afterEach(async () => {
@@ -138,16 +139,11 @@ describe('prepareGeminiSession, with a stand-in home (anyone who is not root)', 
   });
 });
 
-// Gemini CLI reads a system settings file only when root owns it and every folder above it.
-const secureParent = path.join(process.cwd(), 'node_modules', '.cache');
-
 describe.runIf(process.getuid?.() === 0)(
   'prepareGeminiSession as root, under a folder only root can write',
   () => {
     it("writes a system settings file over the machine's own, and keeps the system defaults where they were", async () => {
-      await mkdir(secureParent, { recursive: true, mode: 0o755 });
-      const parentMode = (await stat(secureParent)).mode;
-      if ((parentMode & 0o022) !== 0) return;
+      const secureParent = await rootOnlyParent();
       const machine = await tempDir();
       await writeFile(path.join(machine, 'settings.json'), '{"general": {"vimMode": true}} // admin');
       const home = await userHome(USER_SETTINGS);
