@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { withoutCredentials } from '../proxy/options.js';
+import { credentialsIn, withoutCredentials } from '../proxy/options.js';
 
 /** `down`: the connection was lost or refused; ioredis keeps trying to reconnect on its own. */
 export type FleetRedisStatus = 'connecting' | 'ready' | 'down' | 'closed';
@@ -47,9 +47,9 @@ export function failureText(error: unknown, url: string): string {
   if (error instanceof Error && error.name === 'MaxRetriesPerRequestError')
     return 'the connection was lost while a command ran';
   let text = error instanceof Error ? error.message : String(error);
-  const parsed = new URL(url);
-  for (const secret of [parsed.password, parsed.username, decodeURIComponent(parsed.password)])
-    if (secret.length > 0) text = text.split(secret).join('***');
+  // Longest first, so a secret holding another one is masked whole.
+  for (const secret of credentialsIn(url).sort((x, y) => y.length - x.length))
+    text = text.split(secret).join('***');
   return text.replace(/\s+/g, ' ').slice(0, 200);
 }
 
