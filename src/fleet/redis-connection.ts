@@ -97,7 +97,6 @@ export function connectFleetRedis(
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       connectTimeout: 1_000,
-      commandTimeout: timeoutMs,
       retryStrategy: (times) => Math.min(times * 100, MAX_RECONNECT_DELAY_MS),
     });
     redis.on('ready', () => {
