@@ -75,6 +75,12 @@ export function connectFleetRedis(
   let connectionError: string | undefined;
   let opError: string | undefined;
   let failedOps = 0;
+  /**
+   * Commands that ran out of time and are still unanswered. A connected Redis that does not answer
+   * (paused, hung) so costs one command the bound, not each one: the others fail at once until it answers,
+   * and nothing piles up in the client meanwhile.
+   */
+  let unanswered = 0;
   /** Set once the first connection attempt ended either way: until then a command may wait for it. */
   let firstAttemptDone = false;
   let closed = false;
@@ -137,7 +143,12 @@ export function connectFleetRedis(
         redis.off('ready', done);
         redis.off('error', done);
         if (redis.status === 'ready') resolve();
-        else reject(new Error(connectionError ?? 'Redis is not connected'));
+        else {
+          // It had its chance: a Redis that takes the connection but never answers costs no later command this wait.
+          firstAttemptDone = true;
+          connectionError ??= 'it took the connection but did not answer in time';
+          reject(new Error(connectionError));
+        }
       };
       const timer = setTimeout(done, timeoutMs);
       redis.once('ready', done);
@@ -150,11 +161,22 @@ export function connectFleetRedis(
     prefix: config.prefix,
     async use(op) {
       let timer: NodeJS.Timeout | undefined;
+      let running: Promise<unknown> | undefined;
       const late = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('Redis did not answer in time')), timeoutMs);
+        timer = setTimeout(() => {
+          // Still waiting for its answer: until it comes, later commands fail at once (see `unanswered`).
+          if (running !== undefined) {
+            unanswered += 1;
+            void running.catch(() => undefined).finally(() => (unanswered -= 1));
+          }
+          reject(new Error('Redis did not answer in time'));
+        }, timeoutMs);
       });
       try {
-        return await Promise.race([client.then(ready).then(op), late]);
+        if (unanswered > 0) throw new Error('Redis has not answered an earlier command yet');
+        const result = client.then(ready).then(op);
+        running = result;
+        return await Promise.race([result, late]);
       } catch (error) {
         failedOps += 1;
         opError = failureText(error, config.url);
