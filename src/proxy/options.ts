@@ -201,8 +201,18 @@ export function resolveFleetConfig(
   redis: ProxyOptions['redis'],
   env: NodeJS.ProcessEnv,
 ): FleetConfig | undefined {
-  if (redis !== undefined && (typeof redis !== 'object' || redis === null))
+  if (redis !== undefined && (typeof redis !== 'object' || redis === null)) {
+    // A string here is most likely the URL itself, password included: never echoed.
+    if (typeof redis === 'string')
+      throw new HeadroomError(
+        'INVALID_OPTION',
+        'Expected the `redis` option to be an object, got a string.',
+        {
+          fix: 'Pass the URL as `redis: { url }`.',
+        },
+      );
     throw invalid('redis', 'an object', redis);
+  }
   const url = redis?.url ?? (env.HEADROOM_REDIS_URL || undefined);
   if (url === undefined) return undefined;
   return {

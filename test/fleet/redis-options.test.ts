@@ -66,6 +66,10 @@ describe('fleet options', () => {
       'auth *** failed',
     );
     expect(() => parseRedisUrl('redis://:pa%zz-pw@10.0.0.5:6379', '--redis')).toThrow('--redis');
+    // The URL given where the options object goes: refused without echoing it.
+    expect(() => resolveFleetConfig(URL_WITH_PASSWORD as never, {})).toThrow(
+      'Expected the `redis` option to be an object, got a string.',
+    );
   });
 
   it('doctor: off without HEADROOM_REDIS_URL, pass when Redis answers, fail with the reason when not', () => {
