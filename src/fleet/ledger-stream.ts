@@ -39,31 +39,66 @@ export function createFleetLedgerWriter(
   let queue: { readonly n: number; readonly line: string }[] = [];
   let dropped = 0;
   let running: Promise<void> | undefined;
+  /**
+   * Set while a batch that ran out of time is still unanswered on the connection (Redis paused or hung):
+   * nothing more is sent until its answer comes, else every later write would queue another copy of the
+   * backlog's head in the client's memory and, once Redis answers, in the stream.
+   */
+  let unanswered = false;
 
-  /** Writes the queue out; false when Redis refused, so the rest waits for it to be ready again. */
+  /** The entries up to `last` are in Redis; entries dropped meanwhile came off the front. */
+  const written = (last: number): void => {
+    queue = queue.filter((item) => item.n > last);
+  };
+
+  /**
+   * Writes the queue out; false when Redis refused or a batch is unanswered, so the rest waits for the
+   * connection to be ready again, or for that answer.
+   */
   async function drain(): Promise<boolean> {
     while (queue.length > 0) {
+      if (unanswered) return false;
       const batch = queue.slice(0, BATCH);
+      const last = batch[batch.length - 1]!.n;
+      let sent: Promise<void> | undefined;
       try {
-        await redis.use(async (client) => {
+        await redis.use((client) => {
           const multi = client.multi();
           for (const { n, line } of batch)
             multi.xadd(key, 'MAXLEN', '~', maxEntries, '*', 'i', instance, 'n', n, 'e', line);
-          const replies = await multi.exec();
-          const failed = replies?.find(([error]) => error !== null)?.[0];
-          if (replies === null || failed) throw failed ?? new Error('Redis discarded the ledger batch');
+          sent = multi.exec().then((replies) => {
+            const failed = replies?.find(([error]) => error !== null)?.[0];
+            if (replies === null || failed) throw failed ?? new Error('Redis discarded the ledger batch');
+          });
+          return sent;
         });
       } catch {
+        if (sent !== undefined) awaitLateAnswer(sent, last);
         return false;
       }
-      // Entries dropped meanwhile came off the front; what was written is what has a number up to the last.
-      const last = batch[batch.length - 1]!.n;
-      queue = queue.filter((item) => item.n > last);
+      written(last);
     }
     return true;
   }
 
+  /** A batch that went out but was not answered in time: its answer, whenever it comes, says whether it was written. */
+  function awaitLateAnswer(sent: Promise<void>, last: number): void {
+    unanswered = true;
+    sent.then(
+      () => {
+        unanswered = false;
+        written(last);
+        write();
+      },
+      () => {
+        // Refused or cut off: the batch waits, for the next entry or for the connection to be ready again.
+        unanswered = false;
+      },
+    );
+  }
+
   const write = (): void => {
+    if (queue.length === 0) return;
     running ??= drain().then((ok) => {
       running = undefined;
       // Entries appended after the last batch went, while this write was finishing.

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { withoutCredentials } from '../proxy/options.js';
+import { credentialsIn, withoutCredentials } from '../proxy/options.js';
 
 /** `down`: the connection was lost or refused; ioredis keeps trying to reconnect on its own. */
 export type FleetRedisStatus = 'connecting' | 'ready' | 'down' | 'closed';
@@ -47,9 +47,9 @@ export function failureText(error: unknown, url: string): string {
   if (error instanceof Error && error.name === 'MaxRetriesPerRequestError')
     return 'the connection was lost while a command ran';
   let text = error instanceof Error ? error.message : String(error);
-  const parsed = new URL(url);
-  for (const secret of [parsed.password, parsed.username, decodeURIComponent(parsed.password)])
-    if (secret.length > 0) text = text.split(secret).join('***');
+  // Longest first, so a secret holding another one is masked whole.
+  for (const secret of credentialsIn(url).sort((x, y) => y.length - x.length))
+    text = text.split(secret).join('***');
   return text.replace(/\s+/g, ' ').slice(0, 200);
 }
 
@@ -75,6 +75,12 @@ export function connectFleetRedis(
   let connectionError: string | undefined;
   let opError: string | undefined;
   let failedOps = 0;
+  /**
+   * Commands that ran out of time and are still unanswered. A connected Redis that does not answer
+   * (paused, hung) so costs one command the bound, not each one: the others fail at once until it answers,
+   * and nothing piles up in the client meanwhile.
+   */
+  let unanswered = 0;
   /** Set once the first connection attempt ended either way: until then a command may wait for it. */
   let firstAttemptDone = false;
   let closed = false;
@@ -97,7 +103,6 @@ export function connectFleetRedis(
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       connectTimeout: 1_000,
-      commandTimeout: timeoutMs,
       retryStrategy: (times) => Math.min(times * 100, MAX_RECONNECT_DELAY_MS),
     });
     redis.on('ready', () => {
@@ -138,7 +143,12 @@ export function connectFleetRedis(
         redis.off('ready', done);
         redis.off('error', done);
         if (redis.status === 'ready') resolve();
-        else reject(new Error(connectionError ?? 'Redis is not connected'));
+        else {
+          // It had its chance: a Redis that takes the connection but never answers costs no later command this wait.
+          firstAttemptDone = true;
+          connectionError ??= 'it took the connection but did not answer in time';
+          reject(new Error(connectionError));
+        }
       };
       const timer = setTimeout(done, timeoutMs);
       redis.once('ready', done);
@@ -151,11 +161,22 @@ export function connectFleetRedis(
     prefix: config.prefix,
     async use(op) {
       let timer: NodeJS.Timeout | undefined;
+      let running: Promise<unknown> | undefined;
       const late = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('Redis did not answer in time')), timeoutMs);
+        timer = setTimeout(() => {
+          // Still waiting for its answer: until it comes, later commands fail at once (see `unanswered`).
+          if (running !== undefined) {
+            unanswered += 1;
+            void running.catch(() => undefined).finally(() => (unanswered -= 1));
+          }
+          reject(new Error('Redis did not answer in time'));
+        }, timeoutMs);
       });
       try {
-        return await Promise.race([client.then(ready).then(op), late]);
+        if (unanswered > 0) throw new Error('Redis has not answered an earlier command yet');
+        const result = client.then(ready).then(op);
+        running = result;
+        return await Promise.race([result, late]);
       } catch (error) {
         failedOps += 1;
         opError = failureText(error, config.url);

@@ -31,6 +31,13 @@ export function parseRedisUrl(value: unknown, from: string): string {
     throw fail();
   }
   if ((url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') throw fail();
+  // ioredis decodes the user info itself and cannot connect with a bad escape (`%zz`) in it.
+  try {
+    decodeURIComponent(url.username);
+    decodeURIComponent(url.password);
+  } catch {
+    throw fail();
+  }
   return value;
 }
 

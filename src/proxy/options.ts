@@ -201,8 +201,18 @@ export function resolveFleetConfig(
   redis: ProxyOptions['redis'],
   env: NodeJS.ProcessEnv,
 ): FleetConfig | undefined {
-  if (redis !== undefined && (typeof redis !== 'object' || redis === null))
+  if (redis !== undefined && (typeof redis !== 'object' || redis === null)) {
+    // A string here is most likely the URL itself, password included: never echoed.
+    if (typeof redis === 'string')
+      throw new HeadroomError(
+        'INVALID_OPTION',
+        'Expected the `redis` option to be an object, got a string.',
+        {
+          fix: 'Pass the URL as `redis: { url }`.',
+        },
+      );
     throw invalid('redis', 'an object', redis);
+  }
   const url = redis?.url ?? (env.HEADROOM_REDIS_URL || undefined);
   if (url === undefined) return undefined;
   return {
@@ -254,12 +264,34 @@ export function upstreamUrl(base: URL, pathAndQuery: string): URL {
   return new URL(`${base.origin}${prefix}${pathAndQuery}`);
 }
 
-/** A URL as headroom shows it (health, messages): credentials embedded in it are never echoed. */
+/**
+ * A URL as headroom shows it (health, messages): credentials embedded in it are never echoed, neither as
+ * user info nor in the query (ioredis takes `redis://host?password=…`, and any other option, from there).
+ */
 export function withoutCredentials(url: string | URL): string {
   const shown = new URL(url);
   shown.username = '';
   shown.password = '';
+  shown.search = '';
+  shown.hash = '';
   return shown.href;
+}
+
+/** The secrets a URL may hold, as written and decoded: its user info, and query values a client reads as credentials. */
+export function credentialsIn(url: string | URL): string[] {
+  const parsed = new URL(url);
+  const secrets = [parsed.username, parsed.password];
+  for (const [name, value] of parsed.searchParams)
+    if (/pass|user|secret|token|auth|key/i.test(name)) secrets.push(value, encodeURIComponent(value));
+  return [...secrets, ...secrets.map(safeDecode)].filter((secret) => secret.length > 0);
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 /**

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { checkFleet } from '../../src/cli/doctor-checks.js';
-import { failureText } from '../../src/fleet/redis-connection.js';
+import { connectFleetRedis, failureText } from '../../src/fleet/redis-connection.js';
 import { parseRedisPrefix, parseRedisUrl } from '../../src/fleet/redis-options.js';
-import { resolveFleetConfig } from '../../src/proxy/options.js';
+import { resolveFleetConfig, withoutCredentials } from '../../src/proxy/options.js';
 
 const URL_WITH_PASSWORD = 'redis://admin:hunter2-pw@10.0.0.5:6379/2';
 
@@ -52,6 +52,24 @@ describe('fleet options', () => {
   it('shows a failure without the credentials the URL held', () => {
     const error = new Error('WRONGPASS for admin with hunter2-pw');
     expect(failureText(error, URL_WITH_PASSWORD)).toBe('WRONGPASS for *** with ***');
+  });
+
+  it('never shows a password given in the query (ioredis reads `?password=`), nor crashes on a bad escape', () => {
+    const inQuery = 'redis://10.0.0.5:6379/2?password=hunter2-pw&family=4';
+    expect(withoutCredentials(inQuery)).toBe('redis://10.0.0.5:6379/2');
+    expect(failureText(new Error('WRONGPASS hunter2-pw'), inQuery)).toBe('WRONGPASS ***');
+    const redis = connectFleetRedis({ url: inQuery, prefix: 'p:' }, 'test');
+    expect(JSON.stringify(redis.state())).not.toContain('hunter2');
+    void redis.close();
+    // A password whose escape is not valid: masked as written, never a thrown URIError (it took the proxy down).
+    expect(failureText(new Error('auth pa%zz-pw failed'), 'redis://:pa%zz-pw@10.0.0.5:6379')).toBe(
+      'auth *** failed',
+    );
+    expect(() => parseRedisUrl('redis://:pa%zz-pw@10.0.0.5:6379', '--redis')).toThrow('--redis');
+    // The URL given where the options object goes: refused without echoing it.
+    expect(() => resolveFleetConfig(URL_WITH_PASSWORD as never, {})).toThrow(
+      'Expected the `redis` option to be an object, got a string.',
+    );
   });
 
   it('doctor: off without HEADROOM_REDIS_URL, pass when Redis answers, fail with the reason when not', () => {
