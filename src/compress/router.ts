@@ -275,14 +275,13 @@ function fitted(
 const isClaudeRead = (input: BlockInput): boolean => input.hint.toolName === 'Read' && !input.hint.readRange;
 
 /**
- * A shell command's output: inside an agent's envelope, or raw from a tool the options name (opencode's
- * `bash` sends its output with no envelope at all).
+ * A shell command's output: inside an agent's envelope, or from a tool the options name (opencode's
+ * `bash` sends its output with no envelope at all), whatever shape the output has (`cat -n` prints
+ * line-numbered lines, which still came from the shell).
  */
 const isShellResult = (env: Envelope, input: BlockInput, options: ResolvedOptions): boolean =>
   isShellOutput(env) ||
-  (env.wrapper === 'plain' &&
-    input.hint.toolName !== undefined &&
-    options.shellTools.includes(input.hint.toolName));
+  (input.hint.toolName !== undefined && options.shellTools.includes(input.hint.toolName));
 
 /**
  * The ceiling for this block, or undefined when none applies: shell outputs in characters (the agent's

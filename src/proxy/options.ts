@@ -251,17 +251,19 @@ export function upstreamOf(options: ResolvedProxyOptions, provider: ProviderName
 
 /**
  * The upstream URL for a request: the upstream's base path followed by the request's path and query.
- * A base ending in `/v1` (a common way to write an OpenAI base URL) is not doubled.
+ * A base ending in a version (`/v1`, a common way to write an OpenAI base URL, or another provider's
+ * own: Zhipu's `/api/paas/v4`, Volcengine's `/api/v3`) is an SDK base URL: it takes the place of the
+ * request's `/v1`, so `/v1` is never doubled and `/v4/v1/…` never made.
  */
 export function upstreamUrl(base: URL, pathAndQuery: string): URL {
-  let prefix = base.pathname.replace(/\/+$/, '');
-  if (
-    prefix.endsWith('/v1') &&
+  const prefix = base.pathname.replace(/\/+$/, '');
+  const versioned = /\/v\d+$/.test(prefix);
+  const request =
+    versioned &&
     (pathAndQuery === '/v1' || pathAndQuery.startsWith('/v1/') || pathAndQuery.startsWith('/v1?'))
-  ) {
-    prefix = prefix.slice(0, -3);
-  }
-  return new URL(`${base.origin}${prefix}${pathAndQuery}`);
+      ? pathAndQuery.slice(3)
+      : pathAndQuery;
+  return new URL(`${base.origin}${prefix}${request}`);
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   userUpstreams,
   withNoProxy,
 } from '../../src/cli/agents.js';
+import { upstreamUrl } from '../../src/proxy/options.js';
 
 const proxyUrl = 'http://127.0.0.1:40123';
 
@@ -214,6 +215,20 @@ describe('userUpstreams', () => {
     expect(userUpstreams('opencode', { OPENAI_BASE_URL: 'http://127.0.0.1:4000/v1/' })).toEqual({
       openai: 'http://127.0.0.1:4000',
     });
+    // A provider whose OpenAI-compatible base ends in its own version gets the request there, as the
+    // agent alone would have sent it (not `/api/paas/v4/v1/chat/completions`).
+    for (const [base, sent] of [
+      ['https://open.bigmodel.cn/api/paas/v4', 'https://open.bigmodel.cn/api/paas/v4/chat/completions'],
+      [
+        'https://ark.cn-beijing.volces.com/api/v3/',
+        'https://ark.cn-beijing.volces.com/api/v3/chat/completions',
+      ],
+      [dashscope, 'https://dashscope.aliyuncs.com/compatible-mode/v1/chat/completions'],
+      ['https://api.deepseek.com', 'https://api.deepseek.com/v1/chat/completions'],
+    ] as const) {
+      const upstream = userUpstreams('qwen', { OPENAI_BASE_URL: base }).openai!;
+      expect(upstreamUrl(new URL(upstream), '/v1/chat/completions').href).toBe(sent);
+    }
     // Qwen Code does not read aider's variable.
     expect(userUpstreams('qwen', { OPENAI_API_BASE: 'http://x/v1' })).toEqual({});
   });

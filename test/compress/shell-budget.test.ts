@@ -74,6 +74,26 @@ describe('shell output budget on chat completions', () => {
     );
   });
 
+  it('holds opencode’s bash output of `cat -n` (line-numbered) to the budget too, code included', async () => {
+    const numbered = (text: string) =>
+      text
+        .split('\n')
+        .map((line, i) => `${String(i + 1).padStart(6)}\t${line}`)
+        .join('\n');
+    const options = { toolOutputBudget: 51_200, shellTools: ['bash'] };
+    const log = await sent(openAIConversation(QUESTION, 'cat -n npm-test.log', numbered(LOG)), options);
+    expect(log.length).toBeLessThanOrEqual(51_200);
+    expect(log).toContain(LONG_LOG_ASSERTION);
+    // A source file printed whole stays whole as a read would, but never past what opencode would send.
+    const code = Array.from(
+      { length: 3_000 },
+      (_, i) => `export function step${i}(value: number): number {\n  return value + ${i};\n}\n`,
+    ).join('\n');
+    const source = await sent(openAIConversation(QUESTION, 'cat -n src/steps.ts', numbered(code)), options);
+    expect(source.length).toBeLessThanOrEqual(51_200);
+    expect(source.startsWith(`     1\texport function step0(`)).toBe(true);
+  });
+
   it('refuses a shellTools option that is not a list of names', async () => {
     await expect(compressMessages([], { model: 'gpt-5', shellTools: 'bash' as never })).rejects.toThrow(
       /shellTools/,

@@ -2,7 +2,7 @@
  * Stand-in agents for `wrap` tests: small Node scripts named `claude`, `codex`, `aider` and `gemini`, put on PATH
  * in a temp dir. Each records the argv and routing environment it was given (to STANDIN_REPORT), then
  * does what STANDIN_MODE says: `request` sends one model call with a large tool output through the
- * URL it was pointed at and prints the reply (then STANDIN_SAY, if set); `wait` waits for a signal and records it; `exit:N`
+ * URL it was pointed at and prints the reply (then STANDIN_SAY, if set); `wait` waits for a signal and records it; `relaunch` runs `wait` in a child, as agents that relaunch themselves do; `exit:N`
  * prints STANDIN_SAY exactly (if set) and exits with N. Real agents are tested separately.
  */
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
@@ -102,6 +102,17 @@ if (mode === 'request') {
   state.ready = true;
   save();
   setInterval(() => {}, 1000);
+  // A relaunched child nobody stops (the case under test) must still not outlive the test.
+  if (process.env.STANDIN_RELAUNCHED) setTimeout(() => process.exit(0), 20000).unref();
+} else if (mode === 'relaunch') {
+  // As Qwen Code and Gemini CLI start: the agent proper runs in a child on the same stdio, and the
+  // launcher, which has no signal handlers, only waits for it.
+  const { spawn } = require('node:child_process');
+  const child = spawn(process.execPath, process.argv.slice(1), {
+    stdio: 'inherit',
+    env: { ...process.env, STANDIN_MODE: 'wait', STANDIN_RELAUNCHED: '1' },
+  });
+  child.on('close', (code) => process.exit(code ?? 1));
 } else if (mode.startsWith('exit:')) {
   // STANDIN_SAY as given, final newline or not, as an agent stopped mid-line leaves it.
   process.stdout.write(process.env.STANDIN_SAY || '', () => process.exit(Number(mode.slice(5))));

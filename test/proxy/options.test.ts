@@ -46,6 +46,13 @@ describe('proxy options', () => {
     expect(upstreamUrl(new URL('https://api.openai.com/v1'), '/v1/responses').href).toBe(
       'https://api.openai.com/v1/responses',
     );
+    expect(upstreamUrl(new URL('https://open.bigmodel.cn/api/paas/v4/'), '/v1/chat/completions').href).toBe(
+      'https://open.bigmodel.cn/api/paas/v4/chat/completions',
+    );
+    // Gemini's own paths are not OpenAI's `/v1`: appended whole.
+    expect(upstreamUrl(new URL('https://gw.corp/v2'), '/v1beta/models/x').href).toBe(
+      'https://gw.corp/v2/v1beta/models/x',
+    );
     expect(upstreamUrl(new URL('http://127.0.0.1:8/gateway/'), '/v1/messages?beta=true').href).toBe(
       'http://127.0.0.1:8/gateway/v1/messages?beta=true',
     );

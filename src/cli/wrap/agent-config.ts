@@ -160,7 +160,13 @@ export function opencodeSettings(
     ...(chosen === undefined ? { model: `${prefix}${model}` } : {}),
     ...(liftCut ? { tool_output: OPENCODE_LIFTED_OUTPUT } : {}),
   };
-  return inVariables({ OPENCODE_CONFIG_CONTENT: JSON.stringify(layered(base, ours)) });
+  // The log shows headroom's part only: the user's own config may hold a literal `apiKey`.
+  const over = Object.keys(base).length > 0 ? ' (laid over your OPENCODE_CONFIG_CONTENT)' : '';
+  return {
+    env: { OPENCODE_CONFIG_CONTENT: JSON.stringify(layered(base, ours)) },
+    injected: [`OPENCODE_CONFIG_CONTENT=${JSON.stringify(ours)}${over}`],
+    close: async () => undefined,
+  };
 }
 
 /** The user's own `OPENCODE_CONFIG_CONTENT`, which the session's config replaces and so must hold. */

@@ -31,10 +31,27 @@ export async function superviseAgent(
   const stderrTTY = ctx.streams.stderr.isTTY === true;
   // cross-spawn, not execa: the agent starts on the user's critical path, and execa's ~100 modules took
   // longer to load than the agent to start. cross-spawn runs npm's `.cmd` shims on Windows as execa did.
+  // With no terminal at all, the agent gets a process group of its own and signals go to the whole
+  // group: Qwen Code and Gemini CLI run the agent proper in a child of a launcher that has no signal
+  // handlers, and that launcher alone would die of a SIGTERM and leave the agent running on wrap's pipes.
+  // (At a terminal the agent stays in the terminal's foreground group, which it reads.)
+  const ownGroup = process.platform !== 'win32' && !stdoutTTY && !stderrTTY && ctx.stdin.isTTY !== true;
   const child = spawn(executable, [...args], {
     env,
     stdio: ['inherit', stdoutTTY ? 'inherit' : 'pipe', stderrTTY ? 'inherit' : 'pipe'],
+    detached: ownGroup,
   });
+  const signalAgent = (signal: NodeJS.Signals): void => {
+    if (ownGroup && child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, signal);
+        return;
+      } catch {
+        // The group is gone: nothing of the agent is left to tell.
+      }
+    }
+    child.kill(signal);
+  };
   const ended = childEnd(child);
   for (const [from, to] of [
     [child.stdout, ctx.streams.stdout],
@@ -52,15 +69,15 @@ export async function superviseAgent(
     const handler = (): void => {
       if (signal === 'SIGINT' && terminalSigint) return;
       forwarded ??= signal;
-      child.kill(signal);
-      setTimeout(() => child.kill('SIGKILL'), FORCE_KILL_AFTER_MS).unref();
+      signalAgent(signal);
+      setTimeout(() => signalAgent('SIGKILL'), FORCE_KILL_AFTER_MS).unref();
     };
     process.on(signal, handler);
     return [signal, handler] as const;
   });
   // If headroom itself exits first (an uncaught error), the agent does not outlive it.
   const killOnExit = (): void => {
-    child.kill('SIGTERM');
+    signalAgent('SIGTERM');
   };
   process.on('exit', killOnExit);
   try {

@@ -58,9 +58,10 @@ async function waitFor(check: () => Promise<boolean>, what: string): Promise<voi
 /** Sends `signal` to `headroom wrap claude` once its (waiting) agent runs; what the agent saw, and the exit code. */
 async function signalWrap(
   signal: NodeJS.Signals,
+  mode = 'wait',
 ): Promise<{ exitCode: number | undefined; signals: StandInReport['signals'] }> {
   const child = execa('node', [BIN, 'wrap', 'claude'], {
-    env: { ...env, STANDIN_MODE: 'wait' },
+    env: { ...env, STANDIN_MODE: mode },
     extendEnv: false,
     reject: false,
     cwd: ROOT,
@@ -307,6 +308,14 @@ describe('headroom wrap', () => {
 
   it('exits 143 after SIGTERM even when the agent exits 0', async () => {
     const { exitCode, signals } = await signalWrap('SIGTERM');
+    expect(signals).toEqual(['SIGTERM']);
+    expect(exitCode).toBe(143);
+  });
+
+  it('stops an agent that runs in a child of its launcher (Qwen Code, Gemini CLI) when wrap gets SIGTERM', async () => {
+    // Piped, the agent runs in a process group of its own, and the signal goes to the whole group: the
+    // launcher alone would die of it and leave the agent proper running, holding wrap's pipes.
+    const { exitCode, signals } = await signalWrap('SIGTERM', 'relaunch');
     expect(signals).toEqual(['SIGTERM']);
     expect(exitCode).toBe(143);
   });

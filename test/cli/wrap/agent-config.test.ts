@@ -72,7 +72,8 @@ describe('opencode session config', () => {
   const parse = (args: string[], env: NodeJS.ProcessEnv = {}, lift = true) => {
     const session = opencodeSettings(proxyUrl, args, env, lift, userOpencodeConfig(env));
     const config = session.env.OPENCODE_CONFIG_CONTENT!;
-    expect(session.injected).toEqual([`OPENCODE_CONFIG_CONTENT=${config}`]);
+    if (env.OPENCODE_CONFIG_CONTENT === undefined)
+      expect(session.injected).toEqual([`OPENCODE_CONFIG_CONTENT=${config}`]);
     return JSON.parse(config);
   };
 
@@ -108,6 +109,20 @@ describe('opencode session config', () => {
     expect(config.tool_output).toEqual(OPENCODE_LIFTED_OUTPUT);
     expect(() => userOpencodeConfig({ OPENCODE_CONFIG_CONTENT: '{nope' })).toThrow(/not JSON/);
     expect(() => userOpencodeConfig({ OPENCODE_CONFIG_CONTENT: '[]' })).toThrow(/not a JSON object/);
+  });
+
+  it('never logs the user’s own OPENCODE_CONFIG_CONTENT, which may hold a key, in the injected line', () => {
+    const user = JSON.stringify({ provider: { anthropic: { options: { apiKey: 'sk-ant-literal-key' } } } });
+    const env = { OPENCODE_CONFIG_CONTENT: user };
+    const session = opencodeSettings(proxyUrl, [], env, true, userOpencodeConfig(env));
+    // The agent gets the user's key (their config, laid under ours); the verbose log does not.
+    expect(session.env.OPENCODE_CONFIG_CONTENT).toContain('sk-ant-literal-key');
+    expect(session.injected.join('\n')).not.toContain('sk-ant-literal-key');
+    expect(session.injected).toEqual([
+      expect.stringMatching(
+        /^OPENCODE_CONFIG_CONTENT=\{"provider":\{"headroom":.*\(laid over your OPENCODE_CONFIG_CONTENT\)$/,
+      ),
+    ]);
   });
 
   it('reads the model from -m, --model and --model=, the last one winning, up to a --', () => {
