@@ -254,11 +254,16 @@ export function upstreamUrl(base: URL, pathAndQuery: string): URL {
   return new URL(`${base.origin}${prefix}${pathAndQuery}`);
 }
 
-/** A URL as headroom shows it (health, messages): credentials embedded in it are never echoed. */
+/**
+ * A URL as headroom shows it (health, messages, doctor): credentials embedded in it are never echoed, nor
+ * its query, where Gemini's API takes its key (`?key=`); the proxy forwards to an upstream's path anyway.
+ */
 export function withoutCredentials(url: string | URL): string {
   const shown = new URL(url);
   shown.username = '';
   shown.password = '';
+  shown.search = '';
+  shown.hash = '';
   return shown.href;
 }
 
