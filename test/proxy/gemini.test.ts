@@ -348,6 +348,10 @@ describe('the Gemini API through the proxy (fake Gemini provider)', () => {
     );
     const [entry] = await waitFor(s.entries, 1);
     expect(entry).toMatchObject({ provider: 'gemini', model: MODEL });
+    // Any other call keyed by `?key=` (a model listing, which OpenAI's `/v1/models` shares) goes there too.
+    const list = await fetch(`${s.proxy.url}/v1/models?pageSize=5&key=${GEMINI_TEST_KEY}`);
+    expect(list.status).toBe(200);
+    expect(s.gemini.requests.at(-1)!.url).toBe(`/v1/models?pageSize=5&key=${GEMINI_TEST_KEY}`);
   });
 
   it('routes Gemini paths to the Gemini upstream whichever agent the proxy was started for', async () => {

@@ -50,8 +50,12 @@ export const geminiProvider: Provider = {
 const MODEL_METHOD =
   /^\/v1(?:beta|alpha)?\/(?:models|tunedModels)\/[^/:]+:(?:generateContent|streamGenerateContent|countTokens|embedContent|batchEmbedContents)$/;
 
-/** Gemini's API lives under `/v1beta/` (and `/v1alpha/`, `/upload/`); its clients send `x-goog-*` headers. */
-export function looksGemini(path: string, headers: IncomingHttpHeaders): boolean {
+/**
+ * Gemini's API lives under `/v1beta/` (and `/v1alpha/`, `/upload/`); its clients send `x-goog-*` headers
+ * or the key as `?key=` (`query`: the request's query string, without `?`), which no other provider uses.
+ */
+export function looksGemini(path: string, headers: IncomingHttpHeaders, query = ''): boolean {
   if (/^\/(?:upload\/)?v1(?:beta|alpha)(?:\/|$)/.test(path) || MODEL_METHOD.test(path)) return true;
+  if (/(?:^|&)key=/.test(query)) return true;
   return headers['x-goog-api-key'] !== undefined || headers['x-goog-api-client'] !== undefined;
 }
