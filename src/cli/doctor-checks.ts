@@ -5,6 +5,7 @@ import type { LedgerEntry } from '../ledger/entry.js';
 import { REASON_HELP, UNREACHABLE_HELP } from '../ledger/reasons.js';
 import { Savings, type Totals, UPSTREAM_UNREACHABLE } from '../ledger/savings.js';
 import type { ServerEntry } from '../mcp/install.js';
+import { withoutCredentials } from '../proxy/options.js';
 import { makeStateDir } from '../state-dir.js';
 import type { AgentInfo } from './agents.js';
 import { errorWords } from './failure.js';
@@ -117,6 +118,11 @@ const BASE_URL_VARS = [
   'OPENAI_API_BASE',
   'GOOGLE_GEMINI_BASE_URL',
 ] as const;
+/** A base URL as doctor prints it: as set, less a password or query (`?key=`), which stay unprinted. */
+const shownUrl = (value: string): string => {
+  const shown = withoutCredentials(value);
+  return value.split(/[?#]/)[0]!.endsWith('/') ? shown : shown.replace(/\/$/, '');
+};
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /**
@@ -151,7 +157,7 @@ export async function checkBaseUrls(
       return {
         name: 'base URLs',
         status: 'fail',
-        message: `${name}=${value} points at a local port where nothing listens`,
+        message: `${name}=${shownUrl(value)} points at a local port where nothing listens`,
         fix: `unset ${name} (a proxy that exited may have left it behind)`,
       };
     }
@@ -159,7 +165,8 @@ export async function checkBaseUrls(
   return {
     name: 'base URLs',
     status: 'warn',
-    message: `${set.map((n) => `${n}=${env[n]}`).join(', ')} already set`,
+    // Every value parsed as a URL above; a password or `?key=` in one is not printed.
+    message: `${set.map((n) => `${n}=${shownUrl(env[n] ?? '')}`).join(', ')} already set`,
     fix: '`headroom wrap` forwards to it as the upstream; agents started without wrap bypass headroom',
   };
 }

@@ -10,6 +10,8 @@ const AGENTS: readonly [RegExp, string][] = [
   [/\bai-sdk\b/i, 'ai-sdk'],
   [/^OpenAI\//i, 'openai-sdk'],
   [/^Anthropic\//i, 'anthropic-sdk'],
+  // Google's Gen AI SDKs (JS and Python) send `google-genai-sdk/<version> gl-node/…` when no app names itself.
+  [/^google-genai-sdk\//i, 'genai-sdk'],
 ];
 
 /** Names the client behind a request: `claude`, `codex`, `openai-sdk`, `anthropic-sdk`, … or `unknown`. */

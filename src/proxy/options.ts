@@ -267,8 +267,9 @@ export function upstreamUrl(base: URL, pathAndQuery: string): URL {
 }
 
 /**
- * A URL as headroom shows it (health, messages): credentials embedded in it are never echoed, neither as
- * user info nor in the query (ioredis takes `redis://host?password=…`, and any other option, from there).
+ * A URL as headroom shows it (health, messages, doctor): credentials embedded in it are never echoed,
+ * neither as user info nor in the query, where Gemini's API takes its key (`?key=`) and ioredis its
+ * password (`redis://host?password=…`); the proxy forwards to an upstream's path anyway.
  */
 export function withoutCredentials(url: string | URL): string {
   const shown = new URL(url);

@@ -168,7 +168,8 @@ export function createRelay(ctx: RelayContext): (req: IncomingMessage, res: Serv
     const method = req.method ?? 'GET';
     // A target that is not a path (`*`, or absolute-form from a client that took headroom for an HTTP
     // proxy) names no endpoint of a provider's API.
-    const provider = path.startsWith('/') ? providerFor(path, req.headers, options.agent) : undefined;
+    const query = queryAt < 0 ? '' : target.slice(queryAt + 1);
+    const provider = path.startsWith('/') ? providerFor(path, req.headers, options.agent, query) : undefined;
     if (!provider) return unrouted(res, method, path);
     const modelCall = provider.isModelCall(method, path);
 

@@ -63,6 +63,24 @@ describe('doctor checks', () => {
     expect(stale.status).toBe('fail');
     expect(stale.fix).toMatch(/unset ANTHROPIC_BASE_URL/);
     expect((await checkBaseUrls({ OPENAI_BASE_URL: 'not a url' }, dead)).status).toBe('fail');
+    // A password or a Gemini `?key=` in a base URL is never printed.
+    const keyed = await checkBaseUrls(
+      { GOOGLE_GEMINI_BASE_URL: 'http://127.0.0.1:40999/?key=AIzaSySECRET' },
+      dead,
+    );
+    expect(keyed.message).toBe(
+      'GOOGLE_GEMINI_BASE_URL=http://127.0.0.1:40999/ points at a local port where nothing listens',
+    );
+    const gateway = await checkBaseUrls(
+      {
+        ANTHROPIC_BASE_URL: 'https://me:s3cret@gw.corp',
+        GOOGLE_GEMINI_BASE_URL: 'https://gw.corp/gemini?key=AIzaSySECRET',
+      },
+      dead,
+    );
+    expect(gateway.message).toBe(
+      'ANTHROPIC_BASE_URL=https://gw.corp, GOOGLE_GEMINI_BASE_URL=https://gw.corp/gemini already set',
+    );
     // A scheme-less host:port parses as a URL of scheme `localhost:`, which no client can use.
     expect(await checkBaseUrls({ ANTHROPIC_BASE_URL: 'localhost:8787' }, alive)).toMatchObject({
       status: 'fail',

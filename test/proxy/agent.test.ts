@@ -11,6 +11,8 @@ describe('agent guess from the user agent', () => {
     expect(guessAgent('OpenAI/JS 6.49.0')).toBe('openai-sdk');
     expect(guessAgent('OpenAI/Python 1.99.0')).toBe('openai-sdk');
     expect(guessAgent('Anthropic/JS 1.14.0')).toBe('anthropic-sdk');
+    expect(guessAgent('google-genai-sdk/1.30.0 gl-node/v20.19.5')).toBe('genai-sdk');
+    expect(guessAgent('google-genai-sdk/1.41.0 gl-python/3.12.3')).toBe('genai-sdk');
     expect(guessAgent('aider/0.86 litellm')).toBe('aider');
     expect(guessAgent('GeminiCLI/0.61.0/gemini-2.5-pro (linux; x64; terminal)')).toBe('gemini');
   });

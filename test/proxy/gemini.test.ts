@@ -335,6 +335,25 @@ describe('the Gemini API through the proxy (fake Gemini provider)', () => {
     expect(error.message).toMatch(/^headroom could not reach http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED$/);
   });
 
+  it('sends a /v1 model call keyed only by ?key= to Gemini, never to OpenAI (which would get the key)', async () => {
+    const s = await setup({ fallback: { kind: 'text', text: 'ok' } });
+    const res = await post(
+      `${s.proxy.url}/v1/models/${MODEL}:generateContent?key=${GEMINI_TEST_KEY}`,
+      request('ok'),
+      { 'content-type': 'application/json' },
+    );
+    expect(res.status).toBe(200);
+    expect(s.gemini.modelRequests()[0]!.url).toBe(
+      `/v1/models/${MODEL}:generateContent?key=${GEMINI_TEST_KEY}`,
+    );
+    const [entry] = await waitFor(s.entries, 1);
+    expect(entry).toMatchObject({ provider: 'gemini', model: MODEL });
+    // Any other call keyed by `?key=` (a model listing, which OpenAI's `/v1/models` shares) goes there too.
+    const list = await fetch(`${s.proxy.url}/v1/models?pageSize=5&key=${GEMINI_TEST_KEY}`);
+    expect(list.status).toBe(200);
+    expect(s.gemini.requests.at(-1)!.url).toBe(`/v1/models?pageSize=5&key=${GEMINI_TEST_KEY}`);
+  });
+
   it('routes Gemini paths to the Gemini upstream whichever agent the proxy was started for', async () => {
     const s = await setup({ fallback: { kind: 'text', text: 'ok' } }, 'claude');
     const res = await post(`${s.proxy.url}/v1beta/models/${MODEL}:generateContent`, request('ok'));

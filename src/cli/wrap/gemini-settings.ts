@@ -3,6 +3,7 @@ import { cp, lstat, mkdir, readdir, readFile, rm, stat, symlink, writeFile } fro
 import { homedir } from 'node:os';
 import path from 'node:path';
 import stripJsonComments from 'strip-json-comments';
+import { HeadroomError } from '../../errors.js';
 import { isAlive } from '../proxy-registry.js';
 import { inVariables, isObject, type JsonObject, layered, type SessionSettings } from './agent-config.js';
 
@@ -16,12 +17,21 @@ import { inVariables, isObject, type JsonObject, layered, type SessionSettings }
 
 const obj = (v: unknown): JsonObject | undefined => (isObject(v) ? v : undefined);
 
-/** A settings file as Gemini CLI reads it (JSON with comments); `{}` when absent or unreadable. */
+/**
+ * A settings file as Gemini CLI reads it (JSON with comments); `{}` when absent or empty. One it cannot
+ * parse stops the wrap: Gemini CLI would stop on it too, and a session without the user's settings (their
+ * MCP servers, their own cuts) must not start in its place without a word.
+ */
 async function readSettings(file: string): Promise<JsonObject> {
+  const text = await readFile(file, 'utf8').catch(() => undefined);
+  if (text === undefined || text.trim() === '') return {};
   try {
-    return obj(JSON.parse(stripJsonComments(await readFile(file, 'utf8')))) ?? {};
-  } catch {
-    return {};
+    return obj(JSON.parse(stripJsonComments(text))) ?? {};
+  } catch (error) {
+    throw new HeadroomError('INVALID_INPUT', `Gemini CLI's settings ${file} are not valid JSON.`, {
+      fix: 'Correct that file (Gemini CLI refuses it too); headroom leaves it as it is.',
+      cause: error,
+    });
   }
 }
 
@@ -108,11 +118,12 @@ export interface GeminiSessionOptions {
  */
 export async function prepareGeminiSession(options: GeminiSessionOptions): Promise<SessionSettings> {
   const { env, dir, liftCap } = options;
+  const userDir = path.join(geminiHome(env), '.gemini');
+  // Read before anything is made, so a file that stops the wrap leaves nothing behind.
+  const userSettings = await readSettings(path.join(userDir, 'settings.json'));
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await writeFile(path.join(dir, OWNER_FILE), String(process.pid));
   await sweepOrphans(path.dirname(dir), dir);
-  const userDir = path.join(geminiHome(env), '.gemini');
-  const userSettings = await readSettings(path.join(userDir, 'settings.json'));
   const close = () => rm(dir, { recursive: true, force: true });
   try {
     if (await rootOnly(dir)) {

@@ -42,8 +42,20 @@ export const geminiProvider: Provider = {
     JSON.stringify({ error: { code: status, message, status: STATUS_NAMES[status] ?? 'UNKNOWN' } }),
 };
 
-/** Gemini's API lives under `/v1beta/` (and `/v1alpha/`, `/upload/`); its clients send `x-goog-*` headers. */
-export function looksGemini(path: string, headers: IncomingHttpHeaders): boolean {
-  if (/^\/(?:upload\/)?v1(?:beta|alpha)(?:\/|$)/.test(path)) return true;
+/**
+ * A call of a Gemini model's method (`models/<model>:generateContent`, `:countTokens`, `:embedContent`…),
+ * also under `/v1/`, where OpenAI's paths have no such methods. A client that gives its key as `?key=`
+ * and no `x-goog-*` header is known by this path alone, and its key must not go to OpenAI.
+ */
+const MODEL_METHOD =
+  /^\/v1(?:beta|alpha)?\/(?:models|tunedModels)\/[^/:]+:(?:generateContent|streamGenerateContent|countTokens|embedContent|batchEmbedContents)$/;
+
+/**
+ * Gemini's API lives under `/v1beta/` (and `/v1alpha/`, `/upload/`); its clients send `x-goog-*` headers
+ * or the key as `?key=` (`query`: the request's query string, without `?`), which no other provider uses.
+ */
+export function looksGemini(path: string, headers: IncomingHttpHeaders, query = ''): boolean {
+  if (/^\/(?:upload\/)?v1(?:beta|alpha)(?:\/|$)/.test(path) || MODEL_METHOD.test(path)) return true;
+  if (/(?:^|&)key=/.test(query)) return true;
   return headers['x-goog-api-key'] !== undefined || headers['x-goog-api-client'] !== undefined;
 }

@@ -32,9 +32,10 @@ export function providerFor(
   path: string,
   headers: IncomingHttpHeaders,
   agent: string | undefined,
+  query = '',
 ): Provider | undefined {
-  // Gemini's paths (`/v1beta/…`) and headers (`x-goog-*`) belong to no other provider.
-  if (looksGemini(path, headers)) return geminiProvider;
+  // Gemini's paths (`/v1beta/…`), headers (`x-goog-*`) and `?key=` belong to no other provider.
+  if (looksGemini(path, headers, query)) return geminiProvider;
   if (looksAnthropic(path, headers)) return anthropicProvider;
   if (looksOpenAI(path, headers)) return openaiProvider;
   const name = agent === undefined ? undefined : AGENT_PROVIDERS[agent];

@@ -66,6 +66,29 @@ describe('prepareGeminiSession, with a stand-in home (anyone who is not root)', 
     expect(await readdir(state)).toEqual([]);
   });
 
+  it("stops, naming the file and leaving nothing behind, when the user's settings are not valid JSON", async () => {
+    const broken = '{ "ui": { "theme": "GitHub" }, "mcpServers": { "docs": { "command": "docs-mcp" } }';
+    const home = await userHome(broken);
+    const state = await tempDir();
+    const file = path.join(home, '.gemini', 'settings.json');
+    await expect(
+      prepareGeminiSession({ env: { HOME: home }, dir: path.join(state, 's1'), liftCap: true }),
+    ).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: `Gemini CLI's settings ${file} are not valid JSON.`,
+    });
+    expect(await readdir(state)).toEqual([]);
+    expect(await readFile(file, 'utf8')).toBe(broken);
+    // An empty file is no settings, as Gemini CLI reads it.
+    const empty = await userHome('');
+    const session = await prepareGeminiSession({
+      env: { HOME: empty },
+      dir: path.join(state, 's2'),
+      liftCap: false,
+    });
+    await session.close();
+  });
+
   it('removes the folders of wraps that are gone, and keeps those of live or just-starting ones', async () => {
     const home = await userHome('{}');
     const state = await tempDir();
