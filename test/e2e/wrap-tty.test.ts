@@ -1,19 +1,21 @@
 /**
- * `headroom wrap claude|codex` on a terminal, as a user runs them: the real agent interactive in a tmux
- * pane, a question, the (fake) model's call of a command printing a big test log, the answer, the agent's
- * own quit command, then headroom's savings summary and the wrapped resume command. Interactive Claude
- * Code and Codex look up outside hosts that no setting turns off (release check, plugin marketplace,
- * tooltips), so each scenario runs in a network namespace with only loopback: the scenarios are in
+ * `headroom wrap claude|codex|gemini|qwen` on a terminal, as a user runs them: the real agent interactive
+ * in a tmux pane, a question, the (fake) model's call of a command printing a big test log, the answer,
+ * the agent's own quit command, then headroom's savings summary (and, where wrap gives one, the wrapped
+ * resume command). Interactive agents look up outside hosts that no setting turns off (release check,
+ * plugin marketplace, tooltips; Qwen Code's update check on registry.npmjs.org), so each scenario runs in a network namespace with only loopback: the scenarios are in
  * test/e2e/netns/, run through test/helpers/netns.ts, and report what happened as JSON.
  */
-import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../helpers/cli.js';
 import { runIsolated } from '../helpers/netns.js';
+import { LONG_LOG_ASSERTION, longFailingLog } from '../helpers/outputs.js';
 import { retrievalMarker, summarySaved } from '../helpers/real-agents.js';
 import {
+  CHAT_AGENT_ANSWER,
   CLAUDE_ANSWER,
   CLAUDE_LOG,
   CODEX_LOG,
@@ -115,5 +117,34 @@ describe('headroom wrap on a terminal, with the real agents, cut off from any ou
       (await originalOf(sent)).startsWith(`<untrusted_context>\nOutput: ${GEMINI_LOG}\nExit Code: 1`),
     ).toBe(true);
     expectSummaryAndResume(report, 'gemini --resume', 'headroom wrap gemini --resume');
+  }, 120_000);
+
+  it('runs an interactive Qwen Code session (wrap qwen), compressed within its budget, then the summary', async () => {
+    const report = await playScenario('qwen-tty');
+    expect(report.screen).toContain(CHAT_AGENT_ANSWER);
+    const sent = report.sent!;
+    expect(sent.startsWith('Command: cat npm-test.log; exit 1\nDirectory: (root)\nOutput: ')).toBe(true);
+    expect(sent).not.toContain('Tool output was too large');
+    expect(sent.length).toBeLessThanOrEqual(25_000);
+    expect(sent).toContain(`\n${LONG_LOG_ASSERTION}\n`);
+    // Qwen Code trims the output it puts in its envelope; the whole log is kept all the same.
+    expect(await originalOf(sent)).toContain(longFailingLog().trim());
+    const { screen } = report;
+    const summary = summarySaved(screen);
+    expect(summary, screen).toBeDefined();
+    expect(summary!.requests).toBe(report.turns + report.asides);
+    expect(summary!.saved).toBeGreaterThan(0);
+    // headroom's summary comes once Qwen Code has said its goodbye.
+    expect(screen).toContain('To continue this session, run qwen --resume');
+    expect(screen.indexOf('headroom · qwen session')).toBeGreaterThan(
+      screen.indexOf('To continue this session, run qwen --resume'),
+    );
+    // The session's settings lived in a private folder under the agent's temp dir, and went with it.
+    const temp = await readdir(path.join(scratch!, 'tmp'));
+    expect(temp.filter((name) => name.startsWith('headroom-'))).toEqual([]);
+    // The user's own Qwen Code settings hold what they held (Qwen Code stamps its format version on them).
+    const userSettings = await readFile(path.join(scratch!, 'home', '.qwen', 'settings.json'), 'utf8');
+    const { $version: _, ...own } = JSON.parse(userSettings) as Record<string, unknown>;
+    expect(own).toEqual({ privacy: { usageStatisticsEnabled: false } });
   }, 120_000);
 });
