@@ -24,6 +24,8 @@ import {
   type TtyReport,
 } from './netns/reports.js';
 
+const LONG_LOG = longFailingLog();
+
 /** Codex's header on a command's output, before the output itself. */
 const CODEX_HEADER =
   /^Chunk ID: \w+\nWall time: [\d.]+ seconds\nProcess exited with code 1\nOriginal token count: \d+\nOutput:\n/;
@@ -40,12 +42,13 @@ afterEach(async () => {
 });
 
 /** Runs the scenario `name` (test/e2e/netns/<name>.ts) and checks what every scenario must show. */
-async function playScenario(name: string): Promise<TtyReport> {
+async function playScenario(name: string, ...args: string[]): Promise<TtyReport> {
   scratch = await realpath(await mkdtemp(path.join(tmpdir(), `headroom-${name}-`)));
   const { report } = await runIsolated<TtyReport>(
     path.join(import.meta.dirname, 'netns', `${name}.ts`),
     scratch,
     100_000,
+    ...args,
   );
   expect(report.error, report.screen).toBeUndefined();
   // Cut off: loopback only, and an outside name does not resolve.
@@ -80,6 +83,31 @@ function expectSummaryAndResume(report: TtyReport, agentHint: string, wrappedHin
   expect(screen).toContain(`${agentHint} ${id}`);
   expect(screen).toContain(`headroom: to resume through headroom, run: ${wrappedHint} ${id}`);
   expect(screen.indexOf('headroom: to resume')).toBeGreaterThan(screen.indexOf(`${agentHint} ${id}`));
+}
+
+/**
+ * What Qwen Code and opencode leave on the terminal: once the agent has said how to continue its
+ * session, headroom's summary; and the shell output as it reached the provider, within
+ * `budget` with the assertion of the log kept, the whole log kept where its marker says.
+ */
+async function expectChatSession(report: TtyReport, agent: string, goodbye: string, budget: number) {
+  const { screen } = report;
+  const sent = report.sent!;
+  expect(sent.length).toBeLessThanOrEqual(budget);
+  expect(sent).toContain(`\n${LONG_LOG_ASSERTION}\n`);
+  const original = await originalOf(sent);
+  // Qwen Code trims the output it puts in its envelope.
+  expect(original).toContain(LONG_LOG.trim());
+  const summary = summarySaved(screen);
+  expect(summary, screen).toBeDefined();
+  expect(summary!.requests).toBe(report.turns + report.asides);
+  expect(summary!.saved).toBeGreaterThan(100_000);
+  expect(screen).toContain(goodbye);
+  expect(screen.indexOf(`headroom · ${agent} session`)).toBeGreaterThan(screen.indexOf(goodbye));
+  // The agent's temp dir holds none of headroom's private folders after the session.
+  const temp = await readdir(path.join(scratch!, 'tmp'));
+  expect(temp.filter((name) => name.startsWith('headroom-'))).toEqual([]);
+  return { sent, original };
 }
 
 describe('headroom wrap on a terminal, with the real agents, cut off from any outside host', () => {
@@ -120,31 +148,37 @@ describe('headroom wrap on a terminal, with the real agents, cut off from any ou
   }, 120_000);
 
   it('runs an interactive Qwen Code session (wrap qwen), compressed within its budget, then the summary', async () => {
-    const report = await playScenario('qwen-tty');
+    const report = await playScenario('chat-tty', 'qwen');
     expect(report.screen).toContain(CHAT_AGENT_ANSWER);
-    const sent = report.sent!;
+    const { sent } = await expectChatSession(
+      report,
+      'qwen',
+      'To continue this session, run qwen --resume',
+      25_000,
+    );
     expect(sent.startsWith('Command: cat npm-test.log; exit 1\nDirectory: (root)\nOutput: ')).toBe(true);
     expect(sent).not.toContain('Tool output was too large');
-    expect(sent.length).toBeLessThanOrEqual(25_000);
-    expect(sent).toContain(`\n${LONG_LOG_ASSERTION}\n`);
-    // Qwen Code trims the output it puts in its envelope; the whole log is kept all the same.
-    expect(await originalOf(sent)).toContain(longFailingLog().trim());
-    const { screen } = report;
-    const summary = summarySaved(screen);
-    expect(summary, screen).toBeDefined();
-    expect(summary!.requests).toBe(report.turns + report.asides);
-    expect(summary!.saved).toBeGreaterThan(0);
-    // headroom's summary comes once Qwen Code has said its goodbye.
-    expect(screen).toContain('To continue this session, run qwen --resume');
-    expect(screen.indexOf('headroom · qwen session')).toBeGreaterThan(
-      screen.indexOf('To continue this session, run qwen --resume'),
-    );
-    // The session's settings lived in a private folder under the agent's temp dir, and went with it.
-    const temp = await readdir(path.join(scratch!, 'tmp'));
-    expect(temp.filter((name) => name.startsWith('headroom-'))).toEqual([]);
     // The user's own Qwen Code settings hold what they held (Qwen Code stamps its format version on them).
     const userSettings = await readFile(path.join(scratch!, 'home', '.qwen', 'settings.json'), 'utf8');
     const { $version: _, ...own } = JSON.parse(userSettings) as Record<string, unknown>;
     expect(own).toEqual({ privacy: { usageStatisticsEnabled: false } });
+  }, 120_000);
+
+  it('runs an interactive opencode TUI session (wrap opencode), compressed within its budget, then the summary', async () => {
+    // Seeing the answer is one of the scenario's steps: the TUI's alternate screen is gone once opencode exits.
+    const report = await playScenario('chat-tty', 'opencode');
+    const { sent, original } = await expectChatSession(
+      report,
+      'opencode',
+      'Continue  opencode -s ses_',
+      51_200,
+    );
+    expect(sent).not.toContain('...output truncated...');
+    expect(sent.startsWith(LONG_LOG.slice(0, 200))).toBe(true);
+    expect(original.trimEnd()).toBe(LONG_LOG.trimEnd());
+    // The session's config went in an environment variable: no config file was written for it.
+    expect(await readdir(path.join(scratch!, 'work'))).toEqual(['npm-test.log']);
+    const configDir = await readdir(path.join(scratch!, 'home', '.config', 'opencode')).catch(() => []);
+    expect(configDir.filter((name) => !name.startsWith('.'))).toEqual([]);
   }, 120_000);
 });
