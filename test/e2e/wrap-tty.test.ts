@@ -1,10 +1,11 @@
 /**
- * `headroom wrap claude|codex|gemini|qwen|opencode` on a terminal, as a user runs them: the real agent interactive
- * in a tmux pane, a question, the (fake) model's call of a command printing a big test log, the answer,
- * the agent's own quit command, then headroom's savings summary (and, where wrap gives one, the wrapped
- * resume command). Interactive agents look up outside hosts that no setting turns off (release check,
- * plugin marketplace, tooltips; registry.npmjs.org for Qwen Code and opencode), so each scenario runs in a network namespace with only loopback: the scenarios are in
- * test/e2e/netns/, run through test/helpers/netns.ts, and report what happened as JSON.
+ * `headroom wrap claude|codex|gemini|qwen|opencode` on a terminal, as a user runs them: the real agent
+ * interactive in a tmux pane, a question, the (fake) model's call of a command printing a big test log,
+ * the answer, the agent's own quit command, then headroom's savings summary (and, where wrap gives one,
+ * the wrapped resume command). Interactive agents look up outside hosts that no setting turns off
+ * (release check, plugin marketplace, tooltips; registry.npmjs.org for Qwen Code and opencode), so each
+ * scenario runs in a network namespace with only loopback: the scenarios are in test/e2e/netns/, run
+ * through test/helpers/netns.ts, and report what happened as JSON.
  */
 import { mkdtemp, readdir, readFile, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
