@@ -261,8 +261,8 @@ async function launchPlan(
 /**
  * The agent's settings for this session only, laid over the user's own (`base`), which the caller takes
  * away when the agent exits: Gemini CLI's auth type and output cut, in `dir` (gemini-settings.ts); Qwen
- * Code's output cuts in budget mode, in `dir`; opencode's headroom provider (agent-config.ts). Undefined for the
- * agents set up by flags and variables alone.
+ * Code's output cuts in budget mode, in `dir` too; opencode's headroom provider (agent-config.ts).
+ * Undefined for the agents set up by flags and variables alone.
  */
 async function agentSessionSettings(
   agent: AgentName,
