@@ -85,14 +85,19 @@ describe('headroom wrap qwen, with the real Qwen Code', () => {
     expect(original.startsWith(`${QWEN_HEAD}${LOG.trim()}`)).toBe(true);
     expect(original).toMatch(QWEN_TAIL);
     await expectAccounted(report, scratch, 'qwen');
-    // The session's settings file lived in a private folder while Qwen Code ran, and went with it.
-    expect(report.tempDuringRun.filter((name) => name.startsWith('headroom-qwen-'))).toHaveLength(1);
-    expect(report.tempAfterRun.filter((name) => name.startsWith('headroom-'))).toEqual([]);
+    // The session's settings file lived in a private folder of the state dir while Qwen Code ran, and
+    // went with it; nothing of headroom's was in the temp dir.
+    expect(report.settingsDuringRun.filter((name) => name.startsWith('qwen-'))).toHaveLength(1);
+    expect(report.settingsAfterRun).toEqual([]);
+    expect([...report.tempDuringRun, ...report.tempAfterRun].some((n) => n.startsWith('headroom-'))).toBe(
+      false,
+    );
   }, 180_000);
 
   it('with --no-qwen-budget keeps Qwen Code’s own cut, its note verbatim', async () => {
     const { report } = await wrapIsolated('qwen', '--no-qwen-budget');
     expect(report.tempDuringRun).toEqual([]);
+    expect(report.settingsDuringRun).toEqual([]);
     const sent = report.sent!;
     expect(sent.startsWith('Tool output was too large and has been truncated.\n')).toBe(true);
     expect(sent).toContain(`\nTruncated part of the output:\n${QWEN_HEAD}`);

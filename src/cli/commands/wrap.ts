@@ -261,8 +261,8 @@ async function launchPlan(
 /**
  * The agent's settings for this session only, laid over the user's own (`base`), which the caller takes
  * away when the agent exits: Gemini CLI's auth type and output cut, in `dir` (gemini-settings.ts); Qwen
- * Code's output cuts in budget mode; opencode's headroom provider (agent-config.ts). Undefined for the
- * agents set up by flags and variables alone.
+ * Code's output cuts in budget mode, in `dir` too; opencode's headroom provider (agent-config.ts).
+ * Undefined for the agents set up by flags and variables alone.
  */
 async function agentSessionSettings(
   agent: AgentName,
@@ -276,7 +276,7 @@ async function agentSessionSettings(
     case 'gemini':
       return prepareGeminiSession({ env, dir: session.dir, liftCap: session.liftCuts });
     case 'qwen':
-      return session.liftCuts ? writeQwenSettings(base) : undefined;
+      return session.liftCuts ? writeQwenSettings(base, session.dir) : undefined;
     case 'opencode':
       return opencodeSettings(proxyUrl, settings.agentArgs, env, session.liftCuts, base);
     default:

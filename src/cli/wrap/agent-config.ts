@@ -1,13 +1,14 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { HeadroomError } from '../../errors.js';
+import { isAlive } from '../proxy-registry.js';
 
 /**
  * Settings `wrap` layers over what the agents read, never over their files: Qwen Code takes a system
  * settings file (`QWEN_CODE_SYSTEM_SETTINGS_PATH`, the highest of its layers; user and workspace settings
  * stay in force beneath it), opencode a config given in `OPENCODE_CONFIG_CONTENT` (layered over the
- * user's global and project configs), Gemini CLI a settings file of its own (gemini-settings.ts).
+ * user's global and project configs), Gemini CLI a settings file of its own (gemini-settings.ts). The
+ * files live in one private folder per session (`openSessionFolder`).
  */
 
 export type JsonObject = { [key: string]: unknown };
@@ -88,23 +89,52 @@ export async function readQwenSystemSettings(env: NodeJS.ProcessEnv): Promise<Js
 }
 
 /**
- * Writes Qwen Code's system settings for this session, `base` with the lifted cuts laid over it, in a
- * private directory that `close` removes.
+ * Writes Qwen Code's system settings for this session, `base` with the lifted cuts laid over it, in
+ * `dir`, a private session folder (`openSessionFolder`) that `close` removes.
  */
-export async function writeQwenSettings(base: JsonObject): Promise<SessionSettings> {
-  // mkdtemp makes the directory readable by its owner only.
-  const dir = await mkdtemp(path.join(tmpdir(), 'headroom-qwen-'));
+export async function writeQwenSettings(base: JsonObject, dir: string): Promise<SessionSettings> {
+  const close = await openSessionFolder(dir);
   const file = path.join(dir, 'settings.json');
   try {
     await writeFile(file, `${JSON.stringify(layered(base, QWEN_LIFTED_CUTS), null, 2)}\n`, { mode: 0o600 });
   } catch (error) {
-    await rm(dir, { recursive: true, force: true });
+    await close();
     throw error;
   }
-  return {
-    ...inVariables({ QWEN_CODE_SYSTEM_SETTINGS_PATH: file }),
-    close: () => rm(dir, { recursive: true, force: true }),
-  };
+  return { ...inVariables({ QWEN_CODE_SYSTEM_SETTINGS_PATH: file }), close };
+}
+
+/** The PID of the wrap a session folder belongs to. */
+const OWNER_FILE = 'wrap.pid';
+/** A folder younger than this may be one another wrap is still setting up (its PID not written yet). */
+const ORPHAN_MIN_AGE_MS = 60_000;
+
+/**
+ * Makes `dir`, one session's private settings folder (mode 0700, under the state dir's
+ * `agent-settings/`), marked with this wrap's PID, and removes the folders beside it of wraps that were
+ * killed before they could remove their own. Returns what removes `dir`.
+ */
+export async function openSessionFolder(dir: string): Promise<() => Promise<void>> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await writeFile(path.join(dir, OWNER_FILE), String(process.pid));
+  await sweepOrphans(path.dirname(dir), dir);
+  return () => rm(dir, { recursive: true, force: true });
+}
+
+/**
+ * Removes the session folders of wraps that are gone without cleaning up (killed outright). A folder is
+ * kept while its wrap's PID is alive, or while it is too young to tell; a reused PID only keeps it longer.
+ */
+async function sweepOrphans(parent: string, own: string): Promise<void> {
+  for (const name of await readdir(parent).catch(() => [] as string[])) {
+    const folder = path.join(parent, name);
+    if (folder === own) continue;
+    const info = await stat(folder).catch(() => undefined);
+    if (!info?.isDirectory() || Date.now() - info.mtimeMs < ORPHAN_MIN_AGE_MS) continue;
+    const pid = Number(await readFile(path.join(folder, OWNER_FILE), 'utf8').catch(() => ''));
+    if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) continue;
+    await rm(folder, { recursive: true, force: true }).catch(() => undefined);
+  }
 }
 
 /** The opencode provider `wrap opencode` defines; a model is chosen as `-m headroom/<model>`. */

@@ -1,11 +1,17 @@
 import { constants } from 'node:fs';
-import { cp, lstat, mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { cp, lstat, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import stripJsonComments from 'strip-json-comments';
 import { HeadroomError } from '../../errors.js';
-import { isAlive } from '../proxy-registry.js';
-import { inVariables, isObject, type JsonObject, layered, type SessionSettings } from './agent-config.js';
+import {
+  inVariables,
+  isObject,
+  type JsonObject,
+  layered,
+  openSessionFolder,
+  type SessionSettings,
+} from './agent-config.js';
 
 /*
  * Settings `wrap gemini` gives Gemini CLI for one session, without editing the user's own files, and
@@ -81,30 +87,9 @@ function overrides(liftCap: boolean, ...theirs: JsonObject[]): JsonObject {
   };
 }
 
-/** The PID of the wrap a session folder belongs to. */
-const OWNER_FILE = 'wrap.pid';
-/** A folder younger than this may be one another wrap is still setting up (its PID not written yet). */
-const ORPHAN_MIN_AGE_MS = 60_000;
-
-/**
- * Removes the session folders of wraps that are gone without cleaning up (killed outright). A folder is
- * kept while its wrap's PID is alive, or while it is too young to tell; a reused PID only keeps it longer.
- */
-async function sweepOrphans(parent: string, own: string): Promise<void> {
-  for (const name of await readdir(parent).catch(() => [] as string[])) {
-    const folder = path.join(parent, name);
-    if (folder === own) continue;
-    const info = await stat(folder).catch(() => undefined);
-    if (!info?.isDirectory() || Date.now() - info.mtimeMs < ORPHAN_MIN_AGE_MS) continue;
-    const pid = Number(await readFile(path.join(folder, OWNER_FILE), 'utf8').catch(() => ''));
-    if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) continue;
-    await rm(folder, { recursive: true, force: true }).catch(() => undefined);
-  }
-}
-
 export interface GeminiSessionOptions {
   readonly env: NodeJS.ProcessEnv;
-  /** A private folder for this session only (created here, removed by `close`). */
+  /** A private folder for this session only (`openSessionFolder`: created here, removed by `close`). */
   readonly dir: string;
   /** Lift Gemini CLI's own cut of shell output (the proxy then holds outputs to its budget). */
   readonly liftCap: boolean;
@@ -121,10 +106,7 @@ export async function prepareGeminiSession(options: GeminiSessionOptions): Promi
   const userDir = path.join(geminiHome(env), '.gemini');
   // Read before anything is made, so a file that stops the wrap leaves nothing behind.
   const userSettings = await readSettings(path.join(userDir, 'settings.json'));
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  await writeFile(path.join(dir, OWNER_FILE), String(process.pid));
-  await sweepOrphans(path.dirname(dir), dir);
-  const close = () => rm(dir, { recursive: true, force: true });
+  const close = await openSessionFolder(dir);
   try {
     if (await rootOnly(dir)) {
       const system = systemSettingsPath(env);

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import {
   OPENCODE_LIFTED_OUTPUT,
   opencodeModelArg,
   opencodeSettings,
+  openSessionFolder,
   QWEN_LIFTED_CUTS,
   readQwenSystemSettings,
   userOpencodeConfig,
@@ -33,8 +34,9 @@ describe('Qwen Code session settings', () => {
       JSON.stringify({ tools: { sandbox: true, shell: { pager: 'cat' } }, ui: { theme: 'x' } }),
     );
     const base = await readQwenSystemSettings({ QWEN_CODE_SYSTEM_SETTINGS_PATH: admin });
-    const session = await writeQwenSettings(base);
+    const session = await writeQwenSettings(base, path.join(dir, 'agent-settings', 'qwen-1'));
     const file = session.env.QWEN_CODE_SYSTEM_SETTINGS_PATH!;
+    expect(file).toBe(path.join(dir, 'agent-settings', 'qwen-1', 'settings.json'));
     expect(session.injected).toEqual([`QWEN_CODE_SYSTEM_SETTINGS_PATH=${file}`]);
     const written = JSON.parse(await readFile(file, 'utf8'));
     expect(written).toEqual({
@@ -65,6 +67,41 @@ describe('Qwen Code session settings', () => {
       },
     );
     expect(layered({}, QWEN_LIFTED_CUTS)).toEqual(QWEN_LIFTED_CUTS);
+  });
+
+  it('removes the folder a killed wrap left beside its own, and keeps a live one', async () => {
+    const parent = path.join(dir, 'sweep');
+    await leftover(parent, 'qwen-killed', '4194303', 3_600_000);
+    await leftover(parent, 'qwen-live', String(process.pid), 3_600_000);
+    const session = await writeQwenSettings({}, path.join(parent, 'qwen-new'));
+    expect((await readdir(parent)).sort()).toEqual(['qwen-live', 'qwen-new']);
+    await session.close();
+  });
+});
+
+/** A session folder as a wrap leaves it: its owner's PID (if written yet), last changed `ageMs` ago. */
+async function leftover(parent: string, name: string, pid: string | undefined, ageMs: number) {
+  const folder = path.join(parent, name);
+  await mkdir(path.join(folder, 'home'), { recursive: true });
+  if (pid !== undefined) await writeFile(path.join(folder, 'wrap.pid'), pid);
+  const then = new Date(Date.now() - ageMs);
+  await utimes(folder, then, then);
+}
+
+describe('openSessionFolder', () => {
+  it('removes the folders of wraps that are gone, and keeps those of live or just-starting ones', async () => {
+    const parent = path.join(dir, 'agent-settings-sweep');
+    await leftover(parent, 'killed', '4194303', 3_600_000);
+    await leftover(parent, 'no-pid-old', undefined, 3_600_000);
+    await leftover(parent, 'live', String(process.pid), 3_600_000);
+    await leftover(parent, 'starting', undefined, 0);
+    const own = path.join(parent, 'new');
+    const close = await openSessionFolder(own);
+    expect((await readdir(parent)).sort()).toEqual(['live', 'new', 'starting']);
+    expect((await stat(own)).mode & 0o777).toBe(0o700);
+    expect(await readFile(path.join(own, 'wrap.pid'), 'utf8')).toBe(String(process.pid));
+    await close();
+    expect((await readdir(parent)).sort()).toEqual(['live', 'starting']);
   });
 });
 

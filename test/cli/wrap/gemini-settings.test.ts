@@ -89,26 +89,20 @@ describe('prepareGeminiSession, with a stand-in home (anyone who is not root)', 
     await session.close();
   });
 
-  it('removes the folders of wraps that are gone, and keeps those of live or just-starting ones', async () => {
+  it('removes the folder a killed wrap left beside its own (openSessionFolder)', async () => {
     const home = await userHome('{}');
     const state = await tempDir();
-    const folder = async (name: string, pid: string | undefined, ageMs: number) => {
-      const dir = path.join(state, name);
-      await mkdir(path.join(dir, 'home'), { recursive: true });
-      if (pid !== undefined) await writeFile(path.join(dir, 'wrap.pid'), pid);
-      const then = new Date(Date.now() - ageMs);
-      await utimes(dir, then, then);
-    };
-    await folder('killed', '4194303', 3_600_000);
-    await folder('no-pid-old', undefined, 3_600_000);
-    await folder('live', String(process.pid), 3_600_000);
-    await folder('starting', undefined, 0);
+    const killed = path.join(state, 'killed');
+    await mkdir(killed);
+    await writeFile(path.join(killed, 'wrap.pid'), '4194303');
+    const then = new Date(Date.now() - 3_600_000);
+    await utimes(killed, then, then);
     const session = await prepareGeminiSession({
       env: { HOME: home },
       dir: path.join(state, 'new'),
       liftCap: true,
     });
-    expect((await readdir(state)).sort()).toEqual(['live', 'new', 'starting']);
+    expect(await readdir(state)).toEqual(['new']);
     await session.close();
   });
 

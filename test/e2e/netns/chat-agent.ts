@@ -35,8 +35,11 @@ await writeFile(path.join(work, 'npm-test.log'), longFailingLog());
 const qwen = agent === 'qwen';
 const shellTool = qwen ? 'run_shell_command' : 'bash';
 const command = 'cat npm-test.log; exit 1';
-/** The temp dir (headroom's private folders) as the first model request found it. */
+/** The temp dir and headroom's session settings folders as the first model request found them. */
 let tempDuringRun: Promise<string[]> = Promise.resolve([]);
+let settingsDuringRun: Promise<string[]> = Promise.resolve([]);
+const agentSettings = path.join(scratch, 'headroom', 'agent-settings');
+const listed = (dir: string) => readdir(dir).catch(() => [] as string[]);
 const fake = await startFakeOpenAI({
   replies: [
     {
@@ -52,6 +55,7 @@ const fake = await startFakeOpenAI({
 });
 fake.http.once('request', () => {
   tempDuringRun = readdir(tmp);
+  settingsDuringRun = listed(agentSettings);
 });
 
 let env: Record<string, string>;
@@ -95,5 +99,7 @@ const report: ChatAgentReport = {
   sent: outputs[0],
   tempDuringRun: await tempDuringRun,
   tempAfterRun: await readdir(tmp),
+  settingsDuringRun: await settingsDuringRun,
+  settingsAfterRun: await listed(agentSettings),
 };
 process.stdout.write(`${JSON.stringify(report)}\n`);

@@ -79,7 +79,10 @@ export interface ChatAgentReport {
   readonly userAgents: string[];
   /** The shell output as it reached the provider, when it did. */
   readonly sent: string | undefined;
-  /** The temp dir while the agent ran (headroom's private settings folder) and after `wrap` exited. */
+  /** The temp dir while the agent ran and after `wrap` exited (headroom leaves nothing there). */
   readonly tempDuringRun: string[];
   readonly tempAfterRun: string[];
+  /** The state dir's `agent-settings/` (the session's private settings folder) while and after. */
+  readonly settingsDuringRun: string[];
+  readonly settingsAfterRun: string[];
 }
