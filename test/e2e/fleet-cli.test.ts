@@ -10,7 +10,7 @@ import { RETRIEVE_MAX_CHARS } from '../../src/mcp/retrieve-tool.js';
 import { postMessages } from '../helpers/anthropic-call.js';
 import { BIN, cleanEnv, ensureBuilt, ROOT, runCli } from '../helpers/cli.js';
 import { type FakeAnthropic, startFakeAnthropic } from '../helpers/fake-anthropic.js';
-import { bigTestLog } from '../helpers/proxy-harness.js';
+import { bashTurn, bigTestLog } from '../helpers/proxy-harness.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
 
 /** `headroom proxy --redis`, `headroom mcp` and `headroom doctor` as processes, with a password in the URL. */
@@ -46,25 +46,10 @@ async function until(condition: () => boolean | Promise<boolean>, ms = 15_000): 
   }
 }
 
-function turn(text: string) {
-  return {
-    model: 'claude-sonnet-4-5',
-    max_tokens: 64,
-    messages: [
-      { role: 'user', content: 'Run the tests.' },
-      {
-        role: 'assistant',
-        content: [{ type: 'tool_use', id: 'toolu_1', name: 'Bash', input: { command: 'npm test' } }],
-      },
-      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: text }] },
-    ],
-  };
-}
-
 /** Sends a turn; the hash its marker names, from what reached the provider. */
 async function send(base: string, text: string): Promise<string> {
   const before = anthropic.messageRequests().length;
-  expect((await postMessages(base, turn(text))).status).toBe(200);
+  expect((await postMessages(base, bashTurn(text, 64))).status).toBe(200);
   const sent = anthropic
     .messageRequests()
     [before]!.json<{ messages: { content: { content: string }[] }[] }>();

@@ -14,7 +14,7 @@ import { encodeText } from '../../src/store/wtf8.js';
 import { postMessages } from '../helpers/anthropic-call.js';
 import { memoryContext } from '../helpers/cli.js';
 import { type FakeAnthropic, startFakeAnthropic } from '../helpers/fake-anthropic.js';
-import { bigTestLog } from '../helpers/proxy-harness.js';
+import { bashTurn, bigTestLog } from '../helpers/proxy-harness.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
 
 const PREFIX = 'fleet-test:';
@@ -45,27 +45,11 @@ async function replica(): Promise<Replica> {
   return { proxy, stateDir, entries, logs };
 }
 
-/** A Claude Code-like turn whose tool result is big enough to compress. */
-function turn(output: string) {
-  return {
-    model: 'claude-sonnet-4-5',
-    max_tokens: 256,
-    messages: [
-      { role: 'user', content: 'Run the tests.' },
-      {
-        role: 'assistant',
-        content: [{ type: 'tool_use', id: 'toolu_1', name: 'Bash', input: { command: 'npm test' } }],
-      },
-      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: output }] },
-    ],
-  };
-}
-
 /** Sends a turn through a replica; returns the hash its marker names (from what reached the provider). */
 async function compressThrough(r: Replica, output: string): Promise<string> {
   const before = anthropic.messageRequests().length;
   const done = r.entries.length;
-  const res = await postMessages(r.proxy.url, turn(output));
+  const res = await postMessages(r.proxy.url, bashTurn(output));
   expect(res.status).toBe(200);
   const sent = anthropic.messageRequests()[before]!.json<{
     messages: { content: { content: string }[] }[];

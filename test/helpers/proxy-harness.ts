@@ -73,6 +73,22 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
 }
 
+/** A Claude Code-like request whose last message is `output` as the result of a `Bash` call. */
+export function bashTurn(output: string, maxTokens = 256) {
+  return {
+    model: 'claude-sonnet-4-5',
+    max_tokens: maxTokens,
+    messages: [
+      { role: 'user', content: 'Run the tests.' },
+      {
+        role: 'assistant',
+        content: [{ type: 'tool_use', id: 'toolu_1', name: 'Bash', input: { command: 'npm test' } }],
+      },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: output }] },
+    ],
+  };
+}
+
 /** A test log of the size agents produce: thousands of passing lines and one failure in the middle. */
 export function bigTestLog(lines = 3000, seed = 0): string {
   const out: string[] = [];
